@@ -1,0 +1,31 @@
+"""ccsim: an omnichannel contact-centre simulator where customers hop between channels.
+
+Load a scenario, simulate it, read DataFrames::
+
+    import sim
+    sc = sim.load_scenario("scenarios/retail_bank.yaml")
+    res = sim.simulate(sc, replications=20)
+    res.channels          # per channel KPIs: mean and 95% CI half-width
+    sim.compare(res, sim.simulate(sc.updated({"groups.phones.agents": 30})))
+"""
+
+from .erlang import QueueMetrics, erlang_a, erlang_b, erlang_c, required_agents
+from .results import Result
+from .runner import compare, simulate
+from .scenario import Scenario, ScenarioError, load_scenario, parse_scenario
+
+__all__ = [
+    "QueueMetrics",
+    "Result",
+    "Scenario",
+    "ScenarioError",
+    "compare",
+    "erlang_a",
+    "erlang_b",
+    "erlang_c",
+    "load_scenario",
+    "parse_scenario",
+    "required_agents",
+    "simulate",
+]
+__version__ = "0.1.0"

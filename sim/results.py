@@ -1,0 +1,160 @@
+"""Results over replications: means with 95% confidence intervals, as DataFrames and JSON.
+
+Every summary is tidy (one row per thing x KPI) with ``mean`` and ``ci95`` (the
+half-width of the 95% Student-t interval over replications; NaN with one
+replication). Per-replication tables are kept too, so comparisons can pair
+replications (common random numbers).
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from dataclasses import dataclass, field
+from functools import cached_property
+from typing import Any
+
+import numpy as np
+import pandas as pd
+from scipy import stats
+
+from .engine import RawRun
+from .scenario import Scenario
+
+__all__ = ["Result", "summarise"]
+
+
+def summarise(reps: pd.DataFrame, by: list[str]) -> pd.DataFrame:
+    """Mean and 95% CI half-width over ``replication`` of every other column.
+
+    Returns columns ``by + ["kpi", "mean", "ci95", "n"]`` (``n`` = replications with a
+    defined value; a ratio with nothing to divide, e.g. ASA when nobody was answered,
+    is left out).
+    """
+    value_cols = [c for c in reps.columns if c not in ("replication", *by)]
+    long = reps.melt(id_vars=["replication", *by], value_vars=value_cols, var_name="kpi")
+    grouped = long.groupby([*by, "kpi"], sort=False)["value"]
+    out = grouped.agg(["mean", "std", "count"]).reset_index()
+    n = out["count"].to_numpy()
+    with np.errstate(invalid="ignore"):
+        tq = np.where(n > 1, stats.t.ppf(0.975, np.maximum(n - 1, 1)), np.nan)
+        out["ci95"] = tq * out["std"].to_numpy() / np.sqrt(np.maximum(n, 1))
+    return out.rename(columns={"count": "n"})[[*by, "kpi", "mean", "ci95", "n"]]
+
+
+def _clean(x: Any) -> Any:
+    """JSON-safe: NaN and infinities become null."""
+    if isinstance(x, float) and not math.isfinite(x):
+        return None
+    return x
+
+
+def _stat(row: pd.Series) -> dict[str, Any]:
+    return {"mean": _clean(float(row["mean"])), "ci95": _clean(float(row["ci95"]))}
+
+
+@dataclass(frozen=True, eq=False)
+class Result:
+    """The outcome of simulating a scenario over several replications.
+
+    The ``*_reps`` tables hold one row per replication (and channel / group /
+    period); the properties summarise them.
+    """
+
+    scenario: Scenario
+    seed: int
+    replications: int
+    channel_reps: pd.DataFrame
+    interval_reps: pd.DataFrame
+    group_reps: pd.DataFrame
+    group_interval_reps: pd.DataFrame
+    journey_reps: pd.DataFrame
+    flow_reps: pd.DataFrame
+    runs: tuple[RawRun, ...] = field(default=(), repr=False)
+
+    @cached_property
+    def channels(self) -> pd.DataFrame:
+        """Per channel KPIs: columns channel, kpi, mean, ci95, n."""
+        return summarise(self.channel_reps, ["channel"])
+
+    @cached_property
+    def intervals(self) -> pd.DataFrame:
+        """Per channel per period KPIs, with the period's clock label."""
+        out = summarise(self.interval_reps, ["period", "channel"])
+        labels = np.array(self.scenario.period_labels())
+        out.insert(1, "time", labels[out["period"].to_numpy()])
+        return out
+
+    @cached_property
+    def groups(self) -> pd.DataFrame:
+        """Per agent group: occupancy, scheduled agents, busy agents."""
+        return summarise(self.group_reps, ["group"])
+
+    @cached_property
+    def group_intervals(self) -> pd.DataFrame:
+        out = summarise(self.group_interval_reps, ["period", "group"])
+        labels = np.array(self.scenario.period_labels())
+        out.insert(1, "time", labels[out["period"].to_numpy()])
+        return out
+
+    @cached_property
+    def journeys(self) -> pd.DataFrame:
+        """Journey KPIs: customers, resolved, lost, max_attempts, attempts, resolution time."""
+        df = self.journey_reps.assign(_all="all")
+        return summarise(df, ["_all"]).drop(columns="_all")
+
+    @cached_property
+    def flows(self) -> pd.DataFrame:
+        """Moves per journey step: from channel -> to channel or outcome; count per rep."""
+        wide = self.flow_reps.pivot_table(
+            index="replication", columns=["from", "to"], values="count", fill_value=0
+        )
+        wide = wide.reindex(range(self.replications), fill_value=0)
+        long = wide.stack(["from", "to"], future_stack=True).rename("count").reset_index()
+        out = summarise(long, ["from", "to"])
+        return out.drop(columns="kpi")
+
+    def kpi(self, channel: str, name: str) -> tuple[float, float]:
+        """(mean, ci95) of one channel KPI."""
+        row = self.channels.query("channel == @channel and kpi == @name")
+        if row.empty:
+            raise KeyError(f"no KPI {name!r} for channel {channel!r}")
+        return float(row["mean"].iloc[0]), float(row["ci95"].iloc[0])
+
+    def wide(self) -> pd.DataFrame:
+        """Channels as rows, KPI means as columns (the table the CLI prints)."""
+        return self.channels.pivot(index="channel", columns="kpi", values="mean").reindex(
+            index=list(self.scenario.channels), columns=list(self.channel_reps.columns[2:])
+        )
+
+    def to_dict(self) -> dict[str, Any]:
+        """The JSON result contract as plain data."""
+        sc = self.scenario
+        channels: dict[str, dict[str, Any]] = {c: {} for c in sc.channels}
+        for _, r in self.channels.iterrows():
+            channels[r["channel"]][r["kpi"]] = _stat(r)
+        groups: dict[str, dict[str, Any]] = {g: {} for g in sc.groups}
+        for _, r in self.groups.iterrows():
+            groups[r["group"]][r["kpi"]] = _stat(r)
+        journeys: dict[str, Any] = {r["kpi"]: _stat(r) for _, r in self.journeys.iterrows()}
+        flows: dict[str, dict[str, Any]] = {}
+        endings: dict[str, dict[str, Any]] = {}
+        for _, r in self.flows.iterrows():
+            target = flows if r["to"] in sc.channels else endings
+            target.setdefault(r["from"], {})[r["to"]] = _stat(r)
+        journeys["flows"] = flows
+        journeys["endings"] = endings
+        return {
+            "scenario": sc.name,
+            "seed": self.seed,
+            "replications": self.replications,
+            "interval_minutes": sc.interval_minutes,
+            "periods": sc.periods,
+            "warmup_minutes": sc.warmup_minutes,
+            "channels": channels,
+            "groups": groups,
+            "journeys": journeys,
+        }
+
+    def to_json(self, indent: int | None = 2) -> str:
+        return json.dumps(self.to_dict(), indent=indent, allow_nan=False)

@@ -1,0 +1,178 @@
+"""The ccsim command line: outputs, exit codes, and bad input handled cleanly."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import textwrap
+from pathlib import Path
+
+import pytest
+import yaml
+
+from .helpers import ROOT, SCENARIOS, single_queue
+
+SMALL = single_queue(per_interval=50, aht=180, agents=8, patience=300, periods=8,
+                     warmup_minutes=0, replications=3)
+
+
+def ccsim(*args: str, cwd: Path | None = None) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "sim", *args],
+        capture_output=True,
+        text=True,
+        cwd=cwd or ROOT,
+        env={**os.environ, "PYTHONPATH": str(ROOT)},
+        timeout=300,
+    )
+
+
+@pytest.fixture
+def small(tmp_path: Path) -> Path:
+    p = tmp_path / "small.yaml"
+    p.write_text(yaml.safe_dump(SMALL))
+    return p
+
+
+def test_run_json_contract(small: Path):
+    r = ccsim("run", str(small), "--json", "-")
+    assert r.returncode == 0, r.stderr
+    data = json.loads(r.stdout)  # stdout is exactly one JSON object
+    voice = data["channels"]["voice"]
+    for kpi in ("offered", "answered", "abandoned", "service_level", "asa", "mean_wait",
+                "abandon_rate"):
+        assert set(voice[kpi]) == {"mean", "ci95"}
+    assert voice["answered"]["mean"] + voice["abandoned"]["mean"] == pytest.approx(
+        voice["offered"]["mean"]
+    )
+    assert 0 < data["groups"]["agents"]["occupancy"]["mean"] < 1
+    j = data["journeys"]
+    assert {"customers", "resolved", "lost", "mean_attempts", "flows"} <= set(j)
+    assert data["replications"] == 3
+
+
+def test_run_overrides_and_writes_csvs(small: Path, tmp_path: Path):
+    out = tmp_path / "out"
+    r = ccsim("run", str(small), "--replications", "2", "--seed", "5", "--out", str(out))
+    assert r.returncode == 0, r.stderr
+    assert "service_level" in r.stdout and "voice" in r.stdout
+    files = sorted(p.name for p in out.iterdir())
+    assert files == ["flows.csv", "group_intervals.csv", "groups.csv", "intervals.csv",
+                     "journeys.csv", "result.json", "summary.csv"]
+    res = json.loads((out / "result.json").read_text())
+    assert res["seed"] == 5 and res["replications"] == 2
+    intervals = (out / "intervals.csv").read_text().splitlines()
+    assert intervals[0].startswith("period,time,channel,kpi,mean,ci95")
+
+
+def test_same_seed_same_json(small: Path):
+    a = ccsim("run", str(small), "--json", "-").stdout
+    b = ccsim("run", str(small), "--json", "-").stdout
+    assert a == b
+
+
+def test_validate(small: Path, tmp_path: Path):
+    r = ccsim("validate", str(small))
+    assert r.returncode == 0 and "ok" in r.stdout
+    bad = tmp_path / "bad.yaml"
+    bad.write_text(BAD_FILES["bad_cv"][0])
+    r = ccsim("validate", str(bad))
+    assert r.returncode == 2 and "channels.voice.handle_time.cv" in r.stderr
+
+
+def test_compare_shows_paired_deltas(small: Path, tmp_path: Path):
+    more = dict(SMALL, groups={"agents": {"skills": ["voice"], "agents": 10}})
+    w = tmp_path / "more.yaml"
+    w.write_text(yaml.safe_dump(more))
+    r = ccsim("compare", str(small), str(w), "--json", "-")
+    assert r.returncode == 0, r.stderr
+    data = json.loads(r.stdout)
+    sl = data["channels"]["voice"]["service_level"]
+    assert sl["delta"] > 0 and sl["delta"] > sl["ci95"]  # more agents: better, clearly
+    # same customers in both runs (common random numbers): offered is identical
+    assert data["channels"]["voice"]["offered"]["delta"] == 0
+    r = ccsim("compare", str(small), str(w))
+    assert r.returncode == 0 and "service_level" in r.stdout
+
+
+def _patched(**changes: object) -> str:
+    data = yaml.safe_load(yaml.safe_dump(SMALL))
+    data.update(changes)
+    return yaml.safe_dump(data)
+
+
+BAD_FILES = {
+    "negative_staff": (
+        _patched(groups={"a": {"skills": ["voice"], "agents": -4}}), "groups.a.agents"
+    ),
+    "unknown_channel": (
+        _patched(groups={"a": {"skills": ["voice", "fax"], "agents": 4}}),
+        "groups.a.skills[1]: unknown channel 'fax'",
+    ),
+    "bad_cv": (
+        _patched(channels={"voice": {"arrivals": 5, "handle_time": {
+            "distribution": "lognormal", "mean": 300, "cv": -1}}}),
+        "channels.voice.handle_time.cv: must be > 0",
+    ),
+    "unknown_key": (_patched(colour="red"), "colour: unknown key"),
+    "not_yaml": (": : :\n  - [", "not valid YAML"),
+}
+
+
+@pytest.mark.parametrize("name", sorted(BAD_FILES))
+def test_bad_input_exit_2_named_field_no_output(name: str, tmp_path: Path):
+    text, expected = BAD_FILES[name]
+    f = tmp_path / f"{name}.yaml"
+    f.write_text(text)
+    out = tmp_path / "out"
+    js = tmp_path / "r.json"
+    r = ccsim("run", str(f), "--out", str(out), "--json", str(js))
+    assert r.returncode == 2, r.stderr
+    assert expected in r.stderr
+    assert "Traceback" not in r.stderr
+    assert r.stdout == ""
+    assert not out.exists() and not js.exists()
+
+
+def test_bad_command_line(small: Path):
+    r = ccsim("run", str(small), "--replications", "0")
+    assert r.returncode == 2 and "--replications" in r.stderr
+    r = ccsim("run", "no/such/file.yaml")
+    assert r.returncode == 2 and "cannot read file" in r.stderr
+    r = ccsim("frobnicate")
+    assert r.returncode == 2
+
+
+def test_json_to_missing_directory_is_bad_input(small: Path, tmp_path: Path):
+    r = ccsim("run", str(small), "--json", str(tmp_path / "nope" / "r.json"))
+    assert r.returncode == 2 and "--json" in r.stderr
+
+
+def test_console_script_entry_point():
+    from sim.cli import main
+
+    assert main(["validate", str(SCENARIOS / "retail_bank.yaml")]) == 0
+
+
+def test_design_example_reports_unsupported_mode(tmp_path: Path):
+    """DESIGN.md's example uses a concurrent chat channel: a clear message, not a crash."""
+    f = tmp_path / "design.yaml"
+    f.write_text(textwrap.dedent("""
+        name: Retail bank weekday
+        interval_minutes: 15
+        periods: 3
+        start: "08:00"
+        channels:
+          chat:
+            mode: concurrent
+            concurrency: 3
+            arrivals: [40, 45, 50]
+            handle_time: {distribution: exponential, mean: 420}
+        groups:
+          digital: {skills: [chat], agents: 12}
+    """))
+    r = ccsim("validate", str(f))
+    assert r.returncode == 2
+    assert "channels.chat.mode: 'concurrent' channels are not supported yet" in r.stderr
