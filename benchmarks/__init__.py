@@ -1,0 +1,1 @@
+"""Speed benchmarks: ``python -m benchmarks`` (or ``make bench``) prints the figures."""
