@@ -26,17 +26,21 @@ ROOT = Path(__file__).resolve().parents[1]
 
 
 def single_queue(per_min: float, aht: float, agents: int, patience: float, hours: int):
-    return sim.parse_scenario({
-        "name": f"{agents} agents",
-        "interval_minutes": 30,
-        "periods": hours * 2,
-        "channels": {"voice": {
-            "arrivals": per_min * 30,
-            "handle_time": {"distribution": "exponential", "mean": aht},
-            "patience": {"distribution": "exponential", "mean": patience},
-        }},
-        "groups": {"agents": {"skills": ["voice"], "agents": agents}},
-    })
+    return sim.parse_scenario(
+        {
+            "name": f"{agents} agents",
+            "interval_minutes": 30,
+            "periods": hours * 2,
+            "channels": {
+                "voice": {
+                    "arrivals": per_min * 30,
+                    "handle_time": {"distribution": "exponential", "mean": aht},
+                    "patience": {"distribution": "exponential", "mean": patience},
+                }
+            },
+            "groups": {"agents": {"skills": ["voice"], "agents": agents}},
+        }
+    )
 
 
 def cpu(fn):
@@ -65,7 +69,7 @@ def bench_case(name: str, sc: sim.Scenario, repeats: int, reference=None) -> dic
     }
     if ref:
         row["reference"] = statistics.median(ref)
-        row["ratio"] = statistics.median(e / r for e, r in zip(engine, ref))
+        row["ratio"] = statistics.median(e / r for e, r in zip(engine, ref, strict=True))
     return row
 
 
@@ -79,18 +83,24 @@ def main() -> None:
         ref = lambda seed, per_min=per_min, aht=aht, agents=agents, pat=pat, hours=hours: (  # noqa: E731
             run_reference(per_min / 60, aht, pat, agents, min(hours, 4) * 3600, seed)
         )
-        rows.append(bench_case(f"Erlang A: {per_min}/min, AHT {aht}s, {agents} agents",
-                               sc, args.repeats, ref))
+        rows.append(
+            bench_case(
+                f"Erlang A: {per_min}/min, AHT {aht}s, {agents} agents", sc, args.repeats, ref
+            )
+        )
     bank = sim.load_scenario(ROOT / "scenarios" / "retail_bank.yaml")
-    rows.append(bench_case(f"retail_bank.yaml ({len(bank.channels)} channels)", bank,
-                           args.repeats))
+    rows.append(bench_case(f"retail_bank.yaml ({len(bank.channels)} channels)", bank, args.repeats))
     print(f"contacts simulated per CPU-second, median of {args.repeats} runs")
-    print(f"{'case':44s} {'contacts':>9s} {'engine':>10s} {'end-to-end':>11s} "
-          f"{'textbook SimPy':>15s} {'engine/textbook':>16s}")
+    print(
+        f"{'case':44s} {'contacts':>9s} {'engine':>10s} {'end-to-end':>11s} "
+        f"{'textbook SimPy':>15s} {'engine/textbook':>16s}"
+    )
     for r in rows:
         ref = f"{r['reference']:>15,.0f} {r['ratio']:>15.1f}x" if "reference" in r else ""
-        print(f"{r['case']:44s} {r['contacts']:>9,d} {r['engine']:>10,.0f} "
-              f"{r['end_to_end']:>11,.0f} {ref}")
+        print(
+            f"{r['case']:44s} {r['contacts']:>9,d} {r['engine']:>10,.0f} "
+            f"{r['end_to_end']:>11,.0f} {ref}"
+        )
     print("targets: engine >= 400,000/s on the single queues, >= 150,000/s on retail_bank")
 
 

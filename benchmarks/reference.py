@@ -10,8 +10,9 @@ import numpy as np
 import simpy
 
 
-def run_reference(rate: float, aht: float, patience: float, agents: int, horizon: float,
-                  seed: int) -> int:
+def run_reference(
+    rate: float, aht: float, patience: float, agents: int, horizon: float, seed: int
+) -> int:
     """Simulate M/M/n+M for ``horizon`` seconds; returns the number of customers."""
     rng = np.random.default_rng(seed)
     env = simpy.Environment()

@@ -7,6 +7,7 @@ output files written), 1 internal error.
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import shutil
 import sys
@@ -14,6 +15,7 @@ import tempfile
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
 import pandas as pd
 
@@ -104,18 +106,43 @@ def _emit_json(text: str, target: str) -> None:
 
 def _fmt_table(res: Result) -> str:
     df = res.channels
-    rows = df[df["kpi"].isin(["offered", "answered", "abandoned", "service_level", "asa",
-                              "abandon_rate", "aht", "switched_out", "redialled"])]
+    rows = df[
+        df["kpi"].isin(
+            [
+                "offered",
+                "answered",
+                "abandoned",
+                "service_level",
+                "asa",
+                "abandon_rate",
+                "aht",
+                "switched_out",
+                "redialled",
+            ]
+        )
+    ]
     cells = rows.assign(
         value=[
-            _fmt(k, m, c) for k, m, c in zip(rows["kpi"], rows["mean"], rows["ci95"])
+            _fmt(k, m, c) for k, m, c in zip(rows["kpi"], rows["mean"], rows["ci95"], strict=True)
         ]
     )
     table = cells.pivot(index="channel", columns="kpi", values="value")
     table = table.reindex(
         index=list(res.scenario.channels),
-        columns=[k for k in ("offered", "answered", "abandoned", "service_level", "asa",
-                             "abandon_rate", "aht", "redialled", "switched_out")],
+        columns=[
+            k
+            for k in (
+                "offered",
+                "answered",
+                "abandoned",
+                "service_level",
+                "asa",
+                "abandon_rate",
+                "aht",
+                "redialled",
+                "switched_out",
+            )
+        ],
     )
     occ = res.groups[res.groups["kpi"] == "occupancy"]
     lines = [
@@ -125,7 +152,8 @@ def _fmt_table(res: Result) -> str:
         "",
         "occupancy  "
         + "   ".join(
-            f"{g}: {_fmt('share', m, c)}" for g, m, c in zip(occ["group"], occ["mean"], occ["ci95"])
+            f"{g}: {_fmt('share', m, c)}"
+            for g, m, c in zip(occ["group"], occ["mean"], occ["ci95"], strict=True)
         ),
     ]
     j = res.journeys.set_index("kpi")["mean"]
@@ -188,20 +216,19 @@ def cmd_compare(args: argparse.Namespace) -> int:
     whatif = _run(what_sc, args, f"what-if {what_sc.name}")
     table = compare(base, whatif)
     if args.json:
-        payload = {
+        channels: dict[str, dict[str, Any]] = {}
+        payload: dict[str, Any] = {
             "base": base_sc.name,
             "whatif": what_sc.name,
             "seed": seed,
             "replications": reps,
-            "channels": {},
+            "channels": channels,
         }
         for _, r in table.iterrows():
-            payload["channels"].setdefault(r["channel"], {})[r["kpi"]] = {
+            channels.setdefault(r["channel"], {})[r["kpi"]] = {
                 k: (None if pd.isna(r[k]) else float(r[k]))
                 for k in ("base", "whatif", "delta", "ci95")
             }
-        import json
-
         _emit_json(json.dumps(payload, indent=2, allow_nan=False), args.json)
     if args.json != "-":
         kpis = args.kpi or ["service_level", "asa", "abandon_rate", "offered", "abandoned"]
@@ -227,12 +254,26 @@ def build_parser() -> argparse.ArgumentParser:
     sub = p.add_subparsers(dest="command", required=True)
 
     def sim_opts(sp: argparse.ArgumentParser) -> None:
-        sp.add_argument("--replications", "-r", type=_positive_int, default=None,
-                        help="replications (default: the scenario's)")
-        sp.add_argument("--seed", "-s", type=_non_negative_int, default=None,
-                        help="random seed (default: the scenario's)")
-        sp.add_argument("--json", metavar="-|PATH", default=None,
-                        help="write the JSON result to PATH, or stdout with -")
+        sp.add_argument(
+            "--replications",
+            "-r",
+            type=_positive_int,
+            default=None,
+            help="replications (default: the scenario's)",
+        )
+        sp.add_argument(
+            "--seed",
+            "-s",
+            type=_non_negative_int,
+            default=None,
+            help="random seed (default: the scenario's)",
+        )
+        sp.add_argument(
+            "--json",
+            metavar="-|PATH",
+            default=None,
+            help="write the JSON result to PATH, or stdout with -",
+        )
 
     run = sub.add_parser("run", help="simulate a scenario and print its KPIs")
     run.add_argument("file", help="scenario YAML file")

@@ -35,9 +35,7 @@ class _Dist(BaseModel):
         raise NotImplementedError
 
     def __str__(self) -> str:
-        params = ", ".join(
-            f"{k}={v}" for k, v in self.model_dump().items() if k != "distribution"
-        )
+        params = ", ".join(f"{k}={v}" for k, v in self.model_dump().items() if k != "distribution")
         return f"{self.distribution}({params})"  # type: ignore[attr-defined]
 
 

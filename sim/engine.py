@@ -25,8 +25,8 @@ journey-level records (:class:`RawRun`) that :mod:`sim.kpi` summarises.
 
 from __future__ import annotations
 
-import math
 import gc
+import math
 from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -161,9 +161,7 @@ class RawRun:
 
 def _first_contacts(m: Model, rep: np.random.SeedSequence) -> dict[str, np.ndarray]:
     """Draw every new journey of the horizon, per channel, merged in time order."""
-    parts: dict[str, list[np.ndarray]] = {
-        k: [] for k in ("t", "c", "h", "p", "ures", "utr")
-    }
+    parts: dict[str, list[np.ndarray]] = {k: [] for k in ("t", "c", "h", "p", "ures", "utr")}
     starts = np.arange(m.periods) * m.interval
     for ci, name in enumerate(m.channels):
         rng = stream(rep, "arrivals", name)
@@ -175,9 +173,7 @@ def _first_contacts(m: Model, rep: np.random.SeedSequence) -> dict[str, np.ndarr
         parts["c"].append(np.full(n, ci, dtype=np.int64))
         parts["h"].append(m.handle[ci].sample(stream(rep, "handle", name), n))
         pat = m.patience[ci]
-        parts["p"].append(
-            pat.sample(stream(rep, "patience", name), n) if pat else np.full(n, INF)
-        )
+        parts["p"].append(pat.sample(stream(rep, "patience", name), n) if pat else np.full(n, INF))
         jr = stream(rep, "journey", name)
         parts["ures"].append(jr.random(n))
         parts["utr"].append(jr.random(n))
@@ -188,15 +184,22 @@ def _first_contacts(m: Model, rep: np.random.SeedSequence) -> dict[str, np.ndarr
     return {k: v[order] for k, v in merged.items()}
 
 
-def _pool(draw: Callable[[int], np.ndarray]) -> Callable[[], float]:
+def _pool(
+    draw: Callable[[np.random.Generator, int], np.ndarray], rng: np.random.Generator
+) -> Callable[[], float]:
+    """One variate per call, drawn from ``rng`` in numpy batches."""
     buf: list[float] = []
 
     def take() -> float:
         if not buf:
-            buf.extend(draw(_POOL).tolist())
+            buf.extend(draw(rng, _POOL).tolist())
         return buf.pop()
 
     return take
+
+
+def _uniform(rng: np.random.Generator, n: int) -> np.ndarray:
+    return rng.random(n)
 
 
 def _run(
@@ -226,7 +229,7 @@ def _run(
                 item[0](item[1], now)
             else:
                 env._now = now
-                callbacks, item.callbacks = item.callbacks, None
+                callbacks, item.callbacks = item.callbacks, None  # type: ignore[assignment]
                 for cb in callbacks:
                     cb(item)
                 if not item._ok and not hasattr(item, "_defused"):
@@ -286,25 +289,18 @@ def _replicate(m: Model, rep: np.random.SeedSequence) -> RawRun:
     idle: list[deque[float]] = [deque([0.0] * n) for n in target]
     staff_log: list[tuple[float, int, int]] = [(0.0, g, n) for g, n in enumerate(present)]
 
-    hop_handle = [
-        _pool(lambda n, d=m.handle[c], r=stream(rep, "hop-handle", m.channels[c]): d.sample(r, n))
-        for c in range(C)
-    ]
+    names = m.channels
+    hop_handle = [_pool(m.handle[c].sample, stream(rep, "hop-handle", names[c])) for c in range(C)]
     hop_pat = [
-        _pool(lambda n, d=p, r=stream(rep, "hop-patience", m.channels[c]): d.sample(r, n))
-        if p
-        else (lambda: INF)
+        _pool(p.sample, stream(rep, "hop-patience", names[c])) if p else (lambda: INF)
         for c, p in enumerate(m.patience)
     ]
-    hop_u = [
-        _pool(lambda n, r=stream(rep, "hop-journey", m.channels[c]): r.random(n))
-        for c in range(C)
-    ]
+    hop_u = [_pool(_uniform, stream(rep, "hop-journey", names[c])) for c in range(C)]
     delay_pools = [
         [
             tuple(
-                _pool(lambda n, d=d, r=stream(rep, "delay", name): d.sample(r, n))
-                for d, name in zip(route.delays, route.names)
+                _pool(d.sample, stream(rep, "delay", name))
+                for d, name in zip(route.delays, route.names, strict=True)
             )
             if route
             else ()
@@ -315,7 +311,7 @@ def _replicate(m: Model, rep: np.random.SeedSequence) -> RawRun:
 
     # Events go straight onto SimPy's calendar, exactly as env.schedule(ev, NORMAL, delay)
     # would put them, without the method call.
-    queue = env._queue
+    queue: list[Any] = env._queue
     eid = env._eid
     push = heappush
 
@@ -450,7 +446,6 @@ def _replicate(m: Model, rep: np.random.SeedSequence) -> RawRun:
                 out[k] = ABANDONED
                 tend[k] = env.now
                 jout[jid[k]] = LOST
-    n = len(out)
     outcome = np.array(out, dtype=np.int8)
     wait_end = np.array(tend)
     handle = np.concatenate([first["h"], hd[n0:]])
@@ -469,9 +464,7 @@ def _replicate(m: Model, rep: np.random.SeedSequence) -> RawRun:
         group=np.array(grp, dtype=np.int64),
         journey=journey,
         attempt=np.concatenate([np.ones(n0, np.int64), np.array(att[n0:], dtype=np.int64)]),
-        previous=np.concatenate(
-            [np.full(n0, -1, np.int64), np.array(prev[n0:], dtype=np.int64)]
-        ),
+        previous=np.concatenate([np.full(n0, -1, np.int64), np.array(prev[n0:], dtype=np.int64)]),
         journey_outcome=np.array(jout, dtype=np.int8),
         journey_end=journey_end,
         staff_times=log[:, 0],

@@ -119,9 +119,7 @@ def erlang_a(
     while True:
         j = np.arange(1, K + 1)
         log_high = log_low[-1] + np.cumsum(np.log(lam / (n * mu + j * theta)))
-        if log_high[-1] < max(log_low.max(), log_high.max()) - 40 and (
-            n * mu + K * theta > lam
-        ):
+        if log_high[-1] < max(log_low.max(), log_high.max()) - 40 and (n * mu + K * theta > lam):
             break
         K *= 2
     log_pi = np.concatenate([log_low, log_high])

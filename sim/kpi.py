@@ -113,8 +113,13 @@ def _ratio(num: np.ndarray, den: np.ndarray) -> np.ndarray:
 
 
 def _channel_kpis(
-    run: RawRun, sel: np.ndarray, key: np.ndarray, n_keys: int, thresholds: np.ndarray,
-    span: np.ndarray, queue_time: np.ndarray,
+    run: RawRun,
+    sel: np.ndarray,
+    key: np.ndarray,
+    n_keys: int,
+    thresholds: np.ndarray,
+    span: np.ndarray,
+    queue_time: np.ndarray,
 ) -> dict[str, np.ndarray]:
     """KPIs of the selected contacts, grouped by ``key`` (0..n_keys-1)."""
 
@@ -167,11 +172,11 @@ def channel_table(
     ``thresholds`` are the service-level thresholds (s) per channel index.
     Per-period rows cover every period (warm-up periods too), by arrival period.
     """
-    C, P, I = len(m.channels), m.periods, m.interval
+    C, P, width = len(m.channels), m.periods, m.interval
     horizon = m.horizon
     thr = thresholds[run.channel]
     counted = (run.arrival >= warmup) & (run.arrival < horizon)
-    edges = np.arange(P + 1) * I
+    edges = np.arange(P + 1) * width
     q_per = np.zeros((C, P))
     q_tot = np.zeros(C)
     for c in range(C):
@@ -179,13 +184,16 @@ def channel_table(
         a, e = run.arrival[mine], run.wait_end[mine]
         q_per[c] = _time_in(a, e, edges)
         q_tot[c] = _time_in(a, e, np.array([warmup, horizon]))[0]
-    totals = _channel_kpis(
-        run, counted, run.channel, C, thr, np.full(C, horizon - warmup), q_tot
-    )
-    period = np.minimum((run.arrival // I).astype(np.int64), P - 1)
+    totals = _channel_kpis(run, counted, run.channel, C, thr, np.full(C, horizon - warmup), q_tot)
+    period = np.minimum((run.arrival // width).astype(np.int64), P - 1)
     in_periods = run.arrival < horizon
     per = _channel_kpis(
-        run, in_periods, run.channel * P + period, C * P, thr, np.full(C * P, I),
+        run,
+        in_periods,
+        run.channel * P + period,
+        C * P,
+        thr,
+        np.full(C * P, width),
         q_per.ravel(),
     )
     tot = pd.DataFrame({"channel": list(m.channels), **totals})
@@ -214,16 +222,14 @@ def _staffed_time(run: RawRun, g: int, edges: np.ndarray) -> np.ndarray:
     return np.diff(cum)
 
 
-def group_table(
-    m: Model, run: RawRun, warmup: float
-) -> tuple[pd.DataFrame, pd.DataFrame]:
+def group_table(m: Model, run: RawRun, warmup: float) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Per group occupancy over the counted window, and per group per period."""
-    G, P, I = len(m.groups), m.periods, m.interval
-    edges = np.arange(P + 1) * I
+    P, width = m.periods, m.interval
+    edges = np.arange(P + 1) * width
     window = np.array([warmup, m.horizon])
     answered = run.outcome == ANSWERED
     start, end = run.wait_end, run.wait_end + run.handle
-    first_counted = int(warmup // I)
+    first_counted = int(warmup // width)
     rows, per_rows = [], []
     for g, name in enumerate(m.groups):
         mine = answered & (run.group == g)
@@ -247,7 +253,7 @@ def group_table(
                     "group": name,
                     "occupancy": _ratio(busy_per, staffed_per),
                     "scheduled": sched,
-                    "busy_agents": busy_per / I,
+                    "busy_agents": busy_per / width,
                 }
             )
         )
@@ -296,7 +302,5 @@ def flow_table(m: Model, run: RawRun, warmup: float, horizon: float) -> pd.DataF
     outcome_names = np.array(["", "resolved", "lost", "max_attempts"], dtype=object)
     end_from = names[run.channel[last]]
     end_to = outcome_names[run.journey_outcome[jsel]]
-    df = pd.DataFrame(
-        {"from": np.concatenate([frm, end_from]), "to": np.concatenate([to, end_to])}
-    )
+    df = pd.DataFrame({"from": np.concatenate([frm, end_from]), "to": np.concatenate([to, end_to])})
     return df.groupby(["from", "to"], sort=True).size().rename("count").reset_index()

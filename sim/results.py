@@ -12,7 +12,7 @@ import json
 import math
 from dataclasses import dataclass, field
 from functools import cached_property
-from typing import Any
+from typing import Any, cast
 
 import numpy as np
 import pandas as pd
@@ -110,7 +110,8 @@ class Result:
             index="replication", columns=["from", "to"], values="count", fill_value=0
         )
         wide = wide.reindex(range(self.replications), fill_value=0)
-        long = wide.stack(["from", "to"], future_stack=True).rename("count").reset_index()
+        stacked = cast(pd.Series, wide.stack(["from", "to"], future_stack=True))
+        long = stacked.rename("count").reset_index()
         out = summarise(long, ["from", "to"])
         return out.drop(columns="kpi")
 

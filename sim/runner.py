@@ -58,9 +58,7 @@ def simulate(
     model = compile_scenario(scenario)
     thr = _thresholds(scenario)
     warm, horizon = scenario.warmup_seconds, scenario.horizon_seconds
-    tables: dict[str, list[pd.DataFrame]] = {
-        k: [] for k in ("ch", "iv", "gr", "gi", "jr", "fl")
-    }
+    tables: dict[str, list[pd.DataFrame]] = {k: [] for k in ("ch", "iv", "gr", "gi", "jr", "fl")}
     kept: list[RawRun] = []
     for r, ss in enumerate(replication_seeds(seed, reps)):
         run = run_replication(model, ss)

@@ -238,9 +238,7 @@ class Scenario(_Frozen):
         for i, t in enumerate(self.journeys.transitions):
             for key, ch_name in (("from", t.source), ("to", t.to)):
                 if ch_name not in self.channels:
-                    problems.append(
-                        f"journeys.transitions[{i}].{key}: unknown channel '{ch_name}'"
-                    )
+                    problems.append(f"journeys.transitions[{i}].{key}: unknown channel '{ch_name}'")
             if t.on in ("balk", "chase"):
                 problems.append(
                     f"journeys.transitions[{i}].on: '{t.on}' transitions are not supported "
@@ -327,12 +325,7 @@ def _format_error(err: Mapping[str, Any]) -> list[str]:
     loc = [
         part
         for i, part in enumerate(err["loc"])
-        if not (
-            isinstance(part, str)
-            and part in _DIST_TAGS
-            and i > 0
-            and i < len(err["loc"]) - 1
-        )
+        if not (isinstance(part, str) and part in _DIST_TAGS and i > 0 and i < len(err["loc"]) - 1)
     ]
     path = ""
     for part in loc:

@@ -14,8 +14,9 @@ import yaml
 
 from .helpers import ROOT, SCENARIOS, single_queue
 
-SMALL = single_queue(per_interval=50, aht=180, agents=8, patience=300, periods=8,
-                     warmup_minutes=0, replications=3)
+SMALL = single_queue(
+    per_interval=50, aht=180, agents=8, patience=300, periods=8, warmup_minutes=0, replications=3
+)
 
 
 def ccsim(*args: str, cwd: Path | None = None) -> subprocess.CompletedProcess[str]:
@@ -41,8 +42,15 @@ def test_run_json_contract(small: Path):
     assert r.returncode == 0, r.stderr
     data = json.loads(r.stdout)  # stdout is exactly one JSON object
     voice = data["channels"]["voice"]
-    for kpi in ("offered", "answered", "abandoned", "service_level", "asa", "mean_wait",
-                "abandon_rate"):
+    for kpi in (
+        "offered",
+        "answered",
+        "abandoned",
+        "service_level",
+        "asa",
+        "mean_wait",
+        "abandon_rate",
+    ):
         assert set(voice[kpi]) == {"mean", "ci95"}
     assert voice["answered"]["mean"] + voice["abandoned"]["mean"] == pytest.approx(
         voice["offered"]["mean"]
@@ -59,8 +67,15 @@ def test_run_overrides_and_writes_csvs(small: Path, tmp_path: Path):
     assert r.returncode == 0, r.stderr
     assert "service_level" in r.stdout and "voice" in r.stdout
     files = sorted(p.name for p in out.iterdir())
-    assert files == ["flows.csv", "group_intervals.csv", "groups.csv", "intervals.csv",
-                     "journeys.csv", "result.json", "summary.csv"]
+    assert files == [
+        "flows.csv",
+        "group_intervals.csv",
+        "groups.csv",
+        "intervals.csv",
+        "journeys.csv",
+        "result.json",
+        "summary.csv",
+    ]
     res = json.loads((out / "result.json").read_text())
     assert res["seed"] == 5 and res["replications"] == 2
     intervals = (out / "intervals.csv").read_text().splitlines()
@@ -105,15 +120,22 @@ def _patched(**changes: object) -> str:
 
 BAD_FILES = {
     "negative_staff": (
-        _patched(groups={"a": {"skills": ["voice"], "agents": -4}}), "groups.a.agents"
+        _patched(groups={"a": {"skills": ["voice"], "agents": -4}}),
+        "groups.a.agents",
     ),
     "unknown_channel": (
         _patched(groups={"a": {"skills": ["voice", "fax"], "agents": 4}}),
         "groups.a.skills[1]: unknown channel 'fax'",
     ),
     "bad_cv": (
-        _patched(channels={"voice": {"arrivals": 5, "handle_time": {
-            "distribution": "lognormal", "mean": 300, "cv": -1}}}),
+        _patched(
+            channels={
+                "voice": {
+                    "arrivals": 5,
+                    "handle_time": {"distribution": "lognormal", "mean": 300, "cv": -1},
+                }
+            }
+        ),
         "channels.voice.handle_time.cv: must be > 0",
     ),
     "unknown_key": (_patched(colour="red"), "colour: unknown key"),
@@ -159,7 +181,8 @@ def test_console_script_entry_point():
 def test_design_example_reports_unsupported_mode(tmp_path: Path):
     """DESIGN.md's example uses a concurrent chat channel: a clear message, not a crash."""
     f = tmp_path / "design.yaml"
-    f.write_text(textwrap.dedent("""
+    f.write_text(
+        textwrap.dedent("""
         name: Retail bank weekday
         interval_minutes: 15
         periods: 3
@@ -172,7 +195,8 @@ def test_design_example_reports_unsupported_mode(tmp_path: Path):
             handle_time: {distribution: exponential, mean: 420}
         groups:
           digital: {skills: [chat], agents: 12}
-    """))
+    """)
+    )
     r = ccsim("validate", str(f))
     assert r.returncode == 2
     assert "channels.chat.mode: 'concurrent' channels are not supported yet" in r.stderr

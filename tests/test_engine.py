@@ -21,17 +21,19 @@ def one_run(data: dict, rep: int = 0):
 
 def test_fifo_within_a_channel_and_skill_priority():
     """A freed agent takes the first channel in its skill list, oldest contact first."""
-    m, run = one_run({
-        "periods": 8,
-        "channels": {
-            "voice": {"arrivals": 60, "handle_time": EXP(200), "patience": EXP(400)},
-            "chat": {"arrivals": 40, "handle_time": EXP(200), "patience": EXP(400)},
-        },
-        "groups": {
-            "phones": {"skills": ["voice"], "agents": 8},
-            "digital": {"skills": ["chat", "voice"], "agents": 6},
-        },
-    })
+    m, run = one_run(
+        {
+            "periods": 8,
+            "channels": {
+                "voice": {"arrivals": 60, "handle_time": EXP(200), "patience": EXP(400)},
+                "chat": {"arrivals": 40, "handle_time": EXP(200), "patience": EXP(400)},
+            },
+            "groups": {
+                "phones": {"skills": ["voice"], "agents": 8},
+                "digital": {"skills": ["chat", "voice"], "agents": 6},
+            },
+        }
+    )
     ans = run.outcome == ANSWERED
     for c in range(2):
         mine = ans & (run.channel == c)
@@ -49,12 +51,16 @@ def test_fifo_within_a_channel_and_skill_priority():
 
 def test_longest_idle_agent_gets_the_contact():
     """Two single-agent groups, always both idle: contacts alternate between them."""
-    m, run = one_run({
-        "periods": 16,
-        "channels": {"voice": {"arrivals": 3, "handle_time": FIXED(1)}},
-        "groups": {"a": {"skills": ["voice"], "agents": 1},
-                   "b": {"skills": ["voice"], "agents": 1}},
-    })
+    m, run = one_run(
+        {
+            "periods": 16,
+            "channels": {"voice": {"arrivals": 3, "handle_time": FIXED(1)}},
+            "groups": {
+                "a": {"skills": ["voice"], "agents": 1},
+                "b": {"skills": ["voice"], "agents": 1},
+            },
+        }
+    )
     assert (np.diff(run.arrival) > 1).all()  # both idle at every arrival
     groups = run.group[np.argsort(run.arrival)]
     assert len(groups) > 20
@@ -63,12 +69,15 @@ def test_longest_idle_agent_gets_the_contact():
 
 def test_headcount_drop_lets_agents_finish():
     """5 agents until 15:00 min then none: contacts in service finish, none start after."""
-    m, run = one_run({
-        "periods": 2,
-        "channels": {"voice": {"arrivals": [40, 0], "handle_time": FIXED(600),
-                               "patience": FIXED(1200)}},
-        "groups": {"a": {"skills": ["voice"], "agents": [5, 0]}},
-    })
+    m, run = one_run(
+        {
+            "periods": 2,
+            "channels": {
+                "voice": {"arrivals": [40, 0], "handle_time": FIXED(600), "patience": FIXED(1200)}
+            },
+            "groups": {"a": {"skills": ["voice"], "agents": [5, 0]}},
+        }
+    )
     ans = run.outcome == ANSWERED
     assert (run.wait_end[ans] < 900).all()
     finishing = ans & (run.wait_end + run.handle > 900)
@@ -77,23 +86,30 @@ def test_headcount_drop_lets_agents_finish():
     present = run.staff_present[run.staff_times > 900]
     assert list(present) == [4, 3, 2, 1, 0]  # they leave one by one as contacts end
     # a headcount rise at a boundary takes waiting contacts at once
-    m, run = one_run({
-        "periods": 2,
-        "channels": {"voice": {"arrivals": [20, 0], "handle_time": FIXED(60)}},
-        "groups": {"a": {"skills": ["voice"], "agents": [0, 3]}},
-    })
+    m, run = one_run(
+        {
+            "periods": 2,
+            "channels": {"voice": {"arrivals": [20, 0], "handle_time": FIXED(60)}},
+            "groups": {"a": {"skills": ["voice"], "agents": [0, 3]}},
+        }
+    )
     assert (run.outcome == ANSWERED).all()
     first_answers = np.sort(run.wait_end)[:3]
     assert (first_answers == 900).all()
 
 
 def test_warmup_is_not_counted():
-    sc = sim.parse_scenario({
-        "name": "w", "interval_minutes": 15, "periods": 4, "warmup_minutes": 30,
-        "replications": 2,
-        "channels": {"voice": {"arrivals": [100, 100, 7, 7], "handle_time": FIXED(10)}},
-        "groups": {"a": {"skills": ["voice"], "agents": 10}},
-    })
+    sc = sim.parse_scenario(
+        {
+            "name": "w",
+            "interval_minutes": 15,
+            "periods": 4,
+            "warmup_minutes": 30,
+            "replications": 2,
+            "channels": {"voice": {"arrivals": [100, 100, 7, 7], "handle_time": FIXED(10)}},
+            "groups": {"a": {"skills": ["voice"], "agents": 10}},
+        }
+    )
     res = sim.simulate(sc, keep_runs=True)
     counted = [int(((r.arrival >= 1800) & (r.arrival < 3600)).sum()) for r in res.runs]
     assert res.channel_reps["offered"].tolist() == counted
@@ -102,15 +118,25 @@ def test_warmup_is_not_counted():
 
 def test_max_attempts_caps_journeys():
     """Nobody to answer, patience 1 s, always redial: every journey makes 3 contacts."""
-    m, run = one_run({
-        "periods": 2,
-        "channels": {"voice": {"arrivals": 10, "handle_time": FIXED(60),
-                               "patience": FIXED(1)}},
-        "groups": {"a": {"skills": ["voice"], "agents": 0}},
-        "journeys": {"max_attempts": 3, "transitions": [
-            {"from": "voice", "on": "abandon", "to": "voice", "probability": 1,
-             "delay": FIXED(5)}]},
-    })
+    m, run = one_run(
+        {
+            "periods": 2,
+            "channels": {"voice": {"arrivals": 10, "handle_time": FIXED(60), "patience": FIXED(1)}},
+            "groups": {"a": {"skills": ["voice"], "agents": 0}},
+            "journeys": {
+                "max_attempts": 3,
+                "transitions": [
+                    {
+                        "from": "voice",
+                        "on": "abandon",
+                        "to": "voice",
+                        "probability": 1,
+                        "delay": FIXED(5),
+                    }
+                ],
+            },
+        }
+    )
     assert (run.outcome == ABANDONED).all()
     assert (np.bincount(run.journey) == 3).all()
     assert (run.journey_outcome == MAX_ATTEMPTS).all()
@@ -119,35 +145,57 @@ def test_max_attempts_caps_journeys():
 
 def test_unresolved_contacts_come_back():
     """Resolution 0.5 and always recontact: contacts per journey ~ 2 (capped at 10)."""
-    sc = sim.parse_scenario({
-        "name": "r", "interval_minutes": 15, "periods": 8, "replications": 5,
-        "channels": {"voice": {"arrivals": 30, "handle_time": EXP(60)}},
-        "groups": {"a": {"skills": ["voice"], "agents": 20}},
-        "journeys": {"max_attempts": 10, "resolution": {"voice": 0.5}, "transitions": [
-            {"from": "voice", "on": "unresolved", "to": "voice", "probability": 1,
-             "delay": EXP(120)}]},
-    })
+    sc = sim.parse_scenario(
+        {
+            "name": "r",
+            "interval_minutes": 15,
+            "periods": 8,
+            "replications": 5,
+            "channels": {"voice": {"arrivals": 30, "handle_time": EXP(60)}},
+            "groups": {"a": {"skills": ["voice"], "agents": 20}},
+            "journeys": {
+                "max_attempts": 10,
+                "resolution": {"voice": 0.5},
+                "transitions": [
+                    {
+                        "from": "voice",
+                        "on": "unresolved",
+                        "to": "voice",
+                        "probability": 1,
+                        "delay": EXP(120),
+                    }
+                ],
+            },
+        }
+    )
     res = sim.simulate(sc)
     j = res.journeys.set_index("kpi")
     expected = sum(0.5**k for k in range(10))  # E[min(Geometric(0.5), 10)]
-    assert j.loc["mean_attempts", "mean"] == pytest.approx(expected, abs=3 * j.loc["mean_attempts", "ci95"] + 0.01)
+    assert j.loc["mean_attempts", "mean"] == pytest.approx(
+        expected, abs=3 * j.loc["mean_attempts", "ci95"] + 0.01
+    )
     assert j.loc["resolved", "mean"] + j.loc["max_attempts", "mean"] == pytest.approx(
-        j.loc["customers", "mean"])
+        j.loc["customers", "mean"]
+    )
 
 
 def test_drain_and_stranded_contacts():
     # ample staff: everything offered is answered, some after the last period
-    m, run = one_run({
-        "periods": 2,
-        "channels": {"voice": {"arrivals": 50, "handle_time": EXP(300)}},
-        "groups": {"a": {"skills": ["voice"], "agents": 20}},
-    })
+    m, run = one_run(
+        {
+            "periods": 2,
+            "channels": {"voice": {"arrivals": 50, "handle_time": EXP(300)}},
+            "groups": {"a": {"skills": ["voice"], "agents": 20}},
+        }
+    )
     assert (run.outcome == ANSWERED).all() and run.end_time > 1800 and run.stranded == 0
     # no agent ever and infinite patience: contacts leave when nothing else can happen
-    m, run = one_run({
-        "periods": 2,
-        "channels": {"voice": {"arrivals": 5, "handle_time": EXP(300)}},
-        "groups": {"a": {"skills": ["voice"], "agents": 0}},
-    })
+    m, run = one_run(
+        {
+            "periods": 2,
+            "channels": {"voice": {"arrivals": 5, "handle_time": EXP(300)}},
+            "groups": {"a": {"skills": ["voice"], "agents": 0}},
+        }
+    )
     assert run.stranded == len(run.arrival) > 0
     assert (run.outcome == ABANDONED).all()

@@ -30,8 +30,10 @@ def test_erlang_a_published_14_agents():
     assert q.service_level == pytest.approx(0.91679, abs=5e-6)
 
 
-@pytest.mark.parametrize("n,lam,aht,pat", [(14, LAM, 180, 300), (55, 10 / 60, 300, 120),
-                                           (3, 1 / 60, 240, 30), (410, 100 / 60, 240, 180)])
+@pytest.mark.parametrize(
+    "n,lam,aht,pat",
+    [(14, LAM, 180, 300), (55, 10 / 60, 300, 120), (3, 1 / 60, 240, 30), (410, 100 / 60, 240, 180)],
+)
 def test_erlang_a_matches_brute_force_chain(n, lam, aht, pat):
     """Stationary metrics equal a dense birth-death chain solved by linear algebra."""
     mu, th = 1 / aht, 1 / pat

@@ -29,8 +29,15 @@ CASES = [
 def test_simulation_matches_erlang(case):
     name, per_min, aht, agents, patience, hours, reps = case
     sc = sim.parse_scenario(
-        single_queue(per_interval=per_min * 30, aht=aht, agents=agents, patience=patience,
-                     periods=hours * 2, warmup_minutes=60, replications=reps)
+        single_queue(
+            per_interval=per_min * 30,
+            aht=aht,
+            agents=agents,
+            patience=patience,
+            periods=hours * 2,
+            warmup_minutes=60,
+            replications=reps,
+        )
     )
     res = sim.simulate(sc)
     lam = per_min / 60

@@ -69,8 +69,11 @@ def exact() -> dict[str, float]:
     off2 = LAM2 + P_SWITCH * ab1
     # who waits: Poisson arrivals see pi; hops see the state at the abandonment moment
     busy1, busy2 = x1 >= N1, x2 >= N2
-    wait1 = (LAM1 * (pi * busy1).sum() + Q_REDIAL * ab1  # a redialler always queues again
-             + R_BACK * th2 * (pi * Q2 * busy1).sum()) / off1
+    wait1 = (
+        LAM1 * (pi * busy1).sum()
+        + Q_REDIAL * ab1  # a redialler always queues again
+        + R_BACK * th2 * (pi * Q2 * busy1).sum()
+    ) / off1
     wait2 = (LAM2 * (pi * busy2).sum() + P_SWITCH * th1 * (pi * Q1 * busy2).sum()) / off2
     return {
         "voice.offered_per_hour": off1 * 3600,
@@ -88,33 +91,50 @@ def exact() -> dict[str, float]:
 def scenario(hours: int, reps: int) -> sim.Scenario:
     exp = lambda m: {"distribution": "exponential", "mean": m}  # noqa: E731
     now = {"distribution": "fixed", "value": 0}
-    return sim.parse_scenario({
-        "name": "two channels, immediate hops",
-        "interval_minutes": 60,
-        "periods": hours,
-        "warmup_minutes": 120,
-        "seed": 3,
-        "replications": reps,
-        "channels": {
-            "voice": {"arrivals": LAM1 * 3600, "handle_time": exp(AHT1), "patience": exp(PAT1)},
-            "chat": {"arrivals": LAM2 * 3600, "handle_time": exp(AHT2), "patience": exp(PAT2)},
-        },
-        "groups": {
-            "phones": {"skills": ["voice"], "agents": N1},
-            "digital": {"skills": ["chat"], "agents": N2},
-        },
-        "journeys": {
-            "max_attempts": 40,  # never binding in practice: the chain has no attempt count
-            "transitions": [
-                {"from": "voice", "on": "abandon", "to": "chat", "probability": P_SWITCH,
-                 "delay": now},
-                {"from": "voice", "on": "abandon", "to": "voice", "probability": Q_REDIAL,
-                 "delay": now},
-                {"from": "chat", "on": "abandon", "to": "voice", "probability": R_BACK,
-                 "delay": now},
-            ],
-        },
-    })
+    return sim.parse_scenario(
+        {
+            "name": "two channels, immediate hops",
+            "interval_minutes": 60,
+            "periods": hours,
+            "warmup_minutes": 120,
+            "seed": 3,
+            "replications": reps,
+            "channels": {
+                "voice": {"arrivals": LAM1 * 3600, "handle_time": exp(AHT1), "patience": exp(PAT1)},
+                "chat": {"arrivals": LAM2 * 3600, "handle_time": exp(AHT2), "patience": exp(PAT2)},
+            },
+            "groups": {
+                "phones": {"skills": ["voice"], "agents": N1},
+                "digital": {"skills": ["chat"], "agents": N2},
+            },
+            "journeys": {
+                "max_attempts": 40,  # never binding in practice: the chain has no attempt count
+                "transitions": [
+                    {
+                        "from": "voice",
+                        "on": "abandon",
+                        "to": "chat",
+                        "probability": P_SWITCH,
+                        "delay": now,
+                    },
+                    {
+                        "from": "voice",
+                        "on": "abandon",
+                        "to": "voice",
+                        "probability": Q_REDIAL,
+                        "delay": now,
+                    },
+                    {
+                        "from": "chat",
+                        "on": "abandon",
+                        "to": "voice",
+                        "probability": R_BACK,
+                        "delay": now,
+                    },
+                ],
+            },
+        }
+    )
 
 
 def test_switching_and_redials_match_markov_chain():
@@ -136,7 +156,9 @@ def test_switching_and_redials_match_markov_chain():
         got[f"{g}.occupancy"] = (occ.loc[g, "mean"], occ.loc[g, "ci95"])
     for key, expected in want.items():
         mean, ci = got[key]
-        assert abs(mean - expected) <= ci, f"{key}: simulated {mean:.5f} ± {ci:.5f}, exact {expected:.5f}"
+        assert abs(mean - expected) <= ci, (
+            f"{key}: simulated {mean:.5f} ± {ci:.5f}, exact {expected:.5f}"
+        )
     # the hops are real: about a quarter of voice abandoners' contacts land on chat
     assert want["chat.hops_in_per_hour"] > 5
     assert per_rep.loc[(0, "voice"), "redialled"] > 0

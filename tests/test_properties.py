@@ -15,8 +15,7 @@ from sim.kpi import CHANNEL_KPIS
 from sim.streams import replication_seeds
 
 NAMES = ["voice", "chat", "messaging"]
-SETTINGS = settings(max_examples=40, deadline=None,
-                    suppress_health_check=[HealthCheck.too_slow])
+SETTINGS = settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 
 
 @st.composite
@@ -62,8 +61,15 @@ def scenarios(draw) -> dict[str, Any]:
             for to in draw(st.lists(st.sampled_from(chans), max_size=2, unique=True)):
                 p = draw(st.floats(0, left))
                 left -= p
-                transitions.append({"from": c, "on": on, "to": to, "probability": p,
-                                    "delay": draw(dists(0.0, 600.0))})
+                transitions.append(
+                    {
+                        "from": c,
+                        "on": on,
+                        "to": to,
+                        "probability": p,
+                        "delay": draw(dists(0.0, 600.0)),
+                    }
+                )
     return {
         "name": "random",
         "interval_minutes": 15,
@@ -133,9 +139,17 @@ def test_crn_staffing_change_keeps_every_new_arrival(data, extra, pick):
     changing one channel's volume leaves the other channels' new journeys identical."""
     sc = sim.parse_scenario(data)
     g = pick.draw(st.sampled_from(sorted(sc.groups)))
-    more = sc.updated({f"groups.{g}.agents": [a + extra for a in sc.groups[g].agents_per_period(sc.periods)]})
+    more = sc.updated(
+        {f"groups.{g}.agents": [a + extra for a in sc.groups[g].agents_per_period(sc.periods)]}
+    )
     c = pick.draw(st.sampled_from(sorted(sc.channels)))
-    busier = sc.updated({f"channels.{c}.arrivals": [a * 2 + 1 for a in sc.channels[c].arrivals_per_period(sc.periods)]})
+    busier = sc.updated(
+        {
+            f"channels.{c}.arrivals": [
+                a * 2 + 1 for a in sc.channels[c].arrivals_per_period(sc.periods)
+            ]
+        }
+    )
     ss = replication_seeds(sc.seed, 1)[0]
     base = run_replication(compile_scenario(sc), ss)
 
@@ -161,9 +175,18 @@ def test_more_agents_never_worse(calls, agents, seed):
     """Under common random numbers, adding agents to a single queue never lowers its
     service level or raises its abandonment beyond the paired noise."""
     data = {
-        "name": "mono", "interval_minutes": 15, "periods": 8, "seed": seed, "replications": 5,
-        "channels": {"voice": {"arrivals": calls, "handle_time": {"distribution": "lognormal", "mean": 300, "cv": 1},
-                               "patience": {"distribution": "exponential", "mean": 120}}},
+        "name": "mono",
+        "interval_minutes": 15,
+        "periods": 8,
+        "seed": seed,
+        "replications": 5,
+        "channels": {
+            "voice": {
+                "arrivals": calls,
+                "handle_time": {"distribution": "lognormal", "mean": 300, "cv": 1},
+                "patience": {"distribution": "exponential", "mean": 120},
+            }
+        },
         "groups": {"a": {"skills": ["voice"], "agents": agents}},
     }
     sc = sim.parse_scenario(data)

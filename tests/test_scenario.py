@@ -105,25 +105,61 @@ def _delete(path):
 
 
 BAD = [
-    (_set(("channels", "voice", "handle_time", "cv"), 0), "channels.voice.handle_time.cv: must be > 0"),
+    (
+        _set(("channels", "voice", "handle_time", "cv"), 0),
+        "channels.voice.handle_time.cv: must be > 0",
+    ),
     (_set(("channels", "voice", "handle_time", "cv"), "high"), "channels.voice.handle_time.cv:"),
     (_set(("channels", "voice", "colour"), "red"), "channels.voice.colour: unknown key"),
     (_set(("colour",), "red"), "colour: unknown key"),
     (_set(("groups", "phones", "agents"), -3), "groups.phones.agents: must be >= 0"),
-    (_set(("groups", "phones", "agents"), [4, 4, -1, 4]), "groups.phones.agents: item 2 must be >= 0"),
+    (
+        _set(("groups", "phones", "agents"), [4, 4, -1, 4]),
+        "groups.phones.agents: item 2 must be >= 0",
+    ),
     (_set(("groups", "phones", "agents"), 2.5), "groups.phones.agents: must be a whole number"),
-    (_set(("groups", "phones", "agents"), [4, 4]), "groups.phones.agents: has 2 values, expected one per period (4)"),
+    (
+        _set(("groups", "phones", "agents"), [4, 4]),
+        "groups.phones.agents: has 2 values, expected one per period (4)",
+    ),
     (_set(("channels", "voice", "arrivals"), [1, 2, 3]), "channels.voice.arrivals: has 3 values"),
-    (_set(("channels", "voice", "arrivals"), [1, 2, "x", 4]), "channels.voice.arrivals: item 2 must be a number"),
-    (_set(("groups", "phones", "skills"), ["voice", "fax"]), "groups.phones.skills[1]: unknown channel 'fax'"),
-    (_set(("groups", "phones", "skills"), ["voice", "voice"]), "groups.phones.skills: lists voice more than once"),
-    (_set(("journeys", "transitions", 0, "to"), "fax"), "journeys.transitions[0].to: unknown channel 'fax'"),
-    (_set(("journeys", "transitions", 0, "from"), "fax"), "journeys.transitions[0].from: unknown channel 'fax'"),
-    (_set(("journeys", "transitions", 0, "probability"), 0.7), "probabilities from (voice, abandon) sum to 1.1"),
-    (_set(("journeys", "transitions", 0, "probability"), 1.5), "journeys.transitions[0].probability: must be <= 1"),
+    (
+        _set(("channels", "voice", "arrivals"), [1, 2, "x", 4]),
+        "channels.voice.arrivals: item 2 must be a number",
+    ),
+    (
+        _set(("groups", "phones", "skills"), ["voice", "fax"]),
+        "groups.phones.skills[1]: unknown channel 'fax'",
+    ),
+    (
+        _set(("groups", "phones", "skills"), ["voice", "voice"]),
+        "groups.phones.skills: lists voice more than once",
+    ),
+    (
+        _set(("journeys", "transitions", 0, "to"), "fax"),
+        "journeys.transitions[0].to: unknown channel 'fax'",
+    ),
+    (
+        _set(("journeys", "transitions", 0, "from"), "fax"),
+        "journeys.transitions[0].from: unknown channel 'fax'",
+    ),
+    (
+        _set(("journeys", "transitions", 0, "probability"), 0.7),
+        "probabilities from (voice, abandon) sum to 1.1",
+    ),
+    (
+        _set(("journeys", "transitions", 0, "probability"), 1.5),
+        "journeys.transitions[0].probability: must be <= 1",
+    ),
     (_set(("journeys", "transitions", 0, "on"), "bored"), "journeys.transitions[0].on:"),
-    (_set(("journeys", "transitions", 0, "delay"), {"distribution": "poisson", "mean": 3}), "journeys.transitions[0].delay:"),
-    (_set(("journeys", "resolution", "fax"), 0.5), "journeys.resolution.fax: unknown channel 'fax'"),
+    (
+        _set(("journeys", "transitions", 0, "delay"), {"distribution": "poisson", "mean": 3}),
+        "journeys.transitions[0].delay:",
+    ),
+    (
+        _set(("journeys", "resolution", "fax"), 0.5),
+        "journeys.resolution.fax: unknown channel 'fax'",
+    ),
     (_set(("journeys", "resolution", "voice"), 1.5), "journeys.resolution: must be probabilities"),
     (_set(("journeys", "max_attempts"), 0), "journeys.max_attempts: must be >= 1"),
     (_set(("interval_minutes",), 7.5), "interval_minutes:"),
@@ -131,12 +167,15 @@ BAD = [
     (_set(("start",), "25:00"), "start: must be a clock time HH:MM"),
     (_set(("warmup_minutes",), 60), "warmup_minutes: 60 leaves no counted time"),
     (_set(("channels", "voice", "mode"), "carrier-pigeon"), "channels.voice.mode:"),
-    (_set(("channels", "voice", "patience"), {"mean": 5}), "channels.voice.patience: needs a 'distribution' key"),
+    (
+        _set(("channels", "voice", "patience"), {"mean": 5}),
+        "channels.voice.patience: needs a 'distribution' key",
+    ),
     (_delete(("channels", "voice", "handle_time")), "channels.voice.handle_time: required"),
     (_delete(("periods",)), "periods: required"),
     (_set(("channels",), {}), "channels: must not be empty"),
     (_set(("groups", "digital", "skills"), ["chat"]), None),  # still valid: voice has phones
-    (_set(("groups", "phones", "skills"), ["chat"]) , None),  # digital still takes voice
+    (_set(("groups", "phones", "skills"), ["chat"]), None),  # digital still takes voice
 ]
 
 
