@@ -11,14 +11,16 @@ Load a scenario, simulate it, read DataFrames::
 
 from .erlang import QueueMetrics, erlang_a, erlang_b, erlang_c, required_agents
 from .results import Result
-from .runner import compare, simulate
+from .runner import Replication, collect, compare, simulate, simulate_replication
 from .scenario import Scenario, ScenarioError, load_scenario, parse_scenario
 
 __all__ = [
     "QueueMetrics",
+    "Replication",
     "Result",
     "Scenario",
     "ScenarioError",
+    "collect",
     "compare",
     "erlang_a",
     "erlang_b",
@@ -27,5 +29,6 @@ __all__ = [
     "parse_scenario",
     "required_agents",
     "simulate",
+    "simulate_replication",
 ]
 __version__ = "0.1.0"

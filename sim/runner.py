@@ -7,7 +7,8 @@ does not touch them, and the paired differences have tight intervals.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
@@ -16,9 +17,9 @@ from .engine import RawRun, compile_scenario, run_replication
 from .kpi import channel_table, flow_table, group_table, journey_row
 from .results import Result, summarise
 from .scenario import Scenario
-from .streams import replication_seeds
+from .streams import replication_seed
 
-__all__ = ["Progress", "compare", "simulate"]
+__all__ = ["Progress", "Replication", "collect", "compare", "simulate", "simulate_replication"]
 
 Progress = Callable[[int, int], None]
 """Called as ``progress(done, total)`` after each replication."""
@@ -32,6 +33,62 @@ def _thresholds(sc: Scenario) -> np.ndarray:
             ch.service_level.threshold if ch.service_level else DEFAULT_SL_THRESHOLD
             for ch in sc.channels.values()
         ]
+    )
+
+
+@dataclass(frozen=True, eq=False)
+class Replication:
+    """One replication's KPI tables, each with a ``replication`` column first."""
+
+    index: int
+    channels: pd.DataFrame
+    intervals: pd.DataFrame
+    groups: pd.DataFrame
+    group_intervals: pd.DataFrame
+    journeys: pd.DataFrame
+    flows: pd.DataFrame
+    run: RawRun | None = None
+
+
+def simulate_replication(
+    scenario: Scenario, replication: int, seed: int | None = None, *, keep_run: bool = False
+) -> Replication:
+    """Simulate replication number ``replication`` (0-based) of ``scenario``.
+
+    The same (seed, replication) always draws the same customers, whichever process
+    or machine runs it: this is the unit of work for parallel runs and sweeps.
+    """
+    seed = scenario.seed if seed is None else int(seed)
+    model = compile_scenario(scenario)
+    run = run_replication(model, replication_seed(seed, replication))
+    warm, horizon = scenario.warmup_seconds, scenario.horizon_seconds
+    ch, iv = channel_table(model, run, _thresholds(scenario), warm)
+    gr, gi = group_table(model, run, warm)
+    jr = pd.DataFrame([journey_row(run, warm, horizon)])
+    fl = flow_table(model, run, warm, horizon)
+    for df in (ch, iv, gr, gi, jr, fl):
+        df.insert(0, "replication", replication)
+    return Replication(replication, ch, iv, gr, gi, jr, fl, run if keep_run else None)
+
+
+def collect(scenario: Scenario, seed: int, replications: Sequence[Replication]) -> Result:
+    """Summarise replications (in any order) into a :class:`Result`."""
+    reps = sorted(replications, key=lambda r: r.index)
+
+    def cat(attr: str) -> pd.DataFrame:
+        return pd.concat([getattr(r, attr) for r in reps], ignore_index=True)
+
+    return Result(
+        scenario=scenario,
+        seed=seed,
+        replications=len(reps),
+        channel_reps=cat("channels"),
+        interval_reps=cat("intervals"),
+        group_reps=cat("groups"),
+        group_interval_reps=cat("group_intervals"),
+        journey_reps=cat("journeys"),
+        flow_reps=cat("flows"),
+        runs=tuple(r.run for r in reps if r.run is not None),
     )
 
 
@@ -55,42 +112,12 @@ def simulate(
     if reps < 1:
         raise ValueError("replications must be >= 1")
     seed = scenario.seed if seed is None else int(seed)
-    model = compile_scenario(scenario)
-    thr = _thresholds(scenario)
-    warm, horizon = scenario.warmup_seconds, scenario.horizon_seconds
-    tables: dict[str, list[pd.DataFrame]] = {k: [] for k in ("ch", "iv", "gr", "gi", "jr", "fl")}
-    kept: list[RawRun] = []
-    for r, ss in enumerate(replication_seeds(seed, reps)):
-        run = run_replication(model, ss)
-        ch, iv = channel_table(model, run, thr, warm)
-        gr, gi = group_table(model, run, warm)
-        for key, df in (
-            ("ch", ch),
-            ("iv", iv),
-            ("gr", gr),
-            ("gi", gi),
-            ("jr", pd.DataFrame([journey_row(run, warm, horizon)])),
-            ("fl", flow_table(model, run, warm, horizon)),
-        ):
-            df.insert(0, "replication", r)
-            tables[key].append(df)
-        if keep_runs:
-            kept.append(run)
+    done: list[Replication] = []
+    for r in range(reps):
+        done.append(simulate_replication(scenario, r, seed, keep_run=keep_runs))
         if progress is not None:
             progress(r + 1, reps)
-    cat = {k: pd.concat(v, ignore_index=True) for k, v in tables.items()}
-    return Result(
-        scenario=scenario,
-        seed=seed,
-        replications=reps,
-        channel_reps=cat["ch"],
-        interval_reps=cat["iv"],
-        group_reps=cat["gr"],
-        group_interval_reps=cat["gi"],
-        journey_reps=cat["jr"],
-        flow_reps=cat["fl"],
-        runs=tuple(kept),
-    )
+    return collect(scenario, seed, done)
 
 
 def compare(base: Result, whatif: Result) -> pd.DataFrame:

@@ -13,12 +13,17 @@ import zlib
 
 import numpy as np
 
-__all__ = ["replication_seeds", "stream"]
+__all__ = ["replication_seed", "replication_seeds", "stream"]
 
 
 def replication_seeds(seed: int, replications: int) -> list[np.random.SeedSequence]:
     """One seed sequence per replication; replication i is the same whatever the count."""
     return np.random.SeedSequence(seed).spawn(replications)
+
+
+def replication_seed(seed: int, replication: int) -> np.random.SeedSequence:
+    """The seed sequence of one replication: ``replication_seeds(seed, n)[replication]``."""
+    return np.random.SeedSequence(seed, spawn_key=(replication,))
 
 
 def stream(rep: np.random.SeedSequence, *names: str) -> np.random.Generator:
