@@ -2,22 +2,29 @@
 
 Design (for speed and reproducibility):
 
-* No SimPy process per customer. Every happening (an arrival, a service completion,
-  a patience expiry, a hop to another channel, a headcount change) is a bare event
-  with one callback, scheduled on SimPy's own calendar.
+* No SimPy process per customer. Every happening (a service completion, a patience
+  expiry, a hop to another channel, a chase, a headcount change) is an entry with
+  one callback on SimPy's own calendar; new journeys are drawn up front and handed
+  over in time order.
 * Abandonment timers are never cancelled: a timer that fires for a contact already
   answered does nothing, and abandoned contacts are skipped lazily when an agent
   takes work from the queue.
 * Random variates are drawn in numpy batches: every first contact's arrival time,
   handle time, patience and decision uniforms are drawn up front per channel; hops
-  draw from per-channel pools refilled 1024 at a time. Each source has its own named
-  stream (:mod:`sim.streams`), so what-ifs see the same customers (common random
-  numbers).
+  draw from per-channel pools. Each source has its own named stream
+  (:mod:`sim.streams`), so what-ifs see the same customers (common random numbers).
 
-Routing: an arriving contact goes to the longest-idle eligible agent; a freed agent
-takes the oldest waiting contact of the first channel in its skill list (priority
-order) that has one. When headcount drops, idle agents leave at once and busy ones
-leave when their contact ends.
+Agents and routing. Agent capacity is ``CAP`` units (the least common multiple of the
+concurrent channels' concurrencies); a synchronous or deferred contact takes the whole
+agent, a concurrent session ``CAP / concurrency``. An arriving contact goes to the
+longest-idle eligible agent (concurrent sessions: the agent with the most free
+capacity, or the one whose load changed longest ago). A fully free agent takes the
+oldest waiting contact of the first *live* channel in its skill list that has one,
+then deferred work (unless the group reserves agents for deferred work); a partly
+loaded agent only takes more concurrent sessions that fit. When headcount drops, idle
+agents leave at once and busy ones when their last contact ends. After the last
+period no new journeys arrive; staffing repeats the periods' pattern (tomorrow looks
+like today) until every contact has an outcome.
 
 The engine does no I/O and knows nothing of KPIs: it returns contact- and
 journey-level records (:class:`RawRun`) that :mod:`sim.kpi` summarises.
@@ -43,13 +50,16 @@ from .streams import stream
 __all__ = ["Model", "RawRun", "compile_scenario", "run_replication"]
 
 INF = math.inf
-EVENT_INDEX = {"abandon": 0, "unresolved": 1}
+EVENT_INDEX = {"abandon": 0, "unresolved": 1, "balk": 2}
+CAUSES = ("new", "abandon", "unresolved", "balk", "chase")  # why a contact was made
 
-# outcome codes of a contact
-WAITING, ANSWERED, ABANDONED = 0, 1, 2
+# contact states (GHOST: abandoned silently but still queued as work; recorded ABANDONED)
+WAITING, ANSWERED, ABANDONED, GHOST = 0, 1, 2, 3
 # outcome codes of a journey
 RESOLVED, LOST, MAX_ATTEMPTS = 1, 2, 3
 JOURNEY_OUTCOMES = {RESOLVED: "resolved", LOST: "lost", MAX_ATTEMPTS: "max_attempts"}
+SYNC, CONC, DEFERRED = 0, 1, 2
+_MODES = {"synchronous": SYNC, "concurrent": CONC, "deferred": DEFERRED}
 
 _POOL = 1024
 
@@ -62,6 +72,7 @@ class Route:
     targets: tuple[int, ...]
     delays: tuple[Distribution, ...]
     names: tuple[str, ...]
+    withdraw: tuple[bool, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -72,19 +83,43 @@ class Model:
     groups: tuple[str, ...]
     interval: float
     periods: int
+    start_minute: int  # clock minute of the first period
     rates: np.ndarray  # (channels, periods) expected new journeys per interval
+    paths: tuple[np.ndarray | None, ...]  # per channel: (paths, periods) counts, or None
+    day_cv: np.ndarray  # per channel: busyness CV shared by a day
+    interval_cv: np.ndarray  # per channel: busyness CV per interval
+    modes: tuple[int, ...]  # SYNC / CONC / DEFERRED per channel
+    units: tuple[int, ...]  # capacity units one contact takes, per channel
+    capacity: int  # units per agent
+    rate_tables: tuple[tuple[float, ...] | None, ...]  # per channel: speed by sessions
+    silent: tuple[tuple[float, Distribution] | None, ...]  # per channel: (share, time)
+    balk: tuple[tuple[float, float] | None, ...]  # per channel: (threshold s, probability)
+    concurrent_policy: tuple[int, ...]  # 0 most free, 1 longest idle
     handle: tuple[Distribution, ...]
     patience: tuple[Distribution | None, ...]
     resolution: tuple[float, ...]
     routes: tuple[tuple[Route | None, ...], ...]  # [channel][event index]
+    chases: tuple[tuple[tuple[float, Route], ...], ...]  # [channel] -> ((after, route), ..)
     max_attempts: int
     skills: tuple[tuple[int, ...], ...]  # per group, channel indices in priority order
     eligible: tuple[tuple[int, ...], ...]  # per channel, group indices
-    headcount: np.ndarray  # (groups, periods) scheduled agents
+    headcount: np.ndarray  # (groups, periods) productive agents
+    scheduled: np.ndarray  # (groups, periods) scheduled agents (before shrinkage)
+    deferred_reserve: tuple[int, ...]  # per group
 
     @property
     def horizon(self) -> float:
         return self.periods * self.interval
+
+
+def _route(sc: Scenario, cidx: dict[str, int], c: str, on: str, ts: list[Any]) -> Route:
+    return Route(
+        cumulative=tuple(np.cumsum([t.probability for t in ts]).tolist()),
+        targets=tuple(cidx[t.to] for t in ts),
+        delays=tuple(t.delay for t in ts),
+        names=tuple(f"{c}/{on}->{t.to}#{i}" for i, t in enumerate(ts)),
+        withdraw=tuple(t.withdraw for t in ts),
+    )
 
 
 def compile_scenario(sc: Scenario) -> Model:
@@ -93,39 +128,86 @@ def compile_scenario(sc: Scenario) -> Model:
     grps = tuple(sc.groups)
     cidx = {c: i for i, c in enumerate(chans)}
     P = sc.periods
-    routes: list[list[Route | None]] = []
+    trans = sc.journeys.transitions
+    routes: list[tuple[Route | None, ...]] = []
+    chases: list[tuple[tuple[float, Route], ...]] = []
     for c in chans:
         per_event: list[Route | None] = []
         for ev in EVENT_INDEX:
-            ts = [t for t in sc.journeys.transitions if t.source == c and t.on == ev]
-            if not ts:
-                per_event.append(None)
-                continue
-            per_event.append(
-                Route(
-                    cumulative=tuple(np.cumsum([t.probability for t in ts]).tolist()),
-                    targets=tuple(cidx[t.to] for t in ts),
-                    delays=tuple(t.delay for t in ts),
-                    names=tuple(f"{c}/{ev}->{t.to}#{i}" for i, t in enumerate(ts)),
+            ts = [t for t in trans if t.source == c and t.on == ev]
+            per_event.append(_route(sc, cidx, c, ev, ts) if ts else None)
+        routes.append(tuple(per_event))
+        afters = sorted({t.after for t in trans if t.source == c and t.on == "chase"})
+        chases.append(
+            tuple(
+                (
+                    float(after),  # type: ignore[arg-type]
+                    _route(
+                        sc,
+                        cidx,
+                        c,
+                        f"chase@{after:g}",  # type: ignore[str-format]
+                        [
+                            t
+                            for t in trans
+                            if t.source == c and t.on == "chase" and t.after == after
+                        ],
+                    ),
                 )
+                for after in afters
             )
-        routes.append(per_event)
+        )
+    ch_objs = [sc.channels[c] for c in chans]
+    concs = [ch.concurrency or 1 for ch in ch_objs if ch.mode == "concurrent"]
+    cap = math.lcm(*concs) if concs else 1
+    max_sessions = max(concs, default=1)  # sessions one agent can hold at once
     return Model(
         channels=chans,
         groups=grps,
         interval=sc.interval_seconds,
         periods=P,
-        rates=np.array([sc.channels[c].arrivals_per_period(P) for c in chans], dtype=float),
-        handle=tuple(sc.channels[c].handle_time for c in chans),
-        patience=tuple(sc.channels[c].patience for c in chans),
+        start_minute=int(sc.start[:-3]) * 60 + int(sc.start[-2:]),
+        rates=np.array([ch.arrivals_per_period(P) for ch in ch_objs], dtype=float),
+        paths=tuple(
+            None if ch.arrival_paths is None else np.array(ch.arrival_paths, dtype=np.int64)
+            for ch in ch_objs
+        ),
+        day_cv=np.array([ch.overdispersion.day_cv if ch.overdispersion else 0.0 for ch in ch_objs]),
+        interval_cv=np.array(
+            [ch.overdispersion.interval_cv if ch.overdispersion else 0.0 for ch in ch_objs]
+        ),
+        modes=tuple(_MODES[ch.mode] for ch in ch_objs),
+        units=tuple(
+            cap // (ch.concurrency or 1) if ch.mode == "concurrent" else cap for ch in ch_objs
+        ),
+        capacity=cap,
+        rate_tables=tuple(
+            tuple(ch.rate_factor(n) if n else 1.0 for n in range(max_sessions + 1))
+            if ch.mode == "concurrent" and (ch.stretch or ch.handle_time_by_sessions)
+            else None
+            for ch in ch_objs
+        ),
+        silent=tuple(
+            (ch.silent_abandon.share, ch.silent_abandon.time) if ch.silent_abandon else None
+            for ch in ch_objs
+        ),
+        balk=tuple(
+            (ch.balking.threshold, ch.balking.probability) if ch.balking else None for ch in ch_objs
+        ),
+        concurrent_policy=tuple(0 if ch.routing == "most_free" else 1 for ch in ch_objs),
+        handle=tuple(ch.handle_time for ch in ch_objs),
+        patience=tuple(ch.patience for ch in ch_objs),
         resolution=tuple(sc.journeys.resolution.get(c, 1.0) for c in chans),
-        routes=tuple(tuple(r) for r in routes),
+        routes=tuple(routes),
+        chases=tuple(chases),
         max_attempts=sc.journeys.max_attempts,
         skills=tuple(tuple(cidx[s] for s in sc.groups[g].skills) for g in grps),
         eligible=tuple(
             tuple(gi for gi, g in enumerate(grps) if c in sc.groups[g].skills) for c in chans
         ),
-        headcount=np.array([sc.groups[g].agents_per_period(P) for g in grps], dtype=np.int64),
+        headcount=np.array([sc.productive(g) for g in grps], dtype=np.int64).reshape(-1, P),
+        scheduled=np.array([sc.scheduled(g) for g in grps], dtype=np.int64).reshape(-1, P),
+        deferred_reserve=tuple(sc.groups[g].deferred_reserve for g in grps),
     )
 
 
@@ -134,7 +216,8 @@ class RawRun:
     """Everything one replication produced, one row per contact / journey.
 
     Times are seconds from the start of the first period. ``wait_end`` is when the
-    contact stopped waiting (answer or abandonment time).
+    contact stopped waiting (answer, abandonment, balk or withdrawal); ``handle`` of an
+    answered contact is the time the agent actually spent (stretch included).
     """
 
     arrival: np.ndarray
@@ -142,17 +225,23 @@ class RawRun:
     handle: np.ndarray
     wait_end: np.ndarray
     outcome: np.ndarray  # ANSWERED / ABANDONED
-    group: np.ndarray  # serving group index, -1 if abandoned
+    agent: np.ndarray  # serving agent, -1 if not answered
+    group: np.ndarray  # serving group index, -1 if not answered
     journey: np.ndarray  # journey id (= index of its first contact)
     attempt: np.ndarray  # 1 for the first contact of a journey
     previous: np.ndarray  # contact that led to this one, -1 for first contacts
+    cause: np.ndarray  # index into CAUSES: why this contact was made
+    balked: np.ndarray  # bool: left on hearing the announced wait
+    silent: np.ndarray  # bool: abandoned without telling (an agent still opened it)
     journey_outcome: np.ndarray  # per journey: RESOLVED / LOST / MAX_ATTEMPTS
     journey_end: np.ndarray  # per journey: time of its final event (s)
     staff_times: np.ndarray  # headcount log: time (s) ...
     staff_groups: np.ndarray  # ... group index ...
     staff_present: np.ndarray  # ... agents present from then on
+    engaged: np.ndarray  # (n, 3) group, start, end: agent spans with concurrent sessions
+    ghost_work: np.ndarray  # (n, 4) group, start, end, units: silent sessions worked
     end_time: float  # when the drain finished
-    stranded: int  # contacts still waiting when no event was left (no agent ever came)
+    stranded: int  # contacts still waiting when no agent could ever come
 
     @property
     def wait(self) -> np.ndarray:
@@ -162,10 +251,26 @@ class RawRun:
 def _first_contacts(m: Model, rep: np.random.SeedSequence) -> dict[str, np.ndarray]:
     """Draw every new journey of the horizon, per channel, merged in time order."""
     parts: dict[str, list[np.ndarray]] = {k: [] for k in ("t", "c", "h", "p", "ures", "utr")}
-    starts = np.arange(m.periods) * m.interval
+    P = m.periods
+    starts = np.arange(P) * m.interval
+    replication = int(rep.spawn_key[0]) if rep.spawn_key else 0
+    day = (m.start_minute + np.arange(P) * m.interval / 60) // 1440
     for ci, name in enumerate(m.channels):
         rng = stream(rep, "arrivals", name)
-        counts = rng.poisson(m.rates[ci])
+        paths = m.paths[ci]
+        if paths is not None:
+            counts = paths[replication % len(paths)]
+        else:
+            rates = m.rates[ci]
+            busy = stream(rep, "busyness", name)
+            if m.day_cv[ci] > 0:
+                k = 1 / m.day_cv[ci] ** 2
+                factor = busy.gamma(k, 1 / k, int(day[-1]) + 1)
+                rates = rates * factor[day.astype(np.int64)]
+            if m.interval_cv[ci] > 0:
+                k = 1 / m.interval_cv[ci] ** 2
+                rates = rates * busy.gamma(k, 1 / k, P)
+            counts = rng.poisson(rates)
         n = int(counts.sum())
         t = np.repeat(starts, counts) + rng.random(n) * m.interval
         t.sort()
@@ -228,7 +333,6 @@ def _run(
             if item.__class__ is tuple:
                 item[0](item[1], now)
             else:
-                env._now = now
                 callbacks, item.callbacks = item.callbacks, None  # type: ignore[assignment]
                 for cb in callbacks:
                     cb(item)
@@ -254,7 +358,7 @@ def run_replication(m: Model, rep: np.random.SeedSequence) -> RawRun:
             gc.enable()
 
 
-def _replicate(m: Model, rep: np.random.SeedSequence) -> RawRun:
+def _replicate(m: Model, rep: np.random.SeedSequence) -> RawRun:  # noqa: C901 - one closure set
     env = simpy.Environment()
     first = _first_contacts(m, rep)
     n0 = len(first["t"])
@@ -269,25 +373,78 @@ def _replicate(m: Model, rep: np.random.SeedSequence) -> RawRun:
     jid: list[int] = list(range(n0))
     att: list[int] = [1] * n0
     prev: list[int] = [-1] * n0
+    cause: list[int] = [0] * n0
     out: list[int] = [WAITING] * n0
     tend: list[float] = [0.0] * n0
-    grp: list[int] = [-1] * n0
-    # a journey is resolved unless its last contact says otherwise (rare, so cheap)
+    agt: list[int] = [-1] * n0
+    # a journey is resolved unless its contacts say otherwise (rare, so cheap)
     jout: list[int] = [RESOLVED] * n0
+    balked: list[int] = []
+    silent: list[int] = []
 
-    C = len(m.channels)
+    C, G = len(m.channels), len(m.groups)
+    CAP = m.capacity
+    modes, units = m.modes, m.units
     res = m.resolution
     routes = m.routes
     max_att = m.max_attempts
     skills = m.skills
     elig = m.eligible
     only_group = [e[0] if len(e) == 1 else -1 for e in elig]
+    # a freed agent looks at live skills first (priority order), then deferred ones
+    live_first = [
+        tuple(c for c in sk if modes[c] != DEFERRED) + tuple(c for c in sk if modes[c] == DEFERRED)
+        for sk in skills
+    ]
+    deferred_first = [
+        tuple(c for c in sk if modes[c] == DEFERRED) + tuple(c for c in sk if modes[c] != DEFERRED)
+        for sk in skills
+    ]
+    conc_skills = [tuple(c for c in sk if modes[c] == CONC) for sk in skills]
+    reserve = m.deferred_reserve
+    on_deferred = [0] * G
+    parallel = any(m.chases)  # chasing lets one journey have two contacts at once
+    jres: list[int] = [0] * n0 if parallel else []
     queues: list[deque[int]] = [deque() for _ in range(C)]
+    counted = [m.balk[c] is not None for c in range(C)]
+    # groups whose agents only answer synchronous channels without balking
+    simple = [all(modes[c] == SYNC and not counted[c] for c in sk) for sk in skills]
+    nwait = [0] * C  # live waiting contacts, kept only where balking needs it
+    mean_handle = [d.mean for d in m.handle]
+    rate_tables = m.rate_tables
+    stretched = any(t is not None for t in rate_tables)
+
+    # agents: capacity used, group, time their load last changed, sessions held
+    a_group: list[int] = []
+    a_load: list[int] = []
+    a_since: list[float] = []
+    a_sess: list[int] = []
+    a_eng: list[float] = []  # when the agent's current concurrent engagement began
+    a_str: list[list[int]] = []  # stretched sessions on the agent
+    idle: list[deque[int]] = [deque() for _ in range(G)]  # fully free, longest idle first
+    partial: list[set[int]] = [set() for _ in range(G)]  # part-loaded with concurrent work
     hc = m.headcount
     target = hc[:, 0].tolist()
     present = list(target)
-    idle: list[deque[float]] = [deque([0.0] * n) for n in target]
     staff_log: list[tuple[float, int, int]] = [(0.0, g, n) for g, n in enumerate(present)]
+    eng_log: list[tuple[int, float, float]] = []
+    ghost_log: list[tuple[int, float, float, int]] = []
+    s_rem: dict[int, float] = {}
+    s_upd: dict[int, float] = {}
+    s_ver: dict[int, int] = {}
+
+    def new_agent(g: int, now: float) -> int:
+        a = len(a_group)
+        a_group.append(g)
+        a_load.append(0)
+        a_since.append(now)
+        a_sess.append(0)
+        a_eng.append(now)
+        a_str.append([])
+        return a
+
+    for g, n in enumerate(target):
+        idle[g].extend(new_agent(g, 0.0) for _ in range(n))
 
     names = m.channels
     hop_handle = [_pool(m.handle[c].sample, stream(rep, "hop-handle", names[c])) for c in range(C)]
@@ -308,40 +465,184 @@ def _replicate(m: Model, rep: np.random.SeedSequence) -> RawRun:
         ]
         for per_event in routes
     ]
+    chase_pools = [
+        [
+            (
+                _pool(_uniform, stream(rep, "chase", route.names[0])),
+                tuple(
+                    _pool(d.sample, stream(rep, "delay", name))
+                    for d, name in zip(route.delays, route.names, strict=True)
+                ),
+            )
+            for _, route in per
+        ]
+        for per in m.chases
+    ]
+    silent_time = [
+        _pool(s[1].sample, stream(rep, "silent", names[c])) if s else None
+        for c, s in enumerate(m.silent)
+    ]
 
-    # Events go straight onto SimPy's calendar, exactly as env.schedule(ev, NORMAL, delay)
+    # Entries go straight onto SimPy's calendar, exactly as env.schedule(ev, NORMAL, delay)
     # would put them, without the method call.
     queue: list[Any] = env._queue
     eid = env._eid
     push = heappush
 
+    # -- starting work -------------------------------------------------------------------
+    def start_full(k: int, a: int, now: float) -> None:
+        """Agent a (fully free, already out of the idle deque) takes contact k."""
+        out[k] = ANSWERED
+        tend[k] = now
+        agt[k] = a
+        if modes[ch[k]] == DEFERRED:
+            on_deferred[a_group[a]] += 1
+            push(queue, (now + hd[k], 1, next(eid), (done_deferred, k)))
+        else:
+            push(queue, (now + hd[k], 1, next(eid), (done, k)))
+
+    def load(a: int, u: int, now: float) -> None:
+        """Put u more units of concurrent work on agent a."""
+        g = a_group[a]
+        old = a_load[a]
+        if old == 0:
+            a_eng[a] = now
+        a_load[a] = old + u
+        a_sess[a] += 1
+        a_since[a] = now
+        if old + u < CAP:
+            partial[g].add(a)
+        else:
+            partial[g].discard(a)
+
+    def start_conc(k: int, a: int, now: float) -> None:
+        c = ch[k]
+        out[k] = ANSWERED
+        tend[k] = now
+        agt[k] = a
+        n_old = a_sess[a]
+        load(a, units[c], now)
+        if rate_tables[c] is None:
+            push(queue, (now + hd[k], 1, next(eid), (done_conc, k)))
+            if stretched and a_str[a]:
+                restretch(a, n_old, now)
+        else:
+            s_rem[k] = hd[k]
+            s_upd[k] = now
+            s_ver[k] = 0
+            a_str[a].append(k)
+            restretch(a, n_old, now)
+
+    def start_ghost(k: int, a: int, now: float) -> None:
+        """Agent a opens the session of a customer who already left silently."""
+        c = ch[k]
+        out[k] = ABANDONED
+        n_old = a_sess[a]
+        load(a, units[c], now)
+        t = silent_time[c]()  # type: ignore[misc]
+        push(queue, (now + t, 1, next(eid), (done_ghost, (k, a, now))))
+        if stretched and a_str[a]:
+            restretch(a, n_old, now)
+
+    def restretch(a: int, n_old: int, now: float) -> None:
+        """Sessions on agent a changed speed: reschedule its stretched sessions."""
+        n_new = a_sess[a]
+        for s in a_str[a]:
+            table = rate_tables[ch[s]]
+            if n_old:
+                s_rem[s] -= (now - s_upd[s]) * table[n_old]  # type: ignore[index]
+            s_upd[s] = now
+            s_ver[s] += 1
+            left = max(s_rem[s], 0.0) / table[n_new]  # type: ignore[index]
+            push(queue, (now + left, 1, next(eid), (done_stretched, (s, s_ver[s]))))
+
+    # -- arrivals ------------------------------------------------------------------------
     def arrive(k: int, now: float) -> None:
         c = ch[k]
-        g = only_group[c]
-        if g >= 0:
-            if not idle[g]:
-                g = -1
+        if modes[c] != SYNC:
+            if modes[c] == CONC:
+                arrive_concurrent(k, c, now)
+                return
         else:
-            best = INF
-            for g1 in elig[c]:
-                d = idle[g1]
-                if d and d[0] < best:
-                    best = d[0]
-                    g = g1
-        if g >= 0:
-            idle[g].popleft()
-            out[k] = ANSWERED
-            tend[k] = now
-            grp[k] = g
-            push(queue, (now + hd[k], 1, next(eid), (done, k)))
+            g = only_group[c]
+            if g >= 0:  # the hot path: a voice call to one dedicated group
+                d = idle[g]
+                if d:
+                    a = d.popleft()
+                    out[k] = ANSWERED
+                    tend[k] = now
+                    agt[k] = a
+                    push(queue, (now + hd[k], 1, next(eid), (done, k)))
+                    return
+                wait(k, c, now)
+                return
+        best = INF
+        bd = None
+        for g1 in elig[c]:
+            d = idle[g1]
+            if d and a_since[d[0]] < best:
+                best = a_since[d[0]]
+                bd = d
+        if bd is not None:
+            start_full(k, bd.popleft(), now)
         else:
-            queues[c].append(k)
-            p = pt[k]
-            if p != INF:
-                push(queue, (now + p, 1, next(eid), (abandon, k)))
+            wait(k, c, now)
 
+    def arrive_concurrent(k: int, c: int, now: float) -> None:
+        u = units[c]
+        best_a = -1
+        best_t = INF
+        for g1 in elig[c]:  # fully free agents: the longest idle
+            d = idle[g1]
+            if d and a_since[d[0]] < best_t:
+                best_t = a_since[d[0]]
+                best_a = d[0]
+        if best_a < 0 or m.concurrent_policy[c] == 1:
+            most_free = best_a < 0 and m.concurrent_policy[c] == 0
+            best_f = -1
+            for g1 in elig[c]:
+                for a in partial[g1]:
+                    free = CAP - a_load[a]
+                    if free < u:
+                        continue
+                    if most_free:
+                        if free > best_f or (free == best_f and a_since[a] < best_t):
+                            best_f, best_t, best_a = free, a_since[a], a
+                    elif a_since[a] < best_t:
+                        best_t, best_a = a_since[a], a
+        if best_a >= 0:
+            if a_load[best_a] == 0:
+                idle[a_group[best_a]].popleft()
+            start_conc(k, best_a, now)
+        else:
+            wait(k, c, now)
+
+    def wait(k: int, c: int, now: float) -> None:
+        """No agent free: balk, or queue with a patience timer (and chase timers)."""
+        b = m.balk[c]
+        if b is not None:
+            staff = sum(present[g] for g in elig[c]) * (CAP // units[c])
+            announced = (nwait[c] + 1) * mean_handle[c] / staff if staff else INF
+            if announced > b[0] and ures[k] < b[1]:
+                out[k] = ABANDONED
+                tend[k] = now
+                balked.append(k)
+                next_step(k, 2, now)
+                return
+        if counted[c]:
+            nwait[c] += 1
+        queues[c].append(k)
+        p = pt[k]
+        if p != INF:
+            push(queue, (now + p, 1, next(eid), (abandon, k)))
+        for i, (after, _) in enumerate(m.chases[c]):
+            push(queue, (now + after, 1, next(eid), (chase, (k, i))))
+
+    # -- journeys ------------------------------------------------------------------------
     def next_step(k: int, event: int, now: float) -> None:
         """Journey logic after contact k ended by ``event`` without resolution."""
+        if parallel and jres[jid[k]]:
+            return  # another contact of the journey already resolved it
         c = ch[k]
         route = routes[c][event]
         if route is not None:
@@ -352,12 +653,17 @@ def _replicate(m: Model, rep: np.random.SeedSequence) -> RawRun:
                         jout[jid[k]] = MAX_ATTEMPTS
                         return
                     delay = delay_pools[c][event][i]()
-                    push(queue, (now + delay, 1, next(eid), (hop, (k, route.targets[i]))))
+                    push(
+                        queue, (now + delay, 1, next(eid), (hop, (k, route.targets[i], event + 1)))
+                    )
                     return
         jout[jid[k]] = LOST
 
-    def hop(arg: tuple[int, int], now: float) -> None:
-        k, c = arg
+    def hop(arg: tuple[int, int, int], now: float) -> None:
+        k, c, why = arg
+        j = jid[k]
+        if parallel and jres[j]:
+            return  # resolved meanwhile (e.g. the email was answered): no new contact
         n = len(t_arr)
         t_arr.append(now)
         ch.append(c)
@@ -365,41 +671,51 @@ def _replicate(m: Model, rep: np.random.SeedSequence) -> RawRun:
         pt.append(hop_pat[c]())
         ures.append(hop_u[c]())
         utr.append(hop_u[c]())
-        jid.append(jid[k])
+        jid.append(j)
         att.append(att[k] + 1)
         prev.append(k)
+        cause.append(why)
         out.append(WAITING)
         tend.append(0.0)
-        grp.append(-1)
+        agt.append(-1)
         arrive(n, now)
 
-    def free(g: int, now: float) -> None:
-        """An agent of group g has no contact: leaves, takes waiting work or goes idle."""
-        if present[g] > target[g]:
-            present[g] -= 1
-            staff_log.append((now, g, present[g]))
+    def chase(arg: tuple[int, int], now: float) -> None:
+        k, i = arg
+        if out[k] != WAITING or (parallel and jres[jid[k]]):
             return
-        for c in skills[g]:
-            q = queues[c]
-            while q:
-                k = q.popleft()
-                if out[k] == WAITING:
-                    out[k] = ANSWERED
+        c = ch[k]
+        route = m.chases[c][i][1]
+        draw_u, delays = chase_pools[c][i]
+        u = draw_u()
+        for r, cp in enumerate(route.cumulative):
+            if u < cp:
+                if att[k] >= max_att:
+                    return  # no attempts left: the customer keeps waiting for the reply
+                if route.withdraw[r]:
+                    out[k] = ABANDONED
                     tend[k] = now
-                    grp[k] = g
-                    push(queue, (now + hd[k], 1, next(eid), (done, k)))
-                    return
-        idle[g].append(now)
+                push(queue, (now + delays[r](), 1, next(eid), (hop, (k, route.targets[r], 4))))
+                return
 
+    def resolve(k: int) -> None:
+        j = jid[k]
+        jres[j] = 1
+        jout[j] = RESOLVED
+
+    # -- ends of work --------------------------------------------------------------------
     def done(k: int, now: float) -> None:
+        """A synchronous or deferred contact ends: journey logic, then the agent is free."""
         if ures[k] >= res[ch[k]]:
             next_step(k, 1, now)
-        # the agent is free: as free(g, now), inlined on the hottest path
-        g = grp[k]
-        if present[g] > target[g]:
-            present[g] -= 1
-            staff_log.append((now, g, present[g]))
+        elif parallel:
+            resolve(k)
+        a = agt[k]
+        g = a_group[a]
+        if not simple[g] or present[g] > target[g]:
+            free(a, now)
             return
+        # as free(a, now), inlined for groups with only synchronous skills (the hot path)
         for c in skills[g]:
             q = queues[c]
             while q:
@@ -407,69 +723,209 @@ def _replicate(m: Model, rep: np.random.SeedSequence) -> RawRun:
                 if out[k] == WAITING:
                     out[k] = ANSWERED
                     tend[k] = now
-                    grp[k] = g
+                    agt[k] = a
                     push(queue, (now + hd[k], 1, next(eid), (done, k)))
                     return
-        idle[g].append(now)
+        a_since[a] = now
+        idle[g].append(a)
+
+    def done_deferred(k: int, now: float) -> None:
+        on_deferred[a_group[agt[k]]] -= 1
+        done(k, now)
+
+    def done_conc(k: int, now: float) -> None:
+        if ures[k] >= res[ch[k]]:
+            next_step(k, 1, now)
+        elif parallel:
+            resolve(k)
+        release(agt[k], units[ch[k]], now)
+
+    def done_stretched(arg: tuple[int, int], now: float) -> None:
+        k, v = arg
+        if s_ver.get(k) != v:
+            return  # rescheduled since
+        a = agt[k]
+        a_str[a].remove(k)
+        del s_rem[k], s_upd[k], s_ver[k]
+        hd[k] = now - tend[k]
+        done_conc(k, now)
+
+    def done_ghost(arg: tuple[int, int, float], now: float) -> None:
+        k, a, start = arg
+        u = units[ch[k]]
+        ghost_log.append((a_group[a], start, now, u))
+        release(a, u, now)
+
+    def release(a: int, u: int, now: float) -> None:
+        """Agent a finished u units of concurrent work."""
+        g = a_group[a]
+        n_old = a_sess[a]
+        a_load[a] -= u
+        a_sess[a] -= 1
+        a_since[a] = now
+        if stretched and a_str[a]:
+            restretch(a, n_old, now)
+        if a_load[a] == 0:
+            partial[g].discard(a)
+            eng_log.append((g, a_eng[a], now))
+            free(a, now)
+        else:
+            partial[g].add(a)
+            if present[g] <= target[g]:
+                fill(a, now)
+
+    def fill(a: int, now: float) -> None:
+        """A part-loaded agent takes more concurrent sessions that fit."""
+        g = a_group[a]
+        for c in conc_skills[g]:
+            u = units[c]
+            q = queues[c]
+            while q and CAP - a_load[a] >= u:
+                k = q.popleft()
+                o = out[k]
+                if o == WAITING:
+                    if counted[c]:
+                        nwait[c] -= 1
+                    start_conc(k, a, now)
+                elif o == GHOST:
+                    start_ghost(k, a, now)
+
+    def free(a: int, now: float) -> None:
+        """Agent a holds no contact: it leaves, takes waiting work, or goes idle."""
+        g = a_group[a]
+        if present[g] > target[g]:
+            present[g] -= 1
+            a_load[a] = -1  # gone
+            staff_log.append((now, g, present[g]))
+            return
+        order = deferred_first[g] if on_deferred[g] < reserve[g] else live_first[g]
+        for c in order:
+            q = queues[c]
+            while q:
+                k = q.popleft()
+                o = out[k]
+                if o == WAITING:
+                    if counted[c]:
+                        nwait[c] -= 1
+                    if modes[c] == CONC:
+                        start_conc(k, a, now)
+                        fill(a, now)
+                    else:
+                        start_full(k, a, now)
+                    return
+                if o == GHOST:
+                    start_ghost(k, a, now)
+                    fill(a, now)
+                    return
+        a_since[a] = now
+        idle[g].append(a)
 
     def abandon(k: int, now: float) -> None:
         if out[k] == WAITING:
-            out[k] = ABANDONED
+            c = ch[k]
+            s = m.silent[c]
+            if counted[c]:
+                nwait[c] -= 1
+            if s is not None and ures[k] < s[0]:
+                out[k] = GHOST  # still queued: an agent will open it
+                silent.append(k)
+            else:
+                out[k] = ABANDONED
             tend[k] = now
             next_step(k, 0, now)
 
+    # -- staffing ------------------------------------------------------------------------
     def restaff(arg: tuple[int, int], now: float) -> None:
         g, n = arg
         target[g] = n
         if n > present[g]:
             for _ in range(n - present[g]):
                 present[g] += 1
-                free(g, now)
+                free(new_agent(g, now), now)
         else:
             d = idle[g]
             while present[g] > n and d:
-                d.pop()
+                a_load[d.pop()] = -1
                 present[g] -= 1
         staff_log.append((now, g, present[g]))
 
-    for g in range(len(m.groups)):
-        for p in range(1, m.periods):
-            if hc[g, p] != hc[g, p - 1]:
-                # priority 0 (SimPy's URGENT): staff changes before contacts at a boundary
-                push(queue, (p * m.interval, 0, next(eid), (restaff, (g, int(hc[g, p])))))
+    horizon = m.horizon
+    P = m.periods
+
+    def schedule_day(offset: float) -> None:
+        for g in range(G):
+            for p in range(P):
+                if (p == 0 and offset > 0) or (p > 0 and hc[g, p] != hc[g, p - 1]):
+                    # priority 0 (SimPy's URGENT): staff changes before contacts at a boundary
+                    push(
+                        queue,
+                        (offset + p * m.interval, 0, next(eid), (restaff, (g, int(hc[g, p])))),
+                    )
+
+    def waiting_count() -> int:
+        return sum(1 for q in queues for k in q if out[k] in (WAITING, GHOST))
+
+    def drain(last_waiting: int, now: float) -> None:
+        """After the periods: repeat the staffing pattern while work remains."""
+        busy = any(not (isinstance(e[3], tuple) and e[3][0] is restaff) for e in queue)
+        waiting = waiting_count()
+        if not busy and (waiting == 0 or waiting == last_waiting):
+            return  # done, or a whole day passed and nobody could serve what waits
+        schedule_day(now)
+        push(queue, (now + horizon, 0, next(eid), (drain, waiting)))
+
+    schedule_day(0.0)
+    push(queue, (horizon, 0, next(eid), (drain, -1)))
     _run(env, t_arr, n0, arrive)
 
-    stranded = out.count(WAITING)
-    if stranded:  # nobody could ever serve these: they leave when the run ends
+    stranded = 0
+    if WAITING in out or GHOST in out:
         for k, o in enumerate(out):
-            if o == WAITING:
+            if o == WAITING:  # nobody could ever serve it: it leaves when the run ends
+                stranded += 1
                 out[k] = ABANDONED
                 tend[k] = env.now
-                jout[jid[k]] = LOST
+                if not (parallel and jres[jid[k]]):
+                    jout[jid[k]] = LOST
+            elif o == GHOST:
+                out[k] = ABANDONED
     outcome = np.array(out, dtype=np.int8)
     wait_end = np.array(tend)
-    handle = np.concatenate([first["h"], hd[n0:]])
+    handle = np.array(hd) if stretched else np.concatenate([first["h"], hd[n0:]])
     journey = np.concatenate([np.arange(n0), np.array(jid[n0:], dtype=np.int64)])
     # a journey ends when its last contact ends (answered: after the handle time)
     contact_end = np.where(outcome == ANSWERED, wait_end + handle, wait_end)
     journey_end = np.zeros(n0)
     np.maximum.at(journey_end, journey, contact_end)
     log = np.array(staff_log, dtype=float).reshape(-1, 3)
+    agent = np.array(agt, dtype=np.int64)
+    groups_of_agents = np.array(a_group + [-1], dtype=np.int64)
+    n = len(out)
+    flags = np.zeros(n, bool)
+    silent_flags = np.zeros(n, bool)
+    flags[balked] = True
+    silent_flags[silent] = True
     return RawRun(
         arrival=np.concatenate([first["t"], t_arr[n0:]]),
         channel=np.concatenate([first["c"], np.array(ch[n0:], dtype=np.int64)]),
         handle=handle,
         wait_end=wait_end,
         outcome=outcome,
-        group=np.array(grp, dtype=np.int64),
+        agent=agent,
+        group=groups_of_agents[agent],
         journey=journey,
         attempt=np.concatenate([np.ones(n0, np.int64), np.array(att[n0:], dtype=np.int64)]),
         previous=np.concatenate([np.full(n0, -1, np.int64), np.array(prev[n0:], dtype=np.int64)]),
+        cause=np.concatenate([np.zeros(n0, np.int8), np.array(cause[n0:], dtype=np.int8)]),
+        balked=flags,
+        silent=silent_flags,
         journey_outcome=np.array(jout, dtype=np.int8),
         journey_end=journey_end,
         staff_times=log[:, 0],
         staff_groups=log[:, 1].astype(np.int64),
         staff_present=log[:, 2].astype(np.int64),
+        engaged=np.array(eng_log, dtype=float).reshape(-1, 3),
+        ghost_work=np.array(ghost_log, dtype=float).reshape(-1, 4),
         end_time=float(env.now),
         stranded=stranded,
     )

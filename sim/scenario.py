@@ -15,6 +15,7 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any, Literal
 
+import numpy as np
 import yaml
 from pydantic import (
     BaseModel,
@@ -85,48 +86,203 @@ class ServiceLevel(_Frozen):
     threshold: float = Field(ge=0)
 
 
+class SilentAbandon(_Frozen):
+    """Abandoners who leave without telling: an agent still opens their session."""
+
+    share: float = Field(ge=0, le=1)
+    """Share of abandoners who leave silently."""
+    time: Distribution
+    """Time (s) an agent spends on a silent session before closing it."""
+
+
+class Balking(_Frozen):
+    """Customers told a long expected wait on arrival may leave at once (balk)."""
+
+    threshold: float = Field(ge=0)
+    """Announced expected wait (s) above which customers may balk."""
+    probability: float = Field(default=1.0, ge=0, le=1)
+    """Share of customers who balk when the announcement exceeds the threshold."""
+
+
+class Overdispersion(_Frozen):
+    """Gamma busyness factors (mean 1) multiplying the Poisson arrival rates."""
+
+    day_cv: float = Field(default=0.0, ge=0)
+    """Coefficient of variation of the factor shared by a whole day."""
+    interval_cv: float = Field(default=0.0, ge=0)
+    """Coefficient of variation of an extra factor per interval."""
+
+
 class Channel(_Frozen):
-    """One contact channel (voice, chat, email, messaging, ...)."""
+    """One contact channel (voice, chat, email, messaging, ...).
+
+    ``synchronous``: an agent serves one contact at a time (voice). ``concurrent``: an
+    agent serves up to ``concurrency`` sessions at once (chat, messaging).
+    ``deferred``: contacts join a backlog worked only when an agent has no live work
+    waiting (email, tickets); thresholds are usually hours.
+    """
 
     mode: Literal["synchronous", "concurrent", "deferred"] = "synchronous"
-    concurrency: int | None = Field(default=None, ge=1)
-    arrivals: float | tuple[float, ...]
+    concurrency: int | None = Field(default=None, ge=1, le=12)
+    """Sessions one agent serves at once (concurrent channels)."""
+    routing: Literal["most_free", "longest_idle"] = "most_free"
+    """Concurrent channels: fill the agent with the most free capacity, or the one
+    whose load changed longest ago."""
+    stretch: float | None = Field(default=None, ge=0)
+    """Concurrent channels: each extra simultaneous session slows every session on the
+    agent by this fraction (0.25: two sessions each take 1.25x as long)."""
+    handle_time_by_sessions: tuple[float, ...] | None = Field(default=None, min_length=1)
+    """Concurrent channels: mean handle time (s) with 1, 2, 3, ... sessions on the agent
+    (the last value holds beyond the list); scales ``handle_time``."""
+    silent_abandon: SilentAbandon | None = None
+    arrivals: float | tuple[float, ...] | None = None
     """New journeys per interval: one number for every interval, or one per period."""
+    arrival_paths: tuple[tuple[float, ...], ...] | None = None
+    """Arrival counts per interval, one row per sample path (replication r uses row
+    r mod rows), e.g. forecast sample paths. Replaces ``arrivals`` when given."""
+    overdispersion: Overdispersion | None = None
     handle_time: Distribution
     patience: Distribution | None = None
     """Time (s) a waiting customer tolerates before abandoning; None = infinitely patient."""
+    balking: Balking | None = None
     service_level: ServiceLevel | None = None
 
     @field_validator("arrivals", mode="before")
     @classmethod
     def _arrivals(cls, v: Any) -> Any:
-        return _per_period(v, integer=False, what="contacts")
+        return None if v is None else _per_period(v, integer=False, what="contacts")
+
+    @field_validator("arrival_paths", mode="before")
+    @classmethod
+    def _paths(cls, v: Any) -> Any:
+        if v is None:
+            return v
+        if not isinstance(v, (list, tuple)) or not v:
+            raise ValueError("must be a non-empty list of rows (one row of counts per path)")
+        rows = []
+        for i, row in enumerate(v):
+            if not isinstance(row, (list, tuple)):
+                raise ValueError(f"row {i} must be a list of counts, one per period")
+            try:
+                rows.append(_per_period(list(row), integer=True, what="contacts"))
+            except ValueError as exc:
+                raise ValueError(f"row {i}: {exc}") from None
+        return tuple(rows)
 
     @model_validator(mode="after")
     def _mode_options(self) -> Channel:
+        problems = []
         if self.mode == "concurrent" and self.concurrency is None:
-            raise ValueError("concurrency: required when mode is 'concurrent'")
-        if self.mode != "concurrent" and self.concurrency not in (None, 1):
-            raise ValueError("concurrency: only allowed when mode is 'concurrent'")
+            problems.append("concurrency: required when mode is 'concurrent'")
+        if self.mode != "concurrent":
+            for key in ("stretch", "handle_time_by_sessions", "silent_abandon"):
+                if getattr(self, key) is not None:
+                    problems.append(f"{key}: only allowed when mode is 'concurrent'")
+            if self.concurrency not in (None, 1):
+                problems.append("concurrency: only allowed when mode is 'concurrent'")
+        if self.stretch is not None and self.handle_time_by_sessions is not None:
+            problems.append("stretch: give either stretch or handle_time_by_sessions, not both")
+        if self.handle_time_by_sessions and min(self.handle_time_by_sessions) <= 0:
+            problems.append("handle_time_by_sessions: every value must be > 0")
+        if self.mode == "deferred" and self.balking is not None:
+            problems.append("balking: only for live (synchronous or concurrent) channels")
+        if self.arrivals is None and self.arrival_paths is None:
+            problems.append("arrivals: required (or give arrival_paths)")
+        if self.arrival_paths is not None and self.overdispersion is not None:
+            problems.append("overdispersion: not with arrival_paths (paths carry their own)")
+        if problems:
+            raise ValueError("\n".join(problems))
         return self
+
+    @property
+    def is_live(self) -> bool:
+        return self.mode != "deferred"
 
     def arrivals_per_period(self, periods: int) -> tuple[float, ...]:
         """Expected new journeys in each of ``periods`` intervals."""
         a = self.arrivals
+        if a is None:
+            paths = np.asarray(self.arrival_paths, dtype=float)
+            return tuple(paths.mean(axis=0).tolist())
         return a if isinstance(a, tuple) else (a,) * periods
+
+    def rate_factor(self, sessions: int) -> float:
+        """Speed of one session when the agent holds ``sessions`` (1 = unstretched)."""
+        if self.stretch is not None:
+            return 1.0 / (1.0 + self.stretch * (sessions - 1))
+        if self.handle_time_by_sessions is not None:
+            by = self.handle_time_by_sessions
+            return self.handle_time.mean / by[min(sessions, len(by)) - 1]
+        return 1.0
+
+
+def _minutes(clock: str) -> int:
+    h, m = clock.split(":")
+    return int(h) * 60 + int(m)
+
+
+def _clock(v: str) -> str:
+    m = re.fullmatch(r"(\d{1,2}):(\d{2})", v)
+    if not m or int(m[1]) > 24 or int(m[2]) > 59 or (int(m[1]) == 24 and int(m[2])):
+        raise ValueError(f"must be a clock time HH:MM, got {v!r}")
+    return v
+
+
+class Break(_Frozen):
+    """Agents of a shift off the phones from ``start`` to ``end``."""
+
+    start: str
+    end: str
+    count: int | None = Field(default=None, ge=0)
+    """Agents on this break (default: the whole shift)."""
+
+    @field_validator("start", "end")
+    @classmethod
+    def _clocks(cls, v: str) -> str:
+        return _clock(v)
+
+
+class Shift(_Frozen):
+    """``count`` agents working from ``start`` to ``end`` (HH:MM) every day."""
+
+    start: str
+    end: str
+    """Clock time the shift ends; before ``start`` = the shift runs past midnight."""
+    count: int = Field(ge=0)
+    breaks: tuple[Break, ...] = ()
+
+    @field_validator("start", "end")
+    @classmethod
+    def _clocks(cls, v: str) -> str:
+        return _clock(v)
 
 
 class Group(_Frozen):
     """A group of agents sharing a skill list (channels in priority order)."""
 
     skills: tuple[str, ...] = Field(min_length=1)
-    agents: int | tuple[int, ...]
+    agents: int | tuple[int, ...] | None = None
     """Scheduled agents: one number for every interval, or one per period."""
+    shifts: tuple[Shift, ...] | None = None
+    """Scheduled agents as shifts (instead of ``agents``), repeated every day."""
+    shrinkage: float | tuple[float, ...] = 0.0
+    """Share of scheduled agents unavailable (breaks not in shifts, meetings, absence):
+    one number, or one per period. Productive = round(scheduled x (1 - shrinkage))."""
+    deferred_reserve: int = Field(default=0, ge=0)
+    """Agents of this group who work deferred items (email) even while live work waits."""
 
     @field_validator("agents", mode="before")
     @classmethod
     def _agents(cls, v: Any) -> Any:
-        return _per_period(v, integer=True, what="agents")
+        return None if v is None else _per_period(v, integer=True, what="agents")
+
+    @field_validator("shrinkage", mode="before")
+    @classmethod
+    def _shrinkage(cls, v: Any) -> Any:
+        out = _per_period(v, integer=False, what="shares")
+        if any(x >= 1 for x in (out if isinstance(out, tuple) else (out,))):
+            raise ValueError("must be below 1 (a share of scheduled agents)")
+        return out
 
     @field_validator("skills")
     @classmethod
@@ -136,9 +292,55 @@ class Group(_Frozen):
             raise ValueError(f"lists {', '.join(dup)} more than once")
         return v
 
-    def agents_per_period(self, periods: int) -> tuple[int, ...]:
-        a = self.agents
-        return a if isinstance(a, tuple) else (a,) * periods
+    @model_validator(mode="after")
+    def _one_schedule(self) -> Group:
+        if (self.agents is None) == (self.shifts is None):
+            raise ValueError("agents: give either agents or shifts (exactly one)")
+        return self
+
+    def agents_per_period(
+        self, periods: int, interval_minutes: int = 15, start: str = "00:00"
+    ) -> tuple[int, ...]:
+        """Scheduled agents in each period (from ``agents`` or the shifts)."""
+        if self.shifts is None:
+            a = self.agents
+            assert a is not None
+            return a if isinstance(a, tuple) else (a,) * periods
+        t0 = _minutes(start)
+        out = []
+        for p in range(periods):
+            clock = (t0 + p * interval_minutes) % 1440
+            n = 0
+            for sh in self.shifts:
+                if _covers(sh.start, sh.end, clock):
+                    n += sh.count
+                    for b in sh.breaks:
+                        if _covers(b.start, b.end, clock):
+                            n -= sh.count if b.count is None else b.count
+            out.append(n)
+        return tuple(out)
+
+    def productive_per_period(
+        self, periods: int, interval_minutes: int = 15, start: str = "00:00"
+    ) -> tuple[int, ...]:
+        """Agents available to take contacts: scheduled less shrinkage, rounded."""
+        sched = self.agents_per_period(periods, interval_minutes, start)
+        s = self.shrinkage
+        shr = s if isinstance(s, tuple) else (s,) * periods
+        return tuple(int(math.floor(n * (1 - x) + 0.5)) for n, x in zip(sched, shr, strict=True))
+
+
+def _span(start: str, end: str) -> int:
+    """Minutes from start to end, wrapping past midnight (equal = 24 h)."""
+    return (_minutes(end) - _minutes(start)) % 1440 or 1440
+
+
+def _covers(start: str, end: str, clock: int) -> bool:
+    """Is minute-of-day ``clock`` inside [start, end), wrapping past midnight?"""
+    a, b = _minutes(start) % 1440, _minutes(end) % 1440
+    if a == b:
+        return True  # a 24-hour shift
+    return a <= clock < b if a < b else clock >= a or clock < b
 
 
 class Transition(_Frozen):
@@ -153,6 +355,20 @@ class Transition(_Frozen):
     to: str
     probability: float = Field(ge=0, le=1)
     delay: Distribution = Fixed(distribution="fixed", value=0.0)
+    after: float | None = Field(default=None, ge=0)
+    """``chase`` only: seconds a deferred contact stays unanswered before the customer
+    also contacts channel ``to``."""
+    withdraw: bool = False
+    """``chase`` only: the customer withdraws the deferred contact when chasing
+    (otherwise it stays in the backlog as duplicate work)."""
+
+    @model_validator(mode="after")
+    def _chase_options(self) -> Transition:
+        if self.on == "chase" and self.after is None:
+            raise ValueError("after: required for 'chase' transitions (seconds unanswered)")
+        if self.on != "chase" and (self.after is not None or self.withdraw):
+            raise ValueError("after: 'after' and 'withdraw' only apply to 'chase' transitions")
+        return self
 
 
 class Journeys(_Frozen):
@@ -191,10 +407,10 @@ class Scenario(_Frozen):
 
     @field_validator("start")
     @classmethod
-    def _clock(cls, v: str) -> str:
-        m = re.fullmatch(r"(\d{1,2}):(\d{2})", v)
-        if not m or int(m[1]) > 23 or int(m[2]) > 59:
-            raise ValueError(f"must be a clock time HH:MM, got {v!r}")
+    def _start_clock(cls, v: str) -> str:
+        _clock(v)
+        if _minutes(v) >= 1440:
+            raise ValueError(f"must be a clock time HH:MM before 24:00, got {v!r}")
         return v
 
     @model_validator(mode="after")
@@ -212,21 +428,29 @@ class Scenario(_Frozen):
                     f"channels.{name}.arrivals: has {len(ch.arrivals)} values, "
                     f"expected one per period ({p})"
                 )
-            if ch.mode != "synchronous":
-                problems.append(
-                    f"channels.{name}.mode: '{ch.mode}' channels are not supported yet; "
-                    "use 'synchronous'"
-                )
+            for i, row in enumerate(ch.arrival_paths or ()):
+                if len(row) != p:
+                    problems.append(
+                        f"channels.{name}.arrival_paths: row {i} has {len(row)} values, "
+                        f"expected one per period ({p})"
+                    )
         served: set[str] = set()
         for name, g in self.groups.items():
+            where = f"groups.{name}"
             if isinstance(g.agents, tuple) and len(g.agents) != p:
                 problems.append(
-                    f"groups.{name}.agents: has {len(g.agents)} values, "
+                    f"{where}.agents: has {len(g.agents)} values, expected one per period ({p})"
+                )
+            if isinstance(g.shrinkage, tuple) and len(g.shrinkage) != p:
+                problems.append(
+                    f"{where}.shrinkage: has {len(g.shrinkage)} values, "
                     f"expected one per period ({p})"
                 )
+            for i, sh in enumerate(g.shifts or ()):
+                problems.extend(self._shift_problems(f"{where}.shifts[{i}]", sh))
             for i, s in enumerate(g.skills):
                 if s not in self.channels:
-                    problems.append(f"groups.{name}.skills[{i}]: unknown channel '{s}'")
+                    problems.append(f"{where}.skills[{i}]: unknown channel '{s}'")
             served.update(g.skills)
         for name in self.channels:
             if name not in served:
@@ -239,10 +463,22 @@ class Scenario(_Frozen):
             for key, ch_name in (("from", t.source), ("to", t.to)):
                 if ch_name not in self.channels:
                     problems.append(f"journeys.transitions[{i}].{key}: unknown channel '{ch_name}'")
-            if t.on in ("balk", "chase"):
+            src = self.channels.get(t.source)
+            dst = self.channels.get(t.to)
+            if t.on == "chase" and src is not None and src.mode != "deferred":
                 problems.append(
-                    f"journeys.transitions[{i}].on: '{t.on}' transitions are not supported "
-                    "yet; use 'abandon' or 'unresolved'"
+                    f"journeys.transitions[{i}].from: 'chase' starts from a deferred channel, "
+                    f"'{t.source}' is {src.mode}"
+                )
+            if t.on == "chase" and dst is not None and not dst.is_live:
+                problems.append(
+                    f"journeys.transitions[{i}].to: a chase goes to a live channel, "
+                    f"'{t.to}' is deferred"
+                )
+            if t.on == "balk" and src is not None and src.balking is None:
+                problems.append(
+                    f"journeys.transitions[{i}].from: 'balk' transitions need "
+                    f"channels.{t.source}.balking (the announced-wait threshold)"
                 )
             totals[(t.source, t.on)] = totals.get((t.source, t.on), 0.0) + t.probability
         for (src, on), total in totals.items():
@@ -254,6 +490,32 @@ class Scenario(_Frozen):
         if problems:
             raise ValueError("\n".join(problems))
         return self
+
+    def _shift_problems(self, where: str, sh: Shift) -> list[str]:
+        step = self.interval_minutes
+        out = []
+        spans = [("", sh.start, sh.end)] + [
+            (f".breaks[{j}]", b.start, b.end) for j, b in enumerate(sh.breaks)
+        ]
+        for suffix, a, b in spans:
+            for key, clock in (("start", a), ("end", b)):
+                if (_minutes(clock) - _minutes(self.start)) % step:
+                    out.append(
+                        f"{where}{suffix}.{key}: {clock} is not on the {step}-minute "
+                        f"interval grid starting {self.start}"
+                    )
+        for j, b in enumerate(sh.breaks):
+            inside = all(
+                _covers(sh.start, sh.end, m % 1440)
+                for m in range(_minutes(b.start), _minutes(b.start) + _span(b.start, b.end))
+            )
+            if not inside:
+                out.append(f"{where}.breaks[{j}]: {b.start}-{b.end} is outside the shift")
+            if b.count is not None and b.count > sh.count:
+                out.append(
+                    f"{where}.breaks[{j}].count: {b.count} is more than the shift's {sh.count}"
+                )
+        return out
 
     # -- derived quantities -------------------------------------------------------------
     @property
@@ -268,6 +530,16 @@ class Scenario(_Frozen):
     @property
     def warmup_seconds(self) -> float:
         return self.warmup_minutes * 60.0
+
+    def scheduled(self, group: str) -> tuple[int, ...]:
+        """Scheduled agents of ``group`` per period (agents list or shifts)."""
+        return self.groups[group].agents_per_period(self.periods, self.interval_minutes, self.start)
+
+    def productive(self, group: str) -> tuple[int, ...]:
+        """Agents of ``group`` able to take contacts per period (after shrinkage)."""
+        return self.groups[group].productive_per_period(
+            self.periods, self.interval_minutes, self.start
+        )
 
     def period_labels(self) -> list[str]:
         """Clock label (HH:MM, wrapping at midnight) of each period's start."""
@@ -373,10 +645,13 @@ def _format_error(err: Mapping[str, Any]) -> list[str]:
     return [f"{path or '(top level)'}: {problem}"]
 
 
-def parse_scenario(data: Any, source: str | None = None) -> Scenario:
+def parse_scenario(
+    data: Any, source: str | None = None, base_dir: str | Path | None = None
+) -> Scenario:
     """Validate plain data (as read from YAML) into a :class:`Scenario`.
 
-    Raises :class:`ScenarioError` naming every bad field.
+    Raises :class:`ScenarioError` naming every bad field. Files named in the scenario
+    (e.g. empirical samples) are read relative to ``base_dir``.
     """
     if not isinstance(data, Mapping):
         raise ScenarioError(
@@ -384,7 +659,7 @@ def parse_scenario(data: Any, source: str | None = None) -> Scenario:
             source,
         )
     try:
-        return Scenario.model_validate(data)
+        return Scenario.model_validate(data, context={"base_dir": base_dir})
     except ValidationError as exc:
         problems: list[str] = []
         for err in exc.errors(include_url=False):
@@ -426,4 +701,4 @@ def load_scenario(path: str | Path) -> Scenario:
         where = f"line {mark.line + 1}, column {mark.column + 1}: " if mark else ""
         problem = getattr(exc, "problem", None) or str(exc)
         raise ScenarioError([f"{where}not valid YAML ({problem})"], str(path)) from None
-    return parse_scenario(data, source=str(path))
+    return parse_scenario(data, source=str(path), base_dir=path.parent)

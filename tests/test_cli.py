@@ -178,8 +178,8 @@ def test_console_script_entry_point():
     assert main(["validate", str(SCENARIOS / "retail_bank.yaml")]) == 0
 
 
-def test_design_example_reports_unsupported_mode(tmp_path: Path):
-    """DESIGN.md's example uses a concurrent chat channel: a clear message, not a crash."""
+def test_design_example_loads_and_runs(tmp_path: Path):
+    """DESIGN.md's example scenario (chat elided to 3 periods) loads as written and runs."""
     f = tmp_path / "design.yaml"
     f.write_text(
         textwrap.dedent("""
@@ -187,16 +187,40 @@ def test_design_example_reports_unsupported_mode(tmp_path: Path):
         interval_minutes: 15
         periods: 3
         start: "08:00"
+        warmup_minutes: 0
+        seed: 7
+        replications: 2
         channels:
+          voice:
+            mode: synchronous
+            arrivals: 120
+            handle_time: {distribution: lognormal, mean: 300, cv: 0.8}
+            patience: {distribution: exponential, mean: 150}
+            service_level: {target: 0.8, threshold: 20}
           chat:
             mode: concurrent
             concurrency: 3
             arrivals: [40, 45, 50]
             handle_time: {distribution: exponential, mean: 420}
+            patience: {distribution: weibull, mean: 240, shape: 0.8}
+            service_level: {target: 0.9, threshold: 60}
         groups:
-          digital: {skills: [chat], agents: 12}
+          phones:  {skills: [voice], agents: 40}
+          digital: {skills: [chat, voice], agents: 12}
+        journeys:
+          max_attempts: 5
+          resolution: {voice: 0.85, chat: 0.75}
+          transitions:
+            - {from: voice, on: abandon, to: chat, probability: 0.3,
+               delay: {distribution: exponential, mean: 60}}
+            - {from: voice, on: abandon, to: voice, probability: 0.4,
+               delay: {distribution: exponential, mean: 300}}
+            - {from: chat, on: unresolved, to: voice, probability: 0.5,
+               delay: {distribution: fixed, value: 1800}}
     """)
     )
-    r = ccsim("validate", str(f))
-    assert r.returncode == 2
-    assert "channels.chat.mode: 'concurrent' channels are not supported yet" in r.stderr
+    r = ccsim("run", str(f), "--json", "-")
+    assert r.returncode == 0, r.stderr
+    data = json.loads(r.stdout)
+    assert data["channels"]["chat"]["offered"]["mean"] > 100
+    assert data["journeys"]["flows"]["voice"]["chat"]["mean"] > 0

@@ -68,12 +68,13 @@ def test_longest_idle_agent_gets_the_contact():
 
 
 def test_headcount_drop_lets_agents_finish():
-    """5 agents until 15:00 min then none: contacts in service finish, none start after."""
+    """5 agents until 15:00 min then none: contacts in service finish, none start after
+    (everyone waiting gives up before the drain brings the next day's agents)."""
     m, run = one_run(
         {
             "periods": 2,
             "channels": {
-                "voice": {"arrivals": [40, 0], "handle_time": FIXED(600), "patience": FIXED(1200)}
+                "voice": {"arrivals": [40, 0], "handle_time": FIXED(600), "patience": FIXED(600)}
             },
             "groups": {"a": {"skills": ["voice"], "agents": [5, 0]}},
         }
