@@ -137,7 +137,7 @@ def compile_scenario(sc: Scenario) -> Model:
             ts = [t for t in trans if t.source == c and t.on == ev]
             per_event.append(_route(sc, cidx, c, ev, ts) if ts else None)
         routes.append(tuple(per_event))
-        afters = sorted({t.after for t in trans if t.source == c and t.on == "chase"})
+        afters = sorted({float(t.after or 0) for t in trans if t.source == c and t.on == "chase"})
         chases.append(
             tuple(
                 (

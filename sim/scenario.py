@@ -481,10 +481,10 @@ class Scenario(_Frozen):
                     f"channels.{t.source}.balking (the announced-wait threshold)"
                 )
             totals[(t.source, t.on)] = totals.get((t.source, t.on), 0.0) + t.probability
-        for (src, on), total in totals.items():
+        for (origin, on), total in totals.items():
             if total > 1 + 1e-9:
                 problems.append(
-                    f"journeys.transitions: probabilities from ({src}, {on}) sum to "
+                    f"journeys.transitions: probabilities from ({origin}, {on}) sum to "
                     f"{total:g}, must be at most 1"
                 )
         if problems:
@@ -497,23 +497,24 @@ class Scenario(_Frozen):
         spans = [("", sh.start, sh.end)] + [
             (f".breaks[{j}]", b.start, b.end) for j, b in enumerate(sh.breaks)
         ]
-        for suffix, a, b in spans:
-            for key, clock in (("start", a), ("end", b)):
+        for suffix, begin, finish in spans:
+            for key, clock in (("start", begin), ("end", finish)):
                 if (_minutes(clock) - _minutes(self.start)) % step:
                     out.append(
                         f"{where}{suffix}.{key}: {clock} is not on the {step}-minute "
                         f"interval grid starting {self.start}"
                     )
-        for j, b in enumerate(sh.breaks):
+        for j, brk in enumerate(sh.breaks):
+            first = _minutes(brk.start)
             inside = all(
                 _covers(sh.start, sh.end, m % 1440)
-                for m in range(_minutes(b.start), _minutes(b.start) + _span(b.start, b.end))
+                for m in range(first, first + _span(brk.start, brk.end))
             )
             if not inside:
-                out.append(f"{where}.breaks[{j}]: {b.start}-{b.end} is outside the shift")
-            if b.count is not None and b.count > sh.count:
+                out.append(f"{where}.breaks[{j}]: {brk.start}-{brk.end} is outside the shift")
+            if brk.count is not None and brk.count > sh.count:
                 out.append(
-                    f"{where}.breaks[{j}].count: {b.count} is more than the shift's {sh.count}"
+                    f"{where}.breaks[{j}].count: {brk.count} is more than the shift's {sh.count}"
                 )
         return out
 
