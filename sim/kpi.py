@@ -16,8 +16,15 @@ answered
     offered contacts that reached an agent.
 abandoned
     offered contacts that left the queue unserved.
-redialled, switched_out
-    offered contacts whose customer's next contact was on the same / another channel.
+redialled, switched_out, chased
+    contacts the customers of offered contacts made next on the same channel / on
+    another channel / while a deferred contact was still unanswered (chasing).
+balked
+    offered contacts that left at once on hearing the announced expected wait
+    (counted in abandoned too).
+silent
+    abandoned contacts whose customers left without telling, so an agent still opened
+    their session (concurrent channels).
 service_level
     answered within the channel's threshold / offered (abandoners count as missed).
 asa
@@ -34,13 +41,24 @@ aht
     mean handle time of answered contacts (s).
 queue_length
     time-average number of contacts waiting during the window.
+backlog
+    contacts waiting at the end of the window (per interval: at the interval's end).
+oldest_age
+    age (s) of the oldest waiting contact: the largest over the window's interval
+    ends (per interval: at the interval's end).
 
 Per agent group:
 
 occupancy
-    agent time busy / agent time staffed, in the window.
-scheduled
-    agents scheduled (mean over the window's intervals).
+    agent time busy (holding at least one contact) / agent time staffed, in the window.
+slot_utilisation
+    capacity used / capacity staffed: a chat agent with 2 of 3 sessions is 2/3 used.
+    Equals occupancy for groups without concurrent channels.
+scheduled, productive
+    agents scheduled, and left to take contacts after shrinkage (mean over the
+    window's intervals).
+busy_agents
+    mean number of agents holding at least one contact.
 
 Per journey (journeys whose first contact arrives in the window): customers,
 resolved, lost (gave up or left unresolved), max_attempts (wanted to try again but
@@ -54,7 +72,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from .engine import ABANDONED, ANSWERED, LOST, MAX_ATTEMPTS, RESOLVED, Model, RawRun
+from .engine import ABANDONED, ANSWERED, CAUSES, CONC, LOST, MAX_ATTEMPTS, RESOLVED, Model, RawRun
 
 __all__ = [
     "CHANNEL_KPIS",
@@ -82,8 +100,13 @@ CHANNEL_KPIS = (
     "p_wait",
     "aht",
     "queue_length",
+    "backlog",
+    "oldest_age",
+    "balked",
+    "silent",
+    "chased",
 )
-GROUP_KPIS = ("occupancy", "scheduled", "busy_agents")
+GROUP_KPIS = ("occupancy", "slot_utilisation", "scheduled", "productive", "busy_agents")
 JOURNEY_KPIS = (
     "customers",
     "resolved",
@@ -94,17 +117,43 @@ JOURNEY_KPIS = (
 )
 
 
-def _integral_to(times: np.ndarray, x: np.ndarray) -> np.ndarray:
-    """sum over t in ``times`` of max(x - t, 0), for every x (times sorted)."""
-    n = np.searchsorted(times, x, side="left")
-    csum = np.concatenate([[0.0], np.cumsum(times)])
-    return n * x - csum[n]
+def _integral_to(times: np.ndarray, x: np.ndarray, weights: np.ndarray | None) -> np.ndarray:
+    """sum over t in ``times`` of w(t) max(x - t, 0), for every x."""
+    order = np.argsort(times, kind="stable")
+    t = times[order]
+    w = np.ones(len(t)) if weights is None else weights[order]
+    n = np.searchsorted(t, x, side="left")
+    wsum = np.concatenate([[0.0], np.cumsum(w)])
+    wtsum = np.concatenate([[0.0], np.cumsum(w * t)])
+    return wsum[n] * x - wtsum[n]
 
 
-def _time_in(starts: np.ndarray, ends: np.ndarray, edges: np.ndarray) -> np.ndarray:
-    """Total overlap of [start, end) spans with each [edges[i], edges[i+1])."""
-    cum = _integral_to(np.sort(starts), edges) - _integral_to(np.sort(ends), edges)
+def _time_in(
+    starts: np.ndarray, ends: np.ndarray, edges: np.ndarray, weights: np.ndarray | None = None
+) -> np.ndarray:
+    """Total (weighted) overlap of [start, end) spans with each [edges[i], edges[i+1])."""
+    cum = _integral_to(starts, edges, weights) - _integral_to(ends, edges, weights)
     return np.diff(cum)
+
+
+def _waiting_at(
+    arrival: np.ndarray, end: np.ndarray, at: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
+    """Contacts waiting at each time in ``at`` (arrived, not yet ended), and the age (s)
+    of the oldest of them (0 when none wait)."""
+    order = np.argsort(arrival, kind="stable")
+    arr, fin = arrival[order], end[order]
+    arrived = np.searchsorted(arr, at, side="right")
+    left = np.searchsorted(np.sort(fin), at, side="right")
+    # the oldest waiting contact is the first, in arrival order, still there: where the
+    # running maximum of end times first passes the moment
+    if len(arr):
+        first = np.searchsorted(np.maximum.accumulate(fin), at, side="right")
+        safe = np.minimum(first, len(arr) - 1)
+        age = np.where(first < arrived, at - arr[safe], 0.0)
+    else:
+        age = np.zeros(len(at))
+    return (arrived - left).astype(float), age
 
 
 def _ratio(num: np.ndarray, den: np.ndarray) -> np.ndarray:
@@ -120,6 +169,8 @@ def _channel_kpis(
     thresholds: np.ndarray,
     span: np.ndarray,
     queue_time: np.ndarray,
+    backlog: np.ndarray,
+    oldest: np.ndarray,
 ) -> dict[str, np.ndarray]:
     """KPIs of the selected contacts, grouped by ``key`` (0..n_keys-1)."""
 
@@ -136,15 +187,15 @@ def _channel_kpis(
     n_ab = count(abandoned)
     within = count(answered & (wait <= thresholds))
     waited = ~(answered & (wait == 0.0))
-    nxt = _next_channel(run)
+    redials, switches, chases = _onward(run)
     return {
         "offered": offered.astype(float),
         "new": count(run.attempt == 1).astype(float),
         "hops_in": count(run.attempt > 1).astype(float),
         "answered": n_ans.astype(float),
         "abandoned": n_ab.astype(float),
-        "redialled": count(nxt == run.channel).astype(float),
-        "switched_out": count((nxt >= 0) & (nxt != run.channel)).astype(float),
+        "redialled": count(everything, redials),
+        "switched_out": count(everything, switches),
         "service_level": _ratio(within, offered),
         "asa": _ratio(count(answered, wait), n_ans),
         "mean_wait": _ratio(count(everything, wait), offered),
@@ -153,15 +204,27 @@ def _channel_kpis(
         "p_wait": _ratio(count(waited), offered),
         "aht": _ratio(count(answered, run.handle), n_ans),
         "queue_length": queue_time / span,
+        "backlog": backlog,
+        "oldest_age": oldest,
+        "balked": count(run.balked).astype(float),
+        "silent": count(run.silent).astype(float),
+        "chased": count(everything, chases),
     }
 
 
-def _next_channel(run: RawRun) -> np.ndarray:
-    """Channel of the contact each contact led to, -1 if none."""
-    nxt = np.full(len(run.channel), -1, dtype=np.int64)
+def _onward(run: RawRun) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Per contact: later contacts it led to on the same channel, on another channel,
+    and by chasing."""
+    n = len(run.channel)
     hops = np.flatnonzero(run.previous >= 0)
-    nxt[run.previous[hops]] = run.channel[hops]
-    return nxt
+    src = run.previous[hops]
+    same = run.channel[hops] == run.channel[src]
+    chase = run.cause[hops] == CAUSES.index("chase")
+
+    def per(mask: np.ndarray) -> np.ndarray:
+        return np.bincount(src[mask], minlength=n).astype(float)
+
+    return per(same & ~chase), per(~same & ~chase), per(chase)
 
 
 def channel_table(
@@ -179,12 +242,31 @@ def channel_table(
     edges = np.arange(P + 1) * width
     q_per = np.zeros((C, P))
     q_tot = np.zeros(C)
+    backlog_per = np.zeros((C, P))
+    oldest_per = np.zeros((C, P))
+    backlog_tot = np.zeros(C)
+    oldest_tot = np.zeros(C)
+    ends = edges[1:]
+    in_window = ends > warmup
     for c in range(C):
         mine = run.channel == c
         a, e = run.arrival[mine], run.wait_end[mine]
         q_per[c] = _time_in(a, e, edges)
         q_tot[c] = _time_in(a, e, np.array([warmup, horizon]))[0]
-    totals = _channel_kpis(run, counted, run.channel, C, thr, np.full(C, horizon - warmup), q_tot)
+        backlog_per[c], oldest_per[c] = _waiting_at(a, e, ends)
+        backlog_tot[c] = backlog_per[c, -1]
+        oldest_tot[c] = oldest_per[c, in_window].max()
+    totals = _channel_kpis(
+        run,
+        counted,
+        run.channel,
+        C,
+        thr,
+        np.full(C, horizon - warmup),
+        q_tot,
+        backlog_tot,
+        oldest_tot,
+    )
     period = np.minimum((run.arrival // width).astype(np.int64), P - 1)
     in_periods = run.arrival < horizon
     per = _channel_kpis(
@@ -195,6 +277,8 @@ def channel_table(
         thr,
         np.full(C * P, width),
         q_per.ravel(),
+        backlog_per.ravel(),
+        oldest_per.ravel(),
     )
     tot = pd.DataFrame({"channel": list(m.channels), **totals})
     per_df = pd.DataFrame(
@@ -228,21 +312,38 @@ def group_table(m: Model, run: RawRun, warmup: float) -> tuple[pd.DataFrame, pd.
     edges = np.arange(P + 1) * width
     window = np.array([warmup, m.horizon])
     answered = run.outcome == ANSWERED
+    concurrent = np.array([mode == CONC for mode in m.modes])[run.channel]
+    share = (np.array(m.units, dtype=float) / m.capacity)[run.channel]
     start, end = run.wait_end, run.wait_end + run.handle
+    eng_g, eng_s, eng_e = run.engaged[:, 0], run.engaged[:, 1], run.engaged[:, 2]
+    gw = run.ghost_work
     first_counted = int(warmup // width)
+
+    def busy_and_slots(g: int, bounds: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        whole = answered & (run.group == g) & ~concurrent
+        sessions = answered & (run.group == g) & concurrent
+        full = _time_in(start[whole], end[whole], bounds)
+        engaged = _time_in(eng_s[eng_g == g], eng_e[eng_g == g], bounds)
+        slots = _time_in(start[sessions], end[sessions], bounds, share[sessions])
+        mine = gw[:, 0] == g
+        slots += _time_in(gw[mine, 1], gw[mine, 2], bounds, gw[mine, 3] / m.capacity)
+        return full + engaged, full + slots
+
     rows, per_rows = [], []
     for g, name in enumerate(m.groups):
-        mine = answered & (run.group == g)
-        busy_per = _time_in(start[mine], end[mine], edges)
+        busy_per, slots_per = busy_and_slots(g, edges)
+        busy, slots = (x[0] for x in busy_and_slots(g, window))
         staffed_per = _staffed_time(run, g, edges)
-        busy = _time_in(start[mine], end[mine], window)[0]
         staffed = _staffed_time(run, g, window)[0]
-        sched = m.headcount[g].astype(float)
+        sched = m.scheduled[g].astype(float)
+        prod = m.headcount[g].astype(float)
         rows.append(
             {
                 "group": name,
                 "occupancy": busy / staffed if staffed > 0 else np.nan,
+                "slot_utilisation": slots / staffed if staffed > 0 else np.nan,
                 "scheduled": float(sched[first_counted:].mean()),
+                "productive": float(prod[first_counted:].mean()),
                 "busy_agents": busy / (m.horizon - warmup),
             }
         )
@@ -252,7 +353,9 @@ def group_table(m: Model, run: RawRun, warmup: float) -> tuple[pd.DataFrame, pd.
                     "period": np.arange(P),
                     "group": name,
                     "occupancy": _ratio(busy_per, staffed_per),
+                    "slot_utilisation": _ratio(slots_per, staffed_per),
                     "scheduled": sched,
+                    "productive": prod,
                     "busy_agents": busy_per / width,
                 }
             )
