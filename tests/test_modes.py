@@ -261,7 +261,7 @@ def test_backlog_carries_over_a_closed_night():
     for run in rs:
         a, e = run.arrival, run.wait_end
 
-        def waiting(t):
+        def waiting(t, a=a, e=e):
             return int(((a <= t) & (e > t)).sum())
 
         close, reopen = 18 * 3600.0, 32 * 3600.0
