@@ -263,11 +263,11 @@ def _first_contacts(m: Model, rep: np.random.SeedSequence) -> dict[str, np.ndarr
         else:
             rates = m.rates[ci]
             busy = stream(rep, "busyness", name)
-            if m.day_cv[ci] > 0:
+            if m.day_cv[ci] > 1e-6:  # below this the factor is 1 to machine precision
                 k = 1 / m.day_cv[ci] ** 2
                 factor = busy.gamma(k, 1 / k, int(day[-1]) + 1)
                 rates = rates * factor[day.astype(np.int64)]
-            if m.interval_cv[ci] > 0:
+            if m.interval_cv[ci] > 1e-6:
                 k = 1 / m.interval_cv[ci] ** 2
                 rates = rates * busy.gamma(k, 1 / k, P)
             counts = rng.poisson(rates)

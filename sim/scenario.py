@@ -43,6 +43,7 @@ __all__ = [
 CHANNEL_MODES = ("synchronous", "concurrent", "deferred")
 EVENTS = ("abandon", "unresolved", "balk", "chase")
 _DIST_TAGS = {"exponential", "lognormal", "gamma", "weibull", "fixed", "empirical"}
+_DIST_FIELDS = {"handle_time", "patience", "delay", "time"}
 
 
 class ScenarioError(ValueError):
@@ -563,7 +564,9 @@ class Scenario(_Frozen):
         """A validated copy with values replaced at dotted paths.
 
         Paths use the file's keys, e.g. ``{"groups.phones.agents": 42,
-        "journeys.transitions[0].probability": 0.2}``. The original is untouched.
+        "journeys.transitions[0].probability": 0.2}``; the value None removes an optional
+        key (``{"groups.phones.shifts": None, "groups.phones.agents": [...]}``). The
+        original is untouched.
         """
         data = copy.deepcopy(self.to_dict())
         for path, value in changes.items():
@@ -589,16 +592,21 @@ def _set_path(data: Any, path: str, value: Any) -> None:
         elif not isinstance(node, dict) or (not last and key not in node):
             raise ScenarioError([f"{path}: no field '{key}'"])
         if last:
-            node[key] = value
+            if value is None and isinstance(node, dict):
+                node.pop(key, None)  # None unsets an optional key (e.g. shifts)
+            else:
+                node[key] = value
         else:
             node = node[key]
 
 
 def _format_error(err: Mapping[str, Any]) -> list[str]:
+    raw = err["loc"]
+    # drop the union tag pydantic adds after a distribution field (handle_time.lognormal.cv)
     loc = [
         part
-        for i, part in enumerate(err["loc"])
-        if not (isinstance(part, str) and part in _DIST_TAGS and i > 0 and i < len(err["loc"]) - 1)
+        for i, part in enumerate(raw)
+        if not (part in _DIST_TAGS and i > 0 and raw[i - 1] in _DIST_FIELDS)
     ]
     path = ""
     for part in loc:
@@ -610,13 +618,15 @@ def _format_error(err: Mapping[str, Any]) -> list[str]:
     got = err.get("input")
     if kind == "value_error":
         text = str(ctx.get("error", msg.removeprefix("Value error, ")))
-        lines = text.split("\n")
-        # cross-field checks already carry their own full paths
-        if len(lines) > 1 or not path:
-            if path:
-                return [f"{path}.{ln}" for ln in lines]
-            return lines
-        return [f"{path}: {text}"]
+        out = []
+        for line in text.split("\n"):
+            if not path:  # cross-field checks carry their own full paths
+                out.append(line)
+            elif re.match(r"^[\w.\[\]]+: ", line):  # "field: problem" inside this object
+                out.append(f"{path}.{line}")
+            else:
+                out.append(f"{path}: {line}")
+        return out
     problem = {
         "greater_than": f"must be > {ctx.get('gt')}",
         "greater_than_equal": f"must be >= {ctx.get('ge')}",

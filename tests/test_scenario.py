@@ -216,3 +216,147 @@ def test_every_problem_reported_at_once():
         parse_scenario(data)
     assert len(exc.value.problems) == 2
     assert all(re.match(r"^[\w.\[\]]+: ", p) for p in exc.value.problems)
+
+
+NEW_KEYS = [
+    (
+        {"channels.chat.mode": "concurrent"},
+        "channels.chat.concurrency: required when mode is 'concurrent'",
+    ),
+    (
+        {"channels.voice.stretch": 0.2},
+        "channels.voice.stretch: only allowed when mode is 'concurrent'",
+    ),
+    (
+        {
+            "channels.chat.mode": "concurrent",
+            "channels.chat.concurrency": 3,
+            "channels.chat.stretch": 0.2,
+            "channels.chat.handle_time_by_sessions": [400, 500],
+        },
+        "channels.chat.stretch: give either stretch or handle_time_by_sessions",
+    ),
+    ({"channels.chat.concurrency": 40}, "channels.chat.concurrency: must be <= 12"),
+    (
+        {"channels.chat.mode": "deferred", "channels.chat.balking": {"threshold": 60}},
+        "channels.chat.balking: only for live",
+    ),
+    (
+        {"channels.voice.balking": {"threshold": -1}},
+        "channels.voice.balking.threshold: must be >= 0",
+    ),
+    (
+        {"channels.voice.arrival_paths": [[1, 2, 3]]},
+        "channels.voice.arrival_paths: row 0 has 3 values",
+    ),
+    (
+        {"channels.voice.arrival_paths": [[1, "x", 3, 4]]},
+        "channels.voice.arrival_paths: row 0: item 1 must be a number",
+    ),
+    (
+        {"channels.voice.overdispersion": {"day_cv": -0.1}},
+        "channels.voice.overdispersion.day_cv: must be >= 0",
+    ),
+    (
+        {
+            "channels.voice.handle_time": {
+                "distribution": "exponential",
+                "mean": 100,
+                "min": 500,
+                "max": 100,
+            }
+        },
+        "channels.voice.handle_time: min (500) must be below max (100)",
+    ),
+    (
+        {"channels.voice.handle_time": {"distribution": "empirical", "file": "nope.csv"}},
+        "channels.voice.handle_time: cannot read",
+    ),
+    (
+        {"groups.phones.shifts": [{"start": "08:00", "end": "09:00", "count": 2}]},
+        "groups.phones.agents: give either agents or shifts",
+    ),
+    (
+        {
+            "groups.phones.agents": None,
+            "groups.phones.shifts": [{"start": "08:10", "end": "09:00", "count": 2}],
+        },
+        "groups.phones.shifts[0].start: 08:10 is not on the 15-minute interval grid",
+    ),
+    (
+        {
+            "groups.phones.agents": None,
+            "groups.phones.shifts": [
+                {
+                    "start": "08:00",
+                    "end": "09:00",
+                    "count": 2,
+                    "breaks": [{"start": "09:00", "end": "09:15"}],
+                }
+            ],
+        },
+        "groups.phones.shifts[0].breaks[0]: 09:00-09:15 is outside the shift",
+    ),
+    (
+        {
+            "groups.phones.agents": None,
+            "groups.phones.shifts": [{"start": "8am", "end": "09:00", "count": 2}],
+        },
+        "groups.phones.shifts[0].start: must be a clock time HH:MM",
+    ),
+    ({"groups.phones.shrinkage": 1.2}, "groups.phones.shrinkage: must be below 1"),
+    ({"groups.phones.shrinkage": [0.1, 0.2]}, "groups.phones.shrinkage: has 2 values"),
+    (
+        {"journeys.transitions[0].on": "chase"},
+        "journeys.transitions[0].after: required for 'chase'",
+    ),
+    (
+        {"journeys.transitions[0].on": "chase", "journeys.transitions[0].after": 60},
+        "journeys.transitions[0].from: 'chase' starts from a deferred channel",
+    ),
+    (
+        {"journeys.transitions[0].on": "balk"},
+        "journeys.transitions[0].from: 'balk' transitions need channels.voice.balking",
+    ),
+    (
+        {"journeys.transitions[0].withdraw": True},
+        "journeys.transitions[0].after: 'after' and 'withdraw' only apply",
+    ),
+]
+
+
+@pytest.mark.parametrize("changes,expected", NEW_KEYS)
+def test_new_keys_are_validated(changes, expected):
+    data = copy.deepcopy(GOOD)
+    for path, value in changes.items():
+        node = data
+        *parents, last = path.replace("[0]", ".0").split(".")
+        for p in parents:
+            node = node[int(p)] if p.isdigit() else node.setdefault(p, {})
+        if value is None:
+            node.pop(last, None)
+        else:
+            node[last] = value
+    with pytest.raises(ScenarioError) as exc:
+        parse_scenario(data, base_dir=".")
+    assert expected in str(exc.value), str(exc.value)
+
+
+def test_empirical_samples_from_a_csv(tmp_path):
+    (tmp_path / "aht.csv").write_text("call,seconds\n1,100\n2,300\n3,200\n")
+    data = copy.deepcopy(GOOD)
+    data["channels"]["voice"]["handle_time"] = {
+        "distribution": "empirical",
+        "file": "aht.csv",
+        "column": "seconds",
+        "max": 250,
+    }
+    sc = parse_scenario(data, base_dir=tmp_path)
+    d = sc.channels["voice"].handle_time
+    assert d.samples == (100.0, 300.0, 200.0) and d.mean == 150.0
+    (tmp_path / "bad.csv").write_text("seconds\n100\nabc\n")
+    data["channels"]["voice"]["handle_time"] = {"distribution": "empirical", "file": "bad.csv"}
+    with pytest.raises(
+        ScenarioError, match=r"bad.csv, column 'seconds', row 3: 'abc' is not a duration"
+    ):
+        parse_scenario(data, base_dir=tmp_path)
