@@ -23,8 +23,10 @@ oldest waiting contact of the first *live* channel in its skill list that has on
 then deferred work (unless the group reserves agents for deferred work); a partly
 loaded agent only takes more concurrent sessions that fit. When headcount drops, idle
 agents leave at once and busy ones when their last contact ends. After the last
-period no new journeys arrive; staffing repeats the periods' pattern (tomorrow looks
-like today) until every contact has an outcome.
+period no new journeys arrive; live queues are worked off with the last staffing, then
+(when the periods cover less than a day) the centre closes until the same clock time
+the next day, deferred backlogs carrying over, and repeats the periods' staffing
+(tomorrow looks like today) until every contact has an outcome.
 
 The engine does no I/O and knows nothing of KPIs: it returns contact- and
 journey-level records (:class:`RawRun`) that :mod:`sim.kpi` summarises.
@@ -852,30 +854,51 @@ def _replicate(m: Model, rep: np.random.SeedSequence) -> RawRun:  # noqa: C901 -
     horizon = m.horizon
     P = m.periods
 
-    def schedule_day(offset: float) -> None:
+    def schedule_day(offset: float, now: float = 0.0) -> None:
+        """Staffing changes of the periods, starting at ``offset`` (none before ``now``)."""
         for g in range(G):
             for p in range(P):
                 if (p == 0 and offset > 0) or (p > 0 and hc[g, p] != hc[g, p - 1]):
                     # priority 0 (SimPy's URGENT): staff changes before contacts at a boundary
-                    push(
-                        queue,
-                        (offset + p * m.interval, 0, next(eid), (restaff, (g, int(hc[g, p])))),
-                    )
+                    at = max(offset + p * m.interval, now)
+                    push(queue, (at, 0, next(eid), (restaff, (g, int(hc[g, p])))))
 
-    def waiting_count() -> int:
-        return sum(1 for q in queues for k in q if out[k] in (WAITING, GHOST))
+    live_channels = [c for c in range(C) if modes[c] != DEFERRED]
 
-    def drain(last_waiting: int, now: float) -> None:
-        """After the periods: repeat the staffing pattern while work remains."""
-        busy = any(not (isinstance(e[3], tuple) and e[3][0] is restaff) for e in queue)
-        waiting = waiting_count()
-        if not busy and (waiting == 0 or waiting == last_waiting):
+    def waiting_count(channels: list[int] | range) -> int:
+        return sum(1 for c in channels for k in queues[c] if out[k] in (WAITING, GHOST))
+
+    def pending_work() -> bool:
+        """Anything on the calendar besides staffing and these checks?"""
+        return any(
+            not (isinstance(e[3], tuple) and e[3][0] in (restaff, finish_live)) for e in queue
+        )
+
+    # The periods cover whole days or part of one (e.g. 08:00-20:00). At the end of them
+    # live queues are worked off with the last staffing; then the centre closes until the
+    # same clock time the next day (deferred backlogs carry over) and works the same
+    # staffing pattern again, until every contact has an outcome.
+    cycle = math.ceil(horizon / 86400 - 1e-9) * 86400.0
+    stuck = [-1]  # contacts waiting at the previous closing
+
+    def finish_live(last_live: int, now: float) -> None:
+        live = waiting_count(live_channels)
+        if live and (live != last_live or pending_work()):
+            push(queue, (now + m.interval, 0, next(eid), (finish_live, live)))
+            return
+        waiting = waiting_count(range(C))
+        if not pending_work() and (waiting == 0 or waiting == stuck[0]):
             return  # done, or a whole day passed and nobody could serve what waits
-        schedule_day(now)
-        push(queue, (now + horizon, 0, next(eid), (drain, waiting)))
+        stuck[0] = waiting
+        opening = (math.floor((now - horizon) / cycle + 1e-9) + 1) * cycle
+        if opening > now:
+            for g in range(G):
+                restaff((g, 0), now)
+        schedule_day(opening, now)
+        push(queue, (max(opening + horizon, now + m.interval), 0, next(eid), (finish_live, -1)))
 
     schedule_day(0.0)
-    push(queue, (horizon, 0, next(eid), (drain, -1)))
+    push(queue, (horizon, 0, next(eid), (finish_live, -1)))
     _run(env, t_arr, n0, arrive)
 
     stranded = 0

@@ -299,9 +299,7 @@ class Group(_Frozen):
             raise ValueError("agents: give either agents or shifts (exactly one)")
         return self
 
-    def agents_per_period(
-        self, periods: int, interval_minutes: int = 15, start: str = "00:00"
-    ) -> tuple[int, ...]:
+    def agents_per_period(self, periods: int, interval_minutes: int, start: str) -> tuple[int, ...]:
         """Scheduled agents in each period (from ``agents`` or the shifts)."""
         if self.shifts is None:
             a = self.agents
@@ -322,7 +320,7 @@ class Group(_Frozen):
         return tuple(out)
 
     def productive_per_period(
-        self, periods: int, interval_minutes: int = 15, start: str = "00:00"
+        self, periods: int, interval_minutes: int, start: str
     ) -> tuple[int, ...]:
         """Agents available to take contacts: scheduled less shrinkage, rounded."""
         sched = self.agents_per_period(periods, interval_minutes, start)
@@ -682,14 +680,29 @@ class _Yaml12Loader(yaml.SafeLoader):
     """SafeLoader with YAML 1.2 booleans: only true/false, so ``on:`` stays a key."""
 
 
+_YAML11_ONLY = {"tag:yaml.org,2002:bool", "tag:yaml.org,2002:int", "tag:yaml.org,2002:float"}
 _Yaml12Loader.yaml_implicit_resolvers = {
-    first: [(tag, rx) for tag, rx in resolvers if tag != "tag:yaml.org,2002:bool"]
+    first: [(tag, rx) for tag, rx in resolvers if tag not in _YAML11_ONLY]
     for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
 }
+# YAML 1.2 core schema: no yes/no/on/off booleans, no 12:00 sexagesimal numbers
 _Yaml12Loader.add_implicit_resolver(
     "tag:yaml.org,2002:bool",
     re.compile(r"^(?:true|True|TRUE|false|False|FALSE)$"),
     list("tTfF"),
+)
+_Yaml12Loader.add_implicit_resolver(
+    "tag:yaml.org,2002:int",
+    re.compile(r"^(?:[-+]?[0-9]+|0o[0-7]+|0x[0-9a-fA-F]+)$"),
+    list("-+0123456789"),
+)
+_Yaml12Loader.add_implicit_resolver(
+    "tag:yaml.org,2002:float",
+    re.compile(
+        r"^(?:[-+]?(?:\.[0-9]+|[0-9]+(?:\.[0-9]*)?)(?:[eE][-+]?[0-9]+)?"
+        r"|[-+]?\.(?:inf|Inf|INF)|\.(?:nan|NaN|NAN))$"
+    ),
+    list("-+0123456789."),
 )
 
 

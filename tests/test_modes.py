@@ -432,3 +432,31 @@ def test_shifts_breaks_and_shrinkage_by_hand():
     g_iv = res.group_intervals.pivot(index="period", columns="kpi", values="mean")
     assert g_iv["scheduled"].tolist() == by_hand
     assert g_iv["productive"].tolist() == list(sc.productive("a"))
+
+
+def test_end_of_day_live_queue_worked_off_email_waits_for_tomorrow():
+    """At 10:00 (end of periods) waiting calls are still answered by the last staff;
+    the email backlog waits for the next day's 08:00."""
+    sc = sim.parse_scenario(
+        {
+            "name": "morning",
+            "interval_minutes": 30,
+            "periods": 4,
+            "start": "08:00",
+            "seed": 3,
+            "replications": 1,
+            "channels": {
+                "voice": {"arrivals": [40, 40, 40, 120], "handle_time": EXP(300)},
+                "email": {"mode": "deferred", "arrivals": 30, "handle_time": EXP(300)},
+            },
+            "groups": {"team": {"skills": ["voice", "email"], "agents": [8, 8, 8, 8]}},
+        }
+    )
+    m, (run,) = runs(sc)
+    voice, email = run.channel == 0, run.channel == 1
+    late_calls = voice & (run.wait_end > sc.horizon_seconds)
+    assert late_calls.sum() > 0 and (run.wait_end[late_calls] < sc.horizon_seconds + 3600).all()
+    next_day = email & (run.wait_end >= 86400)
+    assert next_day.sum() > 0
+    assert not (email & (run.wait_end > sc.horizon_seconds + 3600) & (run.wait_end < 86400)).any()
+    assert (run.outcome == ANSWERED).all()

@@ -264,8 +264,11 @@ def test_more_agents_help_their_channels_with_switching():
     abandoners switching, does not hurt chat (paired, common random numbers)."""
     sc = sim.load_scenario("scenarios/retail_bank.yaml")
     base = sim.simulate(sc, replications=6)
-    ph = sc.groups["phones"].agents_per_period(sc.periods)
-    more = sim.simulate(sc.updated({"groups.phones.agents": [a + 4 for a in ph]}), replications=6)
+    ph = sc.scheduled("phones")
+    more = sim.simulate(
+        sc.updated({"groups.phones.agents": [a + 4 for a in ph], "groups.phones.shifts": None}),
+        replications=6,
+    )
     d = sim.compare(base, more).set_index(["channel", "kpi"])
     assert d.loc[("voice", "service_level"), "delta"] > d.loc[("voice", "service_level"), "ci95"]
     assert d.loc[("voice", "abandoned"), "delta"] < 0

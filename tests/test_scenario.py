@@ -52,7 +52,7 @@ def test_shipped_scenarios_load(path):
 def test_good_scenario_parses_with_units():
     sc = parse_scenario(GOOD)
     assert sc.channels["chat"].arrivals_per_period(4) == (5.0,) * 4
-    assert sc.groups["digital"].agents_per_period(4) == (2, 2, 3, 3)
+    assert sc.scheduled("digital") == (2, 2, 3, 3)
     assert sc.journeys.transitions[0].source == "voice"  # the YAML key `on:` is no boolean
     assert sc.journeys.transitions[1].delay.mean == 0
     assert sc.period_labels() == ["08:00", "08:15", "08:30", "08:45"]
