@@ -45,7 +45,7 @@ bench: $(STAMP)
 
 lint: $(STAMP)
 	$(VENV)/bin/ruff check sim forecasting tests benchmarks app.py ui
-	$(VENV)/bin/mypy
+	$(VENV)/bin/mypy && $(VENV)/bin/mypy app.py
 
 clean:
 	rm -rf $(VENV) .pytest_cache .hypothesis
