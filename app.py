@@ -10,20 +10,36 @@ import streamlit as st
 
 from ui import state
 
-st.set_page_config(page_title="ccsim: contact-centre simulator", page_icon="📞", layout="wide")
+st.set_page_config(
+    page_title="ccsim: contact-centre simulator",
+    page_icon=":material/support_agent:",
+    layout="wide",
+)
 state.start()
 
 PAGES = [
-    st.Page("ui/pages/simulate.py", title="Simulate", icon="📈", url_path="simulate", default=True),
+    st.Page(
+        "ui/pages/simulate.py",
+        title="Simulate",
+        icon=":material/monitoring:",
+        url_path="simulate",
+        default=True,
+    ),
     st.Page(
         "ui/pages/reallocation.py",
         title="Reallocation explorer",
-        icon="🔀",
+        icon=":material/swap_horiz:",
         url_path="reallocation",
     ),
-    st.Page("ui/pages/journeys.py", title="Journey map", icon="🧭", url_path="journeys"),
-    st.Page("ui/pages/staffing.py", title="Staffing", icon="👥", url_path="staffing"),
-    st.Page("ui/pages/scenario.py", title="Scenario", icon="📝", url_path="scenario"),
+    st.Page(
+        "ui/pages/journeys.py", title="Journey map", icon=":material/route:", url_path="journeys"
+    ),
+    st.Page(
+        "ui/pages/staffing.py", title="Staffing", icon=":material/groups:", url_path="staffing"
+    ),
+    st.Page(
+        "ui/pages/scenario.py", title="Scenario", icon=":material/edit_note:", url_path="scenario"
+    ),
 ]
 page = st.navigation(PAGES)
 with st.sidebar:

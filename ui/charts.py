@@ -20,6 +20,7 @@ __all__ = [
 ]
 
 HEIGHT = 260
+PALETTE = ["#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd", "#8c564b", "#e377c2"]
 AnyChart = alt.Chart | alt.LayerChart | alt.FacetChart
 
 
@@ -34,6 +35,12 @@ def _targets(sc: sim.Scenario) -> pd.DataFrame:
     )
 
 
+def _colour(field: str, names: list[str], title: str | None = None) -> alt.Color:
+    """Distinct, stable colours per channel or group (same colour on every chart)."""
+    scale = alt.Scale(domain=names, range=PALETTE[: len(names)] or PALETTE)
+    return alt.Color(f"{field}:N", scale=scale, sort=names, title=title or field)
+
+
 def _band(df: pd.DataFrame) -> pd.DataFrame:
     ci = df["ci95"].fillna(0.0)
     return df.assign(low=df["mean"] - ci, high=df["mean"] + ci)
@@ -44,14 +51,19 @@ def service_level_by_interval(result: sim.Result) -> AnyChart:
     sc = result.scenario
     df = _band(result.intervals.query("kpi == 'service_level'"))
     x = alt.X("time:O", title="interval start", sort=sc.period_labels())
-    color = alt.Color("channel:N", sort=list(sc.channels))
+    color = _colour("channel", list(sc.channels))
     band = alt.Chart(df).mark_area(opacity=0.15).encode(x=x, y="low:Q", y2="high:Q", color=color)
     line = (
         alt.Chart(df)
         .mark_line(point=False)
         .encode(
             x=x,
-            y=alt.Y("mean:Q", title="service level", axis=alt.Axis(format="%")),
+            y=alt.Y(
+                "mean:Q",
+                title="service level",
+                axis=alt.Axis(format="%"),
+                scale=alt.Scale(zero=False),
+            ),
             color=color,
             tooltip=["time", "channel", alt.Tooltip("mean:Q", format=".1%", title="SL")],
         )
@@ -65,7 +77,7 @@ def kpi_by_interval(result: sim.Result, kpi: str, title: str, y_title: str) -> A
     sc = result.scenario
     df = _band(result.intervals.query("kpi == @kpi"))
     x = alt.X("time:O", title="interval start", sort=sc.period_labels())
-    color = alt.Color("channel:N", sort=list(sc.channels))
+    color = _colour("channel", list(sc.channels))
     band = alt.Chart(df).mark_area(opacity=0.15).encode(x=x, y="low:Q", y2="high:Q", color=color)
     line = (
         alt.Chart(df)
@@ -92,7 +104,15 @@ def volumes_by_interval(result: sim.Result, channel: str) -> AnyChart:
         .encode(
             x=alt.X("time:O", title="interval start", sort=sc.period_labels()),
             y=alt.Y("mean:Q", title="contacts per interval"),
-            color=alt.Color("kpi:N", title="", sort=["offered", "answered", "abandoned"]),
+            color=alt.Color(
+                "kpi:N",
+                title="",
+                sort=["offered", "answered", "abandoned"],
+                scale=alt.Scale(
+                    domain=["offered", "answered", "abandoned"],
+                    range=["#1f77b4", "#2ca02c", "#d62728"],
+                ),
+            ),
             tooltip=["time", "kpi", alt.Tooltip("mean:Q", format=".1f")],
         )
         .properties(height=HEIGHT, title=f"{channel}: offered vs answered vs abandoned")
@@ -111,7 +131,7 @@ def agents_by_interval(result: sim.Result) -> AnyChart:
         .encode(
             x=alt.X("time:O", title="interval start", sort=sc.period_labels()),
             y=alt.Y("mean:Q", title="agents"),
-            color=alt.Color("group:N", sort=list(sc.groups)),
+            color=_colour("group", list(sc.groups)),
             strokeDash=alt.StrokeDash("kpi:N", title="", sort=["scheduled", "busy"]),
             tooltip=["time", "group", "kpi", alt.Tooltip("mean:Q", format=".1f")],
         )
@@ -128,14 +148,19 @@ def service_level_vs_moved(
     """
     df = _band(sweep)
     x = alt.X("agents:Q", title=f"agents moved from {source} to {destination}")
-    color = alt.Color("channel:N", sort=list(sc.channels))
+    color = _colour("channel", list(sc.channels))
     band = alt.Chart(df).mark_area(opacity=0.15).encode(x=x, y="low:Q", y2="high:Q", color=color)
     line = (
         alt.Chart(df)
         .mark_line(point=True)
         .encode(
             x=x,
-            y=alt.Y("mean:Q", title="service level", axis=alt.Axis(format="%")),
+            y=alt.Y(
+                "mean:Q",
+                title="service level",
+                axis=alt.Axis(format="%"),
+                scale=alt.Scale(zero=False),
+            ),
             color=color,
             tooltip=[
                 "agents",
@@ -166,7 +191,7 @@ def staffing_requirement(table: pd.DataFrame, labels: list[str]) -> AnyChart:
         .encode(
             x=x,
             y=alt.Y("required:Q", stack="zero", title="agents"),
-            color=alt.Color("channel:N"),
+            color=_colour("channel", list(dict.fromkeys(req["channel"]))),
             tooltip=["time", "channel", "required"],
         )
     )
