@@ -35,10 +35,11 @@ def _targets(sc: sim.Scenario) -> pd.DataFrame:
     )
 
 
-def _colour(field: str, names: list[str], title: str | None = None) -> alt.Color:
+def _colour(field: str, names: list[str]) -> alt.Color:
     """Distinct, stable colours per channel or group (same colour on every chart)."""
     scale = alt.Scale(domain=names, range=PALETTE[: len(names)] or PALETTE)
-    return alt.Color(f"{field}:N", scale=scale, sort=names, title=title or field)
+    key = alt.Legend(symbolType="stroke", symbolOpacity=1, symbolStrokeWidth=3)
+    return alt.Color(f"{field}:N", scale=scale, sort=names, title=field, legend=key)
 
 
 def _band(df: pd.DataFrame) -> pd.DataFrame:
@@ -69,7 +70,7 @@ def service_level_by_interval(result: sim.Result) -> AnyChart:
         )
     )
     rules = alt.Chart(_targets(sc)).mark_rule(strokeDash=[6, 4]).encode(y="target:Q", color=color)
-    return alt.layer(band, line, rules).properties(height=HEIGHT, title="Service level by interval")
+    return alt.layer(line, band, rules).properties(height=HEIGHT, title="Service level by interval")
 
 
 def kpi_by_interval(result: sim.Result, kpi: str, title: str, y_title: str) -> AnyChart:
@@ -89,7 +90,7 @@ def kpi_by_interval(result: sim.Result, kpi: str, title: str, y_title: str) -> A
             tooltip=["time", "channel", alt.Tooltip("mean:Q", format=".2f")],
         )
     )
-    return alt.layer(band, line).properties(height=HEIGHT, title=title)
+    return alt.layer(line, band).properties(height=HEIGHT, title=title)
 
 
 def volumes_by_interval(result: sim.Result, channel: str) -> AnyChart:
@@ -147,7 +148,11 @@ def service_level_vs_moved(
     ``sweep`` has columns ``agents, channel, mean, ci95`` (service level).
     """
     df = _band(sweep)
-    x = alt.X("agents:Q", title=f"agents moved from {source} to {destination}")
+    x = alt.X(
+        "agents:Q",
+        title=f"agents moved from {source} to {destination}",
+        axis=alt.Axis(format="d", tickMinStep=1),
+    )
     color = _colour("channel", list(sc.channels))
     band = alt.Chart(df).mark_area(opacity=0.15).encode(x=x, y="low:Q", y2="high:Q", color=color)
     line = (
@@ -172,7 +177,7 @@ def service_level_vs_moved(
     )
     targets = alt.Chart(_targets(sc)).mark_rule(strokeDash=[6, 4]).encode(y="target:Q", color=color)
     now = alt.Chart(pd.DataFrame({"agents": [moved]})).mark_rule(color="gray").encode(x="agents:Q")
-    return alt.layer(band, line, targets, now).properties(
+    return alt.layer(line, band, targets, now).properties(
         height=HEIGHT + 40, title="Service level vs agents moved"
     )
 

@@ -41,13 +41,14 @@ cols[3].metric("contacts per journey", f"{float(jr['mean_attempts']):.3f}", bord
 st.subheader("Most frequent paths")
 top = st.slider("Paths shown", 5, 50, 15, key="journeys-top")
 paths = journey_paths(res, top=top)
+paths["share"] = paths["share"] * 100
 st.dataframe(
     paths,
     hide_index=True,
     width="stretch",
     column_config={
         "journeys": st.column_config.NumberColumn("journeys per day", format="%.1f"),
-        "share": st.column_config.NumberColumn("share", format="percent"),
+        "share": st.column_config.NumberColumn("share of journeys", format="%.1f%%"),
     },
     key="journeys-paths",
 )

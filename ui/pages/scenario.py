@@ -43,6 +43,8 @@ if upload is not None:
             + "\n".join(f"- `{p}`" for p in err.problems)
         )
 
+status = st.container()
+
 # -- edits ------------------------------------------------------------------------------
 changes: dict[str, Any] = {}
 st.subheader("General")
@@ -134,7 +136,7 @@ if changes:
         edited = sc.updated(changes)
     except sim.ScenarioError as err:
         state.set_problems(err.problems)
-        st.error(
+        status.error(
             "Not applied: the edit makes the scenario invalid, so nothing runs until it is "
             "fixed.\n\n" + "\n".join(f"- `{p}`" for p in err.problems)
         )
@@ -143,7 +145,7 @@ if changes:
         st.rerun()
 else:
     state.set_problems([])
-    st.success(
+    status.success(
         f"Valid: {len(sc.channels)} channels, {len(sc.groups)} groups, {sc.periods} "
         f"intervals of {sc.interval_minutes} min. Edits apply as you make them."
     )

@@ -32,9 +32,9 @@ for name, ch in sc.channels.items():
     cols[0].metric(
         f"{name} · service level",
         pct(sl, sl_ci),
+        help=f"answered within {target.threshold:g} s / offered" if target else None,
         delta=(
-            f"{(sl - target.target) * 100:+.1f} pts vs {target.target:.0%} "
-            f"in {target.threshold:g} s target"
+            f"{(sl - target.target) * 100:+.1f} pts vs {target.target:.0%} target"
             if target
             else None
         ),
