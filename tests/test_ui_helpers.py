@@ -44,12 +44,19 @@ def test_edits_become_dotted_path_changes(bank: sim.Scenario):
     ch.loc["voice", "handle_mean"] = 240.0
     ch.loc["messaging", "patience_mean"] = float("nan")  # infinitely patient
     ch.loc["chat", "resolution"] = 0.9
+    ch.loc["chat", "concurrency"] = 2.0
     changes = editing.channel_changes(bank, ch)
     assert changes == {
+        "channels.chat.concurrency": 2,
         "channels.voice.handle_time.mean": 240.0,
         "channels.messaging.patience": None,
         "journeys.resolution.chat": 0.9,
     }
+    with pytest.raises(sim.ScenarioError) as err:  # concurrency needs mode concurrent
+        bank.updated(changes)
+    (problem,) = err.value.problems
+    assert problem.startswith("channels.chat") and "concurrency: only allowed" in problem
+    del changes["channels.chat.concurrency"]
     edited = bank.updated(changes)
     assert edited.channels["voice"].handle_time.mean == 240.0
     assert edited.channels["voice"].handle_time.cv == 0.8  # the family keeps its shape

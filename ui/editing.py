@@ -33,6 +33,7 @@ __all__ = [
 
 CHANNEL_COLUMNS = {
     "mode": "mode",
+    "concurrency": "concurrency (contacts per agent)",
     "handle_mean": "handle time mean (s)",
     "patience_mean": "patience mean (s)",
     "sl_target": "service-level target",
@@ -70,6 +71,7 @@ def channels_table(sc: Scenario) -> pd.DataFrame:
             {
                 "channel": name,
                 "mode": ch.mode,
+                "concurrency": float(ch.concurrency) if ch.concurrency is not None else None,
                 "handle_mean": float(ch.handle_time.mean),
                 "patience_mean": float(ch.patience.mean) if ch.patience else None,
                 "sl_target": sl.target if sl else None,
@@ -100,6 +102,11 @@ def channel_changes(sc: Scenario, edited: pd.DataFrame) -> dict[str, Any]:
         p = f"channels.{name}"
         if new["mode"] != old["mode"]:
             changes[f"{p}.mode"] = new["mode"]
+        if not _same(new["concurrency"], plain(old["concurrency"])):
+            conc = new["concurrency"]
+            changes[f"{p}.concurrency"] = (
+                int(conc) if conc is not None and conc == int(conc) else conc
+            )
         if not _same(new["handle_mean"], plain(old["handle_mean"])):
             changes[f"{p}.handle_time.mean"] = new["handle_mean"]
         if not _same(new["patience_mean"], plain(old["patience_mean"])):
