@@ -144,6 +144,19 @@ def test_reallocation_page_shows_paired_changes(bank: sim.Scenario):
     chart = at.get("vega_lite_chart")[-1]
     assert "Service level vs agents moved" in chart.proto.spec
 
+    # the journey map can show this what-if
+    at.switch_page("ui/pages/journeys.py").run()
+    choice = widget(at.radio, "Show")
+    assert len(choice.options) == 2
+    choice.set_value(choice.options[1])
+    at.run()
+    set_replications(at)
+    moved = sim.simulate(
+        reallocate(bank, "phones", "digital", 10, 8, 32), replications=REPS, keep_runs=True
+    )
+    jr = moved.journeys.set_index("kpi")["mean"]
+    assert numbers(metric(at, "lost").value) == [round(jr["lost"] / jr["customers"] * 100, 1)]
+
 
 def test_journey_map_page(bank: sim.Scenario):
     at = open_page("ui/pages/journeys.py")
