@@ -250,3 +250,8 @@ def test_uploaded_file_is_validated(tmp_path):
     assert not at.exception
     assert "channels.voice.handle_time.cv: must be > 0" in at.error[0].value
     assert at.session_state["source"] == "retail_bank.yaml"  # the current one stays
+
+    at.get("file_uploader")[0].set_value(("tabs.yaml", b"name: [unclosed", "application/x-yaml"))
+    at.run()
+    assert not at.exception
+    assert "line 1, column 16: not valid YAML" in at.error[0].value

@@ -15,6 +15,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 import streamlit as st
+import yaml
 
 import sim
 from sim.scenario import read_yaml
@@ -58,12 +59,14 @@ def load(path: Path) -> sim.Scenario:
 def parse_upload(name: str, data: bytes) -> sim.Scenario:
     """Validate an uploaded scenario file (raises :class:`sim.ScenarioError`)."""
     try:
-        text = data.decode("utf-8")
-        parsed = read_yaml(text)
-    except (UnicodeDecodeError, ValueError) as exc:
-        raise sim.ScenarioError([f"not a UTF-8 YAML file ({exc})"], name) from None
-    except Exception as exc:  # yaml.YAMLError and its kin
-        raise sim.ScenarioError([f"not valid YAML ({exc})"], name) from None
+        parsed = read_yaml(data.decode("utf-8"))
+    except UnicodeDecodeError as exc:
+        raise sim.ScenarioError([f"not a UTF-8 text file ({exc.reason})"], name) from None
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        where = f"line {mark.line + 1}, column {mark.column + 1}: " if mark else ""
+        problem = getattr(exc, "problem", None) or str(exc)
+        raise sim.ScenarioError([f"{where}not valid YAML ({problem})"], name) from None
     return sim.parse_scenario(parsed, source=name)
 
 
@@ -97,8 +100,9 @@ def revision() -> int:
 
 
 def set_scenario(sc: sim.Scenario, label: str | None = None) -> None:
-    """Make ``sc`` the current scenario; forget the problems of earlier edits."""
+    """Make ``sc`` the current scenario; forget earlier edits' problems and what-ifs."""
     st.session_state["scenario"] = sc
+    st.session_state.pop("whatif", None)
     if label is not None:
         st.session_state["source"] = label
     st.session_state["revision"] = revision() + 1
