@@ -5,7 +5,9 @@ PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed
 SCENARIO ?= scenarios/retail_bank.yaml
 
-.PHONY: install run test bench lint clean
+CHROMIUM ?= /usr/bin/chromium
+
+.PHONY: install run app test bench lint clean chromium screenshots
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -15,21 +17,35 @@ $(STAMP): pyproject.toml
 
 install: $(STAMP)
 
-## main job: simulate the default scenario and print its KPI table
+## main job: the planner's app in the browser, on the default scenario
+app: $(STAMP)
+	$(VENV)/bin/streamlit run app.py --browser.gatherUsageStats false -- $(SCENARIO)
+
+## simulate the default scenario and print its KPI table
 run: $(STAMP)
 	$(VENV)/bin/ccsim run $(SCENARIO)
 
+## Debian's Chromium for the browser tests (Playwright drives it; it downloads no browser)
+chromium: $(CHROMIUM)
+
+$(CHROMIUM):
+	apt-get update && apt-get install -y --no-install-recommends chromium
+
 ## the whole test suite (what CI runs)
-test: $(STAMP)
+test: $(STAMP) $(CHROMIUM)
 	$(PY) -m pytest -q
+
+## README screenshots of the app's main pages, into tests/images/
+screenshots: $(STAMP) $(CHROMIUM)
+	$(PY) -m tests.screenshots tests/images
 
 ## speed figures (contacts per CPU-second, medians)
 bench: $(STAMP)
 	$(PY) -m benchmarks
 
 lint: $(STAMP)
-	$(VENV)/bin/ruff check sim forecasting tests benchmarks
-	$(VENV)/bin/mypy
+	$(VENV)/bin/ruff check sim forecasting tests benchmarks app.py
+	$(VENV)/bin/mypy && $(VENV)/bin/mypy app.py
 
 clean:
 	rm -rf $(VENV) .pytest_cache .hypothesis

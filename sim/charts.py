@@ -1,0 +1,210 @@
+"""Altair charts of results (no streamlit): every chart takes result tables, returns a chart.
+
+Bands are 95% confidence intervals over replications; dashed rules are targets.
+"""
+
+from __future__ import annotations
+
+import altair as alt
+import pandas as pd
+
+import sim
+
+__all__ = [
+    "agents_by_interval",
+    "kpi_by_interval",
+    "service_level_by_interval",
+    "service_level_vs_moved",
+    "staffing_requirement",
+    "volumes_by_interval",
+]
+
+HEIGHT = 260
+PALETTE = ["#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd", "#8c564b", "#e377c2"]
+AnyChart = alt.Chart | alt.LayerChart | alt.FacetChart
+
+
+def _targets(sc: sim.Scenario) -> pd.DataFrame:
+    return pd.DataFrame(
+        [
+            {"channel": n, "target": ch.service_level.target}
+            for n, ch in sc.channels.items()
+            if ch.service_level is not None
+        ],
+        columns=["channel", "target"],
+    )
+
+
+def _colour(field: str, names: list[str]) -> alt.Color:
+    """Distinct, stable colours per channel or group (same colour on every chart)."""
+    scale = alt.Scale(domain=names, range=PALETTE[: len(names)] or PALETTE)
+    key = alt.Legend(symbolType="stroke", symbolOpacity=1, symbolStrokeWidth=3)
+    return alt.Color(f"{field}:N", scale=scale, sort=names, title=field, legend=key)
+
+
+def _band(df: pd.DataFrame) -> pd.DataFrame:
+    ci = df["ci95"].fillna(0.0)
+    return df.assign(low=df["mean"] - ci, high=df["mean"] + ci)
+
+
+def service_level_by_interval(result: sim.Result) -> AnyChart:
+    """Service level per interval and channel, with CI bands and dashed target lines."""
+    sc = result.scenario
+    df = _band(result.intervals.query("kpi == 'service_level'"))
+    x = alt.X("time:O", title="interval start", sort=sc.period_labels())
+    color = _colour("channel", list(sc.channels))
+    band = alt.Chart(df).mark_area(opacity=0.15).encode(x=x, y="low:Q", y2="high:Q", color=color)
+    line = (
+        alt.Chart(df)
+        .mark_line(point=False)
+        .encode(
+            x=x,
+            y=alt.Y(
+                "mean:Q",
+                title="service level",
+                axis=alt.Axis(format="%"),
+                scale=alt.Scale(zero=False),
+            ),
+            color=color,
+            tooltip=["time", "channel", alt.Tooltip("mean:Q", format=".1%", title="SL")],
+        )
+    )
+    rules = alt.Chart(_targets(sc)).mark_rule(strokeDash=[6, 4]).encode(y="target:Q", color=color)
+    return alt.layer(line, band, rules).properties(height=HEIGHT, title="Service level by interval")
+
+
+def kpi_by_interval(result: sim.Result, kpi: str, title: str, y_title: str) -> AnyChart:
+    """Any per-interval channel KPI (e.g. queue_length) as lines with CI bands."""
+    sc = result.scenario
+    df = _band(result.intervals.query("kpi == @kpi"))
+    x = alt.X("time:O", title="interval start", sort=sc.period_labels())
+    color = _colour("channel", list(sc.channels))
+    band = alt.Chart(df).mark_area(opacity=0.15).encode(x=x, y="low:Q", y2="high:Q", color=color)
+    line = (
+        alt.Chart(df)
+        .mark_line()
+        .encode(
+            x=x,
+            y=alt.Y("mean:Q", title=y_title),
+            color=color,
+            tooltip=["time", "channel", alt.Tooltip("mean:Q", format=".2f")],
+        )
+    )
+    return alt.layer(line, band).properties(height=HEIGHT, title=title)
+
+
+def volumes_by_interval(result: sim.Result, channel: str) -> AnyChart:
+    """Offered, answered and abandoned contacts per interval on one channel."""
+    sc = result.scenario
+    df = result.intervals.query(
+        "channel == @channel and kpi in ['offered', 'answered', 'abandoned']"
+    )
+    return (
+        alt.Chart(df)
+        .mark_line(point=True)
+        .encode(
+            x=alt.X("time:O", title="interval start", sort=sc.period_labels()),
+            y=alt.Y("mean:Q", title="contacts per interval"),
+            color=alt.Color(
+                "kpi:N",
+                title="",
+                sort=["offered", "answered", "abandoned"],
+                scale=alt.Scale(
+                    domain=["offered", "answered", "abandoned"],
+                    range=["#1f77b4", "#2ca02c", "#d62728"],
+                ),
+            ),
+            tooltip=["time", "kpi", alt.Tooltip("mean:Q", format=".1f")],
+        )
+        .properties(height=HEIGHT, title=f"{channel}: offered vs answered vs abandoned")
+    )
+
+
+def agents_by_interval(result: sim.Result) -> AnyChart:
+    """Agents scheduled vs busy (mean agents working on contacts) per group and interval."""
+    sc = result.scenario
+    df = result.group_intervals.query("kpi in ['scheduled', 'busy_agents']").replace(
+        {"kpi": {"scheduled": "scheduled", "busy_agents": "busy"}}
+    )
+    return (
+        alt.Chart(df)
+        .mark_line()
+        .encode(
+            x=alt.X("time:O", title="interval start", sort=sc.period_labels()),
+            y=alt.Y("mean:Q", title="agents"),
+            color=_colour("group", list(sc.groups)),
+            strokeDash=alt.StrokeDash("kpi:N", title="", sort=["scheduled", "busy"]),
+            tooltip=["time", "group", "kpi", alt.Tooltip("mean:Q", format=".1f")],
+        )
+        .properties(height=HEIGHT, title="Agents scheduled vs busy")
+    )
+
+
+def service_level_vs_moved(
+    sweep: pd.DataFrame, sc: sim.Scenario, moved: int, source: str, destination: str
+) -> AnyChart:
+    """Every channel's service level against the number of agents moved.
+
+    ``sweep`` has columns ``agents, channel, mean, ci95`` (service level).
+    """
+    df = _band(sweep)
+    x = alt.X(
+        "agents:Q",
+        title=f"agents moved from {source} to {destination}",
+        axis=alt.Axis(format="d", tickMinStep=1),
+    )
+    color = _colour("channel", list(sc.channels))
+    band = alt.Chart(df).mark_area(opacity=0.15).encode(x=x, y="low:Q", y2="high:Q", color=color)
+    line = (
+        alt.Chart(df)
+        .mark_line(point=True)
+        .encode(
+            x=x,
+            y=alt.Y(
+                "mean:Q",
+                title="service level",
+                axis=alt.Axis(format="%"),
+                scale=alt.Scale(zero=False),
+            ),
+            color=color,
+            tooltip=[
+                "agents",
+                "channel",
+                alt.Tooltip("mean:Q", format=".1%", title="SL"),
+                alt.Tooltip("ci95:Q", format=".1%", title="± 95% CI"),
+            ],
+        )
+    )
+    targets = alt.Chart(_targets(sc)).mark_rule(strokeDash=[6, 4]).encode(y="target:Q", color=color)
+    now = alt.Chart(pd.DataFrame({"agents": [moved]})).mark_rule(color="gray").encode(x="agents:Q")
+    return alt.layer(line, band, targets, now).properties(
+        height=HEIGHT + 40, title="Service level vs agents moved"
+    )
+
+
+def staffing_requirement(table: pd.DataFrame, labels: list[str]) -> AnyChart:
+    """Required agents per channel (stacked) against agents scheduled in all groups.
+
+    ``table`` has columns ``time, channel, required`` and ``time, scheduled``.
+    """
+    x = alt.X("time:O", title="interval start", sort=labels)
+    req = table.dropna(subset=["channel"])
+    sched = table.dropna(subset=["scheduled"]).drop_duplicates("time")
+    area = (
+        alt.Chart(req)
+        .mark_area(opacity=0.7)
+        .encode(
+            x=x,
+            y=alt.Y("required:Q", stack="zero", title="agents"),
+            color=_colour("channel", list(dict.fromkeys(req["channel"]))),
+            tooltip=["time", "channel", "required"],
+        )
+    )
+    line = (
+        alt.Chart(sched)
+        .mark_line(color="black", strokeWidth=2)
+        .encode(x=x, y="scheduled:Q", tooltip=["time", "scheduled"])
+    )
+    return alt.layer(area, line).properties(
+        height=HEIGHT + 40, title="Erlang requirement (stacked) vs scheduled agents (black)"
+    )

@@ -1,0 +1,64 @@
+"""Save README screenshots of the app's main pages: ``python -m tests.screenshots tests/images``.
+
+Serves the app on a free localhost port, opens each page in headless Debian
+Chromium, waits until the page has finished running and its charts are drawn, and
+writes ``<dir>/<page>.png``. Prints how long each page took to render.
+"""
+
+from __future__ import annotations
+
+import argparse
+import time
+from pathlib import Path
+
+from .browser import chromium, serve_app, wait_idle
+from .helpers import SCENARIOS
+
+VEGA = '[data-testid="stVegaLiteChart"] canvas, [data-testid="stVegaLiteChart"] svg'
+PAGES = {
+    # url path: (file name, heading, what must be drawn before the shot)
+    "": ("simulate", "Simulate", VEGA),
+    "reallocation": (
+        "reallocation",
+        "Reallocation explorer",
+        VEGA,
+    ),
+    "journeys": ("journey_map", "Journey map", '[data-testid="stGraphVizChart"] svg'),
+    "staffing": ("staffing", "Staffing", VEGA),
+    "scenario": ("scenario", "Scenario", '[data-testid="stDataFrame"]'),
+}
+
+
+def shoot(out: Path, width: int = 1400, height: int = 1500) -> dict[str, float]:
+    """Screenshot every page into ``out``; return each page's render time (s)."""
+    out.mkdir(parents=True, exist_ok=True)
+    times: dict[str, float] = {}
+    with serve_app(SCENARIOS / "retail_bank.yaml") as url, chromium(width, height) as page:
+        for path, (name, heading, drawn) in PAGES.items():
+            started = time.perf_counter()
+            page.goto(f"{url}/{path}")
+            page.get_by_role("heading", name=heading, exact=True).wait_for(timeout=60_000)
+            wait_idle(page, timeout_ms=60_000)
+            page.locator(drawn).first.wait_for(timeout=60_000)
+            times[path] = time.perf_counter() - started
+            page.wait_for_timeout(500)  # let chart transitions settle
+            page.screenshot(path=str(out / f"{name}.png"))
+    return times
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument(
+        "out",
+        nargs="?",
+        default=Path(__file__).parent / "images",
+        type=Path,
+        help="folder for the PNGs",
+    )
+    args = parser.parse_args()
+    for page, seconds in shoot(args.out).items():
+        print(f"{page or 'simulate':>13}: rendered in {seconds:.1f} s -> {args.out}")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,136 @@
+"""The app's pure helpers: scenario tables, the journey map's DOT, number formats."""
+
+from __future__ import annotations
+
+import re
+
+import pandas as pd
+import pytest
+
+import sim
+from sim import editing
+from sim.display import count, pct, pts, seconds, signed_seconds
+from sim.journey_map import MAX_WIDTH, MIN_WIDTH, flows_dot
+from sim.requirements import required
+
+from .helpers import SCENARIOS
+
+
+@pytest.fixture(scope="module")
+def bank() -> sim.Scenario:
+    return sim.load_scenario(SCENARIOS / "retail_bank.yaml")
+
+
+def test_unedited_tables_change_nothing(bank: sim.Scenario):
+    assert editing.channel_changes(bank, editing.channels_table(bank)) == {}
+    for what in ("arrivals", "agents"):
+        assert editing.per_period_changes(bank, what, editing.per_period_table(bank, what)) == {}
+    assert editing.group_changes(bank, editing.groups_table(bank)) == {}
+    assert editing.transition_changes(bank, editing.transitions_table(bank)) == {}
+
+
+def test_tables_show_the_scenario_values(bank: sim.Scenario):
+    ch = editing.channels_table(bank)
+    assert ch.loc["voice", "handle_mean"] == 300 and ch.loc["chat", "patience_mean"] == 240
+    assert ch.loc["messaging", "sl_threshold"] == 300 and ch.loc["chat", "resolution"] == 0.75
+    assert ch.loc["chat", "concurrency"] == 3 and ch.loc["email", "mode"] == "deferred"
+    agents = editing.per_period_table(bank, "agents")
+    # phones work shifts: 08:00-16:00 x22 + 09:00-17:00 x18 + 10:00-18:00 x12 at 10:00
+    assert agents.index[0] == "08:00" and agents.loc["10:00", "phones"] == 52
+    tr = editing.transitions_table(bank)
+    row = tr.iloc[5].tolist()
+    assert row[:6] == ["chat", "unresolved", "voice", 0.5, "fixed", 1800.0]
+    assert row[7] is False or row[7] == False  # noqa: E712 - numpy bool
+    chase = tr.iloc[6]
+    assert chase["on"] == "chase" and chase["after (s)"] == 7200
+
+
+def test_edits_become_dotted_path_changes(bank: sim.Scenario):
+    ch = editing.channels_table(bank)
+    ch.loc["voice", "handle_mean"] = 240.0
+    ch.loc["messaging", "patience_mean"] = float("nan")  # infinitely patient
+    ch.loc["chat", "resolution"] = 0.9
+    ch.loc["voice", "concurrency"] = 2.0
+    changes = editing.channel_changes(bank, ch)
+    assert changes == {
+        "channels.voice.concurrency": 2,
+        "channels.voice.handle_time.mean": 240.0,
+        "channels.messaging.patience": None,
+        "journeys.resolution.chat": 0.9,
+    }
+    with pytest.raises(sim.ScenarioError) as err:  # concurrency needs mode concurrent
+        bank.updated(changes)
+    (problem,) = err.value.problems
+    assert problem == "channels.voice.concurrency: only allowed when mode is 'concurrent'"
+    del changes["channels.voice.concurrency"]
+    edited = bank.updated(changes)
+    assert edited.channels["voice"].handle_time.mean == 240.0
+    assert edited.channels["voice"].handle_time.cv == 0.8  # the family keeps its shape
+    assert edited.channels["messaging"].patience is None
+
+    tr = editing.transitions_table(bank)
+    tr = pd.concat(
+        [
+            tr,
+            pd.DataFrame(
+                [["messaging", "abandon", "chat", 0.1, "exponential", 120.0, None, False]],
+                columns=tr.columns,
+            ),
+        ],
+        ignore_index=True,
+    )
+    tr.loc[0, "delay (s)"] = 90.0
+    edited = bank.updated(editing.transition_changes(bank, tr))
+    assert len(edited.journeys.transitions) == len(bank.journeys.transitions) + 1
+    assert edited.journeys.transitions[0].delay.mean == 90.0
+    assert edited.journeys.transitions[-1].to == "chat"
+
+    skills = editing.groups_table(bank)
+    skills.loc["digital", "skills"] = "messaging, chat"
+    assert editing.group_changes(bank, skills) == {"groups.digital.skills": ["messaging", "chat"]}
+
+
+def test_bad_edits_name_the_field(bank: sim.Scenario):
+    agents = editing.per_period_table(bank, "agents")
+    agents.iloc[3, 0] = -2
+    with pytest.raises(sim.ScenarioError) as err:
+        bank.updated(editing.per_period_changes(bank, "agents", agents))
+    assert err.value.problems == ["groups.phones.agents: item 3 must be >= 0, got -2"]
+
+
+def test_flows_dot_widths_follow_volume():
+    flows = pd.DataFrame(
+        {
+            "from": ["voice", "voice", "chat"],
+            "to": ["chat", "resolved", "lost"],
+            "mean": [10.0, 90.0, 0.0],
+        }
+    )
+    dot = flows_dot(flows, ["voice", "chat"], {"voice": 100.0, "chat": 0.0})
+    widths = {
+        m[0] + "->" + m[1]: float(m[2])
+        for m in re.findall(r'(\w+)"? -> "(\w+)" \[penwidth=([\d.]+)', dot)
+    }
+    assert widths["arrivals->voice"] == MAX_WIDTH
+    assert widths["voice->resolved"] == pytest.approx(MIN_WIDTH + (MAX_WIDTH - MIN_WIDTH) * 0.9)
+    assert "chat->lost" not in widths  # zero flows are not drawn
+    assert '"resolved" [label="resolved"' in dot and '"lost" [' not in dot
+
+
+def test_formats():
+    assert pct(0.8761, 0.0291) == "87.6% ± 2.9"
+    assert pts(-0.0234, 0.009) == "-2.3 pts ± 0.9"
+    assert seconds(12.34) == "12.3 s" and signed_seconds(4.05, 1.2) == "+4.0 s ± 1.2"
+    assert count(1234.56, signed=True) == "+1,234.6"
+    assert pct(float("nan")) == "n/a"
+
+
+@pytest.mark.parametrize(
+    ("target", "threshold", "patience"), [(0.8, 20, 150), (0.9, 60, None), (0.95, 10, 30)]
+)
+def test_fast_requirement_equals_the_api(target: float, threshold: float, patience: float | None):
+    for per_interval in (5, 40, 120):
+        rate = per_interval / 900
+        assert required(rate, 300, target, threshold, patience) == sim.required_agents(
+            rate, 300, service_level=target, threshold=threshold, mean_patience=patience
+        )
