@@ -130,7 +130,10 @@ class Calendar:
                 out[WEEKDAYS[wd]] = "24h"
             else:
                 end = s[-1] + self.interval_minutes
-                out[WEEKDAYS[wd]] = f"{_hhmm(s[0])}-{_hhmm(end)}"
+                span = f"{_hhmm(s[0])}-{_hhmm(end)}"
+                if (end - s[0]) // self.interval_minutes != len(s):
+                    span += f" ({len(s)} open intervals)"
+                out[WEEKDAYS[wd]] = span
         return out
 
 
@@ -319,10 +322,10 @@ def read_history(
             timestamp=cmap.timestamp, volume=cmap.volume, channel=None, handle_time=cmap.handle_time
         )
     needed = [c for c in (cmap.timestamp, cmap.volume, cmap.channel, cmap.handle_time) if c]
-    missing = [c for c in needed if c not in raw.columns]
-    if missing:
+    absent = [c for c in needed if c not in raw.columns]
+    if absent:
         raise HistoryError(
-            f"{where}: missing column(s) {', '.join(missing)} "
+            f"{where}: missing column(s) {', '.join(absent)} "
             f"(found {', '.join(map(str, raw.columns))}); map them with columns=/--columns"
         )
     if len(raw) == 0:
@@ -344,17 +347,15 @@ def read_history(
         raise HistoryError(
             f"{where}: row {_line(i)}, column {cmap.volume!r}: volume must be >= 0, got {vol[i]:g}"
         )
-    chan = (
-        raw[cmap.channel].astype(str).to_numpy()
-        if cmap.channel
-        else np.full(len(raw), default_channel, dtype=object)
+    chan: list[str] = (
+        [str(c) for c in raw[cmap.channel]] if cmap.channel else [default_channel] * len(raw)
     )
     empty = np.flatnonzero(np.array([c.strip() == "" for c in chan]))
     if empty.size:
         raise HistoryError(f"{where}: row {_line(int(empty[0]))}, column {cmap.channel!r}: empty")
     ht = _numeric(raw, cmap.handle_time, where) if cmap.handle_time else None
 
-    df = pd.DataFrame({"timestamp": ts, "channel": chan.astype(str), "volume": vol})
+    df = pd.DataFrame({"timestamp": ts, "channel": chan, "volume": vol})
     if ht is not None:
         df["handle_time"] = ht
     _check_order(df, where, cmap.timestamp)
@@ -375,8 +376,8 @@ def read_history(
             f"{df['timestamp'].iloc[i]} is off the {src}-minute grid"
         )
     agg = _aggregate(df, step)
-    days = agg["timestamp"].dt.normalize().dt.date
-    n_days = days.nunique()
+    days: list[dt.date] = sorted({t.date() for t in pd.DatetimeIndex(agg["timestamp"])})
+    n_days = len(days)
     if n_days < min_days:
         raise HistoryError(
             f"{where}: {n_days} day(s) of history; at least {min_days} are needed "
@@ -384,11 +385,9 @@ def read_history(
         )
     calendar, closed_volume = _learn_calendar(agg, step)
     agg, gaps = _open_grid(agg, calendar)
-    span = pd.date_range(min(days), max(days), freq="D").date
+    span = [days[0] + dt.timedelta(days=i) for i in range((days[-1] - days[0]).days + 1)]
     present = set(days)
-    missing = tuple(
-        d for d in span if d.weekday() in calendar.open_weekdays and d not in present
-    )
+    missing = tuple(d for d in span if d.weekday() in calendar.open_weekdays and d not in present)
     calendar = Calendar(step, calendar.open_weekdays, calendar.open_slots, missing)
     notes = []
     if closed_volume > 0:
@@ -470,7 +469,9 @@ def _aggregate(df: pd.DataFrame, step: int) -> pd.DataFrame:
                 out["volume"] > 0, out["_work"] / out["volume"].replace(0, np.nan), np.nan
             )
         out = out.drop(columns="_work")
-    return out[["timestamp", "channel", "volume", *(["handle_time"] if "handle_time" in out else [])]]
+    return out[
+        ["timestamp", "channel", "volume", *(["handle_time"] if "handle_time" in out else [])]
+    ]
 
 
 def _learn_calendar(agg: pd.DataFrame, step: int) -> tuple[Calendar, float]:
@@ -478,7 +479,7 @@ def _learn_calendar(agg: pd.DataFrame, step: int) -> tuple[Calendar, float]:
     volume on that weekday (summed over channels)."""
     t = agg["timestamp"]
     key = pd.DataFrame(
-        {"wd": t.dt.weekday, "slot": t.dt.hour * 60 + t.dt.minute, "v": agg["volume"]}
+        {"wd": t.dt.dayofweek, "slot": t.dt.hour * 60 + t.dt.minute, "v": agg["volume"]}
     )
     per = key.groupby(["wd", "slot"])["v"].sum()
     per = per[per > 0]

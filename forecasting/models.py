@@ -106,7 +106,8 @@ class SeriesForecast:
 class FittedModel(Protocol):
     """What every results object offers."""
 
-    name: str
+    @property
+    def name(self) -> str: ...
 
     def forecast(
         self, days: Sequence[dt.date], *, n_paths: int = 500, rng: np.random.Generator | None = None
@@ -205,12 +206,28 @@ def count_paths(expected: np.ndarray, k: float, rng: np.random.Generator) -> np.
     return rng.poisson(lam).astype(float)
 
 
-def _in_sample_dispersion(y: DayMatrix, prof: Mapping[int, np.ndarray], last: int = 40) -> float:
-    """Dispersion of interval counts around (actual daily total x profile)."""
-    rows = range(max(0, len(y.dates) - last), len(y.dates))
-    act = y.values[list(rows)]
-    exp = np.array([prof[y.dates[i].weekday()] * y.values[i].sum() for i in rows])
-    return nb_dispersion(act, exp)
+def _in_sample_dispersion(y: DayMatrix, *, decay: float | None, last: int = 40) -> float:
+    """Dispersion of interval counts around (actual daily total x profile), where each
+    day's profile is estimated from the days before it only (as when forecasting), so
+    the noise of the profile estimate is part of the dispersion."""
+    d = 1.0 if decay is None else decay
+    num: dict[int, np.ndarray] = {}
+    den: dict[int, float] = {}
+    act, exp = [], []
+    first = len(y.dates) - last
+    for i, day in enumerate(y.dates):
+        w = day.weekday()
+        tot = y.values[i].sum()
+        if tot <= 0:
+            continue
+        if i >= first and w in num:
+            act.append(y.values[i])
+            exp.append(num[w] / den[w] * tot)
+        num[w] = num.get(w, 0.0) * d + y.values[i] / tot
+        den[w] = den.get(w, 0.0) * d + 1.0
+    if not act:
+        return float("inf")
+    return nb_dispersion(np.array(act), np.array(exp))
 
 
 def _rng(rng: np.random.Generator | None) -> np.random.Generator:
@@ -392,7 +409,9 @@ class TopDown:
                 initialization_method="estimated",
             ).fit()
         prof = profiles(y, decay=self.profile_decay)
-        return _TopDownResults(self.name, y, days, res, prof, _in_sample_dispersion(y, prof))
+        return _TopDownResults(
+            self.name, y, days, res, prof, _in_sample_dispersion(y, decay=self.profile_decay)
+        )
 
 
 def _check_decay(decay: float | None) -> None:
@@ -475,7 +494,15 @@ class DayOfWeekStateSpace:
             res = mod.fit(disp=False)
         prof = profiles(y, decay=self.profile_decay)
         return _StateSpaceResults(
-            self.name, y, days, res, prof, _in_sample_dispersion(y, prof), log, use_closure, self
+            self.name,
+            y,
+            days,
+            res,
+            prof,
+            _in_sample_dispersion(y, decay=self.profile_decay),
+            log,
+            use_closure,
+            self,
         )
 
     @staticmethod
@@ -569,7 +596,7 @@ class MSTLForecaster:
         days = open_day_index(y, y.dates[-1])
         rows = {d: i for i, d in enumerate(y.dates)}
         mat = np.empty((len(days), len(y.slots)))
-        for i, d in enumerate(days):  # closures: the previous same weekday's day
+        for i in range(len(days)):  # closures: the previous same weekday's day
             j = i
             while days[j] not in rows and j >= per:
                 j -= per
@@ -620,7 +647,12 @@ class _MSTLResults:
         paths = np.clip(sims.T + seas[None], 0.0, None)[:, idx].reshape(n_paths, len(days), s)
         opened = _open_masks(self.y, days)
         return SeriesForecast(
-            tuple(days), self.y.slots, mean * opened, paths * opened, opened, self.name,
+            tuple(days),
+            self.y.slots,
+            mean * opened,
+            paths * opened,
+            opened,
+            self.name,
             self.y.channel,
         )
 
