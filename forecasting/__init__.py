@@ -25,7 +25,15 @@ from .calibrate import (
 )
 from .data import load_anonymous_bank_history
 from .forecast import FORECAST_COLUMNS, forecast, forecast_series, scenario_with_forecast
-from .history import Calendar, CleaningReport, ColumnMap, DayMatrix, History, HistoryError, read_history
+from .history import (
+    Calendar,
+    CleaningReport,
+    ColumnMap,
+    DayMatrix,
+    History,
+    HistoryError,
+    read_history,
+)
 from .models import (
     MODELS,
     Auto,

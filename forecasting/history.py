@@ -479,7 +479,7 @@ def _learn_calendar(agg: pd.DataFrame, step: int) -> tuple[Calendar, float]:
     volume on that weekday (summed over channels)."""
     t = agg["timestamp"]
     key = pd.DataFrame(
-        {"wd": t.dt.dayofweek, "slot": t.dt.hour * 60 + t.dt.minute, "v": agg["volume"]}
+        {"wd": t.dt.day_of_week, "slot": t.dt.hour * 60 + t.dt.minute, "v": agg["volume"]}
     )
     per = key.groupby(["wd", "slot"])["v"].sum()
     per = per[per > 0]

@@ -63,7 +63,10 @@ def test_calendar_weekdays_07_to_21_and_aggregation():
     assert cal.opening_hours()["Mon"] == "07:00-21:00"
     assert h.interval_minutes == 30
     assert h.frame["volume"].sum() == df["volume"].sum()  # aggregation keeps every call
-    assert cal.next_open_days(dt.date(2024, 1, 19), 2) == [dt.date(2024, 1, 22), dt.date(2024, 1, 23)]
+    assert cal.next_open_days(dt.date(2024, 1, 19), 2) == [
+        dt.date(2024, 1, 22),
+        dt.date(2024, 1, 23),
+    ]
     with pytest.raises(HistoryError, match="interval_minutes: 20 is not a multiple"):
         read_history(df, interval_minutes=20)
 
