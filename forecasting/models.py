@@ -466,14 +466,23 @@ class DayOfWeekStateSpace:
     log : model the log of the daily totals (multiplicative day-of-week effects).
     closure_effect : add the day-after-closure regressor when history has closures.
     profile_decay : see :class:`TopDown` (default 0.8: a half-life of about 3 weeks).
+    window_weeks : fit the daily model on the last weeks only (``None``: all history).
+    outlier_z : days whose one-step standardised forecast error exceeds this are
+        treated as missing in a second fit (robust to holidays); ``None`` disables.
     """
 
     log: bool = True
     closure_effect: bool = True
     profile_decay: float | None = 0.8
+    window_weeks: int | None = None
+    outlier_z: float | None = 3.0
 
     def __post_init__(self) -> None:
         _check_decay(self.profile_decay)
+        if self.outlier_z is not None and self.outlier_z <= 0:
+            raise ValueError(f"outlier_z: must be > 0 or None, got {self.outlier_z}")
+        if self.window_weeks is not None and self.window_weeks < 3:
+            raise ValueError(f"window_weeks: must be >= 3 or None, got {self.window_weeks}")
 
     @property
     def name(self) -> str:
@@ -486,12 +495,25 @@ class DayOfWeekStateSpace:
         days, tot = _daily_series(y, fill=False)
         log = self.log and bool((tot[~np.isnan(tot)] > 0).all())
         endog = np.log(tot) if log else tot
+        if self.window_weeks is not None:  # older days become missing observations
+            endog[: max(0, len(endog) - self.window_weeks * y.calendar.days_per_week)] = np.nan
         use_closure = self.closure_effect and bool(self.closure_regressor(y, days)[1:].any())
         X = self._exog(y, days, use_closure)
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
-            mod = UnobservedComponents(endog, level="llevel", exog=X)
-            res = mod.fit(disp=False)
+            res = UnobservedComponents(endog, level="llevel", exog=X).fit(disp=False)
+            if self.outlier_z is not None:
+                # days the model could not have foreseen (holidays, outages) would
+                # inflate the noise variances: refit with them as missing observations
+                z = np.asarray(res.standardized_forecasts_error)[0]
+                out = np.abs(np.nan_to_num(z)) > self.outlier_z
+                out[: y.calendar.days_per_week] = False  # diffuse start: no real forecast
+                if out.any():
+                    endog = endog.copy()
+                    endog[out] = np.nan
+                    res = UnobservedComponents(endog, level="llevel", exog=X).fit(
+                        disp=False, start_params=res.params
+                    )
         prof = profiles(y, decay=self.profile_decay)
         return _StateSpaceResults(
             self.name,
@@ -540,7 +562,6 @@ class _StateSpaceResults:
         X = self.spec._exog(self.y, future, self.closure)
         fc = self.results.get_forecast(h, exog=X)
         mu = np.asarray(fc.predicted_mean)
-        var = np.asarray(fc.var_pred_mean)
         sims = np.asarray(
             self.results.simulate(
                 h,
@@ -551,7 +572,7 @@ class _StateSpaceResults:
             )
         ).reshape(h, n_paths)
         if self.log:
-            mean = np.exp(mu + var / 2)
+            mean = np.exp(mu)  # the median daily total: robust to a wide log variance
             paths = np.exp(sims)
         else:
             mean, paths = mu, sims
