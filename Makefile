@@ -39,9 +39,10 @@ test: $(STAMP) $(CHROMIUM)
 screenshots: $(STAMP) $(CHROMIUM)
 	$(PY) -m tests.screenshots tests/images
 
-## speed figures (contacts per CPU-second, medians)
+## speed figures (contacts per CPU-second, medians); forecast accuracy and replay on real data
 bench: $(STAMP)
 	$(PY) -m benchmarks
+	$(PY) -m benchmarks.forecast
 
 lint: $(STAMP)
 	$(VENV)/bin/ruff check sim forecasting tests benchmarks app.py

@@ -291,6 +291,10 @@ def build_parser() -> argparse.ArgumentParser:
     val = sub.add_parser("validate", help="check a scenario file")
     val.add_argument("file")
     val.set_defaults(func=cmd_validate)
+
+    from forecasting.cli import add_commands  # forecast, backtest, calibrate
+
+    add_commands(sub)
     return p
 
 

@@ -1,0 +1,621 @@
+"""Calibration from call-by-call records: what the simulator needs, estimated per queue.
+
+Generic call-record CSV (one row per call that reached an agent queue)::
+
+    arrival,queue,wait,outcome,handle_time[,customer_id][,agent]
+
+* ``arrival``: timestamp the call joined the queue (local clock time);
+* ``queue``: queue / channel name;
+* ``wait``: seconds in queue (until answered, or until the caller hung up);
+* ``outcome``: ``answered`` or ``abandoned``;
+* ``handle_time``: seconds of service (answered calls; empty or 0 otherwise);
+* ``customer_id`` (optional; empty or 0 = unknown): to find redials;
+* ``agent`` (optional): who answered, to measure staffing per interval.
+
+:func:`read_anonymous_bank` reads the Technion "Anonymous Bank" raw monthly files into
+the same table (PHANTOM calls and VRU-only hang-ups dropped, as the data's
+documentation says). :func:`calibrate` estimates per queue:
+
+* handle time: lognormal and gamma fits (scipy, maximum likelihood), goodness of fit by
+  the Kolmogorov-Smirnov distance; the closer one is used;
+* patience: the Kaplan-Meier curve (statsmodels ``SurvfuncRight``) of time to abandon,
+  answered calls censored at their wait; exponential, Weibull and lognormal fitted by
+  censored maximum likelihood (scipy ``CensoredData``), the lowest AIC used;
+* redials: share of abandoned calls (known customers) followed by a new call from the
+  same customer within ``redial_window`` s, per target queue, and the delay;
+* staffing per interval from agent ids: an agent counts as on shift from a call's
+  start to the next one's if the gap is under ``idle_gap`` s; agents per interval =
+  on-shift time / interval length, summed over agents.
+
+The result's :meth:`Calibration.fragment` is a scenario (a typical day) the simulator
+reads directly; :meth:`Calibration.scenario_for_day` gives one day with its observed
+arrivals and staffing (the replay validation).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+import warnings
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+import yaml
+from scipy import stats
+
+__all__ = [
+    "RECORD_COLUMNS",
+    "Calibration",
+    "RecordsError",
+    "calibrate",
+    "fit_handle_time",
+    "fit_patience",
+    "read_anonymous_bank",
+    "read_records",
+]
+
+RECORD_COLUMNS = ("arrival", "queue", "wait", "outcome", "handle_time", "customer_id", "agent")
+
+
+class RecordsError(ValueError):
+    """Call records cannot be used; the message names the row and column."""
+
+
+# -- reading ----------------------------------------------------------------------------
+def _check_records(df: pd.DataFrame, where: str) -> pd.DataFrame:
+    """Validate and type the generic record table (0-based row i is CSV line i + 2)."""
+    missing = [c for c in ("arrival", "queue", "wait", "outcome") if c not in df.columns]
+    if missing:
+        raise RecordsError(f"{where}: missing column(s) {', '.join(missing)}")
+    if len(df) == 0:
+        raise RecordsError(f"{where}: no records")
+    out = pd.DataFrame(index=df.index)
+    arrival = pd.to_datetime(df["arrival"].astype(str), errors="coerce", format="mixed")
+    bad = np.flatnonzero(arrival.isna().to_numpy())
+    if bad.size:
+        i = int(bad[0])
+        raise RecordsError(
+            f"{where}: row {i + 2}, column 'arrival': not a timestamp: {df['arrival'].iloc[i]!r}"
+        )
+    out["arrival"] = arrival
+    out["queue"] = df["queue"].astype(str)
+    for col in ("wait", "handle_time"):
+        if col not in df.columns:
+            out[col] = 0.0
+            continue
+        text = df[col].astype(str).str.strip().replace("", "0")
+        num = pd.to_numeric(text, errors="coerce").to_numpy(float)
+        bad = np.flatnonzero(~np.isfinite(num) | (num < 0))
+        if bad.size:
+            i = int(bad[0])
+            raise RecordsError(
+                f"{where}: row {i + 2}, column {col!r}: must be seconds >= 0, "
+                f"got {df[col].iloc[i]!r}"
+            )
+        out[col] = num
+    outcome = df["outcome"].astype(str).str.strip().str.lower()
+    bad = np.flatnonzero(~outcome.isin(["answered", "abandoned"]).to_numpy())
+    if bad.size:
+        i = int(bad[0])
+        raise RecordsError(
+            f"{where}: row {i + 2}, column 'outcome': must be answered or abandoned, "
+            f"got {df['outcome'].iloc[i]!r}"
+        )
+    out["answered"] = (outcome == "answered").to_numpy()
+    cid = df["customer_id"].astype(str).str.strip() if "customer_id" in df else None
+    out["customer_id"] = (
+        cid.where(~cid.isin(["", "0", "nan", "None"])) if cid is not None else pd.NA
+    )
+    agent = df["agent"].astype(str).str.strip() if "agent" in df else None
+    out["agent"] = agent.where(agent != "") if agent is not None else pd.NA
+    return out.sort_values("arrival", kind="stable").reset_index(drop=True)
+
+
+def read_records(source: str | Path | pd.DataFrame) -> pd.DataFrame:
+    """Read and validate a generic call-record CSV (see the module docstring).
+
+    Returns a frame with ``arrival`` (datetime), ``queue``, ``wait`` (s), ``answered``
+    (bool), ``handle_time`` (s), ``customer_id``, ``agent``; sorted by arrival.
+    """
+    if isinstance(source, pd.DataFrame):
+        return _check_records(source.astype(str), "records")
+    path = Path(source)
+    if not path.is_file():
+        raise RecordsError(f"{path}: no such file")
+    try:
+        raw = pd.read_csv(path, dtype=str, keep_default_na=False)
+    except (pd.errors.ParserError, UnicodeDecodeError, pd.errors.EmptyDataError) as exc:
+        raise RecordsError(f"{path}: not a readable CSV ({exc})") from None
+    return _check_records(raw, str(path))
+
+
+def _clock_seconds(s: pd.Series) -> np.ndarray:
+    parts = s.str.split(":", expand=True).astype(int)
+    return (parts[0] * 3600 + parts[1] * 60 + parts[2]).to_numpy()
+
+
+def read_anonymous_bank(path: str | Path) -> pd.DataFrame:
+    """Read an "Anonymous Bank" raw monthly file into the generic record table.
+
+    PHANTOM calls and calls that hung up in the VRU (never queued) are dropped. A call's
+    queue arrival is ``q_start`` (or ``vru_exit`` when it was answered without
+    queueing); its wait is ``q_time``, its handle time ``ser_time``, its agent
+    ``server``. Customer id 0 means unknown.
+    """
+    p = Path(path)
+    if not p.is_file():
+        raise RecordsError(f"{p}: no such file")
+    try:
+        raw = pd.read_csv(p, sep=r"\s+", dtype=str, keep_default_na=False)
+    except (pd.errors.ParserError, UnicodeDecodeError, EOFError, OSError) as exc:
+        raise RecordsError(f"{p}: not an Anonymous Bank raw file ({exc})") from None
+    need = {"date", "vru_exit", "q_start", "q_time", "outcome", "ser_time", "type", "server"}
+    if not need <= set(raw.columns):
+        raise RecordsError(f"{p}: missing fields {', '.join(sorted(need - set(raw.columns)))}")
+    raw = raw[raw["outcome"].isin(["AGENT", "HANG"])]
+    queued = raw["q_start"] != "0:00:00"
+    raw = raw[queued | (raw["outcome"] == "AGENT")]
+    day = pd.to_datetime(raw["date"], format="%y%m%d")
+    q = np.where(raw["q_start"] != "0:00:00", raw["q_start"], raw["vru_exit"])
+    secs = _clock_seconds(pd.Series(q, index=raw.index))
+    entry = _clock_seconds(raw["vru_entry"])
+    secs = np.where(secs < entry - 3600, secs + 86400, secs)  # queued after midnight
+    out = pd.DataFrame(
+        {
+            "arrival": day + pd.to_timedelta(secs, unit="s"),
+            "queue": raw["type"].to_numpy(),
+            "wait": raw["q_time"].astype(float).to_numpy(),
+            "outcome": np.where(raw["outcome"] == "AGENT", "answered", "abandoned"),
+            "handle_time": np.where(raw["outcome"] == "AGENT", raw["ser_time"].astype(float), 0),
+            "customer_id": raw["customer_id"].to_numpy(),
+            "agent": raw["server"].where(raw["server"] != "NO_SERVER", "").to_numpy(),
+        }
+    )
+    return _check_records(out.astype(str), str(p))
+
+
+# -- fits ----------------------------------------------------------------------------------
+def fit_handle_time(x: np.ndarray) -> dict[str, Any]:
+    """Lognormal and gamma fits (mean, cv, KS distance) of handle times (s) > 0.
+
+    Returns the fitted parameters of both, and ``distribution``: the scenario entry of
+    the one with the smaller KS distance.
+    """
+    x = np.asarray(x, float)
+    x = x[x > 0]
+    if x.size < 10:
+        raise RecordsError(f"handle_time: need at least 10 answered calls, got {x.size}")
+    s, _, scale = stats.lognorm.fit(x, floc=0)
+    ln_mean = scale * math.exp(s**2 / 2)
+    ln_cv = math.sqrt(math.expm1(s**2))
+    ln_ks = stats.kstest(x, stats.lognorm(s, 0, scale).cdf).statistic
+    a, _, gscale = stats.gamma.fit(x, floc=0)
+    g_ks = stats.kstest(x, stats.gamma(a, 0, gscale).cdf).statistic
+    g_mean, g_cv = a * gscale, 1 / math.sqrt(a)
+    best = (
+        {"distribution": "lognormal", "mean": ln_mean, "cv": ln_cv}
+        if ln_ks <= g_ks
+        else {"distribution": "gamma", "mean": g_mean, "cv": g_cv}
+    )
+    return {
+        "n": int(x.size),
+        "sample_mean": float(x.mean()),
+        "sample_cv": float(x.std() / x.mean()),
+        "lognormal_mean": ln_mean,
+        "lognormal_cv": ln_cv,
+        "lognormal_ks": float(ln_ks),
+        "gamma_mean": g_mean,
+        "gamma_cv": g_cv,
+        "gamma_ks": float(g_ks),
+        "distribution": _entry(best),
+    }
+
+
+def fit_patience(wait: np.ndarray, abandoned: np.ndarray) -> dict[str, Any]:
+    """Patience (s) from queue waits: Kaplan-Meier with answered calls censored, and
+    censored maximum-likelihood exponential, Weibull and lognormal fits.
+
+    Parameters
+    ----------
+    wait : time in queue (s) of every offered call.
+    abandoned : True where the caller abandoned (the wait is their patience); False
+        where answered (patience is only known to exceed the wait: censored).
+
+    Returns
+    -------
+    dict
+        ``n``, ``abandoned``, ``km`` (statsmodels ``SurvfuncRight``), ``km_s60``
+        (KM survival at 60 s), per fit ``<name>_aic`` and ``<name>_km_gap`` (largest
+        distance between the fitted and the KM survival at the KM event times), and
+        ``distribution``: the scenario entry of the lowest-AIC fit.
+    """
+    from statsmodels.duration.survfunc import SurvfuncRight
+
+    t = np.asarray(wait, float)
+    e = np.asarray(abandoned, bool)
+    if e.sum() < 5:
+        raise RecordsError(f"patience: need at least 5 abandoned calls, got {int(e.sum())}")
+    km = SurvfuncRight(t, e.astype(int))
+    keep = (t > 0) | e  # answered at once: censored at 0, carries no information
+    tt = np.maximum(t[keep], 0.5)
+    ee = e[keep]
+    data = stats.CensoredData.right_censored(tt, ~ee)
+    fits: dict[str, tuple[Any, int, dict[str, Any]]] = {}
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        lam = tt.sum() / ee.sum()  # exponential MLE in closed form
+        fits["exponential"] = (
+            stats.expon(0, lam),
+            1,
+            {"distribution": "exponential", "mean": lam},
+        )
+        c, _, sc = stats.weibull_min.fit(data, floc=0)
+        w = stats.weibull_min(c, 0, sc)
+        fits["weibull"] = (w, 2, {"distribution": "weibull", "mean": w.mean(), "shape": c})
+        s, _, lsc = stats.lognorm.fit(data, floc=0)
+        ln = stats.lognorm(s, 0, lsc)
+        fits["lognormal"] = (
+            ln,
+            2,
+            {"distribution": "lognormal", "mean": ln.mean(), "cv": math.sqrt(math.expm1(s**2))},
+        )
+    out: dict[str, Any] = {
+        "n": int(t.size),
+        "abandoned": int(e.sum()),
+        "km": km,
+        "km_s60": float(_km_at(km, 60.0)),
+    }
+    at_risk = np.asarray(km.n_risk) >= 30  # where the KM curve is well estimated
+    times = np.asarray(km.surv_times)[at_risk]
+    surv = np.asarray(km.surv_prob)[at_risk]
+    best, best_aic = "", np.inf
+    for name, (dist, k, entry) in fits.items():
+        ll = float(np.sum(dist.logpdf(tt[ee])) + np.sum(dist.logsf(tt[~ee])))
+        aic = 2 * k - 2 * ll
+        out[f"{name}_aic"] = aic
+        out[f"{name}_km_gap"] = float(np.max(np.abs(dist.sf(times) - surv))) if times.size else 0.0
+        out[f"{name}_mean"] = float(entry["mean"])
+        if aic < best_aic:
+            best, best_aic = name, aic
+    entry = fits[best][2]
+    out["distribution"] = _entry(entry)
+    return out
+
+
+def _entry(entry: dict[str, Any]) -> dict[str, Any]:
+    """A scenario distribution entry with plain, rounded numbers (YAML-safe)."""
+    return {k: (v if k == "distribution" else round(float(v), 3)) for k, v in entry.items()}
+
+
+def _km_at(km: Any, t: float) -> float:
+    times = np.asarray(km.surv_times)
+    idx = np.searchsorted(times, t, side="right") - 1
+    return 1.0 if idx < 0 else float(np.asarray(km.surv_prob)[idx])
+
+
+# -- redials and staffing ------------------------------------------------------------------
+def redials(records: pd.DataFrame, *, window: float) -> tuple[pd.DataFrame, pd.Series]:
+    """Redials after abandonment, from customer ids.
+
+    Returns (per from-queue and to-queue: ``probability`` = share of abandoned calls
+    of known customers followed by a call from the same customer within ``window`` s
+    of hanging up, ``mean_delay`` (s), ``n``), and per queue the share of calls that
+    are such redials (to turn observed arrivals into first attempts).
+    """
+    r = records[records["customer_id"].notna()].sort_values(["customer_id", "arrival"])
+    same = r["customer_id"].to_numpy()[1:] == r["customer_id"].to_numpy()[:-1]
+    left = (r["arrival"] + pd.to_timedelta(r["wait"], unit="s")).to_numpy()[:-1]
+    gap = (r["arrival"].to_numpy()[1:] - left) / np.timedelta64(1, "s")
+    aband = ~r["answered"].to_numpy()[:-1]
+    hit = same & aband & (gap >= 0) & (gap <= window)
+    from_q = r["queue"].to_numpy()[:-1]
+    to_q = r["queue"].to_numpy()[1:]
+    base = pd.Series(from_q[aband]).value_counts()
+    ev = pd.DataFrame({"from": from_q[hit], "to": to_q[hit], "delay": gap[hit]})
+    table = ev.groupby(["from", "to"]).agg(n=("delay", "size"), mean_delay=("delay", "mean"))
+    table["probability"] = (
+        table["n"] / base.reindex(table.index.get_level_values("from")).to_numpy()
+    )
+    table = table.reset_index()[["from", "to", "probability", "mean_delay", "n"]]
+    calls = records["queue"].value_counts()
+    redialled = pd.Series(to_q[hit]).value_counts().reindex(calls.index, fill_value=0)
+    return table, (redialled / calls).rename("redial_share")
+
+
+def staffing(records: pd.DataFrame, *, interval_minutes: int, idle_gap: float) -> pd.DataFrame:
+    """Agents on shift per interval (agent-equivalents), from who answered what when.
+
+    Each agent is on shift from the start of a service to its end, and across the
+    gap to their next service when that gap is at most ``idle_gap`` s. Returns
+    ``interval`` (start timestamp) and ``agents`` (on-shift agent-seconds / interval
+    seconds), for every interval from the first to the last day.
+    """
+    a = records[records["answered"] & records["agent"].notna()]
+    start = (a["arrival"] + pd.to_timedelta(a["wait"], unit="s")).to_numpy()
+    end = start + pd.to_timedelta(a["handle_time"], unit="s").to_numpy()
+    step = np.timedelta64(interval_minutes * 60, "s")
+    t0 = records["arrival"].min().normalize().to_datetime64()
+    t1 = (records["arrival"].max().normalize() + pd.Timedelta(days=1)).to_datetime64()
+    edges = np.arange(t0, t1 + step, step)
+    busy = np.zeros(len(edges) - 1)
+    e_s = (edges - t0) / np.timedelta64(1, "s")
+    for _, g in pd.DataFrame({"agent": a["agent"].to_numpy(), "s": start, "e": end}).groupby(
+        "agent"
+    ):
+        s = (g["s"].to_numpy() - t0) / np.timedelta64(1, "s")
+        e = (g["e"].to_numpy() - t0) / np.timedelta64(1, "s")
+        order = np.argsort(s)
+        s, e = s[order], np.maximum.accumulate(e[order])
+        new_block = np.r_[True, s[1:] - e[:-1] > idle_gap]
+        bs = s[new_block]
+        be = np.r_[e[np.flatnonzero(new_block)[1:] - 1], e[-1]]
+        for lo, hi in zip(bs, be, strict=True):
+            busy += np.clip(np.minimum(hi, e_s[1:]) - np.maximum(lo, e_s[:-1]), 0, None)
+    return pd.DataFrame({"interval": edges[:-1], "agents": busy / (interval_minutes * 60)})
+
+
+# -- the calibration -----------------------------------------------------------------------------
+@dataclass(frozen=True, eq=False)
+class Calibration:
+    """Per-queue estimates from call records, and scenarios built from them."""
+
+    records: pd.DataFrame
+    interval_minutes: int
+    sl_threshold: float
+    handle_times: pd.DataFrame
+    """Per queue: n, sample and fitted mean / cv, KS distances, chosen distribution."""
+    patience: pd.DataFrame
+    """Per queue: n, abandoned, KM survival at 60 s, AIC and KM gap per fit, chosen."""
+    redials: pd.DataFrame
+    """from, to, probability, mean_delay (s), n."""
+    redial_share: pd.Series
+    staffing: pd.DataFrame
+    """interval (start), agents (agent-equivalents on shift)."""
+    distributions: dict[str, dict[str, dict[str, Any]]]
+    """queue -> {"handle_time": entry, "patience": entry} (scenario distribution entries)."""
+
+    @property
+    def queues(self) -> list[str]:
+        """Queues in routing priority order: shortest mean wait of answered calls first."""
+        a = self.records[self.records["answered"]]
+        order = a.groupby("queue")["wait"].mean().sort_values()
+        return [q for q in order.index if q in self.distributions]
+
+    def arrivals(self) -> pd.DataFrame:
+        """Observed calls per interval and queue: ``interval, queue, calls``."""
+        r = self.records[self.records["queue"].isin(self.distributions)]
+        t = r["arrival"].dt.floor(f"{self.interval_minutes}min")
+        return (
+            r.assign(interval=t).groupby(["interval", "queue"]).size().rename("calls").reset_index()
+        )
+
+    def observed(self, *, by_day: bool = True) -> pd.DataFrame:
+        """Observed abandon rate and share answered within ``sl_threshold`` s, per queue
+        (and day): ``date, queue, offered, abandon_rate, service_level``."""
+        r = self.records[self.records["queue"].isin(self.distributions)]
+        d = r.assign(
+            date=r["arrival"].dt.date,
+            ab=~r["answered"],
+            sl=r["answered"] & (r["wait"] <= self.sl_threshold),
+        )
+        keys = ["date", "queue"] if by_day else ["queue"]
+        g = d.groupby(keys)
+        return pd.DataFrame(
+            {"offered": g.size(), "abandon_rate": g["ab"].mean(), "service_level": g["sl"].mean()}
+        ).reset_index()
+
+    def _channels(self, arrivals: dict[str, list[float]] | None) -> dict[str, Any]:
+        out = {}
+        for q in self.queues:
+            ch: dict[str, Any] = {
+                "arrivals": arrivals[q] if arrivals is not None else 0,
+                "handle_time": self.distributions[q]["handle_time"],
+                "patience": self.distributions[q]["patience"],
+                "service_level": {"target": 0.8, "threshold": self.sl_threshold},
+            }
+            out[q] = ch
+        return out
+
+    def _transitions(self) -> list[dict[str, Any]]:
+        out = []
+        for _, r in self.redials.iterrows():
+            if r["from"] in self.distributions and r["to"] in self.distributions:
+                out.append(
+                    {
+                        "from": r["from"],
+                        "on": "abandon",
+                        "to": r["to"],
+                        "probability": round(float(r["probability"]), 4),
+                        "delay": {"distribution": "exponential", "mean": round(r["mean_delay"], 1)},
+                    }
+                )
+        return out
+
+    def fragment(self, *, name: str = "calibrated typical day") -> dict[str, Any]:
+        """A scenario for a typical day: per queue the mean first-attempt arrivals per
+        interval over the recorded days (observed calls less the redial share),
+        the mean staffing per interval in one group skilled for every queue (in
+        :attr:`queues` priority order), the fitted distributions, and redials as
+        abandon transitions. Loads with ``sim.parse_scenario``."""
+        arr = self.arrivals()
+        n_days = self.records["arrival"].dt.normalize().nunique()
+        per_day = 24 * 60 // self.interval_minutes
+        slot = (arr["interval"].dt.hour * 60 + arr["interval"].dt.minute) // self.interval_minutes
+        mean = (
+            arr.assign(slot=slot).groupby(["queue", "slot"])["calls"].sum().unstack(fill_value=0)
+            / n_days
+        ).reindex(columns=range(per_day), fill_value=0.0)
+        arrivals = {
+            q: [
+                round(float(v) * (1 - float(self.redial_share.get(q, 0.0))), 3)
+                for v in mean.loc[q].to_numpy()
+            ]
+            if q in mean.index
+            else [0.0] * per_day
+            for q in self.queues
+        }
+        st = self.staffing
+        st_slot = (st["interval"].dt.hour * 60 + st["interval"].dt.minute) // self.interval_minutes
+        agents = st.assign(slot=st_slot).groupby("slot")["agents"].mean().reindex(range(per_day))
+        return {
+            "name": name,
+            "interval_minutes": self.interval_minutes,
+            "periods": per_day,
+            "start": "00:00",
+            "channels": self._channels(arrivals),
+            "groups": {
+                "agents": {
+                    "skills": self.queues,
+                    "agents": [int(round(v)) for v in agents.fillna(0).to_numpy()],
+                }
+            },
+            "journeys": {"max_attempts": 5, "transitions": self._transitions()},
+        }
+
+    def fragment_yaml(self) -> str:
+        return yaml.safe_dump(self.fragment(), sort_keys=False)
+
+    def scenario_for_day(
+        self,
+        day: dt.date,
+        *,
+        arrivals: pd.DataFrame,
+        staffing: pd.DataFrame,
+        replications: int = 10,
+        seed: int = 1,
+        transitions: bool = False,
+    ) -> dict[str, Any]:
+        """A one-day scenario (00:00-24:00) with given arrivals and staffing per interval
+        and this calibration's distributions.
+
+        Parameters
+        ----------
+        arrivals : ``interval, queue, calls`` (e.g. another month's :meth:`arrivals`).
+        staffing : ``interval, agents`` (e.g. another month's :attr:`staffing`).
+        transitions : add the redial transitions (leave False when ``arrivals`` are
+            observed calls, which already include redials).
+        """
+        per_day = 24 * 60 // self.interval_minutes
+        grid = pd.date_range(pd.Timestamp(day), periods=per_day, freq=f"{self.interval_minutes}min")
+        arr = arrivals.pivot_table(
+            index="interval", columns="queue", values="calls", aggfunc="sum", fill_value=0
+        ).reindex(grid, fill_value=0)
+        ag = staffing.set_index("interval")["agents"].reindex(grid, fill_value=0.0)
+        per_q = {
+            q: [float(v) for v in (arr[q] if q in arr else pd.Series(0.0, index=grid)).to_numpy()]
+            for q in self.queues
+        }
+        return {
+            "name": f"replay {day}",
+            "interval_minutes": self.interval_minutes,
+            "periods": per_day,
+            "start": "00:00",
+            "seed": seed,
+            "replications": replications,
+            "channels": self._channels(per_q),
+            "groups": {
+                "agents": {"skills": self.queues, "agents": [int(round(v)) for v in ag.to_numpy()]}
+            },
+            "journeys": {
+                "max_attempts": 5,
+                "transitions": self._transitions() if transitions else [],
+            },
+        }
+
+    def summary(self) -> str:
+        """A printable table of the fits."""
+        ht = self.handle_times
+        pt = self.patience
+        lines = [
+            f"{len(self.records)} calls, queues (routing priority) {', '.join(self.queues)}",
+            "",
+            "handle time (s): sample mean/cv, lognormal KS, gamma KS, chosen",
+        ]
+        for q, r in ht.iterrows():
+            d = r["distribution"]
+            lines.append(
+                f"  {q:4s} n={r['n']:6d} mean {r['sample_mean']:7.1f} cv {r['sample_cv']:.2f}  "
+                f"KS lognormal {r['lognormal_ks']:.3f} gamma {r['gamma_ks']:.3f}  -> "
+                f"{d['distribution']}(mean={d['mean']}, cv={d['cv']})"
+            )
+        lines.append("patience (s): Kaplan-Meier, answered calls censored; censored-MLE fits")
+        for q, r in pt.iterrows():
+            d = dict(r["distribution"])
+            kind = d.pop("distribution")
+            lines.append(
+                f"  {q:4s} n={r['n']:6d} abandoned {r['abandoned']:5d}  KM S(60s) "
+                f"{r['km_s60']:.3f}  AIC exp {r['exponential_aic']:.0f} weibull "
+                f"{r['weibull_aic']:.0f} lognormal {r['lognormal_aic']:.0f}  -> {kind}"
+                f"({', '.join(f'{k}={v}' for k, v in d.items())}), KM gap "
+                f"{r[kind + '_km_gap']:.3f}"
+            )
+        lines.append("redials after abandoning (same customer id within the window)")
+        for _, r in self.redials.iterrows():
+            lines.append(
+                f"  {r['from']} -> {r['to']}: p={r['probability']:.3f}, mean delay "
+                f"{r['mean_delay']:.0f}s (n={r['n']})"
+            )
+        st = self.staffing
+        lines.append(
+            f"staffing: mean {st['agents'].mean():.2f} agents per {self.interval_minutes}-min "
+            f"interval, peak {st['agents'].max():.1f}"
+        )
+        return "\n".join(lines)
+
+
+def calibrate(
+    records: pd.DataFrame,
+    *,
+    interval_minutes: int = 15,
+    redial_window: float = 3600.0,
+    idle_gap: float = 1800.0,
+    sl_threshold: float = 60.0,
+    min_calls: int = 20,
+) -> Calibration:
+    """Estimate handle time, patience, redials and staffing per queue from records.
+
+    Parameters
+    ----------
+    records : from :func:`read_records` or :func:`read_anonymous_bank`.
+    interval_minutes : planning interval (min) for arrivals and staffing.
+    redial_window : s after hanging up within which a new call is a redial.
+    idle_gap : s between two services of an agent still counted as on shift.
+    sl_threshold : s, service-level threshold written into the scenario.
+    min_calls : queues with fewer calls (or fewer than 5 abandons) are left out.
+    """
+    if interval_minutes < 5 or interval_minutes > 60 or (24 * 60) % interval_minutes:
+        raise RecordsError(
+            f"interval_minutes: must divide a day and be 5..60, got {interval_minutes}"
+        )
+    for name, v in (("redial_window", redial_window), ("idle_gap", idle_gap)):
+        if v <= 0:
+            raise RecordsError(f"{name}: must be > 0 s, got {v}")
+    ht_rows, pt_rows, dists = {}, {}, {}
+    for q, g in records.groupby("queue", sort=True):
+        answered = g[g["answered"]]
+        if len(g) < min_calls or (~g["answered"]).sum() < 5 or len(answered) < 10:
+            continue
+        h = fit_handle_time(answered["handle_time"].to_numpy())
+        p = fit_patience(g["wait"].to_numpy(), (~g["answered"]).to_numpy())
+        ht_rows[q] = {k: v for k, v in h.items()}
+        pt_rows[q] = {k: v for k, v in p.items() if k != "km"}
+        dists[str(q)] = {"handle_time": h["distribution"], "patience": p["distribution"]}
+    if not dists:
+        raise RecordsError(
+            f"records: no queue has {min_calls}+ calls with 5+ abandoned and 10+ answered"
+        )
+    red, share = redials(records, window=redial_window)
+    return Calibration(
+        records=records,
+        interval_minutes=interval_minutes,
+        sl_threshold=sl_threshold,
+        handle_times=pd.DataFrame.from_dict(ht_rows, orient="index"),
+        patience=pd.DataFrame.from_dict(pt_rows, orient="index"),
+        redials=red,
+        redial_share=share,
+        staffing=staffing(records, interval_minutes=interval_minutes, idle_gap=idle_gap),
+        distributions=dists,
+    )

@@ -1,0 +1,241 @@
+"""``ccsim forecast``, ``ccsim backtest`` and ``ccsim calibrate``: thin layers over the API.
+
+:func:`add_commands` registers the subcommands on ``ccsim``'s parser. Bad input raises
+``sim.cli.BadInput`` (exit code 2, a message naming the row / column / option, no
+traceback); outputs are written atomically, so a failure leaves nothing half-written.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import sys
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from .history import ColumnMap, History, HistoryError, read_history
+
+__all__ = ["add_commands"]
+
+
+def _bad(msg: str) -> Exception:
+    from sim.cli import BadInput
+
+    return BadInput(msg)
+
+
+def _columns(text: str | None) -> ColumnMap:
+    """``timestamp=datetime,volume=calls,channel=`` (empty: no such column)."""
+    if not text:
+        return ColumnMap()
+    mapping: dict[str, str | None] = {}
+    for part in text.split(","):
+        if "=" not in part:
+            raise _bad(f"--columns: expected FIELD=COLUMN pairs, got {part!r}")
+        k, v = (x.strip() for x in part.split("=", 1))
+        mapping[k] = v or None
+    try:
+        return ColumnMap.from_mapping(mapping)
+    except HistoryError as exc:
+        raise _bad(f"--columns: {exc}") from None
+
+
+def _history(args: argparse.Namespace) -> History:
+    try:
+        return read_history(
+            args.history,
+            columns=_columns(args.columns),
+            interval_minutes=args.interval_minutes,
+            default_channel=args.default_channel,
+        )
+    except HistoryError as exc:
+        raise _bad(str(exc)) from None
+
+
+def _history_opts(p: argparse.ArgumentParser) -> None:
+    p.add_argument("history", help="CSV: timestamp, channel, volume[, handle_time]")
+    p.add_argument(
+        "--interval-minutes",
+        type=int,
+        default=None,
+        help="aggregate to this interval (default: the history's; with --scenario, its)",
+    )
+    p.add_argument(
+        "--columns",
+        metavar="FIELD=COL,...",
+        help="map column names, e.g. timestamp=datetime,volume=calls,channel=",
+    )
+    p.add_argument(
+        "--default-channel",
+        default="all",
+        help="channel name when the history has no channel column (default: all)",
+    )
+
+
+def cmd_forecast(args: argparse.Namespace) -> int:
+    import sim
+    from sim.cli import _atomic_file
+
+    from .forecast import forecast, scenario_with_forecast
+
+    if args.write_scenario and not args.scenario:
+        raise _bad("--write-scenario: needs --scenario FILE (the scenario to fill)")
+    if not args.out and not args.write_scenario:
+        raise _bad("nothing to write: give --out FORECAST.csv and/or --write-scenario NEW.yaml")
+    base = sim.load_scenario(args.scenario) if args.scenario else None
+    if base is not None and args.interval_minutes is None:
+        args.interval_minutes = base.interval_minutes
+    for opt in ("out", "write_scenario"):
+        target = getattr(args, opt)
+        if target and not Path(target).resolve().parent.is_dir():
+            raise _bad(f"--{opt.replace('_', '-')}: directory of {target} does not exist")
+    hist = _history(args)
+    print(hist.report, file=sys.stderr)
+    mapping = {}
+    for item in args.map or []:
+        if "=" not in item:
+            raise _bad(f"--map: expected HISTORY_CHANNEL=SCENARIO_CHANNEL, got {item!r}")
+        k, v = item.split("=", 1)
+        mapping[k] = v
+    try:
+        out = forecast(
+            hist,
+            model=args.model,
+            horizon_days=args.horizon_days,
+            n_paths=args.paths,
+            seed=args.seed,
+        )
+        new_sc: Any = None
+        if base is not None:
+            day = dt.date.fromisoformat(args.day) if args.day else None
+            new_sc = scenario_with_forecast(base, out, day=day, channel_map=mapping or None)
+    except HistoryError as exc:
+        raise _bad(str(exc)) from None
+    except ValueError as exc:
+        raise _bad(f"--day: {exc}") from None
+    if args.out:
+        with _atomic_file(Path(args.out)) as tmp:
+            out.to_csv(tmp, index=False, float_format="%.3f", date_format="%Y-%m-%d %H:%M")
+    if new_sc is not None:
+        with _atomic_file(Path(args.write_scenario)) as tmp:
+            tmp.write_text(new_sc.to_yaml(), encoding="utf-8")
+    days = sorted(set(pd.DatetimeIndex(out["timestamp"]).date))
+    print(
+        f"{out['model'].iloc[0]}: {len(out)} open intervals over {len(days)} day(s) "
+        f"{days[0]} .. {days[-1]}, {out['volume'].sum():.0f} contacts"
+    )
+    return 0
+
+
+def cmd_backtest(args: argparse.Namespace) -> int:
+    from sim.cli import _atomic_file
+
+    from .backtest import accuracy, backtest
+
+    if args.out and not Path(args.out).resolve().parent.is_dir():
+        raise _bad(f"--out: directory of {args.out} does not exist")
+    hist = _history(args)
+    models = [m.strip() for m in args.models.split(",") if m.strip()]
+    try:
+        cv = backtest(
+            hist,
+            models,
+            horizon_days=args.horizon_days,
+            step_days=args.step_days,
+            n_windows=args.windows,
+            n_paths=args.paths,
+            seed=args.seed,
+        )
+    except HistoryError as exc:
+        raise _bad(str(exc)) from None
+    table = accuracy(cv)
+    if args.out:
+        with _atomic_file(Path(args.out)) as tmp:
+            cv.to_csv(tmp, index=False, float_format="%.3f")
+    print(
+        f"rolling origin: {args.windows} windows, horizon {args.horizon_days} day(s), "
+        f"step {args.step_days} day(s), {hist.interval_minutes}-min intervals"
+    )
+    print(table.to_string(index=False, float_format=lambda x: f"{x:.3f}"))
+    return 0
+
+
+def cmd_calibrate(args: argparse.Namespace) -> int:
+    from sim.cli import _atomic_file
+
+    from .calibrate import RecordsError, calibrate, read_anonymous_bank, read_records
+
+    if args.out and not Path(args.out).resolve().parent.is_dir():
+        raise _bad(f"--out: directory of {args.out} does not exist")
+    try:
+        if args.format == "anonymous-bank" or (
+            args.format == "auto" and str(args.records).endswith(".txt.gz")
+        ):
+            records = read_anonymous_bank(args.records)
+        else:
+            records = read_records(args.records)
+        cal = calibrate(
+            records,
+            interval_minutes=args.interval_minutes,
+            redial_window=args.redial_window,
+            sl_threshold=args.sl_threshold,
+        )
+    except RecordsError as exc:
+        raise _bad(str(exc)) from None
+    print(cal.summary())
+    if args.out:
+        with _atomic_file(Path(args.out)) as tmp:
+            tmp.write_text(cal.fragment_yaml(), encoding="utf-8")
+    return 0
+
+
+def add_commands(sub: Any) -> None:
+    """Register ``forecast``, ``backtest`` and ``calibrate`` on ccsim's subparsers."""
+    from .models import MODELS
+
+    fc = sub.add_parser("forecast", help="forecast interval volumes from a history CSV")
+    _history_opts(fc)
+    fc.add_argument("--horizon-days", type=int, default=5, help="open days to forecast")
+    fc.add_argument("--model", default="auto", choices=list(MODELS), help="default: auto")
+    fc.add_argument("--out", metavar="FORECAST.csv", help="write the forecast CSV")
+    fc.add_argument("--scenario", metavar="FILE", help="scenario whose arrivals to replace")
+    fc.add_argument("--write-scenario", metavar="NEW.yaml", help="write the filled scenario")
+    fc.add_argument("--day", metavar="YYYY-MM-DD", help="forecast day for the scenario")
+    fc.add_argument(
+        "--map", action="append", metavar="HIST=SCEN", help="history channel -> scenario channel"
+    )
+    fc.add_argument("--paths", type=int, default=500, help="sample paths (intervals)")
+    fc.add_argument("--seed", type=int, default=0)
+    fc.set_defaults(func=cmd_forecast)
+
+    bt = sub.add_parser("backtest", help="rolling-origin accuracy of forecasting models")
+    _history_opts(bt)
+    bt.add_argument(
+        "--models",
+        default="snaive_week,topdown,mstl,dow_ssm",
+        help="comma-separated model names (default: snaive_week,topdown,mstl,dow_ssm)",
+    )
+    bt.add_argument("--horizon-days", type=int, default=1)
+    bt.add_argument("--step-days", type=int, default=1)
+    bt.add_argument("--windows", type=int, default=10, help="number of cutoffs")
+    bt.add_argument("--paths", type=int, default=200)
+    bt.add_argument("--seed", type=int, default=0)
+    bt.add_argument("--out", metavar="CV.csv", help="write the per-interval backtest frame")
+    bt.set_defaults(func=cmd_backtest)
+
+    cal = sub.add_parser(
+        "calibrate", help="handle times, patience (Kaplan-Meier), redials, staffing from records"
+    )
+    cal.add_argument("records", help="call-record CSV, or an Anonymous Bank raw .txt.gz file")
+    cal.add_argument(
+        "--format", choices=["auto", "csv", "anonymous-bank"], default="auto", help="input format"
+    )
+    cal.add_argument("--interval-minutes", type=int, default=15)
+    cal.add_argument(
+        "--redial-window", type=float, default=3600.0, help="s after an abandon (default 3600)"
+    )
+    cal.add_argument("--sl-threshold", type=float, default=60.0, help="service-level threshold (s)")
+    cal.add_argument("--out", metavar="FRAGMENT.yaml", help="write the scenario fragment")
+    cal.set_defaults(func=cmd_calibrate)

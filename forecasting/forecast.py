@@ -1,0 +1,165 @@
+"""The forecasting API: history in, interval forecasts out, and into a scenario.
+
+::
+
+    import forecasting as fc
+    hist = fc.read_history("calls.csv", interval_minutes=15)
+    print(hist.report)
+    out = fc.forecast(hist, model="auto", horizon_days=5)   # tidy DataFrame
+    sc = fc.scenario_with_forecast(sim.load_scenario("base.yaml"), out)
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Mapping, Sequence
+
+import numpy as np
+import pandas as pd
+
+from .history import History, HistoryError
+from .models import ForecastModel, SeriesForecast, get_model
+
+__all__ = ["FORECAST_COLUMNS", "forecast", "forecast_series", "scenario_with_forecast"]
+
+FORECAST_COLUMNS = (
+    "timestamp",
+    "channel",
+    "volume",
+    "lower_80",
+    "upper_80",
+    "lower_95",
+    "upper_95",
+)
+
+
+def forecast_series(
+    history: History,
+    *,
+    model: str | ForecastModel = "auto",
+    horizon_days: int = 5,
+    channels: Sequence[str] | None = None,
+    n_paths: int = 500,
+    seed: int = 0,
+) -> dict[str, SeriesForecast]:
+    """Fit ``model`` per channel and forecast the next ``horizon_days`` open days.
+
+    Returns the :class:`~forecasting.models.SeriesForecast` of each channel (with its
+    sample paths, shape (n_paths, days, intervals)).
+    """
+    if horizon_days < 1:
+        raise HistoryError(f"horizon_days: must be >= 1, got {horizon_days}")
+    if n_paths < 20:
+        raise HistoryError(f"n_paths: must be >= 20 for 95% intervals, got {n_paths}")
+    spec = get_model(model) if isinstance(model, str) else model
+    rng = np.random.default_rng(seed)
+    out = {}
+    for ch in channels or history.channels:
+        y = history.matrix(ch)
+        days = history.calendar.next_open_days(y.dates[-1], horizon_days)
+        out[ch] = spec.fit(y).forecast(days, n_paths=n_paths, rng=rng)
+    return out
+
+
+def forecast(
+    history: History,
+    *,
+    model: str | ForecastModel = "auto",
+    horizon_days: int = 5,
+    channels: Sequence[str] | None = None,
+    n_paths: int = 500,
+    seed: int = 0,
+) -> pd.DataFrame:
+    """Interval forecasts from the end of history onward, open intervals only.
+
+    Parameters
+    ----------
+    history : a cleaned history (:func:`~forecasting.history.read_history`).
+    model : a model name (``auto``, ``dow_ssm``, ``topdown``, ``mstl``, ``snaive_week``,
+        ``snaive_day``) or a specification object.
+    horizon_days : open days to forecast.
+    channels : channels to forecast (default all).
+    n_paths : sample paths behind the prediction intervals.
+    seed : seed of the sample paths.
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``timestamp, channel, volume, lower_80, upper_80, lower_95, upper_95, model``;
+        volumes in contacts per interval of ``history.interval_minutes``.
+    """
+    parts = forecast_series(
+        history,
+        model=model,
+        horizon_days=horizon_days,
+        channels=channels,
+        n_paths=n_paths,
+        seed=seed,
+    )
+    frames = [f.to_frame() for f in parts.values()]
+    df = pd.concat(frames, ignore_index=True)
+    return df[[*FORECAST_COLUMNS, "model"]]
+
+
+def scenario_with_forecast(
+    scenario: object,
+    forecast_frame: pd.DataFrame,
+    *,
+    day: dt.date | None = None,
+    channel_map: Mapping[str, str] | None = None,
+) -> object:
+    """A copy of ``scenario`` whose channels' ``arrivals`` come from a forecast.
+
+    Parameters
+    ----------
+    scenario : a :class:`sim.Scenario`.
+    forecast_frame : from :func:`forecast` (at the scenario's interval length).
+    day : the forecast day to use (default the first); periods run from the
+        scenario's ``start`` clock time on that day (wrapping into the next day).
+    channel_map : forecast channel -> scenario channel (default: same names).
+
+    Returns
+    -------
+    sim.Scenario
+        Validated; intervals the forecast has no value for (closed) get 0 arrivals.
+    """
+    import sim
+
+    if not isinstance(scenario, sim.Scenario):
+        raise TypeError("scenario: must be a sim.Scenario")
+    fr = forecast_frame
+    steps = pd.Series(sorted(set(fr["timestamp"]))).diff().dropna()
+    if len(steps):
+        step_min = int(steps.min().total_seconds() // 60)
+        if step_min != scenario.interval_minutes:
+            raise HistoryError(
+                f"interval_minutes: the forecast has {step_min}-minute intervals but the "
+                f"scenario has {scenario.interval_minutes}; forecast at the scenario's interval"
+            )
+    mapping = dict(channel_map or {c: c for c in fr["channel"].unique()})
+    unknown = [c for c in mapping if c not in set(fr["channel"])]
+    if unknown:
+        raise HistoryError(f"channel_map: {', '.join(unknown)} not in the forecast")
+    targets = {src: dst for src, dst in mapping.items() if dst in scenario.channels}
+    if not targets:
+        raise HistoryError(
+            f"channel_map: no forecast channel ({', '.join(sorted(set(fr['channel'])))}) "
+            f"matches a scenario channel ({', '.join(scenario.channels)}); map them, e.g. "
+            f"--map {fr['channel'].iloc[0]}={next(iter(scenario.channels))}"
+        )
+    first_day = pd.Timestamp(fr["timestamp"].min()).normalize()
+    start_day = first_day if day is None else pd.Timestamp(day)
+    h, m = (int(x) for x in scenario.start.split(":"))
+    t0 = start_day + pd.Timedelta(hours=h, minutes=m)
+    grid = t0 + pd.to_timedelta(np.arange(scenario.periods) * scenario.interval_minutes, unit="m")
+    changes: dict[str, object] = {}
+    for src, dst in targets.items():
+        s = fr[fr["channel"] == src].set_index("timestamp")["volume"]
+        if not s.index.isin(grid).any():
+            raise HistoryError(
+                f"day: the forecast of {src!r} has no interval in the scenario's periods "
+                f"({grid[0]} .. {grid[-1]}); check --day and the interval length"
+            )
+        vals = s.reindex(grid).fillna(0.0).to_numpy()
+        changes[f"channels.{dst}.arrivals"] = [round(float(v), 3) for v in vals]
+    return scenario.updated(changes)

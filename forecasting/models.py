@@ -1,0 +1,760 @@
+"""Forecasting models: specification -> ``fit(history)`` -> results -> ``forecast(days)``.
+
+Every model follows the statsmodels pattern. A *specification* is a frozen, keyword-only
+dataclass holding the options; ``spec.fit(matrix)`` fits it to one channel's
+:class:`~forecasting.history.DayMatrix` and returns a *results* object whose
+``forecast(days, n_paths=, rng=)`` gives a :class:`SeriesForecast`: the mean volume per
+open interval, sample paths, and 80% / 95% prediction intervals taken from the paths.
+
+Models (``MODELS`` maps the CLI names to default specifications):
+
+* ``snaive_week`` / ``snaive_day`` (:class:`SeasonalNaive`): the same interval on the
+  last same weekday / the last open day. Baselines to beat.
+* ``topdown`` (:class:`TopDown`): the classic WFM method. Daily totals by statsmodels
+  Holt-Winters (weekly seasonality, optional damped trend) x intraday profile per weekday.
+* ``mstl`` (:class:`MSTLForecaster`): statsmodels MSTL with intraday and weekly periods;
+  the deseasonalised series (trend + remainder) modelled by an AR(1) with drift.
+* ``dow_ssm`` (:class:`DayOfWeekStateSpace`): log daily totals by a local-level
+  state-space model (statsmodels UnobservedComponents) with day-of-week effects and a
+  catch-up effect on the day after a closure, x exponentially weighted intraday
+  profiles per weekday; negative-binomial intraday noise around the expected volumes.
+* ``auto`` (:class:`Auto`): picks one of the above by a rolling-origin backtest on the
+  end of the history it is fitted to.
+
+Volumes are contacts per interval. Intervals follow the history's calendar: only open
+intervals of open days are forecast (others are 0 and left out of the frames).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import warnings
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any, Literal, Protocol
+
+import numpy as np
+import pandas as pd
+
+from .history import DayMatrix, HistoryError
+
+__all__ = [
+    "MODELS",
+    "Auto",
+    "DayOfWeekStateSpace",
+    "FittedModel",
+    "ForecastModel",
+    "MSTLForecaster",
+    "SeasonalNaive",
+    "SeriesForecast",
+    "TopDown",
+    "get_model",
+]
+
+LEVELS = (80, 95)
+
+
+# -- results --------------------------------------------------------------------------
+@dataclass(frozen=True, eq=False)
+class SeriesForecast:
+    """A forecast for one channel over whole days.
+
+    Attributes
+    ----------
+    days : the forecast days.
+    slots : interval starts (minutes after midnight), the columns.
+    mean : expected volume, shape (days, slots), contacts per interval.
+    paths : sample paths, shape (n_paths, days, slots); intervals come from them.
+    open : which (day, slot) cells are open.
+    model : name of the model that made it.
+    """
+
+    days: tuple[dt.date, ...]
+    slots: tuple[int, ...]
+    mean: np.ndarray
+    paths: np.ndarray
+    open: np.ndarray
+    model: str
+    channel: str = "all"
+
+    def interval(self, level: int) -> tuple[np.ndarray, np.ndarray]:
+        """(lower, upper) bounds of the central ``level`` % prediction interval."""
+        a = (100 - level) / 200
+        lo, hi = np.quantile(self.paths, [a, 1 - a], axis=0)
+        return lo, hi
+
+    def to_frame(self) -> pd.DataFrame:
+        """Tidy frame of the open intervals: timestamp, channel, model, volume,
+        lower_80, upper_80, lower_95, upper_95."""
+        base = pd.to_datetime(pd.Series(list(self.days))).to_numpy()
+        off = np.array(self.slots, dtype="timedelta64[m]")
+        ts = (base[:, None] + off[None, :]).ravel()
+        cols: dict[str, Any] = {
+            "timestamp": ts,
+            "channel": self.channel,
+            "model": self.model,
+            "volume": self.mean.ravel(),
+        }
+        for level in LEVELS:
+            lo, hi = self.interval(level)
+            cols[f"lower_{level}"] = lo.ravel()
+            cols[f"upper_{level}"] = hi.ravel()
+        df = pd.DataFrame(cols)
+        return df[self.open.ravel()].reset_index(drop=True)
+
+
+class FittedModel(Protocol):
+    """What every results object offers."""
+
+    @property
+    def name(self) -> str: ...
+
+    def forecast(
+        self, days: Sequence[dt.date], *, n_paths: int = 500, rng: np.random.Generator | None = None
+    ) -> SeriesForecast: ...
+
+
+class ForecastModel(Protocol):
+    """What every specification offers."""
+
+    @property
+    def name(self) -> str: ...
+
+    def fit(self, y: DayMatrix) -> FittedModel: ...
+
+
+# -- shared pieces ----------------------------------------------------------------------
+def _open_masks(y: DayMatrix, days: Sequence[dt.date]) -> np.ndarray:
+    return np.array([y.open_mask(d) for d in days]).reshape(len(days), len(y.slots))
+
+
+def _check_days(y: DayMatrix, days: Sequence[dt.date]) -> None:
+    if not days:
+        raise HistoryError("days: nothing to forecast")
+    if days[0] <= y.dates[-1]:
+        raise HistoryError(f"days: {days[0]} is not after the end of history ({y.dates[-1]})")
+
+
+def _min_weeks(y: DayMatrix, weeks: int, model: str) -> None:
+    need = weeks * max(y.calendar.days_per_week, 1)
+    if len(y.dates) < need:
+        raise HistoryError(
+            f"history: {model} needs at least {weeks} weeks ({need} open days), "
+            f"got {len(y.dates)} day(s); use snaive_day for shorter histories"
+        )
+
+
+def open_day_index(y: DayMatrix, until: dt.date) -> list[dt.date]:
+    """Every open-weekday date from the first history day to ``until`` (closures included)."""
+    out = []
+    d = y.dates[0]
+    while d <= until:
+        if d.weekday() in y.calendar.open_weekdays:
+            out.append(d)
+        d += dt.timedelta(days=1)
+    return out
+
+
+def profiles(y: DayMatrix, *, decay: float | None) -> dict[int, np.ndarray]:
+    """Intraday profile (shares summing to 1 over open slots) per weekday.
+
+    ``decay`` weights the same-weekday days exponentially (the most recent weighs 1,
+    the one a week before ``decay``, ...); ``None`` averages all equally.
+    """
+    wd = y.weekdays
+    tot = y.values.sum(axis=1, keepdims=True)
+    shares = np.divide(y.values, tot, out=np.zeros_like(y.values), where=tot > 0)
+    out = {}
+    pooled = shares[tot[:, 0] > 0].mean(axis=0)
+    for w in y.calendar.open_weekdays:
+        rows = np.flatnonzero((wd == w) & (tot[:, 0] > 0))
+        if rows.size == 0:
+            p = pooled.copy()
+        else:
+            weights = np.ones(rows.size) if decay is None else decay ** np.arange(rows.size)[::-1]
+            p = (shares[rows] * weights[:, None]).sum(0) / weights.sum()
+        mask = y.open_mask(_a_day(w))
+        p = np.where(mask, p, 0.0)
+        s = p.sum()
+        out[w] = p / s if s > 0 else np.where(mask, 1.0 / max(mask.sum(), 1), 0.0)
+    return out
+
+
+def _a_day(weekday: int) -> dt.date:
+    base = dt.date(2001, 1, 1)  # a Monday
+    return base + dt.timedelta(days=weekday)
+
+
+def nb_dispersion(actual: np.ndarray, expected: np.ndarray) -> float:
+    """Negative-binomial size ``k`` (Var = mu + mu^2 / k) by the method of moments.
+
+    Returns ``inf`` (Poisson) when the data are not over-dispersed.
+    """
+    mu = expected.ravel()
+    ok = mu > 0
+    excess = float((((actual.ravel() - mu) ** 2) - mu)[ok].sum())
+    if excess <= 0:
+        return float("inf")
+    return float((mu[ok] ** 2).sum() / excess)
+
+
+def count_paths(expected: np.ndarray, k: float, rng: np.random.Generator) -> np.ndarray:
+    """Draw counts around ``expected`` (any shape): Poisson, gamma-mixed when k < inf."""
+    lam = np.clip(expected, 0.0, None)
+    if np.isfinite(k):
+        lam = rng.gamma(k, lam / k)
+    return rng.poisson(lam).astype(float)
+
+
+def _in_sample_dispersion(y: DayMatrix, *, decay: float | None, last: int = 40) -> float:
+    """Dispersion of interval counts around (actual daily total x profile), where each
+    day's profile is estimated from the days before it only (as when forecasting), so
+    the noise of the profile estimate is part of the dispersion."""
+    d = 1.0 if decay is None else decay
+    num: dict[int, np.ndarray] = {}
+    den: dict[int, float] = {}
+    act, exp = [], []
+    first = len(y.dates) - last
+    for i, day in enumerate(y.dates):
+        w = day.weekday()
+        tot = y.values[i].sum()
+        if tot <= 0:
+            continue
+        if i >= first and w in num:
+            act.append(y.values[i])
+            exp.append(num[w] / den[w] * tot)
+        num[w] = num.get(w, 0.0) * d + y.values[i] / tot
+        den[w] = den.get(w, 0.0) * d + 1.0
+    if not act:
+        return float("inf")
+    return nb_dispersion(np.array(act), np.array(exp))
+
+
+def _rng(rng: np.random.Generator | None) -> np.random.Generator:
+    return rng if rng is not None else np.random.default_rng(0)
+
+
+def _rng_kwarg(method: Any, rng: np.random.Generator) -> dict[str, Any]:
+    """statsmodels >= 0.15 takes ``rng=``; 0.14 took ``random_state=``."""
+    import inspect
+
+    params = inspect.signature(method).parameters
+    return {"rng": rng} if "rng" in params else {"random_state": rng}
+
+
+# -- seasonal naive ---------------------------------------------------------------------
+@dataclass(frozen=True, kw_only=True)
+class SeasonalNaive:
+    """The same interval of the last same weekday (``week``) or last open day (``day``).
+
+    Prediction intervals resample whole days of in-sample seasonal-naive errors (the last
+    ``error_days`` of them), which keeps their intraday correlation.
+    """
+
+    season: Literal["week", "day"] = "week"
+    error_days: int = 40
+
+    def __post_init__(self) -> None:
+        if self.season not in ("week", "day"):
+            raise ValueError(f"season: must be 'week' or 'day', got {self.season!r}")
+        if self.error_days < 1:
+            raise ValueError(f"error_days: must be >= 1, got {self.error_days}")
+
+    @property
+    def name(self) -> str:
+        return f"snaive_{self.season}"
+
+    def fit(self, y: DayMatrix) -> _SeasonalNaiveResults:
+        if self.season == "week":
+            _min_weeks(y, 2, self.name)
+        elif len(y.dates) < 2:
+            raise HistoryError("history: snaive_day needs at least 2 days")
+        wd = y.weekdays
+        errs = []
+        for t in range(1, len(y.dates)):
+            prev = self._source(wd[:t], wd[t])
+            if prev is not None:
+                errs.append(y.values[t] - y.values[prev])
+        return _SeasonalNaiveResults(self, y, np.array(errs[-self.error_days :]))
+
+    def _source(self, past_weekdays: np.ndarray, weekday: int) -> int | None:
+        if self.season == "day":
+            return len(past_weekdays) - 1 if len(past_weekdays) else None
+        idx = np.flatnonzero(past_weekdays == weekday)
+        return int(idx[-1]) if idx.size else None
+
+
+@dataclass(frozen=True, eq=False)
+class _SeasonalNaiveResults:
+    spec: SeasonalNaive
+    y: DayMatrix
+    errors: np.ndarray
+    name: str = field(init=False)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "name", self.spec.name)
+
+    def forecast(
+        self, days: Sequence[dt.date], *, n_paths: int = 500, rng: np.random.Generator | None = None
+    ) -> SeriesForecast:
+        _check_days(self.y, days)
+        rng = _rng(rng)
+        wd = self.y.weekdays
+        mean = []
+        for d in days:
+            src = self.spec._source(wd, d.weekday())
+            if src is None:  # a weekday never seen: fall back to the last day
+                src = len(wd) - 1
+            mean.append(self.y.values[src])
+        m = np.array(mean)
+        pick = rng.integers(0, len(self.errors), size=(n_paths, len(days)))
+        paths = np.clip(m[None] + self.errors[pick], 0.0, None)
+        opened = _open_masks(self.y, days)
+        return SeriesForecast(
+            tuple(days), self.y.slots, m * opened, paths * opened, opened, self.name, self.y.channel
+        )
+
+
+# -- top-down: daily totals x intraday profiles ----------------------------------------------
+def _daily_series(y: DayMatrix, fill: bool) -> tuple[list[dt.date], np.ndarray]:
+    """Daily totals on every open weekday of the span; closures NaN or filled with the
+    previous same-weekday total (so weekly cycles stay in phase)."""
+    days = open_day_index(y, y.dates[-1])
+    tot = dict(zip(y.dates, y.values.sum(axis=1), strict=True))
+    vals = np.array([tot.get(d, np.nan) for d in days])
+    if fill:
+        per = y.calendar.days_per_week
+        for i in np.flatnonzero(np.isnan(vals)):
+            j = i - per
+            while j >= 0 and np.isnan(vals[j]):
+                j -= per
+            vals[i] = vals[j] if j >= 0 else np.nanmean(vals)
+    return days, vals
+
+
+def _steps(history_days: list[dt.date], y: DayMatrix, days: Sequence[dt.date]) -> np.ndarray:
+    """Steps ahead (1 = the next open weekday) of each forecast day."""
+    future = open_day_index(y, days[-1])[len(history_days) :]
+    pos = {d: i + 1 for i, d in enumerate(future)}
+    return np.array([pos[d] for d in days])
+
+
+def _compose(
+    y: DayMatrix,
+    days: Sequence[dt.date],
+    total_mean: np.ndarray,
+    total_paths: np.ndarray,
+    prof: Mapping[int, np.ndarray],
+    k: float,
+    rng: np.random.Generator,
+    name: str,
+) -> SeriesForecast:
+    """Daily totals x profiles, then interval-level count noise."""
+    p = np.array([prof.get(d.weekday(), np.zeros(len(y.slots))) for d in days])
+    mean = total_mean[:, None] * p
+    expected = np.clip(total_paths, 0.0, None)[:, :, None] * p[None]
+    paths = count_paths(expected, k, rng)
+    opened = _open_masks(y, days)
+    return SeriesForecast(
+        tuple(days), y.slots, mean * opened, paths * opened, opened, name, y.channel
+    )
+
+
+@dataclass(frozen=True, kw_only=True)
+class TopDown:
+    """Daily totals by Holt-Winters (statsmodels ``ExponentialSmoothing``) x intraday
+    profiles per weekday: the classic workforce-management forecast.
+
+    Parameters
+    ----------
+    seasonal : ``"mul"`` or ``"add"`` weekly seasonality of the daily totals.
+    trend : ``None`` or ``"add"``; ``damped`` damps it.
+    profile_decay : weight of each older same weekday in the intraday profile; ``None``
+        weighs all equally.
+    """
+
+    seasonal: Literal["mul", "add"] = "mul"
+    trend: Literal["add"] | None = None
+    damped: bool = False
+    profile_decay: float | None = None
+
+    def __post_init__(self) -> None:
+        if self.seasonal not in ("mul", "add"):
+            raise ValueError(f"seasonal: must be 'mul' or 'add', got {self.seasonal!r}")
+        if self.trend not in (None, "add"):
+            raise ValueError(f"trend: must be None or 'add', got {self.trend!r}")
+        if self.damped and self.trend is None:
+            raise ValueError("damped: needs trend='add'")
+        _check_decay(self.profile_decay)
+
+    @property
+    def name(self) -> str:
+        return "topdown"
+
+    def fit(self, y: DayMatrix) -> _TopDownResults:
+        from statsmodels.tsa.holtwinters import ExponentialSmoothing
+
+        _min_weeks(y, 2, self.name)
+        days, tot = _daily_series(y, fill=True)
+        seasonal = self.seasonal if (tot > 0).all() else "add"
+        per = y.calendar.days_per_week
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            res = ExponentialSmoothing(
+                tot,
+                trend=self.trend,
+                damped_trend=self.damped,
+                seasonal=seasonal if per > 1 else None,
+                seasonal_periods=per if per > 1 else None,
+                initialization_method="estimated",
+            ).fit()
+        prof = profiles(y, decay=self.profile_decay)
+        return _TopDownResults(
+            self.name, y, days, res, prof, _in_sample_dispersion(y, decay=self.profile_decay)
+        )
+
+
+def _check_decay(decay: float | None) -> None:
+    if decay is not None and not 0 < decay <= 1:
+        raise ValueError(f"profile_decay: must be in (0, 1] or None, got {decay}")
+
+
+@dataclass(frozen=True, eq=False)
+class _TopDownResults:
+    name: str
+    y: DayMatrix
+    history_days: list[dt.date]
+    results: Any
+    profiles: Mapping[int, np.ndarray]
+    dispersion: float
+
+    def forecast(
+        self, days: Sequence[dt.date], *, n_paths: int = 500, rng: np.random.Generator | None = None
+    ) -> SeriesForecast:
+        _check_days(self.y, days)
+        rng = _rng(rng)
+        steps = _steps(self.history_days, self.y, days)
+        h = int(steps.max())
+        mean = np.asarray(self.results.forecast(h))[steps - 1]
+        sims = np.asarray(
+            self.results.simulate(
+                h,
+                anchor="end",
+                repetitions=n_paths,
+                error="mul",
+                **_rng_kwarg(self.results.simulate, rng),
+            )
+        ).reshape(h, n_paths)
+        paths = sims[steps - 1].T
+        return _compose(self.y, days, mean, paths, self.profiles, self.dispersion, rng, self.name)
+
+
+# -- day-of-week state space ------------------------------------------------------------------
+@dataclass(frozen=True, kw_only=True)
+class DayOfWeekStateSpace:
+    """Daily totals by a local-level state-space model with day-of-week and closure
+    effects (statsmodels ``UnobservedComponents``), x intraday profiles.
+
+    log(total_d) = level_d + dow effect + catch-up effect (day after a closure) + noise,
+    level a random walk. Closed days are missing observations, so the weekly cycle never
+    slips. Intraday: exponentially weighted same-weekday profiles; the interval counts
+    are negative-binomial around daily total x profile, with the dispersion estimated
+    in-sample, so 80% / 95% intervals carry both day-level and interval-level noise.
+
+    Parameters
+    ----------
+    log : model the log of the daily totals (multiplicative day-of-week effects).
+    closure_effect : add the day-after-closure regressor when history has closures.
+    profile_decay : see :class:`TopDown` (default 0.8: a half-life of about 3 weeks).
+    window_weeks : fit the daily model on the last weeks only (``None``: all history).
+    outlier_z : days whose one-step standardised forecast error exceeds this are
+        treated as missing in a second fit (robust to holidays); ``None`` disables.
+    """
+
+    log: bool = True
+    closure_effect: bool = True
+    profile_decay: float | None = 0.8
+    window_weeks: int | None = None
+    outlier_z: float | None = 3.0
+
+    def __post_init__(self) -> None:
+        _check_decay(self.profile_decay)
+        if self.outlier_z is not None and self.outlier_z <= 0:
+            raise ValueError(f"outlier_z: must be > 0 or None, got {self.outlier_z}")
+        if self.window_weeks is not None and self.window_weeks < 3:
+            raise ValueError(f"window_weeks: must be >= 3 or None, got {self.window_weeks}")
+
+    @property
+    def name(self) -> str:
+        return "dow_ssm"
+
+    def fit(self, y: DayMatrix) -> _StateSpaceResults:
+        from statsmodels.tsa.statespace.structural import UnobservedComponents
+
+        _min_weeks(y, 2, self.name)
+        days, tot = _daily_series(y, fill=False)
+        log = self.log and bool((tot[~np.isnan(tot)] > 0).all())
+        endog = np.log(tot) if log else tot
+        if self.window_weeks is not None:  # older days become missing observations
+            endog[: max(0, len(endog) - self.window_weeks * y.calendar.days_per_week)] = np.nan
+        use_closure = self.closure_effect and bool(self.closure_regressor(y, days)[1:].any())
+        X = self._exog(y, days, use_closure)
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            res = UnobservedComponents(endog, level="llevel", exog=X).fit(disp=False)
+            if self.outlier_z is not None:
+                # days the model could not have foreseen (holidays, outages) would
+                # inflate the noise variances: refit with them as missing observations
+                z = np.asarray(res.standardized_forecasts_error)[0]
+                out = np.abs(np.nan_to_num(z)) > self.outlier_z
+                out[: y.calendar.days_per_week] = False  # diffuse start: no real forecast
+                if out.any():
+                    endog = endog.copy()
+                    endog[out] = np.nan
+                    res = UnobservedComponents(endog, level="llevel", exog=X).fit(
+                        disp=False, start_params=res.params
+                    )
+        prof = profiles(y, decay=self.profile_decay)
+        return _StateSpaceResults(
+            self.name,
+            y,
+            days,
+            res,
+            prof,
+            _in_sample_dispersion(y, decay=self.profile_decay),
+            log,
+            use_closure,
+            self,
+        )
+
+    @staticmethod
+    def closure_regressor(y: DayMatrix, days: Sequence[dt.date]) -> np.ndarray:
+        return y.after_closure(days)
+
+    def _exog(self, y: DayMatrix, days: Sequence[dt.date], closure: bool) -> np.ndarray | None:
+        wds = y.calendar.open_weekdays
+        cols = [np.array([d.weekday() == w for d in days], dtype=float) for w in wds[1:]]
+        if closure:
+            cols.append(self.closure_regressor(y, days))
+        return np.column_stack(cols) if cols else None
+
+
+@dataclass(frozen=True, eq=False)
+class _StateSpaceResults:
+    name: str
+    y: DayMatrix
+    history_days: list[dt.date]
+    results: Any
+    profiles: Mapping[int, np.ndarray]
+    dispersion: float
+    log: bool
+    closure: bool
+    spec: DayOfWeekStateSpace
+
+    def forecast(
+        self, days: Sequence[dt.date], *, n_paths: int = 500, rng: np.random.Generator | None = None
+    ) -> SeriesForecast:
+        _check_days(self.y, days)
+        rng = _rng(rng)
+        steps = _steps(self.history_days, self.y, days)
+        h = int(steps.max())
+        future = open_day_index(self.y, days[-1])[len(self.history_days) :][:h]
+        X = self.spec._exog(self.y, future, self.closure)
+        fc = self.results.get_forecast(h, exog=X)
+        mu = np.asarray(fc.predicted_mean)
+        sims = np.asarray(
+            self.results.simulate(
+                h,
+                anchor="end",
+                repetitions=n_paths,
+                exog=X,
+                **_rng_kwarg(self.results.simulate, rng),
+            )
+        ).reshape(h, n_paths)
+        if self.log:
+            mean = np.exp(mu)  # the median daily total: robust to a wide log variance
+            paths = np.exp(sims)
+        else:
+            mean, paths = mu, sims
+        return _compose(
+            self.y,
+            days,
+            mean[steps - 1],
+            paths[steps - 1].T,
+            self.profiles,
+            self.dispersion,
+            rng,
+            self.name,
+        )
+
+
+# -- MSTL -------------------------------------------------------------------------------------
+@dataclass(frozen=True, kw_only=True)
+class MSTLForecaster:
+    """statsmodels ``MSTL`` with intraday and weekly periods on the last
+    ``window_weeks`` weeks, seasonal components carried forward (the last day's daily
+    pattern, last week's weekly pattern), and the deseasonalised series (trend +
+    remainder) modelled by an AR(1) with a constant (statsmodels ``ARIMA``), whose
+    simulated paths give the prediction intervals.
+    """
+
+    window_weeks: int = 8
+
+    def __post_init__(self) -> None:
+        if self.window_weeks < 2:
+            raise ValueError(f"window_weeks: must be >= 2, got {self.window_weeks}")
+
+    @property
+    def name(self) -> str:
+        return "mstl"
+
+    def fit(self, y: DayMatrix) -> _MSTLResults:
+        from statsmodels.tsa.arima.model import ARIMA
+        from statsmodels.tsa.seasonal import MSTL
+
+        _min_weeks(y, 2, self.name)
+        per = y.calendar.days_per_week
+        days = open_day_index(y, y.dates[-1])
+        rows = {d: i for i, d in enumerate(y.dates)}
+        mat = np.empty((len(days), len(y.slots)))
+        for i in range(len(days)):  # closures: the previous same weekday's day
+            j = i
+            while days[j] not in rows and j >= per:
+                j -= per
+            mat[i] = y.values[rows[days[j]]] if days[j] in rows else y.values.mean(0)
+        mat = mat[-self.window_weeks * per :]
+        s = len(y.slots)
+        series = mat.ravel()
+        periods = (s, s * per) if per > 1 else (s,)
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            dec = MSTL(series, periods=periods).fit()
+            seas = np.asarray(dec.seasonal).reshape(len(series), -1)
+            deseason = series - seas.sum(axis=1)
+            arima = ARIMA(deseason, order=(1, 0, 0), trend="c").fit()
+        return _MSTLResults(self.name, y, days, seas, arima, periods)
+
+
+@dataclass(frozen=True, eq=False)
+class _MSTLResults:
+    name: str
+    y: DayMatrix
+    history_days: list[dt.date]
+    seasonal: np.ndarray
+    arima: Any
+    periods: tuple[int, ...]
+
+    def forecast(
+        self, days: Sequence[dt.date], *, n_paths: int = 500, rng: np.random.Generator | None = None
+    ) -> SeriesForecast:
+        _check_days(self.y, days)
+        rng = _rng(rng)
+        s = len(self.y.slots)
+        steps = _steps(self.history_days, self.y, days)
+        h = int(steps.max()) * s
+        n = self.seasonal.shape[0]
+        seas = np.zeros(h)
+        for c, p in enumerate(self.periods):
+            last = self.seasonal[n - p :, c]
+            seas += np.resize(last, h)
+        base = np.asarray(self.arima.forecast(h))
+        sims = np.asarray(
+            self.arima.simulate(
+                h, anchor="end", repetitions=n_paths, **_rng_kwarg(self.arima.simulate, rng)
+            )
+        ).reshape(h, n_paths)
+        idx = np.concatenate([np.arange((k - 1) * s, k * s) for k in steps])
+        mean = np.clip(base + seas, 0.0, None)[idx].reshape(len(days), s)
+        paths = np.clip(sims.T + seas[None], 0.0, None)[:, idx].reshape(n_paths, len(days), s)
+        opened = _open_masks(self.y, days)
+        return SeriesForecast(
+            tuple(days),
+            self.y.slots,
+            mean * opened,
+            paths * opened,
+            opened,
+            self.name,
+            self.y.channel,
+        )
+
+
+# -- auto ----------------------------------------------------------------------------------
+def default_candidates() -> tuple[ForecastModel, ...]:
+    return (SeasonalNaive(season="week"), TopDown(), MSTLForecaster(), DayOfWeekStateSpace())
+
+
+@dataclass(frozen=True, kw_only=True)
+class Auto:
+    """Chooses the model with the lowest MASE in a rolling-origin backtest on the last
+    ``windows`` open days of the history it is fitted to (1-day horizon, step 1 day),
+    then refits it on the whole history.
+
+    With fewer than two weeks of history it falls back to ``snaive_day`` (explicitly:
+    ``chosen`` says so).
+    """
+
+    candidates: tuple[ForecastModel, ...] = field(default_factory=default_candidates)
+    windows: int = 10
+
+    def __post_init__(self) -> None:
+        if not self.candidates:
+            raise ValueError("candidates: must not be empty")
+        if self.windows < 1:
+            raise ValueError(f"windows: must be >= 1, got {self.windows}")
+
+    @property
+    def name(self) -> str:
+        return "auto"
+
+    def fit(self, y: DayMatrix) -> FittedModel:
+        from .backtest import accuracy, backtest_matrix
+
+        per = max(y.calendar.days_per_week, 1)
+        if len(y.dates) < 3 * per + self.windows:
+            if len(y.dates) >= 2 * per:
+                return _Chosen(SeasonalNaive(season="week").fit(y), "snaive_week (short history)")
+            return _Chosen(SeasonalNaive(season="day").fit(y), "snaive_day (short history)")
+        cv = backtest_matrix(
+            y, self.candidates, horizon_days=1, step_days=1, n_windows=self.windows, n_paths=50
+        )
+        table = accuracy(cv)
+        best = str(table.sort_values("mase")["model"].iloc[0])
+        spec = next(m for m in self.candidates if m.name == best)
+        return _Chosen(spec.fit(y), best, table)
+
+
+@dataclass(frozen=True, eq=False)
+class _Chosen:
+    inner: FittedModel
+    chosen: str
+    scores: pd.DataFrame | None = None
+
+    @property
+    def name(self) -> str:
+        return f"auto:{self.inner.name}"
+
+    def forecast(
+        self, days: Sequence[dt.date], *, n_paths: int = 500, rng: np.random.Generator | None = None
+    ) -> SeriesForecast:
+        f = self.inner.forecast(days, n_paths=n_paths, rng=rng)
+        return SeriesForecast(f.days, f.slots, f.mean, f.paths, f.open, self.name, f.channel)
+
+
+MODELS: dict[str, ForecastModel] = {
+    "snaive_week": SeasonalNaive(season="week"),
+    "snaive_day": SeasonalNaive(season="day"),
+    "topdown": TopDown(),
+    "mstl": MSTLForecaster(),
+    "dow_ssm": DayOfWeekStateSpace(),
+    "auto": Auto(),
+}
+
+
+def get_model(name: str) -> ForecastModel:
+    """The default specification of a model by its name (see ``MODELS``)."""
+    try:
+        return MODELS[name]
+    except KeyError:
+        raise HistoryError(
+            f"model: unknown model {name!r}; choose from {', '.join(MODELS)}"
+        ) from None

@@ -1,0 +1,145 @@
+"""Replay validation: calibrate on one month, simulate another month's days with their
+observed arrivals and staffing, compare simulated with actual service.
+
+For each replayed day and queue the simulator gets the day's observed calls per
+interval (as expected arrivals, Poisson within the interval) and the observed agents
+on shift per interval, with handle-time and patience distributions calibrated on the
+*other* month. Simulated abandonment rate and share answered within the threshold
+(``service_level``, threshold = the calibration's ``sl_threshold``) are compared with
+what actually happened; errors are simulated minus actual, in percentage points.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from typing import Any
+
+import pandas as pd
+
+from .calibrate import Calibration, calibrate
+
+__all__ = ["replay", "replay_summary"]
+
+
+def replay(
+    train: Calibration | pd.DataFrame,
+    test_records: pd.DataFrame,
+    *,
+    weekdays: Sequence[int] = (6, 0, 1, 2, 3),
+    replications: int = 10,
+    seed: int = 1,
+    days: int | None = None,
+    progress: Callable[[int, int], None] | None = None,
+) -> pd.DataFrame:
+    """Simulate each test day with its observed arrivals and staffing.
+
+    Parameters
+    ----------
+    train : a calibration (or records to calibrate on), e.g. January.
+    test_records : the records of the days to replay, e.g. February.
+    weekdays : which weekdays to replay (0 = Monday; default Sunday to Thursday, the
+        Anonymous Bank's full working days).
+    replications : simulation replications per day.
+    days : replay only the first ``days`` of them (for quick checks).
+
+    Returns
+    -------
+    pandas.DataFrame
+        Per day and queue: ``date, queue, offered, actual_abandon, sim_abandon,
+        actual_sl, sim_sl, err_abandon_pp, err_sl_pp``.
+    """
+    import sim
+
+    cal = train if isinstance(train, Calibration) else calibrate(train)
+    test = calibrate(
+        test_records, interval_minutes=cal.interval_minutes, sl_threshold=cal.sl_threshold
+    )
+    arrivals = test.arrivals()
+    actual = test.observed(by_day=True)
+    dates = sorted(d for d in actual["date"].unique() if d.weekday() in set(weekdays))
+    if days is not None:
+        dates = dates[:days]
+    rows = []
+    for k, day in enumerate(dates):
+        data = cal.scenario_for_day(
+            day,
+            arrivals=arrivals[arrivals["queue"].isin(cal.queues)],
+            staffing=test.staffing,
+            replications=replications,
+            seed=seed,
+        )
+        res = sim.simulate(sim.parse_scenario(data, source=f"replay {day}"))
+        ch: dict[Any, dict[Any, Any]] = res.channels.pivot(
+            index="channel", columns="kpi", values="mean"
+        ).to_dict("index")
+        act: dict[Any, dict[Any, Any]] = (
+            actual[actual["date"] == day].set_index("queue").to_dict("index")
+        )
+        for q in cal.queues:
+            if q not in act:
+                continue
+            a, s = act[q], ch[q]
+            rows.append(
+                {
+                    "date": day,
+                    "queue": q,
+                    "offered": int(a["offered"]),
+                    "actual_abandon": float(a["abandon_rate"]),
+                    "sim_abandon": float(s["abandon_rate"]),
+                    "actual_sl": float(a["service_level"]),
+                    "sim_sl": float(s["service_level"]),
+                    "sim_abandoned": float(s["abandoned"]),
+                    "sim_offered": float(s["offered"]),
+                    "sim_answered_sl": float(s["service_level"] * s["offered"]),
+                }
+            )
+        if progress is not None:
+            progress(k + 1, len(dates))
+    out = pd.DataFrame(rows)
+    out["err_abandon_pp"] = 100 * (out["sim_abandon"] - out["actual_abandon"])
+    out["err_sl_pp"] = 100 * (out["sim_sl"] - out["actual_sl"])
+    return out
+
+
+def replay_summary(rep: pd.DataFrame) -> pd.DataFrame:
+    """Per queue (and ``all``, pooling every queue's calls per day): days, mean offered
+    per day, actual and simulated rates over the month (pooled), and per-day errors in
+    percentage points: mean (bias) and mean absolute."""
+    rep = rep.copy()
+    rep["actual_abandoned"] = rep["actual_abandon"] * rep["offered"]
+    rep["actual_answered_sl"] = rep["actual_sl"] * rep["offered"]
+    day_all = rep.groupby("date")[
+        [
+            "offered",
+            "actual_abandoned",
+            "actual_answered_sl",
+            "sim_offered",
+            "sim_abandoned",
+            "sim_answered_sl",
+        ]
+    ].sum()
+    day_all["actual_abandon"] = day_all["actual_abandoned"] / day_all["offered"]
+    day_all["sim_abandon"] = day_all["sim_abandoned"] / day_all["sim_offered"]
+    day_all["actual_sl"] = day_all["actual_answered_sl"] / day_all["offered"]
+    day_all["sim_sl"] = day_all["sim_answered_sl"] / day_all["sim_offered"]
+    day_all["err_abandon_pp"] = 100 * (day_all["sim_abandon"] - day_all["actual_abandon"])
+    day_all["err_sl_pp"] = 100 * (day_all["sim_sl"] - day_all["actual_sl"])
+    both = pd.concat([rep, day_all.reset_index().assign(queue="all")], ignore_index=True)
+    rows = []
+    for q, g in both.groupby("queue", sort=False):
+        rows.append(
+            {
+                "queue": q,
+                "days": len(g),
+                "offered_per_day": g["offered"].mean(),
+                "actual_abandon": (g["actual_abandon"] * g["offered"]).sum() / g["offered"].sum(),
+                "sim_abandon": (g["sim_abandon"] * g["sim_offered"]).sum() / g["sim_offered"].sum(),
+                "abandon_bias_pp": g["err_abandon_pp"].mean(),
+                "abandon_mae_pp": g["err_abandon_pp"].abs().mean(),
+                "actual_sl": (g["actual_sl"] * g["offered"]).sum() / g["offered"].sum(),
+                "sim_sl": (g["sim_sl"] * g["sim_offered"]).sum() / g["sim_offered"].sum(),
+                "sl_bias_pp": g["err_sl_pp"].mean(),
+                "sl_mae_pp": g["err_sl_pp"].abs().mean(),
+            }
+        )
+    return pd.DataFrame(rows).sort_values("offered_per_day", ascending=False, ignore_index=True)

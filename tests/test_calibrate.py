@@ -1,0 +1,154 @@
+"""Calibration from call records: known distributions are recovered; real January figures;
+the replay validation's errors stay where they were measured."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pandas as pd
+import pytest
+
+import forecasting as fc
+import sim
+
+from .forecast_helpers import RAW, needs_raw
+
+
+def synthetic_records(*, n: int = 20000, seed: int = 5) -> pd.DataFrame:
+    """Calls with lognormal(200, cv 1.0) handle times and Weibull(mean 180, shape 0.8)
+    patience; offered waits are exponential(60): a call abandons when its patience
+    runs out before its wait. 2,000 customers, so some call again."""
+    rng = np.random.default_rng(seed)
+    arrival = pd.Timestamp("2024-03-04 08:00") + pd.to_timedelta(
+        np.sort(rng.uniform(0, 5 * 86400, n)), unit="s"
+    )
+    s2 = np.log1p(1.0)
+    handle = rng.lognormal(np.log(200) - s2 / 2, np.sqrt(s2), n)
+    shape = 0.8
+    scale = 180 / math.gamma(1 + 1 / shape)
+    patience = scale * rng.weibull(shape, n)
+    offered_wait = rng.exponential(60, n)
+    answered = offered_wait <= patience
+    wait = np.where(answered, offered_wait, patience)
+    return pd.DataFrame(
+        {
+            "arrival": arrival.strftime("%Y-%m-%d %H:%M:%S"),
+            "queue": "voice",
+            "wait": wait.round(1),
+            "outcome": np.where(answered, "answered", "abandoned"),
+            "handle_time": np.where(answered, handle.round(1), 0),
+            "customer_id": rng.integers(1, 2000, n),
+            "agent": np.where(answered, [f"a{i}" for i in rng.integers(0, 20, n)], ""),
+        }
+    )
+
+
+@pytest.fixture(scope="module")
+def synthetic_cal() -> fc.Calibration:
+    return fc.calibrate(fc.read_records(synthetic_records()))
+
+
+def test_handle_time_lognormal_recovered(synthetic_cal):
+    h = synthetic_cal.handle_times.loc["voice"]
+    d = h["distribution"]
+    assert d["distribution"] == "lognormal"
+    assert d["mean"] == pytest.approx(200, rel=0.05) and d["cv"] == pytest.approx(1.0, rel=0.1)
+    assert h["lognormal_ks"] < 0.02 < h["gamma_ks"]
+
+
+def test_patience_weibull_recovered_through_censoring(synthetic_cal):
+    """Only about a third of the patience times are seen (the rest are censored by
+    being answered), yet the censored fit finds the true Weibull, and its survival
+    curve stays within 0.03 of Kaplan-Meier's."""
+    p = synthetic_cal.patience.loc["voice"]
+    d = p["distribution"]
+    assert 0.2 < p["abandoned"] / p["n"] < 0.5
+    assert d["distribution"] == "weibull"
+    assert d["mean"] == pytest.approx(180, rel=0.08) and d["shape"] == pytest.approx(0.8, rel=0.06)
+    assert p["weibull_km_gap"] < 0.03
+    assert p["exponential_aic"] > p["weibull_aic"]
+
+
+def test_fragment_is_a_scenario_the_simulator_reads(synthetic_cal):
+    sc = sim.parse_scenario(synthetic_cal.fragment())
+    assert sc.channels["voice"].handle_time.distribution == "lognormal"
+    assert sc.interval_minutes == 15 and sc.periods == 96
+    assert sc.groups["agents"].skills == ("voice",)
+
+
+def test_redials_and_staffing_from_ids():
+    base = pd.Timestamp("2024-03-04 09:00")
+    rows = [  # customer 7 abandons then calls back after 100 s; 8 abandons, never returns
+        (base, "voice", 30, "abandoned", 0, "7", ""),
+        (base + pd.Timedelta(seconds=130), "voice", 5, "answered", 300, "7", "ann"),
+        (base + pd.Timedelta(seconds=10), "voice", 20, "abandoned", 0, "8", ""),
+        (base + pd.Timedelta(hours=3), "voice", 20, "answered", 300, "8", "bob"),
+    ]
+    df = pd.DataFrame(
+        rows,
+        columns=["arrival", "queue", "wait", "outcome", "handle_time", "customer_id", "agent"],
+    ).astype(str)
+    red, share = fc.calibrate.__globals__["redials"](fc.read_records(df), window=3600)
+    assert red.to_dict("records") == [
+        {"from": "voice", "to": "voice", "probability": 0.5, "mean_delay": 100.0, "n": 1}
+    ]
+    assert share["voice"] == 0.25
+    st = fc.calibrate.__globals__["staffing"](fc.read_records(df), interval_minutes=15, idle_gap=60)
+    st = st.set_index("interval")["agents"]
+    # ann serves 09:02:15-09:07:15: 5 of the 15 minutes of the 09:00 interval
+    assert st[pd.Timestamp("2024-03-04 09:00")] == pytest.approx(300 / 900)
+    assert st[pd.Timestamp("2024-03-04 12:00")] == pytest.approx(300 / 900)
+    assert st.sum() == pytest.approx(600 / 900)
+
+
+def test_bad_records_name_row_and_column():
+    df = synthetic_records(n=50).astype(str)
+    df.loc[3, "wait"] = "soon"
+    with pytest.raises(fc.RecordsError, match=r"row 5, column 'wait'"):
+        fc.read_records(df)
+    df = synthetic_records(n=50).astype(str)
+    df.loc[0, "outcome"] = "lost"
+    with pytest.raises(fc.RecordsError, match=r"row 2, column 'outcome'"):
+        fc.read_records(df)
+
+
+@pytest.fixture(scope="module")
+def january() -> fc.Calibration:
+    return fc.calibrate(fc.read_anonymous_bank(RAW / "anonymous_bank_1999_january.txt.gz"))
+
+
+@needs_raw
+def test_real_january_calibration(january):
+    """Figures of the real January 1999 file (Anonymous Bank)."""
+    obs = january.observed(by_day=False).set_index("queue")
+    assert obs.loc["PS", "offered"] == 22033
+    assert obs.loc["PS", "abandon_rate"] == pytest.approx(1659 / 22033)
+    ht = january.handle_times.loc["PS"]
+    assert ht["sample_mean"] == pytest.approx(192.3, abs=0.1)
+    p = january.patience.loc["NW"]
+    assert p["km_s60"] == pytest.approx(0.730, abs=0.002)
+    assert p[f"{p['distribution']['distribution']}_km_gap"] < 0.1
+    assert january.queues[:2] == ["TT", "PS"]  # shortest waits first
+    ps_ps = january.redials.set_index(["from", "to"]).loc[("PS", "PS")]
+    assert 0.2 < ps_ps["probability"] < 0.35 and 300 < ps_ps["mean_delay"] < 1500
+    assert 10 <= january.staffing["agents"].max() <= 16
+
+
+@needs_raw
+@pytest.mark.slow
+def test_replay_february_regression(january):
+    """Replay of the first 5 February weekdays (3 replications each). Frozen from the
+    measured run: pooled over queues, simulated abandonment is within 6 pp of actual
+    on average and service level within 14 pp (simulation is optimistic: it serves
+    faster than the real centre did)."""
+    feb = fc.read_anonymous_bank(RAW / "anonymous_bank_1999_february.txt.gz")
+    rep = fc.replay(january, feb, replications=3, days=5)
+    s = fc.replay_summary(rep).set_index("queue")
+    assert s.loc["all", "days"] == 5
+    assert s.loc["all", "abandon_mae_pp"] < 6
+    assert s.loc["all", "sl_mae_pp"] < 14
+    assert s.loc["PS", "abandon_mae_pp"] < 6
+    assert s.loc["all", "actual_abandon"] == pytest.approx(
+        rep.assign(a=rep["actual_abandon"] * rep["offered"])["a"].sum() / rep["offered"].sum()
+    )

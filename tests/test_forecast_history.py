@@ -1,0 +1,113 @@
+"""History in: validation errors name row and column; calendar and aggregation learned."""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from forecasting import HistoryError, load_anonymous_bank_history, read_history
+
+from .forecast_helpers import US_BANK, needs_us_bank, synthetic_history
+
+
+def write(tmp_path: Path, text: str) -> Path:
+    p = tmp_path / "h.csv"
+    p.write_text(text)
+    return p
+
+
+def test_text_in_numbers_names_row_and_column(tmp_path: Path):
+    p = write(
+        tmp_path,
+        "timestamp,channel,volume\n2024-01-01 08:00,voice,3\n2024-01-01 08:15,voice,lots\n",
+    )
+    with pytest.raises(HistoryError, match=r"row 3, column 'volume': not a number: 'lots'"):
+        read_history(p)
+
+
+def test_unsorted_and_duplicate_stamps_are_errors(tmp_path: Path):
+    head = "timestamp,channel,volume\n"
+    p = write(tmp_path, head + "2024-01-01 08:15,voice,3\n2024-01-01 08:00,voice,4\n")
+    with pytest.raises(HistoryError, match=r"row 3, column 'timestamp': timestamps are not sorted"):
+        read_history(p)
+    p = write(tmp_path, head + "2024-01-01 08:00,voice,3\n2024-01-01 08:00,voice,4\n")
+    with pytest.raises(HistoryError, match=r"rows 2 and 3, column 'timestamp': duplicated"):
+        read_history(p)
+
+
+def test_bad_timestamp_negative_volume_missing_column(tmp_path: Path):
+    head = "timestamp,channel,volume\n"
+    with pytest.raises(HistoryError, match=r"row 2, column 'timestamp': not a timestamp"):
+        read_history(write(tmp_path, head + "yesterday,voice,3\n"))
+    with pytest.raises(HistoryError, match=r"row 2, column 'volume': volume must be >= 0"):
+        read_history(write(tmp_path, head + "2024-01-01 08:00,voice,-1\n"))
+    with pytest.raises(HistoryError, match=r"missing column\(s\) volume"):
+        read_history(write(tmp_path, "timestamp,calls\n2024-01-01 08:00,3\n"))
+
+
+def test_one_day_history_is_too_short(tmp_path: Path):
+    df = synthetic_history(weeks=1)
+    one_day = df[df["timestamp"].dt.date == df["timestamp"].dt.date.iloc[0]]
+    with pytest.raises(HistoryError, match=r"1 day\(s\) of history; at least 2"):
+        read_history(one_day)
+
+
+def test_calendar_weekdays_07_to_21_and_aggregation():
+    df = synthetic_history(weeks=3)
+    h = read_history(df, interval_minutes=30)
+    cal = h.calendar
+    assert cal.open_weekdays == (0, 1, 2, 3, 4)
+    assert cal.opening_hours()["Mon"] == "07:00-21:00"
+    assert h.interval_minutes == 30
+    assert h.frame["volume"].sum() == df["volume"].sum()  # aggregation keeps every call
+    assert cal.next_open_days(dt.date(2024, 1, 19), 2) == [
+        dt.date(2024, 1, 22),
+        dt.date(2024, 1, 23),
+    ]
+    with pytest.raises(HistoryError, match="interval_minutes: 20 is not a multiple"):
+        read_history(df, interval_minutes=20)
+
+
+def test_missing_days_and_gaps_are_reported():
+    df = synthetic_history(weeks=3)
+    ts = df["timestamp"]
+    df = df[ts.dt.date != dt.date(2024, 1, 10)]  # a Wednesday closed
+    df = df[~((df["timestamp"].dt.date == dt.date(2024, 1, 11)) & (df["timestamp"].dt.hour == 12))]
+    h = read_history(df)
+    assert h.report.missing_days == (dt.date(2024, 1, 10),)
+    assert h.report.gap_intervals == 4
+    y = h.matrix("voice")
+    assert y.after_closure([dt.date(2024, 1, 11), dt.date(2024, 1, 12)]).tolist() == [1.0, 0.0]
+
+
+def test_column_mapping_without_channel(tmp_path: Path):
+    p = write(tmp_path, "when,calls\n2024-01-01 08:00,3\n2024-01-01 08:05,4\n2024-01-02 08:00,5\n")
+    h = read_history(p, columns={"timestamp": "when", "volume": "calls", "channel": None})
+    assert h.channels == ("all",)
+    assert h.report.source_interval_minutes == 5
+
+
+@needs_us_bank
+def test_us_bank_calendar_learned():
+    h = read_history(
+        US_BANK,
+        columns={"timestamp": "datetime", "volume": "calls", "channel": None},
+        interval_minutes=15,
+    )
+    r = h.report
+    assert r.days == 164 and h.calendar.open_weekdays == (0, 1, 2, 3, 4)
+    assert r.opening_hours["Wed"] == "07:00-21:15"  # the 21:00 bin holds 21:00-21:05
+    assert dt.date(2003, 9, 1) in r.missing_days and len(r.missing_days) == 6
+    assert h.frame["volume"].sum() == 5_323_661
+
+
+def test_shipped_anonymous_bank_history_is_24_7():
+    h = load_anonymous_bank_history()
+    assert h.calendar.open_weekdays == tuple(range(7))
+    assert h.calendar.opening_hours()["Sun"] == "24h"
+    assert h.report.missing_days == (dt.date(1999, 1, 11), dt.date(1999, 1, 12))
+    assert int(h.frame["volume"].sum()) == 442_249
+    assert isinstance(h.frame, pd.DataFrame)
