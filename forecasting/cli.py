@@ -78,7 +78,7 @@ def cmd_forecast(args: argparse.Namespace) -> int:
     import sim
     from sim.cli import _atomic_file
 
-    from .forecast import forecast, scenario_with_forecast
+    from .forecast import forecast_frame, forecast_series, scenario_with_forecast
 
     if args.write_scenario and not args.scenario:
         raise _bad("--write-scenario: needs --scenario FILE (the scenario to fill)")
@@ -100,17 +100,27 @@ def cmd_forecast(args: argparse.Namespace) -> int:
         k, v = item.split("=", 1)
         mapping[k] = v
     try:
-        out = forecast(
+        if args.scenario_paths < 0:
+            raise HistoryError(f"--scenario-paths: must be >= 0, got {args.scenario_paths}")
+        series = forecast_series(
             hist,
             model=args.model,
             horizon_days=args.horizon_days,
             n_paths=args.paths,
             seed=args.seed,
         )
+        out = forecast_frame(series)
         new_sc: Any = None
         if base is not None:
             day = dt.date.fromisoformat(args.day) if args.day else None
-            new_sc = scenario_with_forecast(base, out, day=day, channel_map=mapping or None)
+            new_sc = scenario_with_forecast(
+                base,
+                out,
+                day=day,
+                channel_map=mapping or None,
+                paths=series,
+                n_paths=args.scenario_paths,
+            )
     except HistoryError as exc:
         raise _bad(str(exc)) from None
     except ValueError as exc:
@@ -207,6 +217,13 @@ def add_commands(sub: Any) -> None:
         "--map", action="append", metavar="HIST=SCEN", help="history channel -> scenario channel"
     )
     fc.add_argument("--paths", type=int, default=500, help="sample paths (intervals)")
+    fc.add_argument(
+        "--scenario-paths",
+        type=int,
+        default=0,
+        metavar="N",
+        help="also write N sample paths as the scenario's arrival_paths (forecast uncertainty)",
+    )
     fc.add_argument("--seed", type=int, default=0)
     fc.set_defaults(func=cmd_forecast)
 

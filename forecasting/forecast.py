@@ -20,7 +20,13 @@ import pandas as pd
 from .history import History, HistoryError
 from .models import ForecastModel, SeriesForecast, get_model
 
-__all__ = ["FORECAST_COLUMNS", "forecast", "forecast_series", "scenario_with_forecast"]
+__all__ = [
+    "FORECAST_COLUMNS",
+    "forecast",
+    "forecast_frame",
+    "forecast_series",
+    "scenario_with_forecast",
+]
 
 FORECAST_COLUMNS = (
     "timestamp",
@@ -96,6 +102,11 @@ def forecast(
         n_paths=n_paths,
         seed=seed,
     )
+    return forecast_frame(parts)
+
+
+def forecast_frame(parts: Mapping[str, SeriesForecast]) -> pd.DataFrame:
+    """The tidy forecast table of :func:`forecast` from per-channel forecasts."""
     frames = [f.to_frame() for f in parts.values()]
     df = pd.concat(frames, ignore_index=True)
     return df[[*FORECAST_COLUMNS, "model"]]
@@ -107,6 +118,8 @@ def scenario_with_forecast(
     *,
     day: dt.date | None = None,
     channel_map: Mapping[str, str] | None = None,
+    paths: Mapping[str, SeriesForecast] | None = None,
+    n_paths: int = 0,
 ) -> object:
     """A copy of ``scenario`` whose channels' ``arrivals`` come from a forecast.
 
@@ -117,6 +130,10 @@ def scenario_with_forecast(
     day : the forecast day to use (default the first); periods run from the
         scenario's ``start`` clock time on that day (wrapping into the next day).
     channel_map : forecast channel -> scenario channel (default: same names).
+    paths, n_paths : the forecasts behind the frame (:func:`forecast_series`); with
+        ``n_paths`` > 0 the first ``n_paths`` sample paths also become each channel's
+        ``arrival_paths`` (counts per period; replication r simulates path r mod
+        n_paths), so forecast uncertainty drives the simulation.
 
     Returns
     -------
@@ -162,4 +179,22 @@ def scenario_with_forecast(
             )
         vals = s.reindex(grid).fillna(0.0).to_numpy()
         changes[f"channels.{dst}.arrivals"] = [round(float(v), 3) for v in vals]
+        if paths is not None and n_paths > 0:
+            changes[f"channels.{dst}.arrival_paths"] = _paths_on_grid(paths[src], grid, n_paths)
+            changes[f"channels.{dst}.overdispersion"] = None  # the paths carry the spread
     return scenario.updated(changes)
+
+
+def _paths_on_grid(fc: SeriesForecast, grid: pd.DatetimeIndex, n: int) -> list[list[int]]:
+    """The first ``n`` sample paths as whole counts on the scenario's periods
+    (closed or missing intervals: 0)."""
+    if n > len(fc.paths):
+        raise HistoryError(f"n_paths: asked for {n} paths, the forecast has {len(fc.paths)}")
+    base = pd.to_datetime(pd.Series(list(fc.days))).to_numpy()
+    stamps = pd.DatetimeIndex(
+        (base[:, None] + np.array(fc.slots, dtype="timedelta64[m]")[None, :]).ravel()
+    )
+    where = stamps.get_indexer(grid)
+    flat = fc.paths[:n].reshape(n, -1)
+    counts = np.where(where >= 0, flat[:, np.maximum(where, 0)], 0.0)
+    return np.rint(np.clip(counts, 0, None)).astype(int).tolist()

@@ -105,3 +105,28 @@ def test_calibrate_cli_writes_a_loadable_fragment(tmp_path: Path):
     assert "Kaplan-Meier" in r.stdout
     sc = sim.parse_scenario(yaml.safe_load(frag.read_text()))
     assert set(sc.channels) == {"voice"}
+
+
+def test_sample_paths_drive_the_simulation():
+    """--scenario-paths: forecast sample paths become arrival_paths; replication r
+    simulates path r, so arrivals vary between replications as the forecast does."""
+    import numpy as np
+
+    from forecasting import read_history
+    from forecasting.forecast import forecast_frame, forecast_series, scenario_with_forecast
+
+    hist = read_history(synthetic_history(weeks=4), interval_minutes=15)
+    series = forecast_series(hist, model="dow_ssm", horizon_days=2, n_paths=100, seed=3)
+    base = sim.load_scenario(SCENARIOS / "retail_bank.yaml")
+    sc = scenario_with_forecast(base, forecast_frame(series), paths=series, n_paths=6)
+    paths = np.array(sc.channels["voice"].arrival_paths)
+    assert paths.shape == (6, sc.periods) and (paths >= 0).all()
+    # the paths are the forecast's own draws at the scenario's 08:00 .. 19:45 periods
+    first = series["voice"]
+    slot = first.slots.index(8 * 60)
+    assert paths[:, 0].tolist() == np.rint(first.paths[:6, 0, slot]).astype(int).tolist()
+    res = sim.simulate(sc, replications=6, keep_runs=True)
+    for r, run in enumerate(res.runs):
+        new_voice = (run.attempt == 1) & (run.channel == 0)
+        assert new_voice.sum() == paths[r].sum()
+    assert len(set(paths.sum(axis=1))) > 1  # forecast uncertainty: different volumes
