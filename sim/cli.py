@@ -104,46 +104,30 @@ def _emit_json(text: str, target: str) -> None:
         tmp.write_text(text + "\n", encoding="utf-8")
 
 
+TABLE_KPIS = (
+    "offered",
+    "answered",
+    "abandoned",
+    "service_level",
+    "asa",
+    "abandon_rate",
+    "aht",
+    "redialled",
+    "switched_out",
+)
+"""Channel KPIs in the table `ccsim run` prints."""
+
+
 def _fmt_table(res: Result) -> str:
     df = res.channels
-    rows = df[
-        df["kpi"].isin(
-            [
-                "offered",
-                "answered",
-                "abandoned",
-                "service_level",
-                "asa",
-                "abandon_rate",
-                "aht",
-                "switched_out",
-                "redialled",
-            ]
-        )
-    ]
+    rows = df[df["kpi"].isin(TABLE_KPIS)]
     cells = rows.assign(
         value=[
             _fmt(k, m, c) for k, m, c in zip(rows["kpi"], rows["mean"], rows["ci95"], strict=True)
         ]
     )
     table = cells.pivot(index="channel", columns="kpi", values="value")
-    table = table.reindex(
-        index=list(res.scenario.channels),
-        columns=[
-            k
-            for k in (
-                "offered",
-                "answered",
-                "abandoned",
-                "service_level",
-                "asa",
-                "abandon_rate",
-                "aht",
-                "redialled",
-                "switched_out",
-            )
-        ],
-    )
+    table = table.reindex(index=list(res.scenario.channels), columns=list(TABLE_KPIS))
     occ = res.groups[res.groups["kpi"] == "occupancy"]
     lines = [
         f"{res.scenario.name}: {res.replications} replications, seed {res.seed} "

@@ -145,10 +145,9 @@ class Exponential(_Dist):
         return rng.exponential(self.mean_value, size)
 
 
-class LogNormal(_Dist):
-    """Lognormal given by its mean (s) and coefficient of variation (sd / mean)."""
+class _MeanCV(_Dist):
+    """A family given by its mean (s) and coefficient of variation (sd / mean)."""
 
-    distribution: Literal["lognormal"]
     mean_value: float = Field(alias="mean", gt=0)
     cv: float = Field(gt=0)
 
@@ -157,6 +156,12 @@ class LogNormal(_Dist):
 
     def _variance(self) -> float:
         return (self.cv * self.mean_value) ** 2
+
+
+class LogNormal(_MeanCV):
+    """Lognormal given by its mean (s) and coefficient of variation (sd / mean)."""
+
+    distribution: Literal["lognormal"]
 
     def _scipy(self) -> Any:
         s2 = math.log1p(self.cv**2)
@@ -167,18 +172,10 @@ class LogNormal(_Dist):
         return rng.lognormal(math.log(self.mean_value) - s2 / 2, math.sqrt(s2), size)
 
 
-class Gamma(_Dist):
+class Gamma(_MeanCV):
     """Gamma given by its mean (s) and coefficient of variation."""
 
     distribution: Literal["gamma"]
-    mean_value: float = Field(alias="mean", gt=0)
-    cv: float = Field(gt=0)
-
-    def _mean(self) -> float:
-        return self.mean_value
-
-    def _variance(self) -> float:
-        return (self.cv * self.mean_value) ** 2
 
     def _scipy(self) -> Any:
         k = 1.0 / self.cv**2
