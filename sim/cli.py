@@ -291,6 +291,9 @@ def build_parser() -> argparse.ArgumentParser:
     val = sub.add_parser("validate", help="check a scenario file")
     val.add_argument("file")
     val.set_defaults(func=cmd_validate)
+    from .cli_staff import add_staff_commands  # staff, report
+
+    add_staff_commands(sub)
     return p
 
 
