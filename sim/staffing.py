@@ -50,6 +50,7 @@ __all__ = [
     "group_requirements",
     "requirements",
     "responsible_group",
+    "split_over_groups",
     "scheduled_from_productive",
 ]
 
@@ -346,33 +347,45 @@ def responsible_group(sc: Scenario, channel: str, period: int) -> str:
     )
 
 
-def group_requirements(sc: Scenario, req: pd.DataFrame) -> pd.DataFrame:
-    """Split per-channel productive requirements over the groups that serve them.
+def split_over_groups(sc: Scenario, by_channel: Mapping[str, np.ndarray]) -> dict[str, np.ndarray]:
+    """Share per-channel agents (per period) among the groups serving each channel.
 
     A channel's agents go to the groups that list it, in proportion to each group's
     current productive agents in the period divided by its number of skills (an
-    agent's time is shared across its skills); with nobody there, the whole
-    requirement goes to :func:`responsible_group`. Each group's share is rounded up
-    and turned into scheduled agents with the group's own shrinkage.
-
-    Returns columns ``group``, ``period``, ``time``, ``productive``, ``shrinkage``,
-    ``scheduled``.
+    agent's time is shared across its skills); with nobody there, everything goes to
+    :func:`responsible_group`. Returns fractional agents per group and period.
     """
     groups = list(sc.groups)
     need = {g: np.zeros(sc.periods) for g in groups}
     prod = {g: np.asarray(sc.productive(g), dtype=float) for g in groups}
-    by_channel = req.pivot(index="period", columns="channel", values="productive")
-    for ch in sc.channels:
+    for ch, values in by_channel.items():
         serving = [g for g in groups if ch in sc.groups[g].skills]
         weights = np.array([prod[g] / len(sc.groups[g].skills) for g in serving])
         total = weights.sum(axis=0)
-        values = by_channel[ch].reindex(range(sc.periods)).to_numpy(dtype=float)
         for p in range(sc.periods):
             if total[p] > 0:
                 for k, g in enumerate(serving):
                     need[g][p] += values[p] * weights[k, p] / total[p]
             else:
                 need[responsible_group(sc, ch, p)][p] += values[p]
+    return need
+
+
+def group_requirements(sc: Scenario, req: pd.DataFrame) -> pd.DataFrame:
+    """Split per-channel productive requirements over the groups that serve them.
+
+    Uses :func:`split_over_groups`; each group's share is rounded up and turned into
+    scheduled agents with the group's own shrinkage.
+
+    Returns columns ``group``, ``period``, ``time``, ``productive``, ``shrinkage``,
+    ``scheduled``.
+    """
+    groups = list(sc.groups)
+    by_channel = req.pivot(index="period", columns="channel", values="productive")
+    need = split_over_groups(
+        sc,
+        {ch: by_channel[ch].reindex(range(sc.periods)).to_numpy(dtype=float) for ch in sc.channels},
+    )
     labels = sc.period_labels()
     rows = []
     for g in groups:
