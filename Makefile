@@ -23,9 +23,10 @@ run: $(STAMP)
 test: $(STAMP)
 	$(PY) -m pytest -q
 
-## speed figures (contacts per CPU-second, medians)
+## speed figures (contacts per CPU-second, medians; time to optimise staffing)
 bench: $(STAMP)
 	$(PY) -m benchmarks
+	$(PY) -m benchmarks.staffing
 
 lint: $(STAMP)
 	$(VENV)/bin/ruff check sim forecasting tests benchmarks
