@@ -39,10 +39,12 @@ test: $(STAMP) $(CHROMIUM)
 screenshots: $(STAMP) $(CHROMIUM)
 	$(PY) -m tests.screenshots tests/images
 
-## speed figures (contacts per CPU-second, medians); forecast accuracy and replay on real data
+## speed figures (contacts per CPU-second, medians); forecast accuracy and replay on real
+## data; time to optimise staffing
 bench: $(STAMP)
 	$(PY) -m benchmarks
 	$(PY) -m benchmarks.forecast
+	$(PY) -m benchmarks.staffing
 
 lint: $(STAMP)
 	$(VENV)/bin/ruff check sim forecasting tests benchmarks app.py

@@ -279,6 +279,10 @@ def build_parser() -> argparse.ArgumentParser:
     from forecasting.cli import add_commands  # forecast, backtest, calibrate
 
     add_commands(sub)
+
+    from .cli_staff import add_staff_commands  # staff, report
+
+    add_staff_commands(sub)
     return p
 
 

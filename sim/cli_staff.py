@@ -1,0 +1,280 @@
+"""``ccsim staff`` and ``ccsim report``: staffing requirements, shifts and the manager's report.
+
+Registered in :func:`sim.cli.build_parser` by :func:`add_staff_commands`; errors follow
+the CLI's rules (bad input: exit 2 with the field named, nothing half-written).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import math
+import sys
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from .cli import EXIT_OK, BadInput, _atomic_file, _emit_json, _non_negative_int, _positive_int
+from .scenario import Scenario, load_scenario
+from .staffing import StaffingError, Targets, group_requirements, requirements
+
+__all__ = ["add_staff_commands", "cmd_report", "cmd_staff"]
+
+
+def _caps(values: list[str] | None, flag: str, sc: Scenario) -> dict[str, float]:
+    """``[CHANNEL=]VALUE`` options: a bare value applies to every live channel."""
+    out: dict[str, float] = {}
+    for text in values or []:
+        name, _, value = text.rpartition("=")
+        try:
+            number = float(value)
+        except ValueError:
+            raise BadInput(f"{flag}: expected [CHANNEL=]NUMBER, got {text!r}") from None
+        if not math.isfinite(number):
+            raise BadInput(f"{flag}: must be finite, got {text!r}")
+        if name:
+            if name not in sc.channels:
+                raise BadInput(f"{flag}: unknown channel '{name}'")
+            out[name] = number
+        else:
+            out.update({c: number for c, ch in sc.channels.items() if ch.is_live})
+    return out
+
+
+def targets_from_args(args: argparse.Namespace, sc: Scenario) -> Targets:
+    """The staffing targets given on the command line, validated."""
+    try:
+        return Targets(
+            max_occupancy=args.max_occupancy,
+            max_asa=_caps(args.max_asa, "--max-asa", sc),
+            max_abandon=_caps(args.max_abandon, "--max-abandon", sc),
+            shrinkage=args.shrinkage,
+            model=args.model,
+        )
+    except StaffingError as exc:
+        raise BadInput(f"--{str(exc).replace('_', '-', 1)}") from None
+
+
+def _check_paths(args: argparse.Namespace) -> None:
+    for flag in ("json", "out", "scenario_out"):
+        target = getattr(args, flag, None)
+        if target and target != "-":
+            parent = Path(target).resolve().parent
+            if not parent.is_dir():
+                raise BadInput(f"--{flag.replace('_', '-')}: directory {parent} does not exist")
+
+
+def _wide(req: pd.DataFrame, sc: Scenario) -> str:
+    cells = req.assign(cell=req["productive"].astype(str) + "/" + req["scheduled"].astype(str))
+    table = cells.pivot(index="period", columns="channel", values="cell")[list(sc.channels)]
+    table.insert(0, "time", sc.period_labels())
+    return table.to_string(index=False)
+
+
+def cmd_staff(args: argparse.Namespace) -> int:
+    sc = load_scenario(args.file)
+    _check_paths(args)
+    targets = targets_from_args(args, sc)
+    templates = None
+    if args.shifts:
+        from .shifts import ShiftError, load_templates
+
+        try:
+            templates = load_templates(args.shifts)
+        except ShiftError as exc:
+            raise BadInput(str(exc)) from None
+    elif args.scenario_out:
+        raise BadInput("--scenario-out: needs --shifts TEMPLATES.yaml")
+    try:
+        req = requirements(sc, targets)
+    except StaffingError as exc:
+        raise BadInput(str(exc)) from None
+    payload: dict[str, Any] = {
+        "scenario": sc.name,
+        "method": args.method,
+        "requirements": _records(req[["channel", "period", "time", "productive", "scheduled"]]),
+    }
+    lines = [
+        f"{sc.name}: analytic requirements per channel (productive/scheduled agents), "
+        f"{'Erlang C' if targets.model == 'erlang_c' else 'Erlang A/C'}",
+        _wide(req, sc),
+    ]
+    if args.method == "erlang":
+        staffing = group_requirements(sc, req)
+        table = req
+        wide = staffing.pivot(index="period", columns="group", values="scheduled")
+        wide.insert(0, "time", sc.period_labels())
+        lines += [
+            "",
+            "scheduled agents per group (channel needs split by skills and head count)",
+            wide[["time", *sc.groups]].to_string(index=False),
+        ]
+    else:
+        from .optimise import OptimiseOptions, optimise
+
+        opts = OptimiseOptions(
+            replications=args.replications,
+            confirm_replications=args.confirm_replications,
+            max_simulations=args.max_simulations,
+            seed=args.seed,
+        )
+        out = optimise(sc, targets, opts, progress=_progress())
+        staffing = out.staffing.rename(columns={"optimised": "scheduled"})
+        table = out.staffing
+        payload["simulations"] = out.simulations
+        payload["replications_simulated"] = out.replications_simulated
+        payload["cpu_seconds"] = round(out.cpu_seconds, 3)
+        payload["converged"] = out.converged
+        payload["confirmation"] = {
+            "seed": out.confirm_seed,
+            "replications": out.confirmation.replications,
+            "targets": _records(out.targets),
+        }
+        payload["differences"] = _records(out.differences)
+        lines += ["", out.summary()]
+    payload["staffing"] = _records(staffing[["group", "period", "time", "scheduled"]])
+    plan = None
+    if templates is not None:
+        from .shifts import ShiftError, apply_shifts, schedule_shifts
+
+        try:
+            plan = schedule_shifts(sc, staffing, templates)
+        except ShiftError as exc:
+            raise BadInput(str(exc)) from None
+        payload["shifts"] = {
+            "paid_hours": plan.paid_hours,
+            "short_agent_hours": plan.short_agent_hours,
+            "groups": plan.groups_section(),
+        }
+        lines += ["", plan.summary()]
+    if args.out:
+        with _atomic_file(Path(args.out)) as tmp:
+            table.to_csv(tmp, index=False)
+    if args.scenario_out and plan is not None:
+        new_sc = apply_shifts(sc, plan)
+        with _atomic_file(Path(args.scenario_out)) as tmp:
+            tmp.write_text(new_sc.to_yaml(), encoding="utf-8")
+    if args.json:
+        _emit_json(json.dumps(payload, indent=2, allow_nan=False), args.json)
+    if args.json != "-":
+        print("\n".join(lines))
+    return EXIT_OK
+
+
+def _records(df: pd.DataFrame) -> list[dict[str, Any]]:
+    """Rows as JSON-safe dicts (native numbers; NaN and infinities as null)."""
+    out = []
+    for row in df.to_dict(orient="records"):
+        out.append(
+            {
+                str(k): (None if isinstance(v, float) and not math.isfinite(v) else v)
+                for k, v in row.items()
+            }
+        )
+    return out
+
+
+def _progress() -> Any:
+    if not sys.stderr.isatty():
+        return None
+
+    def show(message: str) -> None:
+        print(message, file=sys.stderr)
+
+    return show
+
+
+def cmd_report(args: argparse.Namespace) -> int:
+    from .report import build_report, write_report
+
+    sc = load_scenario(args.file)
+    whatif = load_scenario(args.whatif) if args.whatif else None
+    out = Path(args.out)
+    if not out.resolve().parent.is_dir():
+        raise BadInput(f"--out: directory {out.resolve().parent} does not exist")
+    if args.png_dir and Path(args.png_dir).exists() and not Path(args.png_dir).is_dir():
+        raise BadInput(f"--png-dir: {args.png_dir} exists and is not a directory")
+    targets = targets_from_args(args, sc)
+    try:
+        report = build_report(
+            sc, targets=targets, whatif=whatif, replications=args.replications, seed=args.seed
+        )
+    except StaffingError as exc:
+        raise BadInput(str(exc)) from None
+    write_report(report, out, png_dir=Path(args.png_dir) if args.png_dir else None)
+    print(
+        f"wrote {out}"
+        + (f" and {len(report.charts)} PNGs in {args.png_dir}" if args.png_dir else "")
+    )
+    return EXIT_OK
+
+
+def _share(text: str) -> float:
+    try:
+        v = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"must be a number, got {text!r}") from None
+    if not 0 <= v <= 1:
+        raise argparse.ArgumentTypeError(f"must be a share between 0 and 1, got {text}")
+    return v
+
+
+def _target_opts(sp: argparse.ArgumentParser) -> None:
+    sp.add_argument("--max-occupancy", type=_share, help="occupancy cap of live channels (share)")
+    sp.add_argument(
+        "--max-asa", action="append", metavar="[CH=]S", help="ASA cap in seconds (repeatable)"
+    )
+    sp.add_argument(
+        "--max-abandon",
+        action="append",
+        metavar="[CH=]SHARE",
+        help="abandon-rate cap (repeatable)",
+    )
+    sp.add_argument("--shrinkage", type=_share, help="override the groups' shrinkage (share)")
+    sp.add_argument(
+        "--model",
+        choices=["auto", "erlang_a", "erlang_c"],
+        default="auto",
+        help="auto: Erlang A where a channel has patience, else Erlang C",
+    )
+
+
+def add_staff_commands(sub: Any) -> None:
+    """Add ``staff`` and ``report`` to the ``ccsim`` subcommands."""
+    st = sub.add_parser("staff", help="agents needed per channel, group and interval")
+    st.add_argument("file", help="scenario YAML file")
+    st.add_argument("--method", choices=["erlang", "simulate"], default="erlang")
+    st.add_argument("--json", metavar="-|PATH", help="write the JSON to PATH, or stdout with -")
+    st.add_argument("--out", metavar="CSV", help="write the requirement table as CSV")
+    _target_opts(st)
+    st.add_argument(
+        "--replications",
+        "-r",
+        type=_positive_int,
+        default=6,
+        help="simulate: replications per search step (default 6)",
+    )
+    st.add_argument(
+        "--confirm-replications",
+        type=_positive_int,
+        default=20,
+        help="simulate: replications of the confirmation run with new seeds (default 20)",
+    )
+    st.add_argument("--max-simulations", type=_positive_int, default=300, help="simulate: budget")
+    st.add_argument("--seed", "-s", type=_non_negative_int, help="search seed")
+    st.add_argument("--shifts", metavar="TEMPLATES.yaml", help="schedule shifts from templates")
+    st.add_argument(
+        "--scenario-out", metavar="YAML", help="with --shifts: write the scenario run on shifts"
+    )
+    st.set_defaults(func=cmd_staff)
+
+    rp = sub.add_parser("report", help="the manager's staffing report (HTML, PNG charts)")
+    rp.add_argument("file", help="scenario YAML file")
+    rp.add_argument("--out", required=True, metavar="HTML", help="report file to write")
+    rp.add_argument("--png-dir", metavar="DIR", help="also write one PNG per chart here")
+    rp.add_argument("--whatif", metavar="YAML", help="a reallocation to cost against the file")
+    rp.add_argument("--replications", "-r", type=_positive_int, default=None)
+    rp.add_argument("--seed", "-s", type=_non_negative_int, default=None)
+    _target_opts(rp)
+    rp.set_defaults(func=cmd_report)

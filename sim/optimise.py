@@ -1,0 +1,723 @@
+"""Simulation-based staffing: the fewest agents per group and interval meeting every target
+with customer journeys (redials, channel switches, recontacts, chasing) included.
+
+Per-channel Erlang (:mod:`sim.staffing`) ignores that starving one channel pushes its
+customers into another. This optimiser starts from the analytic answer and corrects it
+with the simulator:
+
+1. **evaluate** a staffing plan (scheduled agents per group and period) by simulating
+   it with a fixed search seed, so every plan sees the same customers (common random
+   numbers) and differences between plans are the staffing's, not the dice's;
+2. **add** one agent where a target fails: in the failing interval, to the group that
+   has the channel highest in its skills (for deferred channels, in the interval's
+   answer window);
+3. **remove** where there is slack, group by group, coarse to fine: take one agent off
+   every period not yet known to be tight; periods whose removal broke an interval
+   (the latest removal at or before it) are marked tight and the rest is tried again;
+   failures that cannot be traced to an interval (a day-level target) split the set in
+   halves. Every accepted removal is verified by a simulation. No group goes below its
+   share of the live channels' own workload in an interval (Erlangs of new work), so
+   no interval leans on its neighbours to clear its live work;
+4. repeat until a removal pass changes nothing (or the simulation budget is spent);
+5. **confirm** with more replications and new seeds (new customers), reporting per
+   target the mean, its 95% CI and the confidence that the target is met.
+
+Targets: live channels must meet their service level (and any ASA / abandon cap) in
+every interval, pooled over the search replications, and over the whole window;
+deferred channels (whose thresholds are hours) over the window and in every interval
+whose answer window ends before the horizon does (items arriving later cannot be
+answered in time after the centre closes). ``max_occupancy`` caps the slot utilisation
+of groups without deferred skills, per interval.
+"""
+
+from __future__ import annotations
+
+import math
+import time
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+from scipy import stats
+
+from .results import Result
+from .runner import simulate
+from .scenario import Scenario
+from .staffing import (
+    Targets,
+    _Caps,
+    _fewest_servers,
+    group_requirements,
+    requirements,
+    responsible_group,
+    scheduled_from_productive,
+    split_over_groups,
+)
+
+__all__ = ["OptimiseError", "OptimiseOptions", "Optimised", "optimise"]
+
+Message = Callable[[str], None]
+
+
+class OptimiseError(ValueError):
+    """Bad optimiser options; the message names the field."""
+
+
+@dataclass(frozen=True)
+class OptimiseOptions:
+    """How hard the optimiser looks.
+
+    Parameters
+    ----------
+    replications : replications per search evaluation (same seed every time).
+    confirm_replications : replications of the final confirmation run.
+    seed : search seed (default: the scenario's).
+    confirm_seed : seed of the confirmation run (default: a different one, so the
+        confirmation sees customers the search never saw).
+    max_simulations : evaluations allowed (each is ``replications`` replications).
+    confidence : probability (t-distribution over the search replications) with which a
+        plan must meet each channel's whole-window target to be accepted; a margin
+        against fitting the search's own customers.
+    interval_confidence : the same for each interval's target (pooled mean, standard
+        error over the search replications): choosing the fewest agents interval by
+        interval favours intervals whose search customers were lucky, so without a
+        margin the plan falls short on new customers.
+    """
+
+    replications: int = 6
+    confirm_replications: int = 20
+    seed: int | None = None
+    confirm_seed: int | None = None
+    max_simulations: int = 300
+    confidence: float = 0.9
+    interval_confidence: float = 0.75
+
+    def __post_init__(self) -> None:
+        for name in ("confidence", "interval_confidence"):
+            v = getattr(self, name)
+            if not 0 <= v < 1:
+                raise OptimiseError(f"{name}: must be in [0, 1), got {v!r}")
+        for name in ("replications", "confirm_replications", "max_simulations"):
+            v = getattr(self, name)
+            if isinstance(v, bool) or not isinstance(v, int) or v < 1:
+                raise OptimiseError(f"{name}: must be a whole number >= 1, got {v!r}")
+        for name in ("seed", "confirm_seed"):
+            v = getattr(self, name)
+            if v is not None and (not isinstance(v, int) or v < 0):
+                raise OptimiseError(f"{name}: must be a whole number >= 0, got {v!r}")
+
+
+@dataclass(frozen=True)
+class _Failure:
+    kind: str  # "interval", "window" or "occupancy"
+    name: str  # channel (or group for occupancy)
+    period: int  # -1 for the window
+    kpi: str
+
+
+@dataclass(frozen=True, eq=False)
+class _Eval:
+    ok: bool
+    failures: tuple[_Failure, ...]
+    sl: dict[str, np.ndarray]  # pooled interval service level per channel
+
+
+@dataclass(frozen=True, eq=False)
+class Optimised:
+    """The optimiser's answer.
+
+    ``staffing``: one row per group and period with the ``analytic`` and ``optimised``
+    scheduled agents and their ``delta``. ``channels``: per channel and period, new
+    journeys, ``hops_in`` (redials, switches and recontacts, from the confirmation run)
+    and the Erlang agents for new journeys only (``erlang_new``) and for everything
+    offered (``erlang_offered``). ``differences``: the rows of ``staffing`` where the
+    two answers differ, with the ``reason``. ``targets``: per channel and target, the
+    confirmation run's mean, CI half-width, the ``confidence`` (probability under the
+    t-distribution that the true mean meets the target) and ``met``.
+    """
+
+    scenario: Scenario
+    requirements: pd.DataFrame
+    staffing: pd.DataFrame
+    channels: pd.DataFrame
+    differences: pd.DataFrame
+    targets: pd.DataFrame
+    confirmation: Result
+    confirm_seed: int
+    simulations: int
+    replications_simulated: int
+    cpu_seconds: float
+    converged: bool
+    trace: tuple[str, ...] = field(default=(), repr=False)
+
+    @property
+    def met(self) -> bool:
+        """Every target met in the confirmation run."""
+        return bool(self.targets["met"].all())
+
+    def summary(self) -> str:
+        """A few lines for the command line."""
+        st = self.staffing
+        agent_hours = self.scenario.interval_minutes / 60
+        lines = [
+            f"simulation optimiser: {self.simulations} simulations "
+            f"({self.replications_simulated} replications), {self.cpu_seconds:.1f} CPU s, "
+            + ("converged" if self.converged else "budget spent before converging"),
+            f"agent-hours scheduled: analytic {st['analytic'].sum() * agent_hours:g}, "
+            f"optimised {st['optimised'].sum() * agent_hours:g}",
+        ]
+        wide = st.pivot(index="period", columns="group", values="optimised")
+        wide.insert(0, "time", self.scenario.period_labels())
+        lines += ["scheduled agents per group", wide.to_string(index=False)]
+        lines.append(
+            f"confirmation: {self.confirmation.replications} replications, new seed "
+            f"{self.confirm_seed}"
+        )
+        t = self.targets.copy()
+        lines.append(
+            t.to_string(index=False, float_format=lambda v: f"{v:.4g}")
+            if not t.empty
+            else "(no targets)"
+        )
+        if not self.differences.empty:
+            lines.append("differences from per-channel Erlang (scheduled agents):")
+            for r in self.differences.itertuples():
+                lines.append(f"  {r.time} {r.group}: {r.delta:+d} ({r.reason})")
+        return "\n".join(lines)
+
+
+def _pooled(num: np.ndarray, den: np.ndarray) -> np.ndarray:
+    with np.errstate(invalid="ignore", divide="ignore"):
+        return np.where(den > 0, num / np.maximum(den, 1e-300), np.nan)
+
+
+class _Search:
+    """Staffing plans as a (groups x periods) integer array; evaluations are cached."""
+
+    def __init__(
+        self,
+        sc: Scenario,
+        targets: Targets,
+        opts: OptimiseOptions,
+        message: Message | None,
+    ):
+        self.sc = sc
+        self.targets = targets
+        self.opts = opts
+        self.seed = sc.seed if opts.seed is None else opts.seed
+        self.groups = list(sc.groups)
+        self.channels = list(sc.channels)
+        self.cache: dict[bytes, _Eval] = {}
+        self.sims = 0
+        self.message = message
+        self.trace: list[str] = []
+        step = sc.interval_seconds
+        self.window_periods: dict[str, int] = {}
+        self.feasible: dict[str, np.ndarray] = {}
+        for c, ch in sc.channels.items():
+            thr = ch.service_level.threshold if ch.service_level else 0.0
+            self.window_periods[c] = max(1, int(round(thr / step)))
+            ends = (np.arange(sc.periods) + 1) * step + thr
+            self.feasible[c] = (
+                ends <= sc.horizon_seconds + 1e-9
+                if ch.mode == "deferred"
+                else np.ones(sc.periods, bool)
+            )
+        self.occ_groups = [
+            g for g, grp in sc.groups.items() if all(sc.channels[s].is_live for s in grp.skills)
+        ]
+        self.owner = {
+            (c, p): self.groups.index(responsible_group(sc, c, p))
+            for c in self.channels
+            for p in range(sc.periods)
+        }
+
+    def log(self, text: str) -> None:
+        self.trace.append(text)
+        if self.message is not None:
+            self.message(text)
+
+    def scenario(self, x: np.ndarray) -> Scenario:
+        changes: dict[str, object] = {}
+        for i, g in enumerate(self.groups):
+            changes[f"groups.{g}.shifts"] = None
+            changes[f"groups.{g}.agents"] = [int(v) for v in x[i]]
+        return self.sc.updated(changes)
+
+    def evaluate(self, x: np.ndarray) -> _Eval:
+        key = x.tobytes()
+        if key in self.cache:
+            return self.cache[key]
+        self.sims += 1
+        res = simulate(self.scenario(x), replications=self.opts.replications, seed=self.seed)
+        ev = self._judge(res)
+        self.cache[key] = ev
+        return ev
+
+    def _judge(self, res: Result) -> _Eval:
+        sc, t = self.sc, self.targets
+        iv = res.interval_reps
+        failures: list[_Failure] = []
+        sls: dict[str, np.ndarray] = {}
+        sums = (
+            iv.assign(
+                within=iv["service_level"].fillna(0) * iv["offered"],
+                waited=iv["asa"].fillna(0) * iv["answered"],
+            )
+            .groupby(["channel", "period"])[
+                ["offered", "answered", "abandoned", "within", "waited"]
+            ]
+            .sum()
+        )
+        spread: dict[tuple[str, str], tuple[np.ndarray, np.ndarray]] = {}
+        kpis = ["service_level", "asa", "abandon_rate"]
+        per = iv.groupby(["channel", "period"])[kpis].agg(["std", "count"])
+        for c in sc.channels:
+            block = per.loc[c].reindex(range(sc.periods))
+            for k in kpis:
+                spread[(c, k)] = (
+                    block[(k, "std")].fillna(0).to_numpy(float),
+                    block[(k, "count")].fillna(0).to_numpy(float),
+                )
+        for c, ch in sc.channels.items():
+            s = sums.loc[c].reindex(range(sc.periods), fill_value=0)
+            off = s["offered"].to_numpy(float)
+            checks: list[tuple[str, np.ndarray, float, bool]] = []
+            if ch.service_level is not None:
+                checks.append(
+                    (
+                        "service_level",
+                        _pooled(s["within"].to_numpy(float), off),
+                        ch.service_level.target,
+                        True,
+                    )
+                )
+            if c in t.max_asa:
+                checks.append(
+                    (
+                        "asa",
+                        _pooled(s["waited"].to_numpy(float), s["answered"].to_numpy(float)),
+                        t.max_asa[c],
+                        False,
+                    )
+                )
+            if c in t.max_abandon:
+                checks.append(
+                    (
+                        "abandon_rate",
+                        _pooled(s["abandoned"].to_numpy(float), off),
+                        t.max_abandon[c],
+                        False,
+                    )
+                )
+            for kpi, values, target, at_least in checks:
+                if kpi == "service_level":
+                    sls[c] = values
+                margin = self._margin(spread.get((c, kpi)))
+                if at_least:
+                    bad = values < target + margin - 1e-12
+                else:
+                    bad = values > target - margin + 1e-12
+                bad &= ~np.isnan(values) & self.feasible[c]
+                failures.extend(_Failure("interval", c, int(p), kpi) for p in np.flatnonzero(bad))
+                total_num = {
+                    "service_level": s["within"].sum(),
+                    "asa": s["waited"].sum(),
+                    "abandon_rate": s["abandoned"].sum(),
+                }[kpi]
+                total_den = s["answered"].sum() if kpi == "asa" else off.sum()
+                if total_den > 0:
+                    whole = total_num / total_den
+                    reps = res.channel_reps
+                    per_rep = reps.loc[reps["channel"] == c, kpi].dropna().to_numpy(float)
+                    n = len(per_rep)
+                    sd = float(per_rep.std(ddof=1)) if n > 1 else 0.0
+                    se = sd / math.sqrt(n) if n > 1 else 0.0
+                    conf = _confidence_se(
+                        float(per_rep.mean()) if n else whole, se, n, target, at_least
+                    )
+                    missed = (whole < target - 1e-12) if at_least else (whole > target + 1e-12)
+                    if missed or conf < self.opts.confidence:
+                        failures.append(_Failure("window", c, -1, kpi))
+        if t.max_occupancy is not None and self.occ_groups:
+            gi = res.group_interval_reps
+            occ = gi.groupby(["group", "period"])["slot_utilisation"].mean()
+            for g in self.occ_groups:
+                vals = occ.loc[g].reindex(range(sc.periods)).to_numpy(float)
+                for p in np.flatnonzero(vals > t.max_occupancy + 1e-12):
+                    failures.append(_Failure("occupancy", g, int(p), "occupancy"))
+        return _Eval(not failures, tuple(failures), sls)
+
+    def _margin(self, spread: tuple[np.ndarray, np.ndarray] | None) -> np.ndarray | float:
+        """Safety margin per interval: t quantile x standard error over replications."""
+        q = self.opts.interval_confidence
+        if spread is None or q <= 0.5:
+            return 0.0
+        sd, n = spread
+        df = np.maximum(n - 1, 1)
+        with np.errstate(invalid="ignore", divide="ignore"):
+            m = stats.t.ppf(q, df) * sd / np.sqrt(np.maximum(n, 1))
+        return np.where(n > 1, m, 0.0)
+
+    # -- moves --------------------------------------------------------------------------
+    def additions(self, ev: _Eval) -> set[tuple[int, int]]:
+        """(group, period) cells to add one agent to, for each failure."""
+        sc, out = self.sc, set()
+        last = sc.periods - 1
+        for f in ev.failures:
+            if f.kind == "occupancy":
+                out.add((self.groups.index(f.name), f.period))
+                continue
+            ch = sc.channels[f.name]
+            if f.kind == "interval":
+                p = f.period
+                if ch.mode == "deferred":
+                    p = min(last, p + self.window_periods[f.name] // 2)
+                out.add((self.owner[(f.name, p)], p))
+                continue
+            # a window-level failure: help the intervals that miss the target
+            sl = ev.sl.get(f.name)
+            if sl is None or not np.any(sl < (ch.service_level.target if ch.service_level else 1)):
+                worst = [last] if sl is None else [int(np.nanargmin(sl))]
+            else:
+                target = ch.service_level.target if ch.service_level else 1.0
+                worst = [int(p) for p in np.flatnonzero(sl < target)]
+            for p in worst:
+                out.add((self.owner[(f.name, p)], p))
+        return out
+
+    def blame(self, ev: _Eval, cells: Sequence[int]) -> set[int] | None:
+        """Periods among ``cells`` that an interval failure can be traced to; None when a
+        failure cannot be traced (a day-level target)."""
+        blamed: set[int] = set()
+        for f in ev.failures:
+            if f.kind != "interval" and f.kind != "occupancy":
+                return None
+            ch = self.sc.channels.get(f.name)
+            if ch is not None and ch.mode == "deferred":
+                hit = [p for p in cells if f.period <= p < f.period + self.window_periods[f.name]]
+            else:
+                before = [p for p in cells if f.period - 1 <= p <= f.period]
+                hit = before[-1:] if before else []
+            if not hit:
+                return None
+            blamed.update(hit)
+        return blamed
+
+    def budget_left(self) -> bool:
+        return self.sims < self.opts.max_simulations
+
+
+def _confidence_se(mean: float, se: float, n: int, target: float, at_least: bool) -> float:
+    """P(true mean meets the target) under a t-distribution with n - 1 degrees of freedom."""
+    margin = (mean - target) if at_least else (target - mean)
+    if n < 2 or not math.isfinite(se) or se == 0:
+        return 1.0 if margin >= 0 else 0.0
+    return float(stats.t.cdf(margin / se, n - 1))
+
+
+def _confidence(mean: float, ci95: float, n: int, target: float, at_least: bool) -> float:
+    if n < 2 or not math.isfinite(ci95):
+        return _confidence_se(mean, 0.0, n, target, at_least)
+    return _confidence_se(mean, ci95 / stats.t.ppf(0.975, n - 1), n, target, at_least)
+
+
+def target_table(res: Result, targets: Targets) -> pd.DataFrame:
+    """Every target against a result: mean, CI, confidence it is met, met, and the share
+    of intervals meeting it (live channels, pooled over replications)."""
+    sc = res.scenario
+    rows = []
+    iv = res.intervals
+    for c, ch in sc.channels.items():
+        wanted: list[tuple[str, float, bool]] = []
+        if ch.service_level is not None:
+            wanted.append(("service_level", ch.service_level.target, True))
+        if c in targets.max_asa:
+            wanted.append(("asa", targets.max_asa[c], False))
+        if c in targets.max_abandon:
+            wanted.append(("abandon_rate", targets.max_abandon[c], False))
+        for kpi, target, at_least in wanted:
+            mean, ci = res.kpi(c, kpi)
+            n = res.replications
+            per = iv[(iv.channel == c) & (iv.kpi == kpi)]["mean"].dropna().to_numpy()
+            ok_iv = per >= target if at_least else per <= target
+            rows.append(
+                {
+                    "channel": c,
+                    "kpi": kpi,
+                    "target": target,
+                    "mean": mean,
+                    "ci95": ci,
+                    "confidence": _confidence(mean, ci, n, target, at_least),
+                    "met": bool(mean >= target if at_least else mean <= target),
+                    "intervals_met": float(ok_iv.mean()) if len(per) else float("nan"),
+                }
+            )
+    return pd.DataFrame(
+        rows,
+        columns=["channel", "kpi", "target", "mean", "ci95", "confidence", "met", "intervals_met"],
+    )
+
+
+def optimise(
+    sc: Scenario,
+    targets: Targets | None = None,
+    options: OptimiseOptions | None = None,
+    *,
+    start: Mapping[str, Sequence[int]] | None = None,
+    progress: Message | None = None,
+) -> Optimised:
+    """Fewest scheduled agents per group and period meeting every target in simulation.
+
+    Parameters
+    ----------
+    sc : the scenario; its groups' current staffing is replaced (shifts become
+        per-period ``agents`` lists), everything else is kept.
+    targets : caps beyond the channels' service levels (see :class:`sim.staffing.Targets`).
+    options : replications, seeds and simulation budget.
+    start : scheduled agents per period to start from, per group (default: the
+        analytic requirement split over the groups).
+    progress : called with a line of text after each step.
+    """
+    targets = targets or Targets()
+    opts = options or OptimiseOptions()
+    cpu0 = time.process_time()
+    req = requirements(sc, targets)
+    analytic = group_requirements(sc, req)
+    search = _Search(sc, targets, opts, progress)
+    G, P = len(search.groups), sc.periods
+    base = np.zeros((G, P), dtype=int)
+    for i, g in enumerate(search.groups):
+        base[i] = analytic[analytic.group == g].sort_values("period")["scheduled"].to_numpy()
+    x = base.copy()
+    if start is not None:
+        for g, values in start.items():
+            if g not in sc.groups:
+                raise OptimiseError(f"start.{g}: unknown group '{g}'")
+            if len(values) != P or any(int(v) != v or v < 0 for v in values):
+                raise OptimiseError(f"start.{g}: needs {P} whole numbers >= 0")
+            x[search.groups.index(g)] = np.asarray(values, dtype=int)
+    tight = np.zeros((G, P), dtype=bool)
+    floor = _workload_floor(sc, req, search.groups)
+
+    def fix(x: np.ndarray) -> tuple[np.ndarray, bool]:
+        while True:
+            ev = search.evaluate(x)
+            if ev.ok:
+                return x, True
+            if not search.budget_left():
+                return x, False
+            cells = search.additions(ev)
+            x = x.copy()
+            for g, p in cells:
+                x[g, p] += 1
+                tight[g, p] = True
+            search.log(
+                f"[{search.sims}] {len(ev.failures)} targets missed: +1 agent in {len(cells)} cells"
+            )
+
+    def trial(x: np.ndarray, g: int, cells: list[int]) -> np.ndarray:
+        """Try one agent less in ``cells`` of group ``g``; return the accepted plan."""
+        if not cells or not search.budget_left():
+            return x
+        y = x.copy()
+        y[g, cells] -= 1
+        ev = search.evaluate(y)
+        if ev.ok:
+            search.log(f"[{search.sims}] {search.groups[g]}: -1 agent in {len(cells)} periods")
+            return y
+        if len(cells) == 1:
+            tight[g, cells[0]] = True
+            return x
+        blamed = search.blame(ev, cells)
+        if blamed:
+            for p in blamed:
+                tight[g, p] = True
+            return trial(x, g, [p for p in cells if p not in blamed])
+        half = len(cells) // 2
+        x = trial(x, g, cells[:half])
+        return trial(x, g, cells[half:])
+
+    x, ok = fix(x)
+    converged = False
+    while ok and search.budget_left():
+        before = x.copy()
+        for gi in range(G):
+            cells = [p for p in range(P) if x[gi, p] > floor[gi, p] and not tight[gi, p]]
+            x = trial(x, gi, cells)
+        x, ok = fix(x)
+        if np.array_equal(x, before):
+            converged = ok
+            break
+    if not ok:
+        search.log("budget spent with targets still missed in the search run")
+    final = search.scenario(x)
+    confirm_seed = opts.confirm_seed if opts.confirm_seed is not None else search.seed + 1_000_003
+    confirmation = simulate(final, replications=opts.confirm_replications, seed=confirm_seed)
+    sims = search.sims + 1
+    reps = search.sims * opts.replications + opts.confirm_replications
+    labels = sc.period_labels()
+    staffing = pd.DataFrame(
+        [
+            {
+                "group": g,
+                "period": p,
+                "time": labels[p],
+                "analytic": int(base[i, p]),
+                "optimised": int(x[i, p]),
+                "delta": int(x[i, p] - base[i, p]),
+            }
+            for i, g in enumerate(search.groups)
+            for p in range(P)
+        ]
+    )
+    channels = _spill_table(sc, req, confirmation, targets)
+    differences = _differences(sc, staffing, channels)
+    return Optimised(
+        scenario=final,
+        requirements=req,
+        staffing=staffing,
+        channels=channels,
+        differences=differences,
+        targets=target_table(confirmation, targets),
+        confirmation=confirmation,
+        confirm_seed=confirm_seed,
+        simulations=sims,
+        replications_simulated=reps,
+        cpu_seconds=time.process_time() - cpu0,
+        converged=converged,
+        trace=tuple(search.trace),
+    )
+
+
+def _workload_floor(sc: Scenario, req: pd.DataFrame, groups: list[str]) -> np.ndarray:
+    """Scheduled agents per group and period below which no removal goes: the live
+    channels' own workload (Erlangs of new work, per agent's sessions), split like
+    the requirement. No interval may lean on its neighbours to clear its live work."""
+    live = req[req["mode"] != "deferred"]
+    by_channel: dict[str, np.ndarray] = {}
+    for c, sub in live.groupby("channel"):
+        ch = sc.channels[str(c)]
+        conc = (ch.concurrency or 1) if ch.mode == "concurrent" else 1
+        by_channel[str(c)] = sub.sort_values("period")["load"].to_numpy(float) / conc
+    need = split_over_groups(sc, by_channel)
+    out = np.zeros((len(groups), sc.periods), dtype=int)
+    for i, g in enumerate(groups):
+        shr = sc.groups[g].shrinkage
+        shares = shr if isinstance(shr, tuple) else (shr,) * sc.periods
+        for p in range(sc.periods):
+            out[i, p] = scheduled_from_productive(int(math.floor(need[g][p])), shares[p])
+    return out
+
+
+def _spill_table(sc: Scenario, req: pd.DataFrame, res: Result, targets: Targets) -> pd.DataFrame:
+    """Per channel and period: new journeys, hops in, Erlang on new and on all offered."""
+    iv = res.intervals
+    mean_of: dict[tuple[str, int, str], float] = {
+        (str(c), int(p), str(k)): float(m)
+        for c, p, k, m in zip(iv["channel"], iv["period"], iv["kpi"], iv["mean"], strict=True)
+    }
+    rows = []
+    for c, ch in sc.channels.items():
+        sub = req[req.channel == c].sort_values("period")
+        handles = sub["handle_time"].to_numpy(float)
+        erlang_new = sub["productive"].to_numpy(int)
+        for p in range(sc.periods):
+            new = mean_of.get((c, p, "new"), 0.0)
+            hops = mean_of.get((c, p, "hops_in"), 0.0)
+            erlang_offered = float("nan")
+            if ch.is_live:
+                conc = (ch.concurrency or 1) if ch.mode == "concurrent" else 1
+                handle = float(handles[p])
+                sl = ch.service_level
+                patience = (
+                    None if targets.model == "erlang_c" or ch.patience is None else ch.patience.mean
+                )
+                caps = _Caps(
+                    service_level=sl.target if sl else None,
+                    max_asa=targets.max_asa.get(c),
+                    max_abandon=targets.max_abandon.get(c),
+                    max_occupancy=targets.max_occupancy,
+                )
+                offered = sc.channels[c].arrivals_per_period(sc.periods)[p] + hops
+                servers = _fewest_servers(
+                    offered / sc.interval_seconds,
+                    handle,
+                    patience,
+                    sl.threshold if sl else 0.0,
+                    caps,
+                )
+                erlang_offered = math.ceil(servers / conc)
+            rows.append(
+                {
+                    "channel": c,
+                    "period": p,
+                    "time": sc.period_labels()[p],
+                    "new": new,
+                    "hops_in": hops,
+                    "erlang_new": int(erlang_new[p]),
+                    "erlang_offered": erlang_offered,
+                }
+            )
+    return pd.DataFrame(rows)
+
+
+def _differences(sc: Scenario, staffing: pd.DataFrame, channels: pd.DataFrame) -> pd.DataFrame:
+    """Rows where the optimiser and per-channel Erlang disagree, and why."""
+    spill: dict[tuple[str, int], dict[str, float]] = {
+        (str(row["channel"]), int(row["period"])): {
+            k: float(row[k]) for k in ("hops_in", "erlang_new", "erlang_offered")
+        }
+        for row in channels.to_dict(orient="records")
+    }
+    out = []
+    for rec in staffing[staffing["delta"] != 0].to_dict(orient="records"):
+        group, period, delta = str(rec["group"]), int(rec["period"]), int(rec["delta"])
+        skills = sc.groups[group].skills
+        parts = []
+        for c in skills:
+            row = spill[(c, period)]
+            if row["hops_in"] >= 0.5:
+                extra = ""
+                if not math.isnan(row["erlang_offered"]):
+                    extra = (
+                        f", Erlang on all offered {int(row['erlang_offered'])} vs "
+                        f"{int(row['erlang_new'])} on new"
+                    )
+                parts.append(f"{c} +{row['hops_in']:.0f} hops in{extra}")
+        spilled = [
+            c
+            for c in skills
+            if not math.isnan(spill[(c, period)]["erlang_offered"])
+            and spill[(c, period)]["erlang_offered"] > spill[(c, period)]["erlang_new"]
+        ]
+        detail = " (" + "; ".join(parts) + ")" if parts else ""
+        if delta > 0:
+            if spilled:
+                reason = "spill-over" + detail
+            else:
+                reason = (
+                    "Erlang too optimistic: queue carried over from earlier intervals, "
+                    "non-exponential times or shared sessions" + detail
+                )
+        else:
+            deferred = [c for c in skills if sc.channels[c].mode == "deferred"]
+            if deferred:
+                reason = f"slack: {', '.join(deferred)} can wait within its threshold" + detail
+            else:
+                reason = "slack: the simulated targets are met with fewer agents" + detail
+        out.append(
+            {
+                "group": group,
+                "period": period,
+                "time": rec["time"],
+                "analytic": int(rec["analytic"]),
+                "optimised": int(rec["optimised"]),
+                "delta": delta,
+                "reason": reason,
+            }
+        )
+    return pd.DataFrame(
+        out, columns=["group", "period", "time", "analytic", "optimised", "delta", "reason"]
+    )

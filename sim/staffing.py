@@ -1,0 +1,405 @@
+"""Analytic staffing requirements per channel and interval (Erlang C / Erlang A).
+
+The fast first answer to "how many agents, when", one channel at a time:
+
+synchronous channels (voice)
+    Erlang A when the channel has a patience distribution (its mean is used, as if it
+    were exponential), Erlang C otherwise: the fewest agents meeting the channel's
+    service level and the optional ASA, abandon-rate and occupancy caps.
+concurrent channels (chat, messaging)
+    the same queue with ``agents x concurrency`` servers (slots); the handle time is
+    the channel's mean stretched to full load (``mean / Channel.rate_factor(concurrency)``),
+    so the answer is safe when every agent holds all its sessions. Occupancy caps
+    apply to slot utilisation.
+deferred channels (email)
+    a fluid workload model: each interval's new work (arrivals x mean handle time,
+    agent-seconds) is spread evenly over the intervals until its deadline (the
+    service-level threshold, cut at the end of the horizon, because backlogs are not
+    worked while the centre is closed), so every item is cleared within the
+    threshold. This is conservative for a share target below 1, which the
+    simulation optimiser (:mod:`sim.optimise`) may then trim.
+
+Productive agents become scheduled agents through shrinkage:
+``scheduled = ceil(productive / (1 - shrinkage))``, the smallest head count whose
+productive part (as the simulator rounds it) is at least the requirement.
+
+Arrivals are new journeys only: redials, channel switches and recontacts are not
+seen by per-channel Erlang. The simulation optimiser adds them back; comparing the
+two shows the spill-over.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from functools import lru_cache
+from types import MappingProxyType
+from typing import Literal
+
+import numpy as np
+import pandas as pd
+
+from .erlang import QueueMetrics, erlang_a, erlang_c
+from .scenario import Channel, Scenario
+
+__all__ = [
+    "StaffingError",
+    "Targets",
+    "channel_shrinkage",
+    "group_requirements",
+    "requirements",
+    "responsible_group",
+    "split_over_groups",
+    "scheduled_from_productive",
+]
+
+Model = Literal["auto", "erlang_a", "erlang_c"]
+
+
+class StaffingError(ValueError):
+    """Bad staffing input; the message starts with the field it is about."""
+
+
+@dataclass(frozen=True)
+class Targets:
+    """Staffing targets beyond each channel's own ``service_level``.
+
+    Parameters
+    ----------
+    max_occupancy : share in (0, 1], optional
+        Cap on the occupancy of live channels (slot utilisation for concurrent
+        channels). Deferred work fills idle time by design and is not capped.
+    max_asa : mapping channel -> seconds
+        Cap on the mean wait of answered contacts, per channel.
+    max_abandon : mapping channel -> share in [0, 1]
+        Cap on abandoned / offered, per channel.
+    shrinkage : share in [0, 1), optional
+        Overrides the groups' shrinkage when turning productive into scheduled agents.
+    model : "auto", "erlang_a" or "erlang_c"
+        ``auto`` uses Erlang A when a channel has patience, Erlang C otherwise;
+        ``erlang_c`` ignores patience (customers wait for ever); ``erlang_a`` needs
+        patience on every live channel.
+    """
+
+    max_occupancy: float | None = None
+    max_asa: Mapping[str, float] = field(default_factory=dict)
+    max_abandon: Mapping[str, float] = field(default_factory=dict)
+    shrinkage: float | None = None
+    model: Model = "auto"
+
+    def __post_init__(self) -> None:
+        if self.max_occupancy is not None and not 0 < self.max_occupancy <= 1:
+            raise StaffingError(f"max_occupancy: must be in (0, 1], got {self.max_occupancy!r}")
+        if self.shrinkage is not None and not 0 <= self.shrinkage < 1:
+            raise StaffingError(f"shrinkage: must be in [0, 1), got {self.shrinkage!r}")
+        if self.model not in ("auto", "erlang_a", "erlang_c"):
+            raise StaffingError(f"model: must be auto, erlang_a or erlang_c, got {self.model!r}")
+        for name, caps, ok in (
+            ("max_asa", self.max_asa, lambda v: v > 0),
+            ("max_abandon", self.max_abandon, lambda v: 0 <= v <= 1),
+        ):
+            for ch, v in caps.items():
+                if isinstance(v, bool) or not isinstance(v, (int, float)) or not ok(v):
+                    raise StaffingError(f"{name}.{ch}: out of range, got {v!r}")
+            object.__setattr__(self, name, MappingProxyType(dict(caps)))
+
+    def check(self, sc: Scenario) -> None:
+        """Raise :class:`StaffingError` naming the field if a channel is unknown."""
+        for name in ("max_asa", "max_abandon"):
+            for ch in getattr(self, name):
+                if ch not in sc.channels:
+                    raise StaffingError(f"{name}.{ch}: unknown channel '{ch}'")
+        for ch_name, ch in sc.channels.items():
+            has_target = (
+                ch.service_level is not None
+                or ch_name in self.max_asa
+                or ch_name in self.max_abandon
+            )
+            if not has_target:
+                raise StaffingError(
+                    f"channels.{ch_name}.service_level: required for staffing "
+                    "(or give an ASA / abandon-rate cap for this channel)"
+                )
+            if self.model == "erlang_a" and ch.is_live and ch.patience is None:
+                raise StaffingError(
+                    f"channels.{ch_name}.patience: Erlang A needs a patience distribution"
+                )
+
+
+def scheduled_from_productive(productive: int, shrinkage: float) -> int:
+    """Scheduled agents giving at least ``productive`` after ``shrinkage`` (a share).
+
+    ``ceil(productive / (1 - shrinkage))``, with a tolerance for floating-point error
+    (14 / 0.7 is 20.000000000000004 in binary, and must stay 20).
+    """
+    if productive <= 0:
+        return 0
+    return int(math.ceil(productive / (1.0 - shrinkage) - 1e-9))
+
+
+def _shares(sc: Scenario, group: str) -> np.ndarray:
+    s = sc.groups[group].shrinkage
+    return np.asarray(s if isinstance(s, tuple) else (s,) * sc.periods, dtype=float)
+
+
+def channel_shrinkage(sc: Scenario, channel: str) -> np.ndarray:
+    """Shrinkage per period for a channel: the groups serving it, weighted by head count.
+
+    Periods where none of those groups is scheduled use the plain mean.
+    """
+    names = [g for g, grp in sc.groups.items() if channel in grp.skills]
+    shr = np.array([_shares(sc, g) for g in names])
+    heads = np.array([sc.scheduled(g) for g in names], dtype=float)
+    total = heads.sum(axis=0)
+    weighted = np.where(total > 0, (shr * heads).sum(axis=0) / np.maximum(total, 1), 0.0)
+    return np.where(total > 0, weighted, shr.mean(axis=0))
+
+
+@lru_cache(maxsize=65536)
+def _queue(
+    rate: float, handle: float, patience: float | None, servers: int, threshold: float
+) -> QueueMetrics:
+    """Erlang C (``patience`` None) or Erlang A metrics, cached: periods repeat rates."""
+    if patience is None:
+        return erlang_c(rate, handle, servers, threshold)
+    return erlang_a(rate, handle, patience, servers, threshold)
+
+
+@dataclass(frozen=True)
+class _Caps:
+    service_level: float | None
+    max_asa: float | None
+    max_abandon: float | None
+    max_occupancy: float | None
+
+    def met(self, q: QueueMetrics) -> bool:
+        return (
+            (self.service_level is None or q.service_level >= self.service_level)
+            and (self.max_asa is None or q.asa <= self.max_asa)
+            and (self.max_abandon is None or q.p_abandon <= self.max_abandon)
+            and (self.max_occupancy is None or q.occupancy <= self.max_occupancy)
+        )
+
+    def only(self, key: str) -> _Caps:
+        return _Caps(**{k: (getattr(self, k) if k == key else None) for k in _CAP_KEYS})
+
+
+_CAP_KEYS = ("service_level", "max_asa", "max_abandon", "max_occupancy")
+
+
+def _fewest_servers(
+    rate: float, handle: float, patience: float | None, threshold: float, caps: _Caps
+) -> int:
+    """Fewest servers meeting ``caps``, by bisection (every metric is monotone in servers)."""
+    if rate == 0:
+        return 0
+
+    def ok(n: int) -> bool:
+        return caps.met(_queue(rate, handle, patience, n, threshold))
+
+    hi = max(1, math.ceil(rate * handle))
+    while not ok(hi):
+        hi *= 2
+        if hi > 1_000_000:
+            raise StaffingError("targets: no staffing up to a million agents meets them")
+    lo = 0  # not enough (0 servers never meets a target with arrivals)
+    while hi - lo > 1:
+        mid = (lo + hi) // 2
+        if ok(mid):
+            hi = mid
+        else:
+            lo = mid
+    return hi
+
+
+def _live_row(
+    sc: Scenario, name: str, ch: Channel, arrivals: float, targets: Targets
+) -> dict[str, float | int | str]:
+    conc = (ch.concurrency or 1) if ch.mode == "concurrent" else 1
+    handle = ch.handle_time.mean / (ch.rate_factor(conc) if ch.mode == "concurrent" else 1.0)
+    rate = arrivals / sc.interval_seconds
+    sl = ch.service_level
+    threshold = sl.threshold if sl else 0.0
+    patience = None if targets.model == "erlang_c" or ch.patience is None else ch.patience.mean
+    caps = _Caps(
+        service_level=sl.target if sl else None,
+        max_asa=targets.max_asa.get(name),
+        max_abandon=targets.max_abandon.get(name),
+        max_occupancy=targets.max_occupancy,
+    )
+    servers = _fewest_servers(rate, handle, patience, threshold, caps)
+    agents = math.ceil(servers / conc)
+    binding = "none"
+    if servers > 0:
+        for key in _CAP_KEYS:
+            if getattr(caps, key) is not None and (
+                _fewest_servers(rate, handle, patience, threshold, caps.only(key)) == servers
+            ):
+                binding = key
+                break
+    nan = float("nan")
+    q = _queue(rate, handle, patience, agents * conc, threshold) if agents else None
+    return {
+        "servers": agents * conc,
+        "handle_time": handle,
+        "load": rate * handle,
+        "productive": agents,
+        "binding": binding,
+        "service_level": q.service_level if q else nan,
+        "asa": q.asa if q else nan,
+        "abandon_rate": q.p_abandon if q else nan,
+        "occupancy": q.occupancy if q else nan,
+    }
+
+
+def _deferred_agents(sc: Scenario, ch: Channel) -> np.ndarray:
+    """Agents per period clearing each interval's work within the threshold (fluid)."""
+    p, step = sc.periods, sc.interval_seconds
+    work = np.asarray(ch.arrivals_per_period(p), dtype=float) * ch.handle_time.mean
+    threshold = ch.service_level.threshold if ch.service_level else step
+    window = max(1, int(round(threshold / step)))
+    need = np.zeros(p)
+    for i in range(p):
+        last = min(p, i + window)
+        need[i:last] += work[i] / (last - i)
+    return np.ceil(need / step - 1e-9).astype(int)
+
+
+def requirements(sc: Scenario, targets: Targets | None = None) -> pd.DataFrame:
+    """Analytic productive and scheduled agents per channel and period.
+
+    Parameters
+    ----------
+    sc : the scenario (its channels' arrivals, handle times, patience and targets,
+        and its groups' shrinkage).
+    targets : extra caps and the Erlang model (default: service levels only).
+
+    Returns
+    -------
+    DataFrame with one row per channel and period (periods from 0): ``channel``,
+    ``period``, ``time`` (clock label), ``mode``, ``arrivals`` (new journeys per
+    interval), ``load`` (Erlangs of work; slots for concurrent channels),
+    ``servers`` (agents, or slots), ``productive``, ``shrinkage``, ``scheduled``,
+    ``binding`` (the target that decided the number), and the predicted
+    ``service_level``, ``asa`` (s), ``abandon_rate`` and ``occupancy`` (NaN for
+    deferred channels and for empty intervals).
+    """
+    targets = targets or Targets()
+    targets.check(sc)
+    labels = sc.period_labels()
+    rows: list[dict[str, float | int | str]] = []
+    for name, ch in sc.channels.items():
+        arrivals = ch.arrivals_per_period(sc.periods)
+        if targets.shrinkage is not None:
+            shrink = np.full(sc.periods, targets.shrinkage)
+        else:
+            shrink = channel_shrinkage(sc, name)
+        deferred = _deferred_agents(sc, ch) if ch.mode == "deferred" else None
+        for p in range(sc.periods):
+            if deferred is not None:
+                prod = int(deferred[p])
+                detail: dict[str, float | int | str] = {
+                    "servers": prod,
+                    "handle_time": ch.handle_time.mean,
+                    "load": arrivals[p] * ch.handle_time.mean / sc.interval_seconds,
+                    "productive": prod,
+                    "binding": "service_level" if prod else "none",
+                    "service_level": float("nan"),
+                    "asa": float("nan"),
+                    "abandon_rate": float("nan"),
+                    "occupancy": float("nan"),
+                }
+            else:
+                detail = _live_row(sc, name, ch, arrivals[p], targets)
+            prod = int(detail["productive"])
+            rows.append(
+                {
+                    "channel": name,
+                    "period": p,
+                    "time": labels[p],
+                    "mode": ch.mode,
+                    "arrivals": float(arrivals[p]),
+                    **detail,
+                    "shrinkage": float(shrink[p]),
+                    "scheduled": scheduled_from_productive(prod, float(shrink[p])),
+                }
+            )
+    cols = [
+        "channel", "period", "time", "mode", "arrivals", "handle_time", "load", "servers",
+        "productive", "shrinkage", "scheduled", "binding", "service_level", "asa",
+        "abandon_rate", "occupancy",
+    ]  # fmt: skip
+    return pd.DataFrame(rows)[cols]
+
+
+def responsible_group(sc: Scenario, channel: str, period: int) -> str:
+    """The group that takes extra staff for ``channel``: the channel highest in its skills,
+    then the most productive agents in ``period``, then the first listed."""
+    names = [g for g, grp in sc.groups.items() if channel in grp.skills]
+    return min(
+        names,
+        key=lambda g: (
+            sc.groups[g].skills.index(channel),
+            -sc.productive(g)[period],
+            list(sc.groups).index(g),
+        ),
+    )
+
+
+def split_over_groups(sc: Scenario, by_channel: Mapping[str, np.ndarray]) -> dict[str, np.ndarray]:
+    """Share per-channel agents (per period) among the groups serving each channel.
+
+    A channel's agents go to the groups that list it, in proportion to each group's
+    current productive agents in the period divided by its number of skills (an
+    agent's time is shared across its skills); with nobody there, everything goes to
+    :func:`responsible_group`. Returns fractional agents per group and period.
+    """
+    groups = list(sc.groups)
+    need = {g: np.zeros(sc.periods) for g in groups}
+    prod = {g: np.asarray(sc.productive(g), dtype=float) for g in groups}
+    for ch, values in by_channel.items():
+        serving = [g for g in groups if ch in sc.groups[g].skills]
+        weights = np.array([prod[g] / len(sc.groups[g].skills) for g in serving])
+        total = weights.sum(axis=0)
+        for p in range(sc.periods):
+            if total[p] > 0:
+                for k, g in enumerate(serving):
+                    need[g][p] += values[p] * weights[k, p] / total[p]
+            else:
+                need[responsible_group(sc, ch, p)][p] += values[p]
+    return need
+
+
+def group_requirements(sc: Scenario, req: pd.DataFrame) -> pd.DataFrame:
+    """Split per-channel productive requirements over the groups that serve them.
+
+    Uses :func:`split_over_groups`; each group's share is rounded up and turned into
+    scheduled agents with the group's own shrinkage.
+
+    Returns columns ``group``, ``period``, ``time``, ``productive``, ``shrinkage``,
+    ``scheduled``.
+    """
+    groups = list(sc.groups)
+    by_channel = req.pivot(index="period", columns="channel", values="productive")
+    need = split_over_groups(
+        sc,
+        {ch: by_channel[ch].reindex(range(sc.periods)).to_numpy(dtype=float) for ch in sc.channels},
+    )
+    labels = sc.period_labels()
+    rows = []
+    for g in groups:
+        shr = _shares(sc, g)
+        for p in range(sc.periods):
+            n = int(math.ceil(need[g][p] - 1e-9))
+            rows.append(
+                {
+                    "group": g,
+                    "period": p,
+                    "time": labels[p],
+                    "productive": n,
+                    "shrinkage": float(shr[p]),
+                    "scheduled": scheduled_from_productive(n, float(shr[p])),
+                }
+            )
+    return pd.DataFrame(rows)
