@@ -39,10 +39,11 @@ test: $(STAMP) $(CHROMIUM)
 screenshots: $(STAMP) $(CHROMIUM)
 	$(PY) -m tests.screenshots tests/images
 
-## speed figures (contacts per CPU-second, medians); forecast accuracy and replay on real
-## data; time to optimise staffing
+## speed figures (contacts per CPU-second, medians); simulator vs exact answers; forecast
+## accuracy and replay on real data; time to optimise staffing
 bench: $(STAMP)
 	$(PY) -m benchmarks
+	$(PY) -m benchmarks.validation
 	$(PY) -m benchmarks.forecast
 	$(PY) -m benchmarks.staffing
 
