@@ -291,6 +291,10 @@ def build_parser() -> argparse.ArgumentParser:
     val = sub.add_parser("validate", help="check a scenario file")
     val.add_argument("file")
     val.set_defaults(func=cmd_validate)
+
+    from .cli_sweep import add_sweep_parser  # here: cli_sweep imports this module
+
+    add_sweep_parser(sub)
     return p
 
 

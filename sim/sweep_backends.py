@@ -1,0 +1,223 @@
+"""Where sweep tasks run: in this process, in a local process pool, or on Dask.
+
+Every backend is a context manager with ``run(tasks)``, an iterator of
+:class:`~sim.sweep_tasks.TaskResult` in completion order. Leaving the context
+after an error or Ctrl-C cancels what has not started and stops the workers, so
+an interrupted sweep loses only the tasks in flight.
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+import os
+import signal
+import threading
+from collections.abc import Iterator, Sequence
+from concurrent.futures import Future, ProcessPoolExecutor, as_completed
+from types import TracebackType
+from typing import Any, Protocol
+
+from .sweep_tasks import Task, TaskResult, run_task
+
+__all__ = [
+    "Backend",
+    "DaskBackend",
+    "PoolBackend",
+    "SchedulerError",
+    "SerialBackend",
+    "default_workers",
+    "make_backend",
+]
+
+CONNECT_TIMEOUT = "10s"
+"""How long to wait for an existing Dask scheduler to answer."""
+
+
+class SchedulerError(ConnectionError):
+    """The Dask scheduler given could not be reached."""
+
+
+class Backend(Protocol):
+    """Runs tasks; ``workers`` is how many run at once."""
+
+    workers: int
+
+    def __enter__(self) -> Backend: ...
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None: ...
+
+    def run(self, tasks: Sequence[Task]) -> Iterator[TaskResult]: ...
+
+
+def default_workers() -> int:
+    """CPUs this process may use."""
+    try:
+        return len(os.sched_getaffinity(0))
+    except AttributeError:  # not on Linux
+        return os.cpu_count() or 1
+
+
+class SerialBackend:
+    """Tasks one after another in this process (what ``workers=1`` means)."""
+
+    workers = 1
+
+    def __enter__(self) -> SerialBackend:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        return None
+
+    def run(self, tasks: Sequence[Task]) -> Iterator[TaskResult]:
+        for task in tasks:
+            yield run_task(task)
+
+
+def _ignore_sigint() -> None:
+    """Pool workers leave Ctrl-C to the parent, which stops them cleanly."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+
+
+class PoolBackend:
+    """A local pool of ``workers`` processes (``concurrent.futures``).
+
+    Workers are forked from this process when that is safe (no other threads), so
+    they start at once with ``sim`` already imported; otherwise a fork server that
+    preloads ``sim`` starts them. A worker that dies (killed, out of memory) raises
+    :class:`concurrent.futures.process.BrokenProcessPool` from :meth:`run`.
+    """
+
+    def __init__(self, workers: int):
+        if workers < 1:
+            raise ValueError("workers must be >= 1")
+        self.workers = workers
+        self._pool: ProcessPoolExecutor | None = None
+
+    def __enter__(self) -> PoolBackend:
+        methods = multiprocessing.get_all_start_methods()
+        ctx: multiprocessing.context.BaseContext
+        if "fork" in methods and threading.active_count() == 1:
+            ctx = multiprocessing.get_context("fork")
+        elif "forkserver" in methods:
+            ctx = multiprocessing.get_context("forkserver")
+            ctx.set_forkserver_preload(["sim.sweep_tasks"])
+        else:
+            ctx = multiprocessing.get_context("spawn")
+        self._pool = ProcessPoolExecutor(
+            max_workers=self.workers, mp_context=ctx, initializer=_ignore_sigint
+        )
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        pool, self._pool = self._pool, None
+        if pool is None:
+            return
+        if exc_type is None:
+            pool.shutdown(wait=True)
+            return
+        # interrupted or failed: drop queued work and stop the workers now
+        # (the executor has no public way to stop busy workers before Python 3.14)
+        processes = list((getattr(pool, "_processes", None) or {}).values())
+        pool.shutdown(wait=False, cancel_futures=True)
+        for proc in processes:
+            if proc.is_alive():
+                proc.terminate()
+
+    def run(self, tasks: Sequence[Task]) -> Iterator[TaskResult]:
+        if self._pool is None:
+            raise RuntimeError("use PoolBackend as a context manager")
+        futures: list[Future[TaskResult]] = [self._pool.submit(run_task, t) for t in tasks]
+        try:
+            for fut in as_completed(futures):
+                yield fut.result()
+        finally:
+            for fut in futures:
+                fut.cancel()
+
+
+class DaskBackend:
+    """Tasks on a Dask cluster (``dask.distributed``).
+
+    ``scheduler`` is an address (``tcp://host:8786``) of a running scheduler,
+    ``"local"`` for a :class:`~dask.distributed.LocalCluster` of ``workers``
+    single-threaded processes on 127.0.0.1 started (and stopped) here, or a
+    ``Client`` already connected (left open). Dask re-runs the tasks of a worker
+    that dies on another worker. Workers must have ``ccsim`` installed.
+    """
+
+    def __init__(self, scheduler: Any, workers: int | None = None):
+        self.scheduler = scheduler
+        self.workers = workers or default_workers()
+        self._client: Any = None
+        self._cluster: Any = None
+        self._own_client = False
+
+    def __enter__(self) -> DaskBackend:
+        from dask.distributed import Client, LocalCluster
+
+        if isinstance(self.scheduler, Client):
+            self._client = self.scheduler
+        elif self.scheduler == "local":
+            self._cluster = LocalCluster(
+                n_workers=self.workers,
+                threads_per_worker=1,
+                processes=True,
+                host="127.0.0.1",
+                dashboard_address=None,
+            )
+            self._client = Client(self._cluster)
+            self._own_client = True
+        else:
+            try:
+                self._client = Client(str(self.scheduler), timeout=CONNECT_TIMEOUT)
+            except (OSError, TimeoutError, ValueError) as exc:
+                raise SchedulerError(
+                    f"scheduler: cannot connect to {self.scheduler}: {exc}"
+                ) from None
+            self._own_client = True
+        info = self._client.scheduler_info()
+        self.workers = max(1, sum(w.get("nthreads", 1) for w in info["workers"].values()))
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        if self._own_client and self._client is not None:
+            self._client.close()
+        if self._cluster is not None:
+            self._cluster.close()
+        self._client = self._cluster = None
+
+    def run(self, tasks: Sequence[Task]) -> Iterator[TaskResult]:
+        from dask.distributed import as_completed as dask_as_completed
+
+        if self._client is None:
+            raise RuntimeError("use DaskBackend as a context manager")
+        futures = [self._client.submit(run_task, t, pure=False) for t in tasks]
+        try:
+            for fut in dask_as_completed(futures):
+                yield fut.result()
+        finally:
+            self._client.cancel(futures)
+
+
+def make_backend(workers: int | None, scheduler: Any, tasks: int) -> Backend:
+    """The backend for ``workers`` (default: CPU count) and ``scheduler``.
+
+    No scheduler: a process pool, or this process when one worker (or one task)
+    suffices. ``"local"``, an address or a Client: Dask.
+    """
+    if workers is not None and workers < 1:
+        raise ValueError("workers must be >= 1")
+    if scheduler is not None:
+        return DaskBackend(scheduler, workers)
+    n = min(workers or default_workers(), max(tasks, 1))
+    return SerialBackend() if n == 1 else PoolBackend(n)
