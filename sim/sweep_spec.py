@@ -217,7 +217,9 @@ def plan_sweep(
     seed = base.seed if spec.seed is None else spec.seed
     reps = base.replications if spec.replications is None else spec.replications
     combos = _expand(spec)
-    parameters = tuple(dict.fromkeys(p for changes, _ in combos for p in changes))
+    parameters = tuple(
+        dict.fromkeys([*(p for v in spec.variants for p in v), *spec.grid, *spec.zip_])
+    )
     variants: list[Variant] = []
     bad: list[str] = []
     invalid = 0

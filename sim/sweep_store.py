@@ -30,13 +30,13 @@ FORMATS = {".parquet": "parquet", ".pq": "parquet", ".csv": "csv"}
 def output_format(path: str | Path) -> str:
     """``"parquet"`` or ``"csv"`` from the extension of ``path``; SweepError otherwise."""
     path = Path(path)
+    if path.is_dir():
+        raise SweepError([f"out: {path} is a directory"])
     fmt = FORMATS.get(path.suffix.lower())
     if fmt is None:
         raise SweepError(
             [f"out: {path} must end in .parquet, .pq or .csv (the format follows the extension)"]
         )
-    if path.is_dir():
-        raise SweepError([f"out: {path} is a directory"])
     return fmt
 
 

@@ -30,12 +30,15 @@ class Task:
 
 @dataclass(frozen=True, eq=False)
 class TaskResult:
-    """The rows of one task and the time (s, wall clock in the worker) it took."""
+    """The rows of one task and the time it took in the worker (s)."""
 
     key: str
     replication: int
     rows: pd.DataFrame
     seconds: float
+    """Wall-clock time."""
+    cpu_seconds: float
+    """CPU time of the worker process (less than ``seconds`` when cores are shared)."""
 
 
 def replication_rows(rep: Replication, seed: int) -> pd.DataFrame:
@@ -63,7 +66,13 @@ def replication_rows(rep: Replication, seed: int) -> pd.DataFrame:
 
 def run_task(task: Task) -> TaskResult:
     """Simulate one task (runs in a worker process; must stay importable and picklable)."""
-    start = time.perf_counter()
+    start, cpu = time.perf_counter(), time.process_time()
     rep = simulate_replication(task.scenario, task.replication, task.seed)
     rows = replication_rows(rep, task.seed)
-    return TaskResult(task.key, task.replication, rows, time.perf_counter() - start)
+    return TaskResult(
+        task.key,
+        task.replication,
+        rows,
+        time.perf_counter() - start,
+        time.process_time() - cpu,
+    )
