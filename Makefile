@@ -23,9 +23,10 @@ run: $(STAMP)
 test: $(STAMP)
 	$(PY) -m pytest -q
 
-## speed figures (contacts per CPU-second, medians)
+## speed figures (contacts per CPU-second, medians; sweep wall time with 1 and 2 workers)
 bench: $(STAMP)
 	$(PY) -m benchmarks
+	$(PY) -m benchmarks.sweep
 
 lint: $(STAMP)
 	$(VENV)/bin/ruff check sim forecasting tests benchmarks
