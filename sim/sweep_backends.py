@@ -8,12 +8,15 @@ an interrupted sweep loses only the tasks in flight.
 
 from __future__ import annotations
 
+import itertools
+import logging
 import multiprocessing
 import os
 import signal
 import threading
 from collections.abc import Iterator, Sequence
-from concurrent.futures import Future, ProcessPoolExecutor, as_completed
+from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
+from contextlib import contextmanager
 from types import TracebackType
 from typing import Any, Protocol
 
@@ -125,24 +128,43 @@ class PoolBackend:
         if exc_type is None:
             pool.shutdown(wait=True)
             return
-        # interrupted or failed: drop queued work and stop the workers now
-        # (the executor has no public way to stop busy workers before Python 3.14)
-        processes = list((getattr(pool, "_processes", None) or {}).values())
-        pool.shutdown(wait=False, cancel_futures=True)
-        for proc in processes:
+        # Interrupted or failed: stop the workers now; the executor then fails what
+        # is left with BrokenProcessPool. (No public way to stop busy workers before
+        # Python 3.14; and no cancelling first: on 3.11 the executor's thread then
+        # raises InvalidStateError for the cancelled futures.)
+        for proc in list((getattr(pool, "_processes", None) or {}).values()):
             if proc.is_alive():
                 proc.terminate()
+        pool.shutdown(wait=True)
 
     def run(self, tasks: Sequence[Task]) -> Iterator[TaskResult]:
         if self._pool is None:
             raise RuntimeError("use PoolBackend as a context manager")
-        futures: list[Future[TaskResult]] = [self._pool.submit(run_task, t) for t in tasks]
-        try:
-            for fut in as_completed(futures):
+        pool = self._pool
+        queue = iter(tasks)
+        pending: set[Future[TaskResult]] = set()
+        window = max(4 * self.workers, 16)  # submitted ahead, in order: few in flight
+        while True:
+            for task in itertools.islice(queue, window - len(pending)):
+                pending.add(pool.submit(run_task, task))
+            if not pending:
+                return
+            done, pending = wait(pending, return_when=FIRST_COMPLETED)
+            for fut in done:
                 yield fut.result()
-        finally:
-            for fut in futures:
-                fut.cancel()
+
+
+@contextmanager
+def _sigint_ignored() -> Iterator[None]:
+    """Ignore Ctrl-C while starting processes, so they inherit the ignoring."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    previous = signal.signal(signal.SIGINT, signal.SIG_IGN)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGINT, previous)
 
 
 class DaskBackend:
@@ -168,13 +190,15 @@ class DaskBackend:
         if isinstance(self.scheduler, Client):
             self._client = self.scheduler
         elif self.scheduler == "local":
-            self._cluster = LocalCluster(
-                n_workers=self.workers,
-                threads_per_worker=1,
-                processes=True,
-                host="127.0.0.1",
-                dashboard_address=None,
-            )
+            with _sigint_ignored():  # Ctrl-C is for this process, which closes the cluster
+                self._cluster = LocalCluster(
+                    n_workers=self.workers,
+                    threads_per_worker=1,
+                    processes=True,
+                    host="127.0.0.1",
+                    dashboard_address=None,
+                    silence_logs=logging.ERROR,
+                )
             self._client = Client(self._cluster)
             self._own_client = True
         else:
@@ -201,12 +225,24 @@ class DaskBackend:
 
         if self._client is None:
             raise RuntimeError("use DaskBackend as a context manager")
-        futures = [self._client.submit(run_task, t, pure=False) for t in tasks]
+        client = self._client
+        queue = iter(tasks)
+        window = max(8 * self.workers, 64)  # submitted ahead: bounded scheduler memory
+        live = {client.submit(run_task, t, pure=False) for t in itertools.islice(queue, window)}
+        running = dask_as_completed(list(live))
         try:
-            for fut in dask_as_completed(futures):
-                yield fut.result()
+            for fut in running:
+                live.discard(fut)
+                result = fut.result()
+                for task in itertools.islice(queue, 1):
+                    nxt = client.submit(run_task, task, pure=False)
+                    live.add(nxt)
+                    running.add(nxt)
+                yield result
         finally:
-            self._client.cancel(futures)
+            running.clear()
+            if live:
+                client.cancel(list(live))
 
 
 def make_backend(workers: int | None, scheduler: Any, tasks: int) -> Backend:

@@ -382,7 +382,11 @@ def test_cli_stopped_sweep_resumes_to_the_same_table(tmp_path: Path, how: str, c
         assert len(pd.read_parquet(p)) == 4
     if how != "kill-all":  # the pool's workers are gone too
         time.sleep(0.5)
-        left = [p for p in psutil.process_iter() if _session(p.pid) == proc.pid]
+        left = [
+            p
+            for p in psutil.process_iter()
+            if _session(p.pid) == proc.pid and p.status() != psutil.STATUS_ZOMBIE
+        ]
         assert not left
 
     r = ccsim("sweep", str(f), "--out", str(out), "--workers", "2")
