@@ -42,6 +42,7 @@ def add_sweep_parser(sub: Any) -> None:
         "-j",
         type=_positive_int,
         default=None,
+        metavar="N",
         help=f"processes at once (default: the CPU count, here {default_workers()}); "
         "with --scheduler local, the cluster size",
     )
