@@ -30,7 +30,11 @@ __all__ = [
     "SerialBackend",
     "default_workers",
     "make_backend",
+    "split",
 ]
+
+TASKS_PER_WORKER = 16
+"""Dask batches replications into tasks, but keeps at least this many per worker."""
 
 CONNECT_TIMEOUT = "10s"
 """How long to wait for an existing Dask scheduler to answer."""
@@ -44,6 +48,10 @@ class Backend(Protocol):
     """Runs tasks; ``workers`` is how many run at once."""
 
     workers: int
+
+    def chunk_size(self, units: int, replications: int) -> int:
+        """Replications of one variant per task, for ``units`` variant-replications."""
+        ...
 
     def __enter__(self) -> Backend: ...
 
@@ -65,10 +73,21 @@ def default_workers() -> int:
         return os.cpu_count() or 1
 
 
+def split(replications: int, chunk: int) -> list[tuple[int, ...]]:
+    """``range(replications)`` in consecutive, nearly equal runs of at most ``chunk``."""
+    pieces = -(-replications // max(chunk, 1))
+    bounds = [round(i * replications / pieces) for i in range(pieces + 1)]
+    return [tuple(range(a, b)) for a, b in zip(bounds, bounds[1:], strict=False)]
+
+
 class SerialBackend:
     """Tasks one after another in this process (what ``workers=1`` means)."""
 
     workers = 1
+
+    def chunk_size(self, units: int, replications: int) -> int:
+        """Replications per task: one (there is no cost per task to amortise)."""
+        return 1
 
     def __enter__(self) -> SerialBackend:
         return self
@@ -137,6 +156,10 @@ class PoolBackend:
                 proc.terminate()
         pool.shutdown(wait=True)
 
+    def chunk_size(self, units: int, replications: int) -> int:
+        """Replications per task: one (a pool's cost per task is about a millisecond)."""
+        return 1
+
     def run(self, tasks: Sequence[Task]) -> Iterator[TaskResult]:
         if self._pool is None:
             raise RuntimeError("use PoolBackend as a context manager")
@@ -185,12 +208,15 @@ class DaskBackend:
         self._own_client = False
 
     def __enter__(self) -> DaskBackend:
+        import dask
         from dask.distributed import Client, LocalCluster
 
         if isinstance(self.scheduler, Client):
             self._client = self.scheduler
         elif self.scheduler == "local":
-            with _sigint_ignored():  # Ctrl-C is for this process, which closes the cluster
+            # Ctrl-C is for this process, which closes the cluster. The workers'
+            # statistical profiler (for the dashboard, which is off) costs ~20% CPU.
+            with _sigint_ignored(), dask.config.set({"distributed.worker.profile.enabled": False}):
                 self._cluster = LocalCluster(
                     n_workers=self.workers,
                     threads_per_worker=1,
@@ -212,6 +238,17 @@ class DaskBackend:
         info = self._client.scheduler_info()
         self.workers = max(1, sum(w.get("nthreads", 1) for w in info["workers"].values()))
         return self
+
+    def chunk_size(self, units: int, replications: int) -> int:
+        """Replications per task: enough to amortise Dask's cost per task (several
+        ms of scheduler and serialisation), while leaving at least ``TASKS_PER_WORKER``
+        tasks per worker to balance the load."""
+        return max(1, min(replications, units // (TASKS_PER_WORKER * self.workers)))
+
+    @property
+    def client(self) -> Any:
+        """The ``dask.distributed.Client`` in use (None outside the context)."""
+        return self._client
 
     def __exit__(self, *exc: object) -> None:
         if self._own_client and self._client is not None:

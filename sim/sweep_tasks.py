@@ -1,4 +1,4 @@
-"""The unit of work of a sweep: one replication of one variant, as tidy rows.
+"""The unit of work of a sweep: replications of one variant, as tidy rows.
 
 A :class:`Task` carries everything a worker needs (the variant's scenario, the
 replication number and the sweep's seed), so any process or machine computes the
@@ -20,20 +20,24 @@ __all__ = ["Task", "TaskResult", "replication_rows", "run_task"]
 
 @dataclass(frozen=True)
 class Task:
-    """Replication ``replication`` of the variant whose results are keyed ``key``."""
+    """Replications ``replications`` of the variant whose results are keyed ``key``.
+
+    Usually one replication; a backend with a high cost per task (Dask) may batch
+    a few replications of one variant into one task.
+    """
 
     key: str
     scenario: Scenario
-    replication: int
+    replications: tuple[int, ...]
     seed: int
 
 
 @dataclass(frozen=True, eq=False)
 class TaskResult:
-    """The rows of one task and the time it took in the worker (s)."""
+    """The rows of one task (replications in order) and the time it took (s)."""
 
     key: str
-    replication: int
+    replications: tuple[int, ...]
     rows: pd.DataFrame
     seconds: float
     """Wall-clock time."""
@@ -66,12 +70,17 @@ def replication_rows(rep: Replication, seed: int) -> pd.DataFrame:
 
 def run_task(task: Task) -> TaskResult:
     """Simulate one task (runs in a worker process; must stay importable and picklable)."""
+    if not task.replications:
+        raise ValueError("a task needs at least one replication")
     start, cpu = time.perf_counter(), time.process_time()
-    rep = simulate_replication(task.scenario, task.replication, task.seed)
-    rows = replication_rows(rep, task.seed)
+    frames = [
+        replication_rows(simulate_replication(task.scenario, r, task.seed), task.seed)
+        for r in task.replications
+    ]
+    rows = frames[0] if len(frames) == 1 else pd.concat(frames, ignore_index=True)
     return TaskResult(
         task.key,
-        task.replication,
+        task.replications,
         rows,
         time.perf_counter() - start,
         time.process_time() - cpu,

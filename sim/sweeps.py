@@ -22,7 +22,7 @@ from typing import Any
 import pandas as pd
 
 from .runner import Progress
-from .sweep_backends import make_backend
+from .sweep_backends import make_backend, split
 from .sweep_spec import SweepPlan, SweepSpec, Variant, parameter_value, plan_sweep
 from .sweep_store import PartStore
 from .sweep_tasks import Task
@@ -74,33 +74,33 @@ def sweep(
     for v in plan.variants:  # identical variants are computed once
         first.setdefault(v.key, v)
     done = store.finished(first) if store is not None else set()
-    tasks = [
-        Task(v.key, v.scenario, r, plan.seed)
-        for key, v in first.items()
-        if key not in done
-        for r in range(plan.replications)
-    ]
+    todo = [v for key, v in first.items() if key not in done]
+    units = len(todo) * plan.replications
     frames: dict[str, pd.DataFrame] = {}
-    if tasks:
-        pending: dict[str, list[tuple[int, pd.DataFrame]]] = defaultdict(list)
-        with make_backend(workers, scheduler, len(tasks)) as backend:
+    if units:
+        pending: dict[str, list[tuple[tuple[int, ...], pd.DataFrame]]] = defaultdict(list)
+        with make_backend(workers, scheduler, units) as backend:
             if store is not None:  # only once the backend is up: nothing written before
                 store.prepare()
             if progress is not None:
-                progress(0, len(tasks))
-            for n, res in enumerate(backend.run(tasks), start=1):
+                progress(0, units)
+            runs = split(plan.replications, backend.chunk_size(units, plan.replications))
+            tasks = [Task(v.key, v.scenario, reps, plan.seed) for v in todo for reps in runs]
+            finished = 0
+            for res in backend.run(tasks):
                 got = pending[res.key]
-                got.append((res.replication, res.rows))
-                if len(got) == plan.replications:
-                    rows = pd.concat([r for _, r in sorted(got, key=lambda x: x[0])])
+                got.append((res.replications, res.rows))
+                if sum(len(r) for r, _ in got) == plan.replications:
+                    rows = pd.concat([df for _, df in sorted(got, key=lambda x: x[0])])
                     rows = rows.reset_index(drop=True)
                     del pending[res.key]
                     if store is not None:
                         store.write(res.key, rows)
                     else:
                         frames[res.key] = rows
+                finished += len(res.replications)
                 if progress is not None:
-                    progress(n, len(tasks))
+                    progress(finished, units)
     if store is not None:
         frames = {key: store.read(key) for key in first}
     table = sweep_table(plan, frames)

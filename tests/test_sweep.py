@@ -17,6 +17,7 @@ import pytest
 import yaml
 
 import sim
+from sim.sweep_backends import SerialBackend, split
 from sim.sweep_tasks import replication_rows
 
 from .helpers import ROOT, single_queue
@@ -138,13 +139,17 @@ def test_rows_are_the_replications_kpis_with_common_random_numbers():
         assert (wide[many] < wide[few]).all()
 
 
-def test_serial_pool_and_dask_give_identical_tables(tmp_path: Path):
+def test_serial_pool_and_dask_give_identical_tables(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+):
     """Same seeds, same rows: in this process, in a process pool and on a Dask cluster."""
     from dask.distributed import LocalCluster
 
     serial = sim.sweep(SPEC, workers=1)
     pool = sim.sweep(SPEC, workers=2)
     pd.testing.assert_frame_equal(serial, pool, check_exact=True)
+    # Dask batches replications: here 3 per task (24 units, 2 workers, >= 4 tasks each)
+    monkeypatch.setattr("sim.sweep_backends.TASKS_PER_WORKER", 4)
     with LocalCluster(
         n_workers=2,
         threads_per_worker=1,
@@ -154,11 +159,28 @@ def test_serial_pool_and_dask_give_identical_tables(tmp_path: Path):
     ) as cluster:
         address = cluster.scheduler_address
         assert address.startswith("tcp://127.0.0.1:")
-        dask = sim.sweep(SPEC, scheduler=address, out=tmp_path / "dask.parquet")
+        done: list[int] = []
+        dask = sim.sweep(
+            SPEC,
+            scheduler=address,
+            out=tmp_path / "dask.parquet",
+            progress=lambda d, t: done.append(d),
+        )
+    assert done == list(range(0, 25, 3))  # one task = one variant's 3 replications
     pd.testing.assert_frame_equal(serial, dask, check_exact=True)
     pd.testing.assert_frame_equal(
         serial, pd.read_parquet(tmp_path / "dask.parquet"), check_exact=True
     )
+
+
+def test_batched_replications_give_the_same_table(monkeypatch: pytest.MonkeyPatch):
+    """Replications split into runs of 2 (0-1, 2) assemble into the same rows."""
+    assert split(3, 2) == [(0, 1), (2,)]
+    assert split(10, 4) == [(0, 1, 2), (3, 4, 5, 6), (7, 8, 9)]
+    assert split(5, 1) == [(0,), (1,), (2,), (3,), (4,)]
+    one = sim.sweep(SPEC, workers=1)
+    monkeypatch.setattr(SerialBackend, "chunk_size", lambda self, units, reps: 2)
+    pd.testing.assert_frame_equal(sim.sweep(SPEC, workers=1), one, check_exact=True)
 
 
 def test_resume_after_interruption_gives_the_uninterrupted_table(tmp_path: Path):
