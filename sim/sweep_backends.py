@@ -133,6 +133,7 @@ class PoolBackend:
         self._pool = ProcessPoolExecutor(
             max_workers=self.workers, mp_context=ctx, initializer=_ignore_sigint
         )
+        self._pool.submit(int).result()  # start the workers now, before any other thread
         return self
 
     def __exit__(
