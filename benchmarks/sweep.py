@@ -48,16 +48,12 @@ def cpu_now() -> float:
     return total
 
 
-def timed(fn: Callable[[], object], repeats: int) -> tuple[float, float]:
-    """Median wall time (s) and the median cores used over ``repeats`` calls."""
-    walls, cores = [], []
-    for _ in range(repeats):
-        c, t = cpu_now(), time.perf_counter()
-        fn()
-        wall = time.perf_counter() - t
-        walls.append(wall)
-        cores.append((cpu_now() - c) / wall)
-    return statistics.median(walls), statistics.median(cores)
+def measure(fn: Callable[[], object]) -> tuple[float, float]:
+    """Wall time (s) of ``fn()`` and the cores it used (CPU time / wall time)."""
+    c, t = cpu_now(), time.perf_counter()
+    fn()
+    wall = time.perf_counter() - t
+    return wall, (cpu_now() - c) / wall
 
 
 def tiny_tasks(n: int) -> list[Task]:
@@ -124,17 +120,15 @@ def main() -> None:
 
         return run
 
-    rows = [
-        (
-            "1 worker, in process (--workers 1)",
-            *timed(lambda: sim.sweep(plan, workers=1), args.repeats),
-        ),
-        ("1 worker process (pool)", *timed(pool(1), args.repeats)),
-        (
-            "2 worker processes (--workers 2)",
-            *timed(lambda: sim.sweep(plan, workers=2), args.repeats),
-        ),
+    in_process = ("1 worker, in process (--workers 1)", lambda: sim.sweep(plan, workers=1))
+    local: list[tuple[str, Callable[[], object]]] = [
+        in_process,
+        ("1 worker process (pool)", pool(1)),
+        ("2 worker processes (--workers 2)", lambda: sim.sweep(plan, workers=2)),
     ]
+    # rounds of every case in turn, so the cases of a round share the machine's load;
+    # the pool first, while this process has no other thread (so workers are forked)
+    rounds = [[measure(fn) for _, fn in local] for _ in range(args.repeats)]
     tiny = tiny_tasks(args.tiny)
     with PoolBackend(2) as pool2:
         pool_over, pool_inside = overhead_ms(pool2, tiny)
@@ -144,30 +138,36 @@ def main() -> None:
         cluster_start = time.perf_counter() - start
         table = sim.sweep(plan, scheduler=dask.client)  # also warms the workers' imports
         assert table.equals(reference), "Dask rows differ from the serial rows"
-        rows.append(
-            (
-                "2 Dask workers (LocalCluster, started)",
-                *timed(lambda: sim.sweep(plan, scheduler=dask.client), args.repeats),
-            )
+        on_dask = (
+            "2 Dask workers (LocalCluster, started)",
+            lambda: sim.sweep(plan, scheduler=dask.client),
         )
+        dask_rounds = [
+            [measure(fn) for _, fn in (in_process, on_dask)] for _ in range(args.repeats)
+        ]
         dask_over, dask_inside = overhead_ms(dask, tiny)
         dask_chunk = dask.chunk_size(n, plan.replications)
         dask_tasks = len(plan.variants) * len(split(plan.replications, dask_chunk))
 
-    serial_wall = rows[0][1]
     print(
-        f"\n{'backend':42s} {'wall s':>8s} {'per task ms':>12s} {'cores used':>11s} {'speedup':>8s}"
+        f"\nmedian of {args.repeats} rounds; speedup = in-process wall / wall, in each round\n"
+        f"{'backend':42s} {'wall s':>8s} {'per task ms':>12s} {'cores used':>11s} {'speedup':>8s}"
     )
-    for name, wall, cores in rows:
-        print(
-            f"{name:42s} {wall:8.2f} {wall / n * 1000:12.1f} {cores:11.2f} "
-            f"{serial_wall / wall:7.2f}x"
-        )
-    speedup = serial_wall / rows[2][1]
-    scaling = rows[1][1] / rows[2][1]
+
+    def row(name: str, runs: list[list[tuple[float, float]]], i: int) -> float:
+        wall = statistics.median(r[i][0] for r in runs)
+        cores = statistics.median(r[i][1] for r in runs)
+        ratio = statistics.median(r[0][0] / r[i][0] for r in runs)
+        print(f"{name:42s} {wall:8.2f} {wall / n * 1000:12.1f} {cores:11.2f} {ratio:7.2f}x")
+        return ratio
+
+    speedups = [row(name, rounds, i) for i, (name, _) in enumerate(local)]
+    row(on_dask[0], dask_rounds, 1)
+    scaling = statistics.median(r[1][0] / r[2][0] for r in rounds)
     print(
-        f"\nspeedup, 2 workers vs 1 in process: {speedup:.2f}x; vs 1 worker process: "
-        f"{scaling:.2f}x (target >= {TARGET_SPEEDUP}x on 2 free cores)"
+        f"\nspeedup, 2 workers vs 1 in process: {speedups[2]:.2f}x; vs 1 worker process: "
+        f"{scaling:.2f}x (target >= {TARGET_SPEEDUP}x on 2 free cores; 'cores used' "
+        "below 2 means other work had the rest)"
     )
     print(f"Dask LocalCluster start-up (2 workers): {cluster_start:.1f} s, not in the wall above")
     print(
