@@ -40,12 +40,14 @@ screenshots: $(STAMP) $(CHROMIUM)
 	$(PY) -m tests.screenshots tests/images
 
 ## speed figures (contacts per CPU-second, medians); simulator vs exact answers; forecast
-## accuracy and replay on real data; time to optimise staffing
+## accuracy and replay on real data; time to optimise staffing;
+## sweep wall time with 1 and 2 workers
 bench: $(STAMP)
 	$(PY) -m benchmarks
 	$(PY) -m benchmarks.validation
 	$(PY) -m benchmarks.forecast
 	$(PY) -m benchmarks.staffing
+	$(PY) -m benchmarks.sweep
 
 lint: $(STAMP)
 	$(VENV)/bin/ruff check sim forecasting tests benchmarks app.py

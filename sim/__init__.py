@@ -13,6 +13,8 @@ from .erlang import QueueMetrics, erlang_a, erlang_b, erlang_c, required_agents
 from .results import Result
 from .runner import Replication, collect, compare, simulate, simulate_replication
 from .scenario import Scenario, ScenarioError, load_scenario, parse_scenario
+from .sweep_spec import SweepError, SweepPlan, load_sweep, plan_sweep
+from .sweeps import sweep
 
 __all__ = [
     "QueueMetrics",
@@ -20,15 +22,20 @@ __all__ = [
     "Result",
     "Scenario",
     "ScenarioError",
+    "SweepError",
+    "SweepPlan",
     "collect",
     "compare",
     "erlang_a",
     "erlang_b",
     "erlang_c",
     "load_scenario",
+    "load_sweep",
     "parse_scenario",
+    "plan_sweep",
     "required_agents",
     "simulate",
     "simulate_replication",
+    "sweep",
 ]
 __version__ = "0.1.0"

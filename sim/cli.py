@@ -283,6 +283,10 @@ def build_parser() -> argparse.ArgumentParser:
     from .cli_staff import add_staff_commands  # staff, report
 
     add_staff_commands(sub)
+
+    from .cli_sweep import add_sweep_parser  # here: cli_sweep imports this module
+
+    add_sweep_parser(sub)
     return p
 
 

@@ -7,6 +7,8 @@ from typing import Any
 
 ROOT = Path(__file__).resolve().parents[1]
 SCENARIOS = ROOT / "scenarios"
+# scenario files (sweep files, sweep_*.yaml, live there too)
+SCENARIO_FILES = sorted(p for p in SCENARIOS.glob("*.yaml") if not p.name.startswith("sweep_"))
 
 
 def single_queue(

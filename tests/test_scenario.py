@@ -10,7 +10,7 @@ import pytest
 
 from sim.scenario import ScenarioError, load_scenario, parse_scenario, read_yaml
 
-from .helpers import SCENARIOS
+from .helpers import SCENARIO_FILES
 
 GOOD = read_yaml(
     textwrap.dedent(
@@ -43,7 +43,7 @@ GOOD = read_yaml(
 )
 
 
-@pytest.mark.parametrize("path", sorted(SCENARIOS.glob("*.yaml")))
+@pytest.mark.parametrize("path", SCENARIO_FILES)
 def test_shipped_scenarios_load(path):
     sc = load_scenario(path)
     assert sc.channels and sc.groups

@@ -7,7 +7,7 @@ import pytest
 import sim
 from sim.scenario import read_yaml
 
-from .helpers import SCENARIOS
+from .helpers import SCENARIO_FILES, SCENARIOS
 
 
 def moved(sc: sim.Scenario, n: int, first: int, last: int) -> sim.Scenario:
@@ -64,7 +64,7 @@ def test_yaml_12_scalars():
     assert data == {"on": "abandon", "start": "12:00", "flag": "yes", "n": 1000.0, "x": 16}
 
 
-@pytest.mark.parametrize("path", sorted(SCENARIOS.glob("*.yaml")), ids=lambda p: p.name)
+@pytest.mark.parametrize("path", SCENARIO_FILES, ids=lambda p: p.name)
 def test_every_shipped_scenario_runs(path):
     res = sim.simulate(sim.load_scenario(path), replications=1)
     assert res.channel_reps["offered"].sum() > 0

@@ -1,0 +1,87 @@
+"""The unit of work of a sweep: replications of one variant, as tidy rows.
+
+A :class:`Task` carries everything a worker needs (the variant's scenario, the
+replication number and the sweep's seed), so any process or machine computes the
+same rows for it: replication ``r`` draws the same customers whatever runs it.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+
+import pandas as pd
+
+from .runner import Replication, simulate_replication
+from .scenario import Scenario
+
+__all__ = ["Task", "TaskResult", "replication_rows", "run_task"]
+
+
+@dataclass(frozen=True)
+class Task:
+    """Replications ``replications`` of the variant whose results are keyed ``key``.
+
+    Usually one replication; a backend with a high cost per task (Dask) may batch
+    a few replications of one variant into one task.
+    """
+
+    key: str
+    scenario: Scenario
+    replications: tuple[int, ...]
+    seed: int
+
+
+@dataclass(frozen=True, eq=False)
+class TaskResult:
+    """The rows of one task (replications in order) and the time it took (s)."""
+
+    key: str
+    replications: tuple[int, ...]
+    rows: pd.DataFrame
+    seconds: float
+    """Wall-clock time."""
+    cpu_seconds: float
+    """CPU time of the worker process (less than ``seconds`` when cores are shared)."""
+
+
+def replication_rows(rep: Replication, seed: int) -> pd.DataFrame:
+    """One row per channel: every channel KPI, then group and journey KPIs.
+
+    Columns: ``replication``, ``seed``, ``channel``, the channel KPIs of
+    :mod:`sim.kpi` (``offered``, ``service_level``, ``asa`` (s), ...), then
+    ``group.<name>.<kpi>`` (``occupancy``, ``scheduled``, ``busy_agents``) and
+    ``journey.<kpi>`` (``customers``, ``resolved``, ``lost``, ...), which repeat on
+    every channel row of the replication.
+    """
+    rows = rep.channels.copy()
+    rows.insert(1, "seed", seed)
+    extra: dict[str, float] = {}
+    group_kpis = [c for c in rep.groups.columns if c not in ("replication", "group")]
+    for g in rep.groups.itertuples(index=False):
+        for kpi in group_kpis:
+            extra[f"group.{g.group}.{kpi}"] = float(getattr(g, kpi))
+    journey = rep.journeys.iloc[0]
+    for kpi in rep.journeys.columns:
+        if kpi != "replication":
+            extra[f"journey.{kpi}"] = float(journey[kpi])
+    return rows.assign(**extra)
+
+
+def run_task(task: Task) -> TaskResult:
+    """Simulate one task (runs in a worker process; must stay importable and picklable)."""
+    if not task.replications:
+        raise ValueError("a task needs at least one replication")
+    start, cpu = time.perf_counter(), time.process_time()
+    frames = [
+        replication_rows(simulate_replication(task.scenario, r, task.seed), task.seed)
+        for r in task.replications
+    ]
+    rows = frames[0] if len(frames) == 1 else pd.concat(frames, ignore_index=True)
+    return TaskResult(
+        task.key,
+        task.replications,
+        rows,
+        time.perf_counter() - start,
+        time.process_time() - cpu,
+    )
