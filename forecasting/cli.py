@@ -21,7 +21,7 @@ __all__ = ["add_commands"]
 
 
 def _bad(msg: str) -> Exception:
-    from sim.cli import BadInput
+    from sim.cli_io import BadInput
 
     return BadInput(msg)
 
@@ -76,7 +76,7 @@ def _history_opts(p: argparse.ArgumentParser) -> None:
 
 def cmd_forecast(args: argparse.Namespace) -> int:
     import sim
-    from sim.cli import _atomic_file
+    from sim.cli_io import atomic_file
 
     from .forecast import forecast_frame, forecast_series, scenario_with_forecast
 
@@ -126,10 +126,10 @@ def cmd_forecast(args: argparse.Namespace) -> int:
     except ValueError as exc:
         raise _bad(f"--day: {exc}") from None
     if args.out:
-        with _atomic_file(Path(args.out)) as tmp:
+        with atomic_file(Path(args.out)) as tmp:
             out.to_csv(tmp, index=False, float_format="%.3f", date_format="%Y-%m-%d %H:%M")
     if new_sc is not None:
-        with _atomic_file(Path(args.write_scenario)) as tmp:
+        with atomic_file(Path(args.write_scenario)) as tmp:
             tmp.write_text(new_sc.to_yaml(), encoding="utf-8")
     days = sorted(set(pd.DatetimeIndex(out["timestamp"]).date))
     print(
@@ -140,7 +140,7 @@ def cmd_forecast(args: argparse.Namespace) -> int:
 
 
 def cmd_backtest(args: argparse.Namespace) -> int:
-    from sim.cli import _atomic_file
+    from sim.cli_io import atomic_file
 
     from .backtest import accuracy, backtest
 
@@ -162,7 +162,7 @@ def cmd_backtest(args: argparse.Namespace) -> int:
         raise _bad(str(exc)) from None
     table = accuracy(cv)
     if args.out:
-        with _atomic_file(Path(args.out)) as tmp:
+        with atomic_file(Path(args.out)) as tmp:
             cv.to_csv(tmp, index=False, float_format="%.3f")
     print(
         f"rolling origin: {args.windows} windows, horizon {args.horizon_days} day(s), "
@@ -173,7 +173,7 @@ def cmd_backtest(args: argparse.Namespace) -> int:
 
 
 def cmd_calibrate(args: argparse.Namespace) -> int:
-    from sim.cli import _atomic_file
+    from sim.cli_io import atomic_file
 
     from .calibrate import RecordsError, calibrate, read_anonymous_bank, read_records
 
@@ -196,7 +196,7 @@ def cmd_calibrate(args: argparse.Namespace) -> int:
         raise _bad(str(exc)) from None
     print(cal.summary())
     if args.out:
-        with _atomic_file(Path(args.out)) as tmp:
+        with atomic_file(Path(args.out)) as tmp:
             tmp.write_text(cal.fragment_yaml(), encoding="utf-8")
     return 0
 

@@ -9,25 +9,26 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import shutil
 import sys
-import tempfile
-from collections.abc import Callable, Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
 import pandas as pd
 
+from .cli_io import (
+    EXIT_BAD_INPUT,
+    EXIT_INTERNAL,
+    EXIT_OK,
+    BadInput,
+    atomic_dir,
+    emit_json,
+    non_negative_int,
+    positive_int,
+)
 from .results import Result
 from .runner import Progress, compare, simulate
 from .scenario import Scenario, ScenarioError, load_scenario
-
-EXIT_OK, EXIT_INTERNAL, EXIT_BAD_INPUT = 0, 1, 2
-
-
-class BadInput(Exception):
-    """A problem with what the user gave us (reported with exit code 2)."""
 
 
 def _progress_bar(total_label: str) -> tuple[Progress | None, Callable[[], None]]:
@@ -58,33 +59,6 @@ def _run(sc: Scenario, args: argparse.Namespace, label: str) -> Result:
         close()
 
 
-@contextmanager
-def _atomic_file(path: Path) -> Iterator[Path]:
-    """Write to a temporary file beside ``path``, then move it into place."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    os.close(fd)
-    try:
-        yield Path(tmp)
-        os.replace(tmp, path)
-    finally:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
-
-
-@contextmanager
-def _atomic_dir(path: Path) -> Iterator[Path]:
-    """Fill a temporary directory, then move its files into ``path``."""
-    path.mkdir(parents=True, exist_ok=True)
-    tmp = Path(tempfile.mkdtemp(dir=path, prefix=".partial-"))
-    try:
-        yield tmp
-        for f in tmp.iterdir():
-            os.replace(f, path / f.name)
-    finally:
-        shutil.rmtree(tmp, ignore_errors=True)
-
-
 def _check_output_targets(args: argparse.Namespace) -> None:
     json_path = getattr(args, "json", None)
     if json_path and json_path != "-":
@@ -94,14 +68,6 @@ def _check_output_targets(args: argparse.Namespace) -> None:
     out = getattr(args, "out", None)
     if out and Path(out).exists() and not Path(out).is_dir():
         raise BadInput(f"--out: {out} exists and is not a directory")
-
-
-def _emit_json(text: str, target: str) -> None:
-    if target == "-":
-        sys.stdout.write(text + "\n")
-        return
-    with _atomic_file(Path(target)) as tmp:
-        tmp.write_text(text + "\n", encoding="utf-8")
 
 
 TABLE_KPIS = (
@@ -174,7 +140,7 @@ def cmd_run(args: argparse.Namespace) -> int:
     _check_output_targets(args)
     res = _run(sc, args, sc.name)
     if args.out:
-        with _atomic_dir(Path(args.out)) as tmp:
+        with atomic_dir(Path(args.out)) as tmp:
             res.channels.to_csv(tmp / "summary.csv", index=False)
             res.intervals.to_csv(tmp / "intervals.csv", index=False)
             res.groups.to_csv(tmp / "groups.csv", index=False)
@@ -183,7 +149,7 @@ def cmd_run(args: argparse.Namespace) -> int:
             res.flows.to_csv(tmp / "flows.csv", index=False)
             (tmp / "result.json").write_text(res.to_json() + "\n", encoding="utf-8")
     if args.json:
-        _emit_json(res.to_json(), args.json)
+        emit_json(res.to_json(), args.json)
     if args.json != "-":
         print(_fmt_table(res))
     return EXIT_OK
@@ -213,7 +179,7 @@ def cmd_compare(args: argparse.Namespace) -> int:
                 k: (None if pd.isna(r[k]) else float(r[k]))
                 for k in ("base", "whatif", "delta", "ci95")
             }
-        _emit_json(json.dumps(payload, indent=2, allow_nan=False), args.json)
+        emit_json(json.dumps(payload, indent=2, allow_nan=False), args.json)
     if args.json != "-":
         kpis = args.kpi or ["service_level", "asa", "abandon_rate", "offered", "abandoned"]
         shown = table[table["kpi"].isin(kpis)]
@@ -241,14 +207,14 @@ def build_parser() -> argparse.ArgumentParser:
         sp.add_argument(
             "--replications",
             "-r",
-            type=_positive_int,
+            type=positive_int,
             default=None,
             help="replications (default: the scenario's)",
         )
         sp.add_argument(
             "--seed",
             "-s",
-            type=_non_negative_int,
+            type=non_negative_int,
             default=None,
             help="random seed (default: the scenario's)",
         )
@@ -288,23 +254,6 @@ def build_parser() -> argparse.ArgumentParser:
 
     add_sweep_parser(sub)
     return p
-
-
-def _positive_int(text: str) -> int:
-    v = _non_negative_int(text)
-    if v < 1:
-        raise argparse.ArgumentTypeError(f"must be >= 1, got {text}")
-    return v
-
-
-def _non_negative_int(text: str) -> int:
-    try:
-        v = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"must be a whole number, got {text!r}") from None
-    if v < 0:
-        raise argparse.ArgumentTypeError(f"must be >= 0, got {text}")
-    return v
 
 
 def main(argv: Sequence[str] | None = None) -> int:

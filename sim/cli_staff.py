@@ -15,7 +15,14 @@ from typing import Any
 
 import pandas as pd
 
-from .cli import EXIT_OK, BadInput, _atomic_file, _emit_json, _non_negative_int, _positive_int
+from .cli_io import (
+    EXIT_OK,
+    BadInput,
+    atomic_file,
+    emit_json,
+    non_negative_int,
+    positive_int,
+)
 from .scenario import Scenario, load_scenario
 from .staffing import StaffingError, Targets, group_requirements, requirements
 
@@ -149,14 +156,14 @@ def cmd_staff(args: argparse.Namespace) -> int:
         }
         lines += ["", plan.summary()]
     if args.out:
-        with _atomic_file(Path(args.out)) as tmp:
+        with atomic_file(Path(args.out)) as tmp:
             table.to_csv(tmp, index=False)
     if args.scenario_out and plan is not None:
         new_sc = apply_shifts(sc, plan)
-        with _atomic_file(Path(args.scenario_out)) as tmp:
+        with atomic_file(Path(args.scenario_out)) as tmp:
             tmp.write_text(new_sc.to_yaml(), encoding="utf-8")
     if args.json:
-        _emit_json(json.dumps(payload, indent=2, allow_nan=False), args.json)
+        emit_json(json.dumps(payload, indent=2, allow_nan=False), args.json)
     if args.json != "-":
         print("\n".join(lines))
     return EXIT_OK
@@ -251,18 +258,18 @@ def add_staff_commands(sub: Any) -> None:
     st.add_argument(
         "--replications",
         "-r",
-        type=_positive_int,
+        type=positive_int,
         default=6,
         help="simulate: replications per search step (default 6)",
     )
     st.add_argument(
         "--confirm-replications",
-        type=_positive_int,
+        type=positive_int,
         default=20,
         help="simulate: replications of the confirmation run with new seeds (default 20)",
     )
-    st.add_argument("--max-simulations", type=_positive_int, default=300, help="simulate: budget")
-    st.add_argument("--seed", "-s", type=_non_negative_int, help="search seed")
+    st.add_argument("--max-simulations", type=positive_int, default=300, help="simulate: budget")
+    st.add_argument("--seed", "-s", type=non_negative_int, help="search seed")
     st.add_argument("--shifts", metavar="TEMPLATES.yaml", help="schedule shifts from templates")
     st.add_argument(
         "--scenario-out", metavar="YAML", help="with --shifts: write the scenario run on shifts"
@@ -274,7 +281,7 @@ def add_staff_commands(sub: Any) -> None:
     rp.add_argument("--out", required=True, metavar="HTML", help="report file to write")
     rp.add_argument("--png-dir", metavar="DIR", help="also write one PNG per chart here")
     rp.add_argument("--whatif", metavar="YAML", help="a reallocation to cost against the file")
-    rp.add_argument("--replications", "-r", type=_positive_int, default=None)
-    rp.add_argument("--seed", "-s", type=_non_negative_int, default=None)
+    rp.add_argument("--replications", "-r", type=positive_int, default=None)
+    rp.add_argument("--seed", "-s", type=non_negative_int, default=None)
     _target_opts(rp)
     rp.set_defaults(func=cmd_report)

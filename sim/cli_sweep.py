@@ -12,7 +12,7 @@ import argparse
 import sys
 from typing import Any
 
-from .cli import EXIT_OK, BadInput, _positive_int
+from .cli_io import EXIT_OK, BadInput, positive_int
 from .runner import Progress
 from .sweep_backends import SchedulerError, default_workers
 from .sweep_spec import plan_sweep
@@ -40,7 +40,7 @@ def add_sweep_parser(sub: Any) -> None:
     sp.add_argument(
         "--workers",
         "-j",
-        type=_positive_int,
+        type=positive_int,
         default=None,
         metavar="N",
         help=f"processes at once (default: the CPU count, here {default_workers()}); "
