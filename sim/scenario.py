@@ -598,7 +598,7 @@ def _set_path(data: Any, path: str, value: Any) -> None:
             node = node[key]
 
 
-def _format_error(err: Mapping[str, Any]) -> list[str]:
+def format_validation_error(err: Mapping[str, Any]) -> list[str]:
     raw = err["loc"]
     # drop the union tag pydantic adds after a distribution field (handle_time.lognormal.cv)
     loc = [
@@ -672,7 +672,7 @@ def parse_scenario(
     except ValidationError as exc:
         problems: list[str] = []
         for err in exc.errors(include_url=False):
-            problems.extend(_format_error(err))
+            problems.extend(format_validation_error(err))
         raise ScenarioError(problems, source) from None
 
 
@@ -711,18 +711,25 @@ def read_yaml(text: str) -> Any:
     return yaml.load(text, Loader=_Yaml12Loader)  # noqa: S506 - a SafeLoader subclass
 
 
-def load_scenario(path: str | Path) -> Scenario:
-    """Read and validate a scenario YAML file."""
-    path = Path(path)
+def read_yaml_file(path: Path) -> tuple[Any, list[str]]:
+    """Read and parse a YAML file: (data, problems); problems name the line and column."""
     try:
         text = path.read_text(encoding="utf-8")
     except OSError as exc:
-        raise ScenarioError([f"cannot read file: {exc.strerror or exc}"], str(path)) from None
+        return None, [f"cannot read file: {exc.strerror or exc}"]
     try:
-        data = read_yaml(text)
+        return read_yaml(text), []
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         where = f"line {mark.line + 1}, column {mark.column + 1}: " if mark else ""
         problem = getattr(exc, "problem", None) or str(exc)
-        raise ScenarioError([f"{where}not valid YAML ({problem})"], str(path)) from None
+        return None, [f"{where}not valid YAML ({problem})"]
+
+
+def load_scenario(path: str | Path) -> Scenario:
+    """Read and validate a scenario YAML file."""
+    path = Path(path)
+    data, problems = read_yaml_file(path)
+    if problems:
+        raise ScenarioError(problems, str(path))
     return parse_scenario(data, source=str(path), base_dir=path.parent)

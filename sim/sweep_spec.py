@@ -37,16 +37,15 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from .scenario import (
     Scenario,
     ScenarioError,
-    _format_error,
+    format_validation_error,
     load_scenario,
     parse_scenario,
-    read_yaml,
+    read_yaml_file,
 )
 
 __all__ = [
@@ -155,17 +154,9 @@ class SweepPlan:
 def load_sweep(path: str | Path) -> SweepSpec:
     """Read a sweep YAML file (shape only; :func:`plan_sweep` validates the variants)."""
     path = Path(path)
-    try:
-        text = path.read_text(encoding="utf-8")
-    except OSError as exc:
-        raise SweepError([f"cannot read file: {exc.strerror or exc}"], str(path)) from None
-    try:
-        data = read_yaml(text)
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        where = f"line {mark.line + 1}, column {mark.column + 1}: " if mark else ""
-        problem = getattr(exc, "problem", None) or str(exc)
-        raise SweepError([f"{where}not valid YAML ({problem})"], str(path)) from None
+    data, problems = read_yaml_file(path)
+    if problems:
+        raise SweepError(problems, str(path))
     return parse_sweep(data, source=str(path))
 
 
@@ -180,7 +171,7 @@ def parse_sweep(data: Any, source: str | None = None) -> SweepSpec:
     except ValidationError as exc:
         problems: list[str] = []
         for err in exc.errors(include_url=False):
-            problems.extend(_format_error(err))
+            problems.extend(format_validation_error(err))
         raise SweepError(problems, source) from None
 
 

@@ -42,3 +42,74 @@ def single_queue(
         "channels": {"voice": voice},
         "groups": {"agents": {"skills": ["voice"], "agents": agents}},
     }
+
+
+# (name, calls per minute, AHT s, agents, mean patience s or None, hours, replications)
+ERLANG_CASES = [
+    ("14 agents, Erlang A", 100 / 30, 180, 14, 300, 48, 20),
+    ("14 agents, Erlang C", 100 / 30, 180, 14, None, 48, 20),
+    ("55 agents, Erlang A", 10, 300, 55, 120, 24, 20),
+    ("55 agents, Erlang C", 10, 300, 55, None, 24, 20),
+    ("410 agents, Erlang A", 100, 240, 410, 180, 12, 24),
+    ("410 agents, Erlang C", 100, 240, 410, None, 8, 24),
+]
+ERLANG_KPIS = ("service_level", "asa", "p_wait", "abandon_rate")
+
+
+def erlang_case(case: tuple) -> tuple[Any, dict[str, float]]:
+    """Simulate one of ERLANG_CASES (20 s threshold, 1 h warm-up): (result, exact KPIs)."""
+    import sim
+
+    name, per_min, aht, agents, patience, hours, reps = case
+    sc = sim.parse_scenario(
+        single_queue(
+            per_interval=per_min * 30,
+            aht=aht,
+            agents=agents,
+            patience=patience,
+            periods=hours * 2,
+            warmup_minutes=60,
+            replications=reps,
+        )
+    )
+    lam = per_min / 60
+    q = (
+        sim.erlang_a(lam, aht, patience, agents, 20)
+        if patience
+        else sim.erlang_c(lam, aht, agents, 20)
+    )
+    exact = dict(zip(ERLANG_KPIS, (q.service_level, q.asa, q.p_wait, q.p_abandon), strict=True))
+    exact["occupancy"] = q.occupancy
+    return sim.simulate(sc), exact
+
+
+def chat_erlang_case() -> tuple[Any, dict[str, float]]:
+    """10 dedicated agents x 3 chats, exponential times: (result, Erlang A with 30 servers)."""
+    import sim
+
+    exp = lambda m: {"distribution": "exponential", "mean": m}  # noqa: E731
+    sc = sim.parse_scenario(
+        {
+            "name": "chat",
+            "interval_minutes": 30,
+            "periods": 96,
+            "warmup_minutes": 60,
+            "seed": 2,
+            "replications": 16,
+            "channels": {
+                "chat": {
+                    "mode": "concurrent",
+                    "concurrency": 3,
+                    "arrivals": 120,
+                    "handle_time": exp(420),
+                    "patience": exp(240),
+                    "service_level": {"target": 0.9, "threshold": 30},
+                }
+            },
+            "groups": {"digital": {"skills": ["chat"], "agents": 10}},
+        }
+    )
+    q = sim.erlang_a(120 / 1800, 420, 240, 30, 30)
+    exact = dict(zip(ERLANG_KPIS, (q.service_level, q.asa, q.p_wait, q.p_abandon), strict=True))
+    exact["occupancy"] = q.occupancy
+    return sim.simulate(sc), exact

@@ -12,6 +12,8 @@ from sim.engine import ANSWERED, compile_scenario, run_replication
 from sim.engine import _first_contacts as first_contacts
 from sim.streams import replication_seed
 
+from .helpers import ERLANG_KPIS, chat_erlang_case
+
 EXP = lambda m: {"distribution": "exponential", "mean": m}  # noqa: E731
 FIXED = lambda v: {"distribution": "fixed", "value": v}  # noqa: E731
 
@@ -67,40 +69,14 @@ def test_concurrency_one_equals_synchronous():
 
 def test_concurrency_k_matches_erlang_a_with_k_servers_per_agent():
     """10 dedicated agents x 3 chats, exponential times: Erlang A with 30 servers."""
-    sc = sim.parse_scenario(
-        {
-            "name": "chat",
-            "interval_minutes": 30,
-            "periods": 96,
-            "warmup_minutes": 60,
-            "seed": 2,
-            "replications": 16,
-            "channels": {
-                "chat": {
-                    "mode": "concurrent",
-                    "concurrency": 3,
-                    "arrivals": 120,
-                    "handle_time": EXP(420),
-                    "patience": EXP(240),
-                    "service_level": {"target": 0.9, "threshold": 30},
-                }
-            },
-            "groups": {"digital": {"skills": ["chat"], "agents": 10}},
-        }
-    )
-    res = sim.simulate(sc)
-    exact = sim.erlang_a(120 / 1800, 420, 240, 30, 30)
-    for kpi, want in (
-        ("service_level", exact.service_level),
-        ("p_wait", exact.p_wait),
-        ("abandon_rate", exact.p_abandon),
-        ("asa", exact.asa),
-    ):
+    res, exact = chat_erlang_case()
+    for kpi in ERLANG_KPIS:
         mean, ci = res.kpi("chat", kpi)
+        want = exact[kpi]
         assert abs(mean - want) <= ci, f"{kpi}: {mean:.4f} ± {ci:.4f} vs {want:.4f}"
     g = res.groups.set_index("kpi")["mean"]
     # slot use = Erlang occupancy; an agent with any chat is busy more often than that
-    assert g["slot_utilisation"] == pytest.approx(exact.occupancy, rel=0.02)
+    assert g["slot_utilisation"] == pytest.approx(exact["occupancy"], rel=0.02)
     assert g["occupancy"] > g["slot_utilisation"] + 0.05
 
 
