@@ -26,6 +26,9 @@ __all__ = [
 
 EXIT_OK, EXIT_INTERNAL, EXIT_BAD_INPUT = 0, 1, 2
 
+_UMASK = os.umask(0)  # read once (os.umask can only be read by setting it) ...
+os.umask(_UMASK)  # ... and put back at once
+
 
 class BadInput(Exception):
     """A problem with what the user gave us (reported with exit code 2)."""
@@ -33,12 +36,14 @@ class BadInput(Exception):
 
 @contextmanager
 def atomic_file(path: Path) -> Iterator[Path]:
-    """Write to a temporary file beside ``path``, then move it into place."""
+    """Write to a temporary file beside ``path``, then move it into place (with the
+    permissions a plain new file would get, not mkstemp's owner-only ones)."""
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
     os.close(fd)
     try:
         yield Path(tmp)
+        os.chmod(tmp, 0o666 & ~_UMASK)
         os.replace(tmp, path)
     finally:
         if os.path.exists(tmp):

@@ -26,8 +26,6 @@ from __future__ import annotations
 import base64
 import datetime as dt
 import html
-import os
-import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -35,6 +33,7 @@ from typing import Any
 import altair as alt
 import pandas as pd
 
+from .cli_io import atomic_file
 from .results import Result
 from .runner import compare, simulate
 from .scenario import Scenario
@@ -381,16 +380,8 @@ def _html(report: Report, pngs: dict[str, bytes]) -> str:
 
 
 def _write_atomic(path: Path, data: bytes) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(data)
-        os.chmod(tmp, 0o644)
-        os.replace(tmp, path)
-    finally:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
+    with atomic_file(path) as tmp:
+        tmp.write_bytes(data)
 
 
 def write_report(report: Report, path: Path, png_dir: Path | None = None) -> dict[str, Any]:

@@ -224,3 +224,13 @@ def test_design_example_loads_and_runs(tmp_path: Path):
     data = json.loads(r.stdout)
     assert data["channels"]["chat"]["offered"]["mean"] > 100
     assert data["journeys"]["flows"]["voice"]["chat"]["mean"] > 0
+
+
+def test_outputs_get_ordinary_file_permissions(small: Path, tmp_path: Path):
+    """Atomic outputs are readable like any new file, not mkstemp's owner-only 0600."""
+    js = tmp_path / "r.json"
+    r = ccsim("run", str(small), "--json", str(js))
+    assert r.returncode == 0, r.stderr
+    umask = os.umask(0)
+    os.umask(umask)
+    assert js.stat().st_mode & 0o777 == 0o666 & ~umask
