@@ -47,6 +47,12 @@ def _band(df: pd.DataFrame) -> pd.DataFrame:
     return df.assign(low=df["mean"] - ci, high=df["mean"] + ci)
 
 
+# mean service level on a percent axis that need not start at 0
+_SL_AXIS = alt.Y(
+    "mean:Q", title="service level", axis=alt.Axis(format="%"), scale=alt.Scale(zero=False)
+)
+
+
 def service_level_by_interval(result: sim.Result) -> AnyChart:
     """Service level per interval and channel, with CI bands and dashed target lines."""
     sc = result.scenario
@@ -59,12 +65,7 @@ def service_level_by_interval(result: sim.Result) -> AnyChart:
         .mark_line(point=False)
         .encode(
             x=x,
-            y=alt.Y(
-                "mean:Q",
-                title="service level",
-                axis=alt.Axis(format="%"),
-                scale=alt.Scale(zero=False),
-            ),
+            y=_SL_AXIS,
             color=color,
             tooltip=["time", "channel", alt.Tooltip("mean:Q", format=".1%", title="SL")],
         )
@@ -160,12 +161,7 @@ def service_level_vs_moved(
         .mark_line(point=True)
         .encode(
             x=x,
-            y=alt.Y(
-                "mean:Q",
-                title="service level",
-                axis=alt.Axis(format="%"),
-                scale=alt.Scale(zero=False),
-            ),
+            y=_SL_AXIS,
             color=color,
             tooltip=[
                 "agents",
