@@ -63,7 +63,9 @@ def _voice(**kw: Any) -> dict:
 
 SMALL: dict[str, dict] = {
     "erlang_single_queue": _small(
-        "single queue", {"voice": _voice()}, {"agents": {"skills": ["voice"], "agents": 10}},
+        "single queue",
+        {"voice": _voice()},
+        {"agents": {"skills": ["voice"], "agents": 10}},
         warmup_minutes=15,
     ),
     "balking_resolution": _small(
@@ -73,8 +75,13 @@ SMALL: dict[str, dict] = {
         {
             "resolution": {"voice": 0.8},
             "transitions": [
-                {"from": "voice", "on": "balk", "to": "voice", "probability": 0.5,
-                 "delay": EXP(300)},
+                {
+                    "from": "voice",
+                    "on": "balk",
+                    "to": "voice",
+                    "probability": 0.5,
+                    "delay": EXP(300),
+                },
                 {"from": "voice", "on": "unresolved", "to": "voice", "probability": 0.7},
             ],
         },
@@ -83,7 +90,10 @@ SMALL: dict[str, dict] = {
         "chat with stretch and silent abandonment",
         {
             "chat": {
-                "mode": "concurrent", "concurrency": 3, "stretch": 0.2, "arrivals": 30,
+                "mode": "concurrent",
+                "concurrency": 3,
+                "stretch": 0.2,
+                "arrivals": 30,
                 "handle_time": {"distribution": "gamma", "mean": 400, "cv": 0.7},
                 "patience": {"distribution": "weibull", "mean": 200, "shape": 0.8},
                 "silent_abandon": {"share": 0.4, "time": FIXED(60)},
@@ -97,13 +107,21 @@ SMALL: dict[str, dict] = {
         "messaging by sessions, longest idle",
         {
             "messaging": {
-                "mode": "concurrent", "concurrency": 4, "routing": "longest_idle",
-                "handle_time_by_sessions": [500, 600, 700, 800], "arrivals": 25,
+                "mode": "concurrent",
+                "concurrency": 4,
+                "routing": "longest_idle",
+                "handle_time_by_sessions": [500, 600, 700, 800],
+                "arrivals": 25,
                 "handle_time": {"distribution": "lognormal", "mean": 500, "cv": 1.0},
                 "patience": EXP(900),
             },
-            "chat": {"mode": "concurrent", "concurrency": 2, "arrivals": 10,
-                     "handle_time": EXP(300), "patience": EXP(200)},
+            "chat": {
+                "mode": "concurrent",
+                "concurrency": 2,
+                "arrivals": 10,
+                "handle_time": EXP(300),
+                "patience": EXP(200),
+            },
         },
         {"digital": {"skills": ["chat", "messaging"], "agents": 5}},
     ),
@@ -111,9 +129,12 @@ SMALL: dict[str, dict] = {
         "email backlog with reserve, chase and withdraw",
         {
             "voice": _voice(arrivals=25),
-            "email": {"mode": "deferred", "arrivals": [20, 20, 15, 10, 10, 5, 5, 5],
-                      "handle_time": {"distribution": "lognormal", "mean": 480, "cv": 0.6},
-                      "service_level": {"target": 0.9, "threshold": 3600}},
+            "email": {
+                "mode": "deferred",
+                "arrivals": [20, 20, 15, 10, 10, 5, 5, 5],
+                "handle_time": {"distribution": "lognormal", "mean": 480, "cv": 0.6},
+                "service_level": {"target": 0.9, "threshold": 3600},
+            },
         },
         {
             "phones": {"skills": ["voice"], "agents": 5},
@@ -122,12 +143,29 @@ SMALL: dict[str, dict] = {
         {
             "resolution": {"email": 0.7, "voice": 0.9},
             "transitions": [
-                {"from": "email", "on": "chase", "to": "voice", "probability": 0.3,
-                 "after": 1800, "delay": EXP(300)},
-                {"from": "email", "on": "chase", "to": "voice", "probability": 0.2,
-                 "after": 3600, "withdraw": True},
-                {"from": "email", "on": "unresolved", "to": "email", "probability": 0.6,
-                 "delay": EXP(1800)},
+                {
+                    "from": "email",
+                    "on": "chase",
+                    "to": "voice",
+                    "probability": 0.3,
+                    "after": 1800,
+                    "delay": EXP(300),
+                },
+                {
+                    "from": "email",
+                    "on": "chase",
+                    "to": "voice",
+                    "probability": 0.2,
+                    "after": 3600,
+                    "withdraw": True,
+                },
+                {
+                    "from": "email",
+                    "on": "unresolved",
+                    "to": "email",
+                    "probability": 0.6,
+                    "delay": EXP(1800),
+                },
             ],
         },
     ),
@@ -135,8 +173,13 @@ SMALL: dict[str, dict] = {
         "redials and switches capped by max attempts",
         {
             "voice": _voice(arrivals=50),
-            "chat": {"mode": "concurrent", "concurrency": 2, "arrivals": 12,
-                     "handle_time": EXP(360), "patience": EXP(180)},
+            "chat": {
+                "mode": "concurrent",
+                "concurrency": 2,
+                "arrivals": 12,
+                "handle_time": EXP(360),
+                "patience": EXP(180),
+            },
         },
         {
             "phones": {"skills": ["voice"], "agents": [8, 8, 9, 9, 10, 10, 8, 8]},
@@ -146,26 +189,50 @@ SMALL: dict[str, dict] = {
             "max_attempts": 3,
             "resolution": {"voice": 0.7, "chat": 0.6},
             "transitions": [
-                {"from": "voice", "on": "abandon", "to": "chat", "probability": 0.3,
-                 "delay": EXP(60)},
-                {"from": "voice", "on": "abandon", "to": "voice", "probability": 0.4,
-                 "delay": {"distribution": "gamma", "mean": 300, "cv": 0.5}},
+                {
+                    "from": "voice",
+                    "on": "abandon",
+                    "to": "chat",
+                    "probability": 0.3,
+                    "delay": EXP(60),
+                },
+                {
+                    "from": "voice",
+                    "on": "abandon",
+                    "to": "voice",
+                    "probability": 0.4,
+                    "delay": {"distribution": "gamma", "mean": 300, "cv": 0.5},
+                },
                 {"from": "chat", "on": "unresolved", "to": "voice", "probability": 0.5},
-                {"from": "voice", "on": "unresolved", "to": "voice", "probability": 0.5,
-                 "delay": EXP(600)},
+                {
+                    "from": "voice",
+                    "on": "unresolved",
+                    "to": "voice",
+                    "probability": 0.5,
+                    "delay": EXP(600),
+                },
             ],
         },
     ),
     "overdispersion_shifts": _small(
         "over-dispersed arrivals, shifts with breaks",
-        {"voice": _voice(arrivals=[30, 35, 40, 45, 45, 40, 35, 30],
-                         overdispersion={"day_cv": 0.15, "interval_cv": 0.1})},
+        {
+            "voice": _voice(
+                arrivals=[30, 35, 40, 45, 45, 40, 35, 30],
+                overdispersion={"day_cv": 0.15, "interval_cv": 0.1},
+            )
+        },
         {
             "phones": {
-                "skills": ["voice"], "shrinkage": 0.1,
+                "skills": ["voice"],
+                "shrinkage": 0.1,
                 "shifts": [
-                    {"start": "09:00", "end": "10:30", "count": 8,
-                     "breaks": [{"start": "09:30", "end": "09:45", "count": 2}]},
+                    {
+                        "start": "09:00",
+                        "end": "10:30",
+                        "count": 8,
+                        "breaks": [{"start": "09:30", "end": "09:45", "count": 2}],
+                    },
                     {"start": "09:30", "end": "11:00", "count": 6},
                 ],
             }
@@ -173,14 +240,24 @@ SMALL: dict[str, dict] = {
     ),
     "arrival_paths": _small(
         "arrival sample paths",
-        {"voice": _voice(arrivals=None, arrival_paths=[[30, 32, 35, 40, 38, 33, 30, 28],
-                                                       [25, 30, 45, 50, 44, 30, 26, 20]])},
+        {
+            "voice": _voice(
+                arrivals=None,
+                arrival_paths=[[30, 32, 35, 40, 38, 33, 30, 28], [25, 30, 45, 50, 44, 30, 26, 20]],
+            )
+        },
         {"agents": {"skills": ["voice"], "agents": 10}},
     ),
     "overnight_deferred_carry": _small(
         "deferred backlog carried past closing",
-        {"email": {"mode": "deferred", "arrivals": 30, "handle_time": EXP(600),
-                   "service_level": {"target": 0.8, "threshold": 14400}}},
+        {
+            "email": {
+                "mode": "deferred",
+                "arrivals": 30,
+                "handle_time": EXP(600),
+                "service_level": {"target": 0.8, "threshold": 14400},
+            }
+        },
         {"office": {"skills": ["email"], "agents": 2}},
     ),
 }
