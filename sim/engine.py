@@ -12,7 +12,9 @@ Design (for speed and reproducibility):
 * Random variates are drawn in numpy batches: every first contact's arrival time,
   handle time, patience and decision uniforms are drawn up front per channel; hops
   draw from per-channel pools. Each source has its own named stream
-  (:mod:`sim.streams`), so what-ifs see the same customers (common random numbers).
+  (:mod:`sim.streams`), so what-ifs see the same customers (common random numbers),
+  and each decision has its own uniform (resolution, next journey step, balking,
+  silent abandonment), so one decision never biases another.
 
 Agents and routing. Agent capacity is ``CAP`` units (the least common multiple of the
 concurrent channels' concurrencies); a synchronous or deferred contact takes the whole
@@ -252,7 +254,8 @@ class RawRun:
 
 def _first_contacts(m: Model, rep: np.random.SeedSequence) -> dict[str, np.ndarray]:
     """Draw every new journey of the horizon, per channel, merged in time order."""
-    parts: dict[str, list[np.ndarray]] = {k: [] for k in ("t", "c", "h", "p", "ures", "utr")}
+    keys = ("t", "c", "h", "p", "ures", "utr", "ubalk", "usilent")
+    parts: dict[str, list[np.ndarray]] = {k: [] for k in keys}
     P = m.periods
     starts = np.arange(P) * m.interval
     replication = int(rep.spawn_key[0]) if rep.spawn_key else 0
@@ -284,6 +287,16 @@ def _first_contacts(m: Model, rep: np.random.SeedSequence) -> dict[str, np.ndarr
         jr = stream(rep, "journey", name)
         parts["ures"].append(jr.random(n))
         parts["utr"].append(jr.random(n))
+        # decisions a channel may not have: drawn only where they exist (no draw, no 0.0
+        # dependence on them), each from its own stream
+        parts["ubalk"].append(
+            stream(rep, "balk", name).random(n) if m.balk[ci] is not None else np.zeros(n)
+        )
+        parts["usilent"].append(
+            stream(rep, "silent-choice", name).random(n)
+            if m.silent[ci] is not None
+            else np.zeros(n)
+        )
     merged = {k: np.concatenate(v) for k, v in parts.items()}
     if len(m.channels) == 1:
         return merged
@@ -370,8 +383,10 @@ def _replicate(m: Model, rep: np.random.SeedSequence) -> RawRun:  # noqa: C901 -
     ch: list[int] = first["c"].tolist()
     hd: list[float] = first["h"].tolist()
     pt: list[float] = first["p"].tolist()
-    ures: list[float] = first["ures"].tolist()
-    utr: list[float] = first["utr"].tolist()
+    ures: list[float] = first["ures"].tolist()  # resolution
+    utr: list[float] = first["utr"].tolist()  # which transition follows an event
+    ubalk: list[float] = first["ubalk"].tolist()  # balking on an announced wait
+    usilent: list[float] = first["usilent"].tolist()  # abandoning silently
     jid: list[int] = list(range(n0))
     att: list[int] = [1] * n0
     prev: list[int] = [-1] * n0
@@ -455,6 +470,16 @@ def _replicate(m: Model, rep: np.random.SeedSequence) -> RawRun:  # noqa: C901 -
         for c, p in enumerate(m.patience)
     ]
     hop_u = [_pool(_uniform, stream(rep, "hop-journey", names[c])) for c in range(C)]
+    hop_balk = [
+        _pool(_uniform, stream(rep, "hop-balk", names[c])) if m.balk[c] else (lambda: 0.0)
+        for c in range(C)
+    ]
+    hop_silent = [
+        _pool(_uniform, stream(rep, "hop-silent-choice", names[c]))
+        if m.silent[c]
+        else (lambda: 0.0)
+        for c in range(C)
+    ]
     delay_pools = [
         [
             tuple(
@@ -625,7 +650,7 @@ def _replicate(m: Model, rep: np.random.SeedSequence) -> RawRun:  # noqa: C901 -
         if b is not None:
             staff = sum(present[g] for g in elig[c]) * (CAP // units[c])
             announced = (nwait[c] + 1) * mean_handle[c] / staff if staff else INF
-            if announced > b[0] and ures[k] < b[1]:
+            if announced > b[0] and ubalk[k] < b[1]:
                 out[k] = ABANDONED
                 tend[k] = now
                 balked.append(k)
@@ -673,6 +698,8 @@ def _replicate(m: Model, rep: np.random.SeedSequence) -> RawRun:  # noqa: C901 -
         pt.append(hop_pat[c]())
         ures.append(hop_u[c]())
         utr.append(hop_u[c]())
+        ubalk.append(hop_balk[c]())
+        usilent.append(hop_silent[c]())
         jid.append(j)
         att.append(att[k] + 1)
         prev.append(k)
@@ -828,7 +855,7 @@ def _replicate(m: Model, rep: np.random.SeedSequence) -> RawRun:  # noqa: C901 -
             s = m.silent[c]
             if counted[c]:
                 nwait[c] -= 1
-            if s is not None and ures[k] < s[0]:
+            if s is not None and usilent[k] < s[0]:
                 out[k] = GHOST  # still queued: an agent will open it
                 silent.append(k)
             else:

@@ -200,3 +200,93 @@ def test_drain_and_stranded_contacts():
     )
     assert run.stranded == len(run.arrival) > 0
     assert (run.outcome == ABANDONED).all()
+
+
+def _first_answered_unresolved_shares(sc, reps: int) -> tuple[float, float, int, int]:
+    """Unresolved share among answered first contacts: (waited, answered at once, n, n)."""
+    from sim.engine import LOST
+
+    m = compile_scenario(sc)
+    waited = [0, 0]  # unresolved, answered
+    at_once = [0, 0]
+    for rep in replication_seeds(sc.seed, reps):
+        run = run_replication(m, rep)
+        first = (run.attempt == 1) & (run.outcome == ANSWERED)
+        lost = run.journey_outcome[run.journey] == LOST
+        w = run.wait > 0
+        for sel, acc in ((first & w, waited), (first & ~w, at_once)):
+            acc[0] += int((sel & lost).sum())
+            acc[1] += int(sel.sum())
+    return waited[0] / waited[1], at_once[0] / at_once[1], waited[1], at_once[1]
+
+
+@pytest.mark.parametrize("probability", [0.5, 0.7])
+def test_balking_does_not_bias_resolution(probability):
+    """Staying despite an announced wait says nothing about first-contact resolution.
+
+    With one uniform deciding both, callers who stayed after a long announcement
+    had drawn a uniform above the balk probability, so far more of them were
+    unresolved (39% vs 19% at 0.5). Each decision has its own draw: both shares are
+    the channel's 1 - resolution = 0.2, within a binomial band of four standard errors.
+    """
+    sc = sim.parse_scenario(
+        {
+            "name": "balk",
+            "interval_minutes": 30,
+            "periods": 16,
+            "seed": 5,
+            "channels": {
+                "voice": {
+                    "arrivals": 60,
+                    "handle_time": {"distribution": "exponential", "mean": 240},
+                    "patience": {"distribution": "exponential", "mean": 300},
+                    "balking": {"threshold": 0, "probability": probability},
+                }
+            },
+            "groups": {"agents": {"skills": ["voice"], "agents": 8}},
+            "journeys": {"resolution": {"voice": 0.8}},
+        }
+    )
+    waited, at_once, n_w, n_0 = _first_answered_unresolved_shares(sc, 20)
+    assert n_w > 1000 and n_0 > 500
+    for share, n in ((waited, n_w), (at_once, n_0)):
+        se = (0.2 * 0.8 / n) ** 0.5
+        assert abs(share - 0.2) <= 4 * se, f"unresolved {share:.3f} over {n} (want 0.2)"
+
+
+def test_silent_abandonment_share_independent_of_resolution_draw():
+    """Silent abandoners are a share of abandoners, drawn apart from any other decision."""
+    sc = sim.parse_scenario(
+        {
+            "name": "silent",
+            "interval_minutes": 30,
+            "periods": 16,
+            "seed": 3,
+            "channels": {
+                "chat": {
+                    "mode": "concurrent",
+                    "concurrency": 2,
+                    "arrivals": 80,
+                    "handle_time": {"distribution": "exponential", "mean": 400},
+                    "patience": {"distribution": "exponential", "mean": 120},
+                    "silent_abandon": {
+                        "share": 0.4,
+                        "time": {"distribution": "fixed", "value": 30},
+                    },
+                    "balking": {"threshold": 60, "probability": 0.5},
+                }
+            },
+            "groups": {"agents": {"skills": ["chat"], "agents": 6}},
+        }
+    )
+    m = compile_scenario(sc)
+    silent = abandoned = 0
+    for rep in replication_seeds(sc.seed, 10):
+        run = run_replication(m, rep)
+        ab = (run.outcome == ABANDONED) & ~run.balked
+        silent += int((ab & run.silent).sum())
+        abandoned += int(ab.sum())
+    share = silent / abandoned
+    se = (0.4 * 0.6 / abandoned) ** 0.5
+    assert abandoned > 1000
+    assert abs(share - 0.4) <= 4 * se, f"silent share {share:.3f} of {abandoned}"
