@@ -55,6 +55,28 @@ ERLANG_CASES = [
 ]
 ERLANG_KPIS = ("service_level", "asa", "p_wait", "abandon_rate")
 
+# Simulated-vs-exact checks: a correct engine fails one check with this probability at
+# any seed (two-sided Student-t tail of the replication means); ~40 such checks in the
+# suite then fail together about 0.4% of the time, against ~1 in 20 per check with a
+# band of one 95% half-width.
+FALSE_ALARM = 1e-4
+
+
+def band(ci95: float, n: int) -> float:
+    """Half-width of the agreement band for a mean with 95% CI half-width ``ci95`` over
+    ``n`` replications: the standard error times the t quantile for ``FALSE_ALARM``."""
+    from scipy import stats
+
+    se = ci95 / stats.t.ppf(0.975, n - 1)
+    return float(se * stats.t.ppf(1 - FALSE_ALARM / 2, n - 1))
+
+
+def agrees(mean: float, ci95: float, n: int, exact: float) -> bool:
+    """Does a simulated mean agree with the exact value within :func:`band`?"""
+    if exact == 0 and mean == 0:
+        return True
+    return abs(mean - exact) <= band(ci95, n)
+
 
 def erlang_case(case: tuple) -> tuple[Any, dict[str, float]]:
     """Simulate one of ERLANG_CASES (20 s threshold, 1 h warm-up): (result, exact KPIs)."""
