@@ -29,7 +29,7 @@ run: $(STAMP)
 chromium: $(CHROMIUM)
 
 $(CHROMIUM):
-	apt-get update && apt-get install -y --no-install-recommends chromium
+	bash .ci/install-chromium $(CHROMIUM)
 
 ## the whole test suite (what CI runs)
 test: $(STAMP) $(CHROMIUM)
