@@ -7,6 +7,7 @@ below; the pure helpers (charts, tables, formatting) live in ``sim``.
 
 from __future__ import annotations
 
+import io
 import json
 import sys
 from collections.abc import Sequence
@@ -23,8 +24,15 @@ from sim import charts, editing
 from sim.display import count, pct, pts, seconds, signed_seconds
 from sim.journey_map import flows_dot
 from sim.paths import journey_paths
-from sim.requirements import requirement_table
 from sim.scenario import read_yaml
+from sim.staffing import (
+    BASES,
+    Basis,
+    group_requirements,
+    requirements,
+    simulated_offered,
+    staffed_vs_required,
+)
 from sim.whatif import compare_flows, movable_agents, reallocate
 
 # -- session state and cached runs --------------------------------------------------
@@ -503,62 +511,105 @@ def page_journeys() -> None:
 @st.cache_data(show_spinner=False, max_entries=16)
 def _requirement(scenario_json: str, offered_json: str | None) -> pd.DataFrame:
     parsed = sim.parse_scenario(json.loads(scenario_json))
-    offered = pd.read_json(offered_json, orient="split") if offered_json else None
-    return requirement_table(parsed, offered)
+    offered = pd.read_json(io.StringIO(offered_json), orient="split") if offered_json else None
+    return requirements(parsed, offered=offered)
+
+
+BASIS_LABELS: dict[str, str] = {
+    "scheduled": "scheduled (head count, before shrinkage)",
+    "productive": "productive (after shrinkage)",
+}
 
 
 def page_staffing() -> None:
-    """Staffing page: analytic (Erlang) requirement per channel vs agents scheduled."""
+    """Staffing page: analytic (Erlang) requirement per channel vs the agents the scenario has.
+
+    The numbers are ``ccsim staff``'s (:func:`sim.staffing.requirements`, default targets)."""
     st.title("Staffing")
     sc = scenario()
     st.caption(
-        "Agents each channel needs per interval to meet its service-level target if it "
-        "were its own queue (Erlang A with the channel's mean patience, Erlang C when "
-        "customers never abandon), against the agents scheduled in all groups. It ignores "
-        "blending and channel switching: the simulation shows those."
+        "Agents each channel needs per interval to meet its targets if it were its own "
+        "queue, as `ccsim staff` computes them: Erlang A with the channel's mean patience "
+        "(Erlang C when customers never abandon), concurrent channels as slots "
+        "(agents x concurrency) at the stretched handle time, deferred channels' work "
+        "spread until its deadline; scheduled = productive / (1 - shrinkage). The total "
+        "over channels ignores blending and channel switching: the simulation shows those."
     )
     if blocked():
         st.stop()
 
-    with_hops = st.toggle(
+    left, right = st.columns(2)
+    with_hops = left.toggle(
         "Staff for the simulated offered load (includes redials and switches)",
         value=False,
         key="staffing-hops",
     )
+    basis: Basis = right.radio(
+        "Count agents as",
+        BASES,
+        format_func=BASIS_LABELS.__getitem__,
+        horizontal=True,
+        key="staffing-basis",
+        help="Requirement and the scenario's agents are counted the same way.",
+    )
     offered_json = None
     if with_hops:
         res = run(sc, sc.replications, sc.seed)
-        offered = res.intervals.query("kpi == 'offered'")[["period", "channel", "mean"]]
-        offered_json = offered.to_json(orient="split", index=False)
+        offered_json = simulated_offered(res).to_json(orient="split", index=False)
     with st.spinner("Solving Erlang requirements"):
         table = _requirement(json.dumps(sc.to_dict()), offered_json)
 
-    total = table.groupby("period", sort=True).agg(
-        time=("time", "first"), required=("required", "sum"), scheduled=("scheduled", "first")
-    )
-    gap = total["scheduled"] - total["required"]
+    total = staffed_vs_required(sc, table, basis)
+    hours = sc.interval_minutes / 60
     cols = st.columns(3)
-    cols[0].metric("peak requirement", f"{int(total['required'].max())} agents", border=True)
+    cols[0].metric(
+        "peak requirement", f"{int(total['required'].max())} {basis} agents", border=True
+    )
     cols[1].metric(
-        "intervals short of staff", f"{int((gap < 0).sum())} of {len(total)}", border=True
+        "intervals short of staff",
+        f"{int((total['surplus'] < 0).sum())} of {len(total)}",
+        border=True,
+        help=f"required {basis} agents (all channels) > {basis} agents in all groups",
     )
     cols[2].metric(
-        "agent-hours required vs scheduled",
-        f"{total['required'].sum() * sc.interval_minutes / 60:,.0f} h",
-        delta=f"{gap.sum() * sc.interval_minutes / 60:+,.0f} h scheduled",
+        f"agent-hours required vs {basis}",
+        f"{total['required'].sum() * hours:,.0f} h",
+        delta=f"{total['surplus'].sum() * hours:+,.0f} h {basis}",
         delta_color="off",
         border=True,
     )
-    st.altair_chart(charts.staffing_requirement(table, sc.period_labels()), width="stretch")
-    wide = table.pivot(index="time", columns="channel", values="required").reindex(
+    chart_table = pd.concat(
+        [
+            table[["time", "channel", basis]].rename(columns={basis: "required"}),
+            total[["time", "staffed"]].rename(columns={"staffed": "scheduled"}),
+        ],
+        ignore_index=True,
+    )
+    st.altair_chart(
+        charts.staffing_requirement(chart_table, sc.period_labels(), agents=basis),
+        width="stretch",
+    )
+    wide = table.pivot(index="time", columns="channel", values=basis).reindex(
         index=sc.period_labels(), columns=list(sc.channels)
     )
-    wide["required"] = total.set_index("time")["required"]
-    wide["scheduled"] = total.set_index("time")["scheduled"]
-    wide["surplus"] = wide["scheduled"] - wide["required"]
+    by_time = total.set_index("time")
+    wide["required"] = by_time["required"]
+    wide[basis] = by_time["staffed"]
+    wide["surplus"] = by_time["surplus"]
+    st.markdown(f"**Required {basis} agents per channel** against the scenario's {basis} agents")
     st.dataframe(wide, width="stretch", key="staffing-table")
     st.download_button(
         "staffing.csv", wide.to_csv().encode(), file_name="staffing.csv", mime="text/csv"
+    )
+    st.markdown(
+        f"**Required {basis} agents per group**: each channel's need split over the "
+        "groups serving it by skills and head count (`ccsim staff`'s second table)"
+    )
+    groups = group_requirements(sc, table).pivot(index="time", columns="group", values=basis)
+    st.dataframe(
+        groups.reindex(index=sc.period_labels(), columns=list(sc.groups)),
+        width="stretch",
+        key="staffing-groups",
     )
 
 

@@ -178,10 +178,14 @@ def service_level_vs_moved(
     )
 
 
-def staffing_requirement(table: pd.DataFrame, labels: list[str]) -> AnyChart:
-    """Required agents per channel (stacked) against agents scheduled in all groups.
+def staffing_requirement(
+    table: pd.DataFrame, labels: list[str], *, agents: str = "scheduled"
+) -> AnyChart:
+    """Required agents per channel (stacked) against the agents the scenario has.
 
-    ``table`` has columns ``time, channel, required`` and ``time, scheduled``.
+    ``table`` has columns ``time, channel, required`` and ``time, scheduled`` (agents
+    in all groups). ``agents`` names how both are counted (e.g. ``scheduled`` or
+    ``productive``), for the title.
     """
     x = alt.X("time:O", title="interval start", sort=labels)
     req = table.dropna(subset=["channel"])
@@ -191,7 +195,7 @@ def staffing_requirement(table: pd.DataFrame, labels: list[str]) -> AnyChart:
         .mark_area(opacity=0.7)
         .encode(
             x=x,
-            y=alt.Y("required:Q", stack="zero", title="agents"),
+            y=alt.Y("required:Q", stack="zero", title=f"{agents} agents"),
             color=_colour("channel", list(dict.fromkeys(req["channel"]))),
             tooltip=["time", "channel", "required"],
         )
@@ -199,8 +203,8 @@ def staffing_requirement(table: pd.DataFrame, labels: list[str]) -> AnyChart:
     line = (
         alt.Chart(sched)
         .mark_line(color="black", strokeWidth=2)
-        .encode(x=x, y="scheduled:Q", tooltip=["time", "scheduled"])
+        .encode(x=x, y="scheduled:Q", tooltip=["time", alt.Tooltip("scheduled:Q", title=agents)])
     )
     return alt.layer(area, line).properties(
-        height=HEIGHT + 40, title="Erlang requirement (stacked) vs scheduled agents (black)"
+        height=HEIGHT + 40, title=f"Erlang requirement (stacked) vs {agents} agents (black)"
     )

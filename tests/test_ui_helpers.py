@@ -11,7 +11,6 @@ import sim
 from sim import editing
 from sim.display import count, pct, pts, seconds, signed_seconds
 from sim.journey_map import MAX_WIDTH, MIN_WIDTH, flows_dot
-from sim.requirements import required
 
 from .helpers import SCENARIOS
 
@@ -123,14 +122,3 @@ def test_formats():
     assert seconds(12.34) == "12.3 s" and signed_seconds(4.05, 1.2) == "+4.0 s ± 1.2"
     assert count(1234.56, signed=True) == "+1,234.6"
     assert pct(float("nan")) == "n/a"
-
-
-@pytest.mark.parametrize(
-    ("target", "threshold", "patience"), [(0.8, 20, 150), (0.9, 60, None), (0.95, 10, 30)]
-)
-def test_fast_requirement_equals_the_api(target: float, threshold: float, patience: float | None):
-    for per_interval in (5, 40, 120):
-        rate = per_interval / 900
-        assert required(rate, 300, target, threshold, patience) == sim.required_agents(
-            rate, 300, service_level=target, threshold=threshold, mean_patience=patience
-        )
