@@ -9,7 +9,7 @@ import pytest
 
 import sim
 from sim import editing
-from sim.display import count, pct, pts, seconds, signed_seconds
+from sim.display import HOURS_FROM, MINUTES_FROM, count, duration, pct, pts, seconds, signed_seconds
 from sim.journey_map import MAX_WIDTH, MIN_WIDTH, flows_dot
 
 from .helpers import SCENARIOS
@@ -122,3 +122,30 @@ def test_formats():
     assert seconds(12.34) == "12.3 s" and signed_seconds(4.05, 1.2) == "+4.0 s ± 1.2"
     assert count(1234.56, signed=True) == "+1,234.6"
     assert pct(float("nan")) == "n/a"
+
+
+@pytest.mark.parametrize(
+    ("value", "ci95", "text"),
+    [
+        (45.24, 3.1, "45.2 s ± 3.1"),
+        (0.0, None, "0.0 s"),
+        (MINUTES_FROM - 0.1, None, "119.9 s"),  # below 2 min: seconds
+        (MINUTES_FROM, None, "2.0 min"),
+        (750.0, 24.0, "12.5 min ± 0.4"),  # the CI in the value's unit
+        (HOURS_FROM - 60, None, "119.0 min"),
+        (HOURS_FROM, 90.0, "2.0 h ± 0.0"),
+        (10974.7, 2190.0, "3.0 h ± 0.6"),  # retail bank email ASA (was "10974.7 s ± 2190.0")
+        (5.0, 3000.0, "0.1 min ± 50.0"),  # a wide CI sets the unit for both
+        (float("nan"), 1.0, "n/a"),
+        (30.0, float("nan"), "30.0 s"),
+    ],
+)
+def test_duration_picks_seconds_minutes_or_hours(value: float, ci95: float | None, text: str):
+    assert duration(value, ci95) == text
+
+
+def test_signed_duration():
+    assert duration(4.05, 1.2, signed=True) == "+4.0 s ± 1.2"
+    assert duration(-900.0, 60.0, signed=True) == "-15.0 min ± 1.0"
+    assert duration(1800.0 * 5, signed=True) == "+2.5 h"
+    assert duration(0.0, signed=True) == "+0.0 s"
