@@ -1,6 +1,8 @@
 """Altair charts of results (no streamlit): every chart takes result tables, returns a chart.
 
-Bands are 95% confidence intervals over replications; dashed rules are targets.
+Bands are 95% confidence intervals over replications, clipped to the KPI's range
+(:func:`sim.kpi.kpi_range`: shares in [0, 1], counts, queue lengths and durations
+>= 0); dashed rules are targets.
 """
 
 from __future__ import annotations
@@ -9,6 +11,8 @@ import altair as alt
 import pandas as pd
 
 import sim
+
+from .kpi import kpi_range
 
 __all__ = [
     "agents_by_interval",
@@ -42,9 +46,17 @@ def _colour(field: str, names: list[str]) -> alt.Color:
     return alt.Color(f"{field}:N", scale=scale, sort=names, title=field, legend=key)
 
 
-def _band(df: pd.DataFrame) -> pd.DataFrame:
+def _band(df: pd.DataFrame, kpi: str) -> pd.DataFrame:
+    """``df`` with ``low`` and ``high``: mean ± ci95, clipped to the values ``kpi`` can take.
+
+    (A symmetric t interval over few replications can cross 0 or 1; the KPI cannot.)
+    """
     ci = df["ci95"].fillna(0.0)
-    return df.assign(low=df["mean"] - ci, high=df["mean"] + ci)
+    low, high = kpi_range(kpi)
+    return df.assign(
+        low=(df["mean"] - ci).clip(lower=low, upper=high),
+        high=(df["mean"] + ci).clip(lower=low, upper=high),
+    )
 
 
 # mean service level on a percent axis that need not start at 0
@@ -56,7 +68,7 @@ _SL_AXIS = alt.Y(
 def service_level_by_interval(result: sim.Result) -> AnyChart:
     """Service level per interval and channel, with CI bands and dashed target lines."""
     sc = result.scenario
-    df = _band(result.intervals.query("kpi == 'service_level'"))
+    df = _band(result.intervals.query("kpi == 'service_level'"), "service_level")
     x = alt.X("time:O", title="interval start", sort=sc.period_labels())
     color = _colour("channel", list(sc.channels))
     band = alt.Chart(df).mark_area(opacity=0.15).encode(x=x, y="low:Q", y2="high:Q", color=color)
@@ -77,7 +89,7 @@ def service_level_by_interval(result: sim.Result) -> AnyChart:
 def kpi_by_interval(result: sim.Result, kpi: str, title: str, y_title: str) -> AnyChart:
     """Any per-interval channel KPI (e.g. queue_length) as lines with CI bands."""
     sc = result.scenario
-    df = _band(result.intervals.query("kpi == @kpi"))
+    df = _band(result.intervals.query("kpi == @kpi"), kpi)
     x = alt.X("time:O", title="interval start", sort=sc.period_labels())
     color = _colour("channel", list(sc.channels))
     band = alt.Chart(df).mark_area(opacity=0.15).encode(x=x, y="low:Q", y2="high:Q", color=color)
@@ -148,7 +160,7 @@ def service_level_vs_moved(
 
     ``sweep`` has columns ``agents, channel, mean, ci95`` (service level).
     """
-    df = _band(sweep)
+    df = _band(sweep, "service_level")
     x = alt.X(
         "agents:Q",
         title=f"agents moved from {source} to {destination}",

@@ -1,18 +1,20 @@
-"""The app's pure helpers: scenario tables, the journey map's DOT, number formats."""
+"""The app's pure helpers: scenario tables, the journey map's DOT, number formats, chart bands."""
 
 from __future__ import annotations
 
+import math
 import re
+from typing import Any
 
 import pandas as pd
 import pytest
 
 import sim
-from sim import editing
+from sim import charts, editing
 from sim.display import HOURS_FROM, MINUTES_FROM, count, duration, pct, pts, seconds, signed_seconds
 from sim.journey_map import MAX_WIDTH, MIN_WIDTH, flows_dot
 
-from .helpers import SCENARIOS
+from .helpers import SCENARIOS, single_queue
 
 
 @pytest.fixture(scope="module")
@@ -149,3 +151,43 @@ def test_signed_duration():
     assert duration(-900.0, 60.0, signed=True) == "-15.0 min ± 1.0"
     assert duration(1800.0 * 5, signed=True) == "+2.5 h"
     assert duration(0.0, signed=True) == "+0.0 s"
+
+
+def _bands(chart: Any) -> list[dict[str, float]]:
+    """Every row with a CI band (``low``, ``high``) in a chart's data."""
+    spec = chart.to_dict()
+    return [r for rows in spec.get("datasets", {}).values() for r in rows if "low" in r]
+
+
+@pytest.fixture(scope="module")
+def noisy() -> sim.Result:
+    """Two replications of a small, busy queue: 95% CIs (t = 12.7) far wider than the KPIs."""
+    data = single_queue(
+        per_interval=30, aht=300, agents=5, patience=120, periods=6, warmup_minutes=0
+    )
+    return sim.simulate(sim.parse_scenario(data), replications=2)
+
+
+def test_ci_bands_stay_in_the_kpis_range(noisy: sim.Result):
+    """Queue lengths never below 0, service levels within [0, 1]; means are untouched."""
+    iv = noisy.intervals
+    for kpi in ("queue_length", "service_level"):
+        rows = iv[iv.kpi == kpi]
+        assert ((rows["mean"] - rows["ci95"]) < 0).any(), kpi  # unclipped it would cross 0
+    sl = iv[iv.kpi == "service_level"]
+    assert ((sl["mean"] + sl["ci95"]) > 1).any()
+    queue = _bands(charts.kpi_by_interval(noisy, "queue_length", "Queue", "waiting"))
+    assert queue and min(r["low"] for r in queue) == 0.0
+    assert [r["mean"] for r in queue] == pytest.approx(
+        iv[iv.kpi == "queue_length"]["mean"].tolist()
+    )
+    levels = _bands(charts.service_level_by_interval(noisy))
+    assert levels and min(r["low"] for r in levels) == 0.0
+    assert max(r["high"] for r in levels) == 1.0
+    sweep = pd.DataFrame(
+        {"agents": [0, 1], "channel": ["voice"] * 2, "mean": [0.95, 0.02], "ci95": [0.2, 0.1]}
+    )
+    moved = _bands(charts.service_level_vs_moved(sweep, noisy.scenario, 1, "a", "b"))
+    assert [r["low"] for r in moved] == pytest.approx([0.75, 0.0])
+    assert [r["high"] for r in moved] == pytest.approx([1.0, 0.12])
+    assert all(math.isfinite(r["high"]) for r in queue)
