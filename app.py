@@ -10,7 +10,7 @@ from __future__ import annotations
 import io
 import json
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -21,7 +21,7 @@ import yaml
 
 import sim
 from sim import charts, editing
-from sim.display import count, pct, pts, seconds, signed_seconds
+from sim.display import count, duration, pct, pts
 from sim.journey_map import flows_dot
 from sim.paths import journey_paths
 from sim.scenario import read_yaml
@@ -223,7 +223,12 @@ def page_simulate() -> None:
             ),
             border=True,
         )
-        cols[1].metric(f"{name} · ASA", seconds(asa, asa_ci), border=True)
+        cols[1].metric(
+            f"{name} · ASA",
+            duration(asa, asa_ci),
+            border=True,
+            help="mean wait of answered contacts",
+        )
         cols[2].metric(
             f"{name} · abandon rate", pct(ab, ab_ci), border=True, help="abandoned / offered"
         )
@@ -371,11 +376,11 @@ def page_reallocation() -> None:
         )
         cols[1].metric(
             f"{name} · ASA",
-            seconds(asa["whatif"]),
-            delta=signed_seconds(asa["delta"], asa["ci95"]),
+            duration(asa["whatif"]),
+            delta=duration(asa["delta"], asa["ci95"], signed=True),
             delta_color="inverse",
             border=True,
-            help=f"baseline {seconds(asa['base'])}",
+            help=f"baseline {duration(asa['base'])}",
         )
         cols[2].metric(
             f"{name} · abandon rate",
@@ -407,9 +412,9 @@ def page_reallocation() -> None:
         charts.service_level_vs_moved(sweep, sc, moved, source_group, destination), width="stretch"
     )
 
-    KPIS = {
+    KPIS: dict[str, tuple[str, Callable[[float], str], Callable[[float, float], str]]] = {
         "service_level": ("service level", pct, pts),
-        "asa": ("ASA", seconds, signed_seconds),
+        "asa": ("ASA", duration, lambda d, c: duration(d, c, signed=True)),
         "abandon_rate": ("abandon rate", pct, pts),
         "offered": ("offered", count, lambda d, c: count(d, c, signed=True)),
         "abandoned": ("abandoned", count, lambda d, c: count(d, c, signed=True)),

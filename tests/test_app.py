@@ -16,6 +16,7 @@ pytest.importorskip("streamlit")
 from streamlit.testing.v1 import AppTest  # noqa: E402
 
 import sim  # noqa: E402
+from sim.display import duration  # noqa: E402
 from sim.paths import journey_paths  # noqa: E402
 from sim.staffing import requirements, simulated_offered  # noqa: E402
 from sim.whatif import compare_flows, reallocate  # noqa: E402
@@ -106,7 +107,7 @@ def test_simulate_page_shows_the_api_numbers(bank: sim.Scenario):
         gap = round((sl - ch.service_level.target) * 100, 1)
         assert numbers(shown.delta)[0] == gap
         asa, asa_ci = res.kpi(name, "asa")
-        assert numbers(metric(at, f"{name} · ASA").value) == [round(asa, 1), round(asa_ci, 1)]
+        assert metric(at, f"{name} · ASA").value == duration(asa, asa_ci)
         ab, ab_ci = res.kpi(name, "abandon_rate")
         assert numbers(metric(at, f"{name} · abandon rate").value) == [
             round(ab * 100, 1),
@@ -116,6 +117,9 @@ def test_simulate_page_shows_the_api_numbers(bank: sim.Scenario):
     for group in bank.groups:
         shown = numbers(metric(at, f"{group} · occupancy").value)[0]
         assert shown == round(occupancy[group] * 100, 1)
+    # durations in the unit that reads: email's ASA of hours in hours, voice's in seconds
+    assert re.fullmatch(r"\d+\.\d h ± \d+\.\d", metric(at, "email · ASA").value)
+    assert re.fullmatch(r"\d+\.\d s ± \d+\.\d", metric(at, "voice · ASA").value)
     assert len(at.get("vega_lite_chart")) == 4
     # a different seed gives different customers, and the page follows
     widget(at.number_input, "Seed").set_value(bank.seed + 1)
@@ -152,7 +156,8 @@ def test_reallocation_page_shows_paired_changes(bank: sim.Scenario):
         assert numbers(shown.delta) == [round(sl["delta"] * 100, 1), round(sl["ci95"] * 100, 1)]
         asa = diff.loc[(name, "asa")]
         shown = metric(at, f"{name} · ASA")
-        assert numbers(shown.delta) == [round(asa["delta"], 1), round(asa["ci95"], 1)]
+        assert shown.value == duration(asa["whatif"])
+        assert shown.delta == duration(asa["delta"], asa["ci95"], signed=True)
     # fewer phone agents: voice gets worse, chat gets better (the point of the page)
     assert diff.loc[("voice", "service_level"), "delta"] < 0
     assert diff.loc[("chat", "service_level"), "delta"] > 0
