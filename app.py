@@ -568,7 +568,10 @@ def page_staffing() -> None:
     hours = sc.interval_minutes / 60
     cols = st.columns(3)
     cols[0].metric(
-        "peak requirement", f"{int(total['required'].max())} {basis} agents", border=True
+        "peak requirement",
+        f"{int(total['required'].max())} agents",
+        border=True,
+        help=f"{basis} agents, all channels, in the busiest interval",
     )
     cols[1].metric(
         "intervals short of staff",

@@ -39,10 +39,16 @@ def _targets(sc: sim.Scenario) -> pd.DataFrame:
     )
 
 
-def _colour(field: str, names: list[str]) -> alt.Color:
-    """Distinct, stable colours per channel or group (same colour on every chart)."""
+def _colour(field: str, names: list[str], *, filled: bool = False) -> alt.Color:
+    """Distinct, stable colours per channel or group (same colour on every chart).
+
+    The legend shows lines, or squares for ``filled`` marks (areas have no stroke).
+    """
     scale = alt.Scale(domain=names, range=PALETTE[: len(names)] or PALETTE)
-    key = alt.Legend(symbolType="stroke", symbolOpacity=1, symbolStrokeWidth=3)
+    if filled:
+        key = alt.Legend(symbolType="square", symbolOpacity=1)
+    else:
+        key = alt.Legend(symbolType="stroke", symbolOpacity=1, symbolStrokeWidth=3)
     return alt.Color(f"{field}:N", scale=scale, sort=names, title=field, legend=key)
 
 
@@ -208,7 +214,7 @@ def staffing_requirement(
         .encode(
             x=x,
             y=alt.Y("required:Q", stack="zero", title=f"{agents} agents"),
-            color=_colour("channel", list(dict.fromkeys(req["channel"]))),
+            color=_colour("channel", list(dict.fromkeys(req["channel"])), filled=True),
             tooltip=["time", "channel", "required"],
         )
     )
