@@ -7,9 +7,10 @@ below; the pure helpers (charts, tables, formatting) live in ``sim``.
 
 from __future__ import annotations
 
+import io
 import json
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -20,11 +21,18 @@ import yaml
 
 import sim
 from sim import charts, editing
-from sim.display import count, pct, pts, seconds, signed_seconds
+from sim.display import count, duration, pct, pts
 from sim.journey_map import flows_dot
 from sim.paths import journey_paths
-from sim.requirements import requirement_table
 from sim.scenario import read_yaml
+from sim.staffing import (
+    BASES,
+    Basis,
+    group_requirements,
+    requirements,
+    simulated_offered,
+    staffed_vs_required,
+)
 from sim.whatif import compare_flows, movable_agents, reallocate
 
 # -- session state and cached runs --------------------------------------------------
@@ -215,7 +223,12 @@ def page_simulate() -> None:
             ),
             border=True,
         )
-        cols[1].metric(f"{name} · ASA", seconds(asa, asa_ci), border=True)
+        cols[1].metric(
+            f"{name} · ASA",
+            duration(asa, asa_ci),
+            border=True,
+            help="mean wait of answered contacts",
+        )
         cols[2].metric(
             f"{name} · abandon rate", pct(ab, ab_ci), border=True, help="abandoned / offered"
         )
@@ -363,11 +376,11 @@ def page_reallocation() -> None:
         )
         cols[1].metric(
             f"{name} · ASA",
-            seconds(asa["whatif"]),
-            delta=signed_seconds(asa["delta"], asa["ci95"]),
+            duration(asa["whatif"]),
+            delta=duration(asa["delta"], asa["ci95"], signed=True),
             delta_color="inverse",
             border=True,
-            help=f"baseline {seconds(asa['base'])}",
+            help=f"baseline {duration(asa['base'])}",
         )
         cols[2].metric(
             f"{name} · abandon rate",
@@ -399,9 +412,9 @@ def page_reallocation() -> None:
         charts.service_level_vs_moved(sweep, sc, moved, source_group, destination), width="stretch"
     )
 
-    KPIS = {
+    KPIS: dict[str, tuple[str, Callable[[float], str], Callable[[float, float], str]]] = {
         "service_level": ("service level", pct, pts),
-        "asa": ("ASA", seconds, signed_seconds),
+        "asa": ("ASA", duration, lambda d, c: duration(d, c, signed=True)),
         "abandon_rate": ("abandon rate", pct, pts),
         "offered": ("offered", count, lambda d, c: count(d, c, signed=True)),
         "abandoned": ("abandoned", count, lambda d, c: count(d, c, signed=True)),
@@ -503,62 +516,108 @@ def page_journeys() -> None:
 @st.cache_data(show_spinner=False, max_entries=16)
 def _requirement(scenario_json: str, offered_json: str | None) -> pd.DataFrame:
     parsed = sim.parse_scenario(json.loads(scenario_json))
-    offered = pd.read_json(offered_json, orient="split") if offered_json else None
-    return requirement_table(parsed, offered)
+    offered = pd.read_json(io.StringIO(offered_json), orient="split") if offered_json else None
+    return requirements(parsed, offered=offered)
+
+
+BASIS_LABELS: dict[str, str] = {
+    "scheduled": "scheduled (head count, before shrinkage)",
+    "productive": "productive (after shrinkage)",
+}
 
 
 def page_staffing() -> None:
-    """Staffing page: analytic (Erlang) requirement per channel vs agents scheduled."""
+    """Staffing page: analytic (Erlang) requirement per channel vs the agents the scenario has.
+
+    The numbers are ``ccsim staff``'s (:func:`sim.staffing.requirements`, default targets)."""
     st.title("Staffing")
     sc = scenario()
     st.caption(
-        "Agents each channel needs per interval to meet its service-level target if it "
-        "were its own queue (Erlang A with the channel's mean patience, Erlang C when "
-        "customers never abandon), against the agents scheduled in all groups. It ignores "
-        "blending and channel switching: the simulation shows those."
+        "Agents each channel needs per interval to meet its targets if it were its own "
+        "queue, as `ccsim staff` computes them: Erlang A with the channel's mean patience "
+        "(Erlang C when customers never abandon), concurrent channels as slots "
+        "(agents x concurrency) at the stretched handle time, deferred channels' work "
+        "spread until its deadline; scheduled = productive / (1 - shrinkage). The total "
+        "over channels ignores blending and channel switching: the simulation shows those."
     )
     if blocked():
         st.stop()
 
-    with_hops = st.toggle(
+    left, right = st.columns(2)
+    with_hops = left.toggle(
         "Staff for the simulated offered load (includes redials and switches)",
         value=False,
         key="staffing-hops",
     )
+    basis: Basis = right.radio(
+        "Count agents as",
+        BASES,
+        format_func=BASIS_LABELS.__getitem__,
+        horizontal=True,
+        key="staffing-basis",
+        help="Requirement and the scenario's agents are counted the same way.",
+    )
     offered_json = None
     if with_hops:
         res = run(sc, sc.replications, sc.seed)
-        offered = res.intervals.query("kpi == 'offered'")[["period", "channel", "mean"]]
-        offered_json = offered.to_json(orient="split", index=False)
+        offered_json = simulated_offered(res).to_json(orient="split", index=False)
     with st.spinner("Solving Erlang requirements"):
         table = _requirement(json.dumps(sc.to_dict()), offered_json)
 
-    total = table.groupby("period", sort=True).agg(
-        time=("time", "first"), required=("required", "sum"), scheduled=("scheduled", "first")
-    )
-    gap = total["scheduled"] - total["required"]
+    total = staffed_vs_required(sc, table, basis)
+    hours = sc.interval_minutes / 60
     cols = st.columns(3)
-    cols[0].metric("peak requirement", f"{int(total['required'].max())} agents", border=True)
+    cols[0].metric(
+        "peak requirement",
+        f"{int(total['required'].max())} agents",
+        border=True,
+        help=f"{basis} agents, all channels, in the busiest interval",
+    )
     cols[1].metric(
-        "intervals short of staff", f"{int((gap < 0).sum())} of {len(total)}", border=True
+        "intervals short of staff",
+        f"{int((total['surplus'] < 0).sum())} of {len(total)}",
+        border=True,
+        help=f"required {basis} agents (all channels) > {basis} agents in all groups",
     )
     cols[2].metric(
-        "agent-hours required vs scheduled",
-        f"{total['required'].sum() * sc.interval_minutes / 60:,.0f} h",
-        delta=f"{gap.sum() * sc.interval_minutes / 60:+,.0f} h scheduled",
+        f"agent-hours required vs {basis}",
+        f"{total['required'].sum() * hours:,.0f} h",
+        delta=f"{total['surplus'].sum() * hours:+,.0f} h {basis}",
         delta_color="off",
         border=True,
     )
-    st.altair_chart(charts.staffing_requirement(table, sc.period_labels()), width="stretch")
-    wide = table.pivot(index="time", columns="channel", values="required").reindex(
+    chart_table = pd.concat(
+        [
+            table[["time", "channel", basis]].rename(columns={basis: "required"}),
+            total[["time", "staffed"]].rename(columns={"staffed": "scheduled"}),
+        ],
+        ignore_index=True,
+    )
+    st.altair_chart(
+        charts.staffing_requirement(chart_table, sc.period_labels(), agents=basis),
+        width="stretch",
+    )
+    wide = table.pivot(index="time", columns="channel", values=basis).reindex(
         index=sc.period_labels(), columns=list(sc.channels)
     )
-    wide["required"] = total.set_index("time")["required"]
-    wide["scheduled"] = total.set_index("time")["scheduled"]
-    wide["surplus"] = wide["scheduled"] - wide["required"]
+    by_time = total.set_index("time")
+    wide["required"] = by_time["required"]
+    wide[basis] = by_time["staffed"]
+    wide["surplus"] = by_time["surplus"]
+    st.markdown(f"**Required {basis} agents per channel** against the scenario's {basis} agents")
     st.dataframe(wide, width="stretch", key="staffing-table")
     st.download_button(
         "staffing.csv", wide.to_csv().encode(), file_name="staffing.csv", mime="text/csv"
+    )
+    st.markdown(
+        f"**Required {basis} agents per group**: each channel's need split over the "
+        "groups serving it by skills and head count (`ccsim staff`'s second table)"
+    )
+    groups = group_requirements(sc, table).pivot(index="time", columns="group", values=basis)
+    st.dataframe(
+        groups.reindex(index=sc.period_labels(), columns=list(sc.groups)),
+        width="stretch",
+        key="staffing-groups",
     )
 
 

@@ -1,6 +1,8 @@
 """Altair charts of results (no streamlit): every chart takes result tables, returns a chart.
 
-Bands are 95% confidence intervals over replications; dashed rules are targets.
+Bands are 95% confidence intervals over replications, clipped to the KPI's range
+(:func:`sim.kpi.kpi_range`: shares in [0, 1], counts, queue lengths and durations
+>= 0); dashed rules are targets.
 """
 
 from __future__ import annotations
@@ -9,6 +11,8 @@ import altair as alt
 import pandas as pd
 
 import sim
+
+from .kpi import kpi_range
 
 __all__ = [
     "agents_by_interval",
@@ -35,16 +39,30 @@ def _targets(sc: sim.Scenario) -> pd.DataFrame:
     )
 
 
-def _colour(field: str, names: list[str]) -> alt.Color:
-    """Distinct, stable colours per channel or group (same colour on every chart)."""
+def _colour(field: str, names: list[str], *, filled: bool = False) -> alt.Color:
+    """Distinct, stable colours per channel or group (same colour on every chart).
+
+    The legend shows lines, or squares for ``filled`` marks (areas have no stroke).
+    """
     scale = alt.Scale(domain=names, range=PALETTE[: len(names)] or PALETTE)
-    key = alt.Legend(symbolType="stroke", symbolOpacity=1, symbolStrokeWidth=3)
+    if filled:
+        key = alt.Legend(symbolType="square", symbolOpacity=1)
+    else:
+        key = alt.Legend(symbolType="stroke", symbolOpacity=1, symbolStrokeWidth=3)
     return alt.Color(f"{field}:N", scale=scale, sort=names, title=field, legend=key)
 
 
-def _band(df: pd.DataFrame) -> pd.DataFrame:
+def _band(df: pd.DataFrame, kpi: str) -> pd.DataFrame:
+    """``df`` with ``low`` and ``high``: mean ± ci95, clipped to the values ``kpi`` can take.
+
+    (A symmetric t interval over few replications can cross 0 or 1; the KPI cannot.)
+    """
     ci = df["ci95"].fillna(0.0)
-    return df.assign(low=df["mean"] - ci, high=df["mean"] + ci)
+    low, high = kpi_range(kpi)
+    return df.assign(
+        low=(df["mean"] - ci).clip(lower=low, upper=high),
+        high=(df["mean"] + ci).clip(lower=low, upper=high),
+    )
 
 
 # mean service level on a percent axis that need not start at 0
@@ -56,7 +74,7 @@ _SL_AXIS = alt.Y(
 def service_level_by_interval(result: sim.Result) -> AnyChart:
     """Service level per interval and channel, with CI bands and dashed target lines."""
     sc = result.scenario
-    df = _band(result.intervals.query("kpi == 'service_level'"))
+    df = _band(result.intervals.query("kpi == 'service_level'"), "service_level")
     x = alt.X("time:O", title="interval start", sort=sc.period_labels())
     color = _colour("channel", list(sc.channels))
     band = alt.Chart(df).mark_area(opacity=0.15).encode(x=x, y="low:Q", y2="high:Q", color=color)
@@ -77,7 +95,7 @@ def service_level_by_interval(result: sim.Result) -> AnyChart:
 def kpi_by_interval(result: sim.Result, kpi: str, title: str, y_title: str) -> AnyChart:
     """Any per-interval channel KPI (e.g. queue_length) as lines with CI bands."""
     sc = result.scenario
-    df = _band(result.intervals.query("kpi == @kpi"))
+    df = _band(result.intervals.query("kpi == @kpi"), kpi)
     x = alt.X("time:O", title="interval start", sort=sc.period_labels())
     color = _colour("channel", list(sc.channels))
     band = alt.Chart(df).mark_area(opacity=0.15).encode(x=x, y="low:Q", y2="high:Q", color=color)
@@ -148,7 +166,7 @@ def service_level_vs_moved(
 
     ``sweep`` has columns ``agents, channel, mean, ci95`` (service level).
     """
-    df = _band(sweep)
+    df = _band(sweep, "service_level")
     x = alt.X(
         "agents:Q",
         title=f"agents moved from {source} to {destination}",
@@ -178,10 +196,14 @@ def service_level_vs_moved(
     )
 
 
-def staffing_requirement(table: pd.DataFrame, labels: list[str]) -> AnyChart:
-    """Required agents per channel (stacked) against agents scheduled in all groups.
+def staffing_requirement(
+    table: pd.DataFrame, labels: list[str], *, agents: str = "scheduled"
+) -> AnyChart:
+    """Required agents per channel (stacked) against the agents the scenario has.
 
-    ``table`` has columns ``time, channel, required`` and ``time, scheduled``.
+    ``table`` has columns ``time, channel, required`` and ``time, scheduled`` (agents
+    in all groups). ``agents`` names how both are counted (e.g. ``scheduled`` or
+    ``productive``), for the title.
     """
     x = alt.X("time:O", title="interval start", sort=labels)
     req = table.dropna(subset=["channel"])
@@ -191,16 +213,16 @@ def staffing_requirement(table: pd.DataFrame, labels: list[str]) -> AnyChart:
         .mark_area(opacity=0.7)
         .encode(
             x=x,
-            y=alt.Y("required:Q", stack="zero", title="agents"),
-            color=_colour("channel", list(dict.fromkeys(req["channel"]))),
+            y=alt.Y("required:Q", stack="zero", title=f"{agents} agents"),
+            color=_colour("channel", list(dict.fromkeys(req["channel"])), filled=True),
             tooltip=["time", "channel", "required"],
         )
     )
     line = (
         alt.Chart(sched)
         .mark_line(color="black", strokeWidth=2)
-        .encode(x=x, y="scheduled:Q", tooltip=["time", "scheduled"])
+        .encode(x=x, y="scheduled:Q", tooltip=["time", alt.Tooltip("scheduled:Q", title=agents)])
     )
     return alt.layer(area, line).properties(
-        height=HEIGHT + 40, title="Erlang requirement (stacked) vs scheduled agents (black)"
+        height=HEIGHT + 40, title=f"Erlang requirement (stacked) vs {agents} agents (black)"
     )

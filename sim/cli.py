@@ -26,6 +26,8 @@ from .cli_io import (
     non_negative_int,
     positive_int,
 )
+from .display import duration
+from .kpi import DURATION_KPIS
 from .results import Result
 from .runner import Progress, compare, simulate
 from .scenario import Scenario, ScenarioError, load_scenario
@@ -116,13 +118,14 @@ def _fmt_table(res: Result) -> str:
 
 
 def _fmt(kpi: str, mean: float, ci: float) -> str:
+    """One cell of the KPI table: shares in %, durations (s) in s, min or h by size."""
     if pd.isna(mean):
         return "-"
     ci_s = "" if pd.isna(ci) else ci
     if kpi in ("service_level", "abandon_rate", "share", "occupancy"):
         return f"{mean:.1%}" + ("" if ci_s == "" else f" ±{ci:.1%}")
-    if kpi in ("asa", "aht", "mean_wait", "delta_s"):
-        return f"{mean:.1f}s" + ("" if ci_s == "" else f" ±{ci:.1f}")
+    if kpi in DURATION_KPIS:
+        return duration(mean, None if ci_s == "" else ci)
     return f"{mean:.1f}" + ("" if ci_s == "" else f" ±{ci:.1f}")
 
 

@@ -78,10 +78,13 @@ __all__ = [
     "CHANNEL_KPIS",
     "GROUP_KPIS",
     "JOURNEY_KPIS",
+    "DURATION_KPIS",
+    "SHARE_KPIS",
     "channel_table",
     "flow_table",
     "group_table",
     "journey_row",
+    "kpi_range",
 ]
 
 CHANNEL_KPIS = (
@@ -115,6 +118,25 @@ JOURNEY_KPIS = (
     "mean_attempts",
     "time_to_resolution",
 )
+SHARE_KPIS = frozenset({"service_level", "abandon_rate", "p_wait", "occupancy", "slot_utilisation"})
+"""KPIs that are shares, in [0, 1]."""
+DURATION_KPIS = frozenset(
+    {"asa", "mean_wait", "abandoned_wait", "aht", "oldest_age", "time_to_resolution"}
+)
+"""KPIs that are durations, in seconds (>= 0)."""
+
+
+def kpi_range(kpi: str) -> tuple[float, float]:
+    """The values a channel, group or journey KPI can take: ``(low, high)``.
+
+    Shares are in [0, 1]; every other KPI (counts, queue lengths, agents, durations in
+    seconds) is >= 0. Raises ``KeyError`` for a name that is not a KPI.
+    """
+    if kpi in SHARE_KPIS:
+        return (0.0, 1.0)
+    if kpi in CHANNEL_KPIS or kpi in GROUP_KPIS or kpi in JOURNEY_KPIS:
+        return (0.0, float("inf"))
+    raise KeyError(f"not a KPI: {kpi!r}")
 
 
 def _integral_to(times: np.ndarray, x: np.ndarray, weights: np.ndarray | None) -> np.ndarray:

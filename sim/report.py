@@ -26,6 +26,7 @@ from __future__ import annotations
 import base64
 import datetime as dt
 import html
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -34,6 +35,7 @@ import altair as alt
 import pandas as pd
 
 from .cli_io import atomic_file
+from .display import count, duration, pct, pts
 from .results import Result
 from .runner import compare, simulate
 from .scenario import Scenario
@@ -332,10 +334,46 @@ def render_png(chart: alt.TopLevelMixin, scale: float = 2.0) -> bytes:
     return bytes(vlc.vegalite_to_png(chart.to_json(), scale=scale))
 
 
+def _kpis_shown(report: Report) -> pd.DataFrame:
+    """The KPI table as the page shows it: ASA in s, min or h by its size, with its CI.
+
+    (``Report.kpis`` itself keeps ``ASA (s)`` in seconds.)"""
+    shown = report.kpis.copy()
+    shown["ASA (s)"] = [duration(*report.result.kpi(str(c), "asa")) for c in shown["channel"]]
+    return shown.rename(columns={"ASA (s)": "ASA ± 95%"})
+
+
+_COMPARED: dict[str, tuple[Callable[..., str], Callable[[float, float], str]]] = {
+    "service_level": (pct, pts),
+    "asa": (duration, lambda d, c: duration(d, c, signed=True)),
+    "abandon_rate": (pct, pts),
+    "offered": (count, lambda d, c: count(d, c, signed=True)),
+}
+"""KPIs in the page's reallocation table: how a value and a paired change are written."""
+
+
+def _comparison_shown(table: pd.DataFrame) -> pd.DataFrame:
+    """The paired comparison as the page shows it: one row per channel and KPI of
+    :data:`_COMPARED`, values in their unit (shares in %, durations in s, min or h)."""
+    rows = []
+    for r in table[table["kpi"].isin(list(_COMPARED))].to_dict("records"):
+        value, change = _COMPARED[str(r["kpi"])]
+        rows.append(
+            {
+                "channel": r["channel"],
+                "kpi": r["kpi"],
+                "baseline": value(float(r["base"])),
+                "what-if": value(float(r["whatif"])),
+                "change ± 95%": change(float(r["delta"]), float(r["ci95"])),
+            }
+        )
+    return pd.DataFrame(rows, columns=["channel", "kpi", "baseline", "what-if", "change ± 95%"])
+
+
 def _html(report: Report, pngs: dict[str, bytes]) -> str:
     sc, res = report.scenario, report.result
     esc = html.escape
-    kpis = report.kpis.to_html(
+    kpis = _kpis_shown(report).to_html(
         index=False,
         float_format=lambda v: f"{v:.3g}" if abs(v) >= 1 else f"{v:.3f}",
         classes="kpis",
@@ -368,12 +406,9 @@ def _html(report: Report, pngs: dict[str, bytes]) -> str:
             f"<figcaption>{esc(report.captions.get(name, ''))}</figcaption></figure>"
         )
     if report.comparison is not None and report.whatif is not None:
-        table = report.comparison[
-            report.comparison["kpi"].isin(["service_level", "asa", "abandon_rate", "offered"])
-        ]
         parts.append(f"<h2>Reallocation: {esc(report.whatif.name)} vs baseline</h2>")
         parts.append(
-            table.to_html(index=False, float_format=lambda v: f"{v:.4g}", classes="kpis", border=0)
+            _comparison_shown(report.comparison).to_html(index=False, classes="kpis", border=0)
         )
     parts.append("</body></html>")
     return "\n".join(parts)

@@ -23,9 +23,14 @@ Productive agents become scheduled agents through shrinkage:
 ``scheduled = ceil(productive / (1 - shrinkage))``, the smallest head count whose
 productive part (as the simulator rounds it) is at least the requirement.
 
-Arrivals are new journeys only: redials, channel switches and recontacts are not
-seen by per-channel Erlang. The simulation optimiser adds them back; comparing the
-two shows the spill-over.
+By default the contacts staffed for are the scenario's new journeys only: redials,
+channel switches and recontacts are not seen by per-channel Erlang. The simulation
+optimiser adds them back; comparing the two shows the spill-over. To staff each
+channel for the load the simulation saw, pass ``offered=simulated_offered(result)``
+to :func:`requirements` (new journeys plus the simulated hops in).
+
+This module is the one staffing calculator: ``ccsim staff``, ``ccsim report`` and the
+app's Staffing page all use it.
 """
 
 from __future__ import annotations
@@ -41,20 +46,29 @@ import numpy as np
 import pandas as pd
 
 from .erlang import QueueMetrics, erlang_a, erlang_c
+from .results import Result
 from .scenario import Channel, Scenario
 
 __all__ = [
+    "BASES",
+    "Basis",
     "StaffingError",
     "Targets",
     "channel_shrinkage",
     "group_requirements",
     "requirements",
     "responsible_group",
+    "simulated_offered",
     "split_over_groups",
     "scheduled_from_productive",
+    "staffed_vs_required",
 ]
 
 Model = Literal["auto", "erlang_a", "erlang_c"]
+Basis = Literal["scheduled", "productive"]
+BASES: tuple[Basis, ...] = ("scheduled", "productive")
+"""How agents are counted when a requirement is compared with the scenario's staff:
+``scheduled`` (head count on the rota, before shrinkage) or ``productive`` (after it)."""
 
 
 class StaffingError(ValueError):
@@ -253,10 +267,13 @@ def _live_row(
     }
 
 
-def _deferred_agents(sc: Scenario, ch: Channel) -> np.ndarray:
-    """Agents per period clearing each interval's work within the threshold (fluid)."""
+def _deferred_agents(sc: Scenario, ch: Channel, arrivals: np.ndarray) -> np.ndarray:
+    """Agents per period clearing each interval's work within the threshold (fluid).
+
+    ``arrivals``: contacts per interval, one per period.
+    """
     p, step = sc.periods, sc.interval_seconds
-    work = np.asarray(ch.arrivals_per_period(p), dtype=float) * ch.handle_time.mean
+    work = np.asarray(arrivals, dtype=float) * ch.handle_time.mean
     threshold = ch.service_level.threshold if ch.service_level else step
     window = max(1, int(round(threshold / step)))
     need = np.zeros(p)
@@ -266,7 +283,78 @@ def _deferred_agents(sc: Scenario, ch: Channel) -> np.ndarray:
     return np.ceil(need / step - 1e-9).astype(int)
 
 
-def requirements(sc: Scenario, targets: Targets | None = None) -> pd.DataFrame:
+OFFERED_COLUMNS = ("channel", "period", "offered")
+"""Columns :func:`requirements` reads from its ``offered`` table."""
+
+
+def _contacts(sc: Scenario, offered: pd.DataFrame | None) -> dict[str, np.ndarray]:
+    """Contacts per interval to staff for, per channel: new journeys, or ``offered``."""
+    if offered is None:
+        return {
+            name: np.asarray(ch.arrivals_per_period(sc.periods), dtype=float)
+            for name, ch in sc.channels.items()
+        }
+    missing = [c for c in OFFERED_COLUMNS if c not in offered.columns]
+    if missing:
+        raise StaffingError(f"offered: missing column(s) {', '.join(missing)}")
+    unknown = sorted(set(map(str, offered["channel"])) - set(sc.channels))
+    if unknown:
+        raise StaffingError(f"offered.channel: unknown channel '{unknown[0]}'")
+    cells = {
+        (str(c), int(p)): float(v)
+        for c, p, v in zip(offered["channel"], offered["period"], offered["offered"], strict=True)
+    }
+    out: dict[str, np.ndarray] = {}
+    for name in sc.channels:
+        values = []
+        for p in range(sc.periods):
+            v = cells.get((name, p))
+            if v is None:
+                raise StaffingError(f"offered: no row for channel '{name}', period {p}")
+            if not math.isfinite(v) or v < 0:
+                raise StaffingError(
+                    f"offered: channel '{name}', period {p}: "
+                    f"must be a finite number >= 0, got {v!r}"
+                )
+            values.append(v)
+        out[name] = np.asarray(values)
+    return out
+
+
+def simulated_offered(result: Result) -> pd.DataFrame:
+    """Contacts each channel is offered per interval, redials and switches included.
+
+    The scenario's expected new journeys plus the simulation's mean hops in (redials,
+    channel switches, recontacts and chases) per interval: the load to pass as
+    ``offered`` to :func:`requirements`. Expected rather than simulated new journeys,
+    so that the replications' sampling noise on arrivals does not move the answer.
+
+    Returns columns ``channel``, ``period``, ``new``, ``hops_in``, ``offered``
+    (contacts per interval).
+    """
+    sc = result.scenario
+    iv = result.intervals
+    hops = iv[iv["kpi"] == "hops_in"].set_index(["channel", "period"])["mean"].fillna(0.0)
+    rows = []
+    for name, ch in sc.channels.items():
+        arrivals = ch.arrivals_per_period(sc.periods)
+        for p in range(sc.periods):
+            h = float(hops.get((name, p), 0.0))
+            rows.append(
+                {
+                    "channel": name,
+                    "period": p,
+                    "new": float(arrivals[p]),
+                    "hops_in": h,
+                    "offered": float(arrivals[p]) + h,
+                }
+            )
+    return pd.DataFrame(rows, columns=["channel", "period", "new", "hops_in", "offered"])
+
+
+def requirements(
+    sc: Scenario, targets: Targets | None = None, *, offered: pd.DataFrame | None = None
+) -> pd.DataFrame:
     """Analytic productive and scheduled agents per channel and period.
 
     Parameters
@@ -274,28 +362,33 @@ def requirements(sc: Scenario, targets: Targets | None = None) -> pd.DataFrame:
     sc : the scenario (its channels' arrivals, handle times, patience and targets,
         and its groups' shrinkage).
     targets : extra caps and the Erlang model (default: service levels only).
+    offered : optional contacts per interval to staff for instead of the scenario's
+        new journeys, columns ``channel``, ``period``, ``offered`` with a row for every
+        channel and period, e.g. :func:`simulated_offered` (redials and switches
+        included).
 
     Returns
     -------
     DataFrame with one row per channel and period (periods from 0): ``channel``,
-    ``period``, ``time`` (clock label), ``mode``, ``arrivals`` (new journeys per
-    interval), ``load`` (Erlangs of work; slots for concurrent channels),
-    ``servers`` (agents, or slots), ``productive``, ``shrinkage``, ``scheduled``,
-    ``binding`` (the target that decided the number), and the predicted
-    ``service_level``, ``asa`` (s), ``abandon_rate`` and ``occupancy`` (NaN for
-    deferred channels and for empty intervals).
+    ``period``, ``time`` (clock label), ``mode``, ``arrivals`` (contacts staffed for
+    per interval: new journeys, or ``offered``), ``load`` (Erlangs of work; slots for
+    concurrent channels), ``servers`` (agents, or slots), ``productive``,
+    ``shrinkage``, ``scheduled``, ``binding`` (the target that decided the number),
+    and the predicted ``service_level``, ``asa`` (s), ``abandon_rate`` and
+    ``occupancy`` (NaN for deferred channels and for empty intervals).
     """
     targets = targets or Targets()
     targets.check(sc)
+    contacts = _contacts(sc, offered)
     labels = sc.period_labels()
     rows: list[dict[str, float | int | str]] = []
     for name, ch in sc.channels.items():
-        arrivals = ch.arrivals_per_period(sc.periods)
+        arrivals = contacts[name]
         if targets.shrinkage is not None:
             shrink = np.full(sc.periods, targets.shrinkage)
         else:
             shrink = channel_shrinkage(sc, name)
-        deferred = _deferred_agents(sc, ch) if ch.mode == "deferred" else None
+        deferred = _deferred_agents(sc, ch, arrivals) if ch.mode == "deferred" else None
         for p in range(sc.periods):
             if deferred is not None:
                 prod = int(deferred[p])
@@ -311,7 +404,7 @@ def requirements(sc: Scenario, targets: Targets | None = None) -> pd.DataFrame:
                     "occupancy": float("nan"),
                 }
             else:
-                detail = _live_row(sc, name, ch, arrivals[p], targets)
+                detail = _live_row(sc, name, ch, float(arrivals[p]), targets)
             prod = int(detail["productive"])
             rows.append(
                 {
@@ -331,6 +424,47 @@ def requirements(sc: Scenario, targets: Targets | None = None) -> pd.DataFrame:
         "abandon_rate", "occupancy",
     ]  # fmt: skip
     return pd.DataFrame(rows)[cols]
+
+
+def staffed_vs_required(
+    sc: Scenario, req: pd.DataFrame, basis: Basis = "scheduled"
+) -> pd.DataFrame:
+    """Agents required over all channels against the agents the scenario has, per period.
+
+    Both sides count agents the same way (``basis``): ``scheduled`` compares the
+    channels' scheduled requirement (after shrinkage is added back) with every
+    group's head count; ``productive`` compares the productive requirement with the
+    agents left after shrinkage, rounded as the simulator rounds them. The sum over
+    channels ignores blending (one agent serving several channels), so it is a
+    conservative first answer; the simulation shows the pooled one.
+
+    Parameters
+    ----------
+    req : :func:`requirements` of ``sc``.
+
+    Returns
+    -------
+    DataFrame with one row per period: ``period``, ``time``, ``required``,
+    ``staffed`` and ``surplus`` (staffed - required), all in agents.
+    """
+    if basis not in BASES:
+        raise StaffingError(f"basis: must be scheduled or productive, got {basis!r}")
+    per_group = sc.scheduled if basis == "scheduled" else sc.productive
+    staffed = np.zeros(sc.periods, dtype=int)
+    for g in sc.groups:
+        staffed += np.asarray(per_group(g), dtype=int)
+    required = (
+        req.groupby("period")[basis].sum().reindex(range(sc.periods), fill_value=0).to_numpy()
+    )
+    return pd.DataFrame(
+        {
+            "period": range(sc.periods),
+            "time": sc.period_labels(),
+            "required": required.astype(int),
+            "staffed": staffed,
+            "surplus": staffed - required.astype(int),
+        }
+    )
 
 
 def responsible_group(sc: Scenario, channel: str, period: int) -> str:

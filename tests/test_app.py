@@ -6,19 +6,23 @@ Python API's numbers for the same scenario, seed and replications.
 
 from __future__ import annotations
 
+import json
 import re
 
+import pandas as pd
 import pytest
 
 pytest.importorskip("streamlit")
 from streamlit.testing.v1 import AppTest  # noqa: E402
 
 import sim  # noqa: E402
+from sim.display import duration  # noqa: E402
 from sim.paths import journey_paths  # noqa: E402
-from sim.requirements import requirement_table  # noqa: E402
+from sim.staffing import requirements, simulated_offered  # noqa: E402
 from sim.whatif import compare_flows, reallocate  # noqa: E402
 
 from .helpers import ROOT, SCENARIOS  # noqa: E402
+from .test_cli import ccsim  # noqa: E402
 
 APP = str(ROOT / "app.py")
 REPS = 3  # replications in these tests: enough for CIs, quick to run
@@ -103,7 +107,7 @@ def test_simulate_page_shows_the_api_numbers(bank: sim.Scenario):
         gap = round((sl - ch.service_level.target) * 100, 1)
         assert numbers(shown.delta)[0] == gap
         asa, asa_ci = res.kpi(name, "asa")
-        assert numbers(metric(at, f"{name} · ASA").value) == [round(asa, 1), round(asa_ci, 1)]
+        assert metric(at, f"{name} · ASA").value == duration(asa, asa_ci)
         ab, ab_ci = res.kpi(name, "abandon_rate")
         assert numbers(metric(at, f"{name} · abandon rate").value) == [
             round(ab * 100, 1),
@@ -113,6 +117,9 @@ def test_simulate_page_shows_the_api_numbers(bank: sim.Scenario):
     for group in bank.groups:
         shown = numbers(metric(at, f"{group} · occupancy").value)[0]
         assert shown == round(occupancy[group] * 100, 1)
+    # durations in the unit that reads: email's ASA of hours in hours, voice's in seconds
+    assert re.fullmatch(r"\d+\.\d h ± \d+\.\d", metric(at, "email · ASA").value)
+    assert re.fullmatch(r"\d+\.\d s ± \d+\.\d", metric(at, "voice · ASA").value)
     assert len(at.get("vega_lite_chart")) == 4
     # a different seed gives different customers, and the page follows
     widget(at.number_input, "Seed").set_value(bank.seed + 1)
@@ -149,7 +156,8 @@ def test_reallocation_page_shows_paired_changes(bank: sim.Scenario):
         assert numbers(shown.delta) == [round(sl["delta"] * 100, 1), round(sl["ci95"] * 100, 1)]
         asa = diff.loc[(name, "asa")]
         shown = metric(at, f"{name} · ASA")
-        assert numbers(shown.delta) == [round(asa["delta"], 1), round(asa["ci95"], 1)]
+        assert shown.value == duration(asa["whatif"])
+        assert shown.delta == duration(asa["delta"], asa["ci95"], signed=True)
     # fewer phone agents: voice gets worse, chat gets better (the point of the page)
     assert diff.loc[("voice", "service_level"), "delta"] < 0
     assert diff.loc[("chat", "service_level"), "delta"] > 0
@@ -201,14 +209,59 @@ def test_journey_map_page(bank: sim.Scenario):
     assert shown["journeys"].tolist() == pytest.approx(expected["journeys"].tolist())
 
 
-def test_staffing_page(bank: sim.Scenario):
+def test_staffing_page_equals_ccsim_staff(bank: sim.Scenario):
+    """The page's tables are `ccsim staff --json -`; "short" compares like with like."""
+    r = ccsim("staff", str(SCENARIOS / "retail_bank.yaml"), "--json", "-")
+    assert r.returncode == 0, r.stderr
+    cli = json.loads(r.stdout)
+    req = pd.DataFrame(cli["requirements"])
+    labels, channels = bank.period_labels(), list(bank.channels)
     at = open_page("staffing")
-    table = requirement_table(bank)
-    total = table.groupby("period")["required"].sum()
-    assert numbers(metric(at, "peak requirement").value) == [total.max()]
-    shown = table_with(at, "required", "scheduled", "surplus")
-    assert shown["required"].tolist() == total.tolist()
-    assert shown["voice"].tolist() == table.query("channel == 'voice'")["required"].tolist()
+    assert widget(at.radio, "Count agents as").value == "scheduled"
+    groups = table_with(at, *bank.groups)
+    expected_groups = pd.DataFrame(cli["staffing"]).pivot(
+        index="time", columns="group", values="scheduled"
+    )
+    for g in bank.groups:
+        assert groups[g].tolist() == expected_groups.reindex(labels)[g].tolist(), g
+    for basis, per_group in (("scheduled", bank.scheduled), ("productive", bank.productive)):
+        widget(at.radio, "Count agents as").set_value(basis)
+        at.run()
+        assert not at.exception, [e.value for e in at.exception]
+        shown = table_with(at, "required", "surplus")
+        expected = req.pivot(index="time", columns="channel", values=basis).reindex(
+            index=labels, columns=channels
+        )
+        assert shown.index.tolist() == labels
+        for c in channels:
+            assert shown[c].tolist() == expected[c].tolist(), (basis, c)
+        staffed = [sum(per_group(g)[p] for g in bank.groups) for p in range(bank.periods)]
+        required = expected.sum(axis=1).tolist()
+        assert shown["required"].tolist() == required
+        assert shown[basis].tolist() == staffed
+        assert shown["surplus"].tolist() == [s - n for s, n in zip(staffed, required, strict=True)]
+        short = sum(n > s for s, n in zip(staffed, required, strict=True))
+        assert numbers(metric(at, "intervals short of staff").value) == [short, bank.periods]
+        assert numbers(metric(at, "peak requirement").value) == [max(required)]
+        hours = metric(at, f"agent-hours required vs {basis}")
+        assert numbers(hours.value) == [round(sum(required) * bank.interval_minutes / 60)]
+
+
+def test_staffing_page_staffs_for_the_simulated_offered_load(bank: sim.Scenario):
+    at = open_page("staffing")
+    plain = table_with(at, "required", "surplus")
+    widget(
+        at.toggle, "Staff for the simulated offered load (includes redials and switches)"
+    ).set_value(True)
+    at.run()
+    assert not at.exception, [e.value for e in at.exception]
+    res = sim.simulate(bank)  # the page runs the scenario's own replications and seed
+    req = requirements(bank, offered=simulated_offered(res))
+    shown = table_with(at, "required", "surplus")
+    for c in bank.channels:
+        assert shown[c].tolist() == req[req.channel == c]["scheduled"].tolist(), c
+    # redials and switches add load: voice needs more than for new journeys alone
+    assert shown["voice"].sum() > plain["voice"].sum()
 
 
 def test_invalid_edits_show_the_field_and_do_not_run():

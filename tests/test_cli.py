@@ -12,6 +12,8 @@ from pathlib import Path
 import pytest
 import yaml
 
+from sim.display import duration
+
 from .helpers import ROOT, SCENARIOS, single_queue
 
 SMALL = single_queue(
@@ -59,6 +61,22 @@ def test_run_json_contract(small: Path):
     j = data["journeys"]
     assert {"customers", "resolved", "lost", "mean_attempts", "flows"} <= set(j)
     assert data["replications"] == 3
+
+
+def test_run_table_writes_durations_in_their_unit_and_json_in_seconds():
+    """Email's ASA of hours reads in hours, AHTs of minutes in minutes; the JSON keeps s."""
+    bank = str(SCENARIOS / "retail_bank.yaml")
+    table = ccsim("run", bank, "-r", "2")
+    assert table.returncode == 0, table.stderr
+    data = json.loads(ccsim("run", bank, "-r", "2", "--json", "-").stdout)
+    rows = {line.split()[0]: line for line in table.stdout.splitlines()[2:6]}
+    email, voice = data["channels"]["email"], data["channels"]["voice"]
+    assert email["asa"]["mean"] > 3600  # seconds, as the contract says
+    assert " h ± " in duration(email["asa"]["mean"], email["asa"]["ci95"])
+    assert duration(email["asa"]["mean"], email["asa"]["ci95"]) in rows["email"]
+    assert duration(voice["asa"]["mean"], voice["asa"]["ci95"]) in rows["voice"]
+    assert duration(voice["aht"]["mean"], voice["aht"]["ci95"]) in rows["voice"]
+    assert " min ± " in rows["voice"]  # AHT 300 s -> 5.0 min
 
 
 def test_run_overrides_and_writes_csvs(small: Path, tmp_path: Path):

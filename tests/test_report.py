@@ -11,6 +11,7 @@ import pytest
 import yaml
 
 import sim
+from sim.display import duration
 from sim.report import CHARTS, build_report, write_report
 
 from .helpers import SCENARIOS
@@ -61,6 +62,8 @@ def test_report_has_every_chart(demo: sim.Scenario, tmp_path: Path):
     sl = cmp[cmp.kpi == "service_level"].set_index("channel")["delta"]
     assert sl["voice"] < -0.05 and sl["messaging"] > 0
     assert "phones -24 h" in report.charts["reallocation"].to_json()
+    asa = cmp[cmp.kpi == "asa"].set_index("channel").loc["voice"]
+    assert f"<td>{duration(asa['delta'], asa['ci95'], signed=True)}</td>" in page
     # required per group is per-channel Erlang split over the groups
     assert set(report.required["group"]) == set(demo.groups)
     kpis = report.kpis.set_index("channel")
@@ -95,3 +98,16 @@ def test_cli_report(demo: sim.Scenario, tmp_path: Path):
                 "--whatif", str(tmp_path / "missing.yaml"))  # fmt: skip
     assert bad.returncode == 2 and "missing.yaml" in bad.stderr and "Traceback" not in bad.stderr
     assert not never.exists()
+
+
+def test_report_writes_durations_in_their_unit(tmp_path: Path):
+    """The page reads email's ASA of hours in hours; the KPI table stays in seconds."""
+    bank = sim.load_scenario(SCENARIOS / "retail_bank.yaml")
+    report = build_report(bank, replications=2)
+    assert report.kpis.set_index("channel").loc["email", "ASA (s)"] > 3600
+    write_report(report, tmp_path / "r.html")
+    page = (tmp_path / "r.html").read_text()
+    for channel in bank.channels:
+        asa, ci = report.result.kpi(channel, "asa")
+        assert f"<td>{duration(asa, ci)}</td>" in page, channel
+    assert " h ± " in duration(*report.result.kpi("email", "asa"))

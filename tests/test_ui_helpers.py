@@ -1,19 +1,20 @@
-"""The app's pure helpers: scenario tables, the journey map's DOT, number formats."""
+"""The app's pure helpers: scenario tables, the journey map's DOT, number formats, chart bands."""
 
 from __future__ import annotations
 
+import math
 import re
+from typing import Any
 
 import pandas as pd
 import pytest
 
 import sim
-from sim import editing
-from sim.display import count, pct, pts, seconds, signed_seconds
+from sim import charts, editing
+from sim.display import HOURS_FROM, MINUTES_FROM, count, duration, pct, pts, seconds, signed_seconds
 from sim.journey_map import MAX_WIDTH, MIN_WIDTH, flows_dot
-from sim.requirements import required
 
-from .helpers import SCENARIOS
+from .helpers import SCENARIOS, single_queue
 
 
 @pytest.fixture(scope="module")
@@ -126,11 +127,67 @@ def test_formats():
 
 
 @pytest.mark.parametrize(
-    ("target", "threshold", "patience"), [(0.8, 20, 150), (0.9, 60, None), (0.95, 10, 30)]
+    ("value", "ci95", "text"),
+    [
+        (45.24, 3.1, "45.2 s ± 3.1"),
+        (0.0, None, "0.0 s"),
+        (MINUTES_FROM - 0.1, None, "119.9 s"),  # below 2 min: seconds
+        (MINUTES_FROM, None, "2.0 min"),
+        (750.0, 24.0, "12.5 min ± 0.4"),  # the CI in the value's unit
+        (HOURS_FROM - 60, None, "119.0 min"),
+        (HOURS_FROM, 90.0, "2.0 h ± 0.0"),
+        (10974.7, 2190.0, "3.0 h ± 0.6"),  # retail bank email ASA (was "10974.7 s ± 2190.0")
+        (5.0, 3000.0, "0.1 min ± 50.0"),  # a wide CI sets the unit for both
+        (float("nan"), 1.0, "n/a"),
+        (30.0, float("nan"), "30.0 s"),
+    ],
 )
-def test_fast_requirement_equals_the_api(target: float, threshold: float, patience: float | None):
-    for per_interval in (5, 40, 120):
-        rate = per_interval / 900
-        assert required(rate, 300, target, threshold, patience) == sim.required_agents(
-            rate, 300, service_level=target, threshold=threshold, mean_patience=patience
-        )
+def test_duration_picks_seconds_minutes_or_hours(value: float, ci95: float | None, text: str):
+    assert duration(value, ci95) == text
+
+
+def test_signed_duration():
+    assert duration(4.05, 1.2, signed=True) == "+4.0 s ± 1.2"
+    assert duration(-900.0, 60.0, signed=True) == "-15.0 min ± 1.0"
+    assert duration(1800.0 * 5, signed=True) == "+2.5 h"
+    assert duration(0.0, signed=True) == "+0.0 s"
+
+
+def _bands(chart: Any) -> list[dict[str, float]]:
+    """Every row with a CI band (``low``, ``high``) in a chart's data."""
+    spec = chart.to_dict()
+    return [r for rows in spec.get("datasets", {}).values() for r in rows if "low" in r]
+
+
+@pytest.fixture(scope="module")
+def noisy() -> sim.Result:
+    """Two replications of a small, busy queue: 95% CIs (t = 12.7) far wider than the KPIs."""
+    data = single_queue(
+        per_interval=30, aht=300, agents=5, patience=120, periods=6, warmup_minutes=0
+    )
+    return sim.simulate(sim.parse_scenario(data), replications=2)
+
+
+def test_ci_bands_stay_in_the_kpis_range(noisy: sim.Result):
+    """Queue lengths never below 0, service levels within [0, 1]; means are untouched."""
+    iv = noisy.intervals
+    for kpi in ("queue_length", "service_level"):
+        rows = iv[iv.kpi == kpi]
+        assert ((rows["mean"] - rows["ci95"]) < 0).any(), kpi  # unclipped it would cross 0
+    sl = iv[iv.kpi == "service_level"]
+    assert ((sl["mean"] + sl["ci95"]) > 1).any()
+    queue = _bands(charts.kpi_by_interval(noisy, "queue_length", "Queue", "waiting"))
+    assert queue and min(r["low"] for r in queue) == 0.0
+    assert [r["mean"] for r in queue] == pytest.approx(
+        iv[iv.kpi == "queue_length"]["mean"].tolist()
+    )
+    levels = _bands(charts.service_level_by_interval(noisy))
+    assert levels and min(r["low"] for r in levels) == 0.0
+    assert max(r["high"] for r in levels) == 1.0
+    sweep = pd.DataFrame(
+        {"agents": [0, 1], "channel": ["voice"] * 2, "mean": [0.95, 0.02], "ci95": [0.2, 0.1]}
+    )
+    moved = _bands(charts.service_level_vs_moved(sweep, noisy.scenario, 1, "a", "b"))
+    assert [r["low"] for r in moved] == pytest.approx([0.75, 0.0])
+    assert [r["high"] for r in moved] == pytest.approx([1.0, 0.12])
+    assert all(math.isfinite(r["high"]) for r in queue)
