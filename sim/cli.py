@@ -21,11 +21,12 @@ from .cli_io import (
     EXIT_INTERNAL,
     EXIT_OK,
     BadInput,
-    atomic_dir,
     emit_json,
     non_negative_int,
     positive_int,
+    staged_outputs,
 )
+from .outputs import OutputPathError
 from .results import Result
 from .runner import Progress, compare, simulate
 from .scenario import Scenario, ScenarioError, load_scenario
@@ -68,6 +69,23 @@ def _check_output_targets(args: argparse.Namespace) -> None:
     out = getattr(args, "out", None)
     if out and Path(out).exists() and not Path(out).is_dir():
         raise BadInput(f"--out: {out} exists and is not a directory")
+
+
+RUN_OUT_TABLES = {
+    "summary.csv": "channels",
+    "intervals.csv": "intervals",
+    "groups.csv": "groups",
+    "group_intervals.csv": "group_intervals",
+    "journeys.csv": "journeys",
+    "flows.csv": "flows",
+}
+"""The CSVs `ccsim run --out DIR` writes: file name -> the Result table it holds."""
+
+RUN_OUT_JSON = "result.json"
+"""The JSON result `ccsim run --out DIR` writes beside the CSVs."""
+
+RUN_OUT_FILES = (*RUN_OUT_TABLES, RUN_OUT_JSON)
+"""Every file `ccsim run --out DIR` writes in DIR."""
 
 
 TABLE_KPIS = (
@@ -140,14 +158,11 @@ def cmd_run(args: argparse.Namespace) -> int:
     _check_output_targets(args)
     res = _run(sc, args, sc.name)
     if args.out:
-        with atomic_dir(Path(args.out)) as tmp:
-            res.channels.to_csv(tmp / "summary.csv", index=False)
-            res.intervals.to_csv(tmp / "intervals.csv", index=False)
-            res.groups.to_csv(tmp / "groups.csv", index=False)
-            res.group_intervals.to_csv(tmp / "group_intervals.csv", index=False)
-            res.journeys.to_csv(tmp / "journeys.csv", index=False)
-            res.flows.to_csv(tmp / "flows.csv", index=False)
-            (tmp / "result.json").write_text(res.to_json() + "\n", encoding="utf-8")
+        out = Path(args.out)
+        with staged_outputs() as stage:
+            for name, table in RUN_OUT_TABLES.items():
+                getattr(res, table).to_csv(stage.file(out / name), index=False)
+            stage.file(out / RUN_OUT_JSON).write_text(res.to_json() + "\n", encoding="utf-8")
     if args.json:
         emit_json(res.to_json(), args.json)
     if args.json != "-":
@@ -263,7 +278,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     except ScenarioError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return EXIT_BAD_INPUT
-    except BadInput as exc:
+    except (BadInput, OutputPathError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return EXIT_BAD_INPUT
     except KeyboardInterrupt:

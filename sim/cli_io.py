@@ -1,69 +1,36 @@
 """What the ccsim subcommands share: exit codes, bad-input errors, argument types, and
-outputs that appear whole or not at all (written to a temporary file, then moved)."""
+outputs that appear whole or not at all (:mod:`sim.outputs`: staged in temporary files,
+then moved into place; devices and FIFOs written in place, never replaced)."""
 
 from __future__ import annotations
 
 import argparse
-import os
-import shutil
 import sys
-import tempfile
-from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
+
+from .outputs import atomic_file, staged_outputs
 
 __all__ = [
     "EXIT_BAD_INPUT",
     "EXIT_INTERNAL",
     "EXIT_OK",
     "BadInput",
-    "atomic_dir",
     "atomic_file",
     "emit_json",
     "non_negative_int",
     "positive_int",
+    "staged_outputs",
 ]
 
 EXIT_OK, EXIT_INTERNAL, EXIT_BAD_INPUT = 0, 1, 2
-
-_UMASK = os.umask(0)  # read once (os.umask can only be read by setting it) ...
-os.umask(_UMASK)  # ... and put back at once
 
 
 class BadInput(Exception):
     """A problem with what the user gave us (reported with exit code 2)."""
 
 
-@contextmanager
-def atomic_file(path: Path) -> Iterator[Path]:
-    """Write to a temporary file beside ``path``, then move it into place (with the
-    permissions a plain new file would get, not mkstemp's owner-only ones)."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    os.close(fd)
-    try:
-        yield Path(tmp)
-        os.chmod(tmp, 0o666 & ~_UMASK)
-        os.replace(tmp, path)
-    finally:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
-
-
-@contextmanager
-def atomic_dir(path: Path) -> Iterator[Path]:
-    """Fill a temporary directory, then move its files into ``path``."""
-    path.mkdir(parents=True, exist_ok=True)
-    tmp = Path(tempfile.mkdtemp(dir=path, prefix=".partial-"))
-    try:
-        yield tmp
-        for f in tmp.iterdir():
-            os.replace(f, path / f.name)
-    finally:
-        shutil.rmtree(tmp, ignore_errors=True)
-
-
 def emit_json(text: str, target: str) -> None:
+    """Write ``text`` and a newline to ``target``: a file, or standard output for ``-``."""
     if target == "-":
         sys.stdout.write(text + "\n")
         return
