@@ -76,7 +76,7 @@ def _history_opts(p: argparse.ArgumentParser) -> None:
 
 def cmd_forecast(args: argparse.Namespace) -> int:
     import sim
-    from sim.cli_io import atomic_file
+    from sim.cli_io import atomic_file, check_output
 
     from .forecast import forecast_frame, forecast_series, scenario_with_forecast
 
@@ -87,10 +87,8 @@ def cmd_forecast(args: argparse.Namespace) -> int:
     base = sim.load_scenario(args.scenario) if args.scenario else None
     if base is not None and args.interval_minutes is None:
         args.interval_minutes = base.interval_minutes
-    for opt in ("out", "write_scenario"):
-        target = getattr(args, opt)
-        if target and not Path(target).resolve().parent.is_dir():
-            raise _bad(f"--{opt.replace('_', '-')}: directory of {target} does not exist")
+    check_output(args.out, option="--out")
+    check_output(args.write_scenario, option="--write-scenario")
     hist = _history(args)
     print(hist.report, file=sys.stderr)
     mapping = {}
@@ -140,12 +138,11 @@ def cmd_forecast(args: argparse.Namespace) -> int:
 
 
 def cmd_backtest(args: argparse.Namespace) -> int:
-    from sim.cli_io import atomic_file
+    from sim.cli_io import atomic_file, check_output
 
     from .backtest import accuracy, backtest
 
-    if args.out and not Path(args.out).resolve().parent.is_dir():
-        raise _bad(f"--out: directory of {args.out} does not exist")
+    check_output(args.out, option="--out")
     hist = _history(args)
     models = [m.strip() for m in args.models.split(",") if m.strip()]
     try:
@@ -173,12 +170,11 @@ def cmd_backtest(args: argparse.Namespace) -> int:
 
 
 def cmd_calibrate(args: argparse.Namespace) -> int:
-    from sim.cli_io import atomic_file
+    from sim.cli_io import atomic_file, check_output
 
     from .calibrate import RecordsError, calibrate, read_anonymous_bank, read_records
 
-    if args.out and not Path(args.out).resolve().parent.is_dir():
-        raise _bad(f"--out: directory of {args.out} does not exist")
+    check_output(args.out, option="--out")
     try:
         if args.format == "anonymous-bank" or (
             args.format == "auto" and str(args.records).endswith(".txt.gz")

@@ -20,7 +20,10 @@ from .cli_io import (
     EXIT_BAD_INPUT,
     EXIT_INTERNAL,
     EXIT_OK,
+    STDOUT,
     BadInput,
+    check_output,
+    check_outputs_in,
     emit_json,
     non_negative_int,
     positive_int,
@@ -60,17 +63,6 @@ def _run(sc: Scenario, args: argparse.Namespace, label: str) -> Result:
         close()
 
 
-def _check_output_targets(args: argparse.Namespace) -> None:
-    json_path = getattr(args, "json", None)
-    if json_path and json_path != "-":
-        parent = Path(json_path).resolve().parent
-        if not parent.is_dir():
-            raise BadInput(f"--json: directory {parent} does not exist")
-    out = getattr(args, "out", None)
-    if out and Path(out).exists() and not Path(out).is_dir():
-        raise BadInput(f"--out: {out} exists and is not a directory")
-
-
 RUN_OUT_TABLES = {
     "summary.csv": "channels",
     "intervals.csv": "intervals",
@@ -86,6 +78,12 @@ RUN_OUT_JSON = "result.json"
 
 RUN_OUT_FILES = (*RUN_OUT_TABLES, RUN_OUT_JSON)
 """Every file `ccsim run --out DIR` writes in DIR."""
+
+
+def _check_output_targets(args: argparse.Namespace) -> None:
+    """Refuse bad --json / --out locations before simulating (exit 2, nothing written)."""
+    check_output(getattr(args, "json", None), option="--json", allow_stdout=True)
+    check_outputs_in(getattr(args, "out", None), RUN_OUT_FILES, option="--out")
 
 
 TABLE_KPIS = (
@@ -165,7 +163,7 @@ def cmd_run(args: argparse.Namespace) -> int:
             stage.file(out / RUN_OUT_JSON).write_text(res.to_json() + "\n", encoding="utf-8")
     if args.json:
         emit_json(res.to_json(), args.json)
-    if args.json != "-":
+    if args.json != STDOUT:
         print(_fmt_table(res))
     return EXIT_OK
 
@@ -195,7 +193,7 @@ def cmd_compare(args: argparse.Namespace) -> int:
                 for k in ("base", "whatif", "delta", "ci95")
             }
         emit_json(json.dumps(payload, indent=2, allow_nan=False), args.json)
-    if args.json != "-":
+    if args.json != STDOUT:
         kpis = args.kpi or ["service_level", "asa", "abandon_rate", "offered", "abandoned"]
         shown = table[table["kpi"].isin(kpis)]
         print(

@@ -19,6 +19,8 @@ from .cli_io import (
     EXIT_OK,
     BadInput,
     atomic_file,
+    check_output,
+    check_outputs_in,
     emit_json,
     non_negative_int,
     positive_int,
@@ -64,12 +66,10 @@ def targets_from_args(args: argparse.Namespace, sc: Scenario) -> Targets:
 
 
 def _check_paths(args: argparse.Namespace) -> None:
-    for flag in ("json", "out", "scenario_out"):
-        target = getattr(args, flag, None)
-        if target and target != "-":
-            parent = Path(target).resolve().parent
-            if not parent.is_dir():
-                raise BadInput(f"--{flag.replace('_', '-')}: directory {parent} does not exist")
+    """Refuse bad output locations before any work (exit 2, nothing written)."""
+    check_output(args.json, option="--json", allow_stdout=True)
+    check_output(args.out, option="--out")
+    check_output(args.scenario_out, option="--scenario-out")
 
 
 def _wide(req: pd.DataFrame, sc: Scenario) -> str:
@@ -193,15 +193,14 @@ def _progress() -> Any:
 
 
 def cmd_report(args: argparse.Namespace) -> int:
-    from .report import build_report, write_report
+    from .report import build_report, chart_names, png_name, write_report
 
     sc = load_scenario(args.file)
     whatif = load_scenario(args.whatif) if args.whatif else None
     out = Path(args.out)
-    if not out.resolve().parent.is_dir():
-        raise BadInput(f"--out: directory {out.resolve().parent} does not exist")
-    if args.png_dir and Path(args.png_dir).exists() and not Path(args.png_dir).is_dir():
-        raise BadInput(f"--png-dir: {args.png_dir} exists and is not a directory")
+    check_output(out, option="--out")
+    pngs = [png_name(c) for c in chart_names(whatif=whatif is not None)]
+    check_outputs_in(args.png_dir, pngs, option="--png-dir")
     targets = targets_from_args(args, sc)
     try:
         report = build_report(

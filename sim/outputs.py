@@ -15,6 +15,11 @@ A symbolic link is followed: its target is written (or replaced) and the link st
 Files staged together are committed together: in-place targets first (the writes that
 can still fail: a full device, a closed pipe), then the renames; a failure before the
 commit removes every staged file and every directory the stage created.
+
+:func:`output_problem` is the pre-flight check of one output location: what is wrong
+with it (a missing or non-directory parent, a directory nobody can write in, a
+directory where a file is wanted, ...), so a command can refuse bad locations before
+it does any work.
 """
 
 from __future__ import annotations
@@ -27,23 +32,35 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Literal
 
 __all__ = [
+    "OutputKind",
     "OutputPathError",
     "OutputStage",
     "atomic_file",
+    "output_problem",
     "staged_outputs",
     "written_in_place",
 ]
 
+OutputKind = Literal["file", "dir"]
+"""What an output location should be: a file to write, or a directory to write files in."""
+
 TEMP_SUFFIX = ".tmp"
 """Suffix of the temporary files staged beside their targets (``.NAME.XXXXXXXX.tmp``)."""
+
+PROBE_PREFIX = ".ccsim-probe-"
+"""Prefix of the empty file :func:`output_problem` creates (and removes at once) to test
+that a directory accepts new files."""
 
 _NEW_FILE_MODE = 0o666
 """Permissions of a new output before the umask (mkstemp's are owner-only 0600)."""
 
 _UMASK = os.umask(0)  # read once (os.umask can only be read by setting it) ...
 os.umask(_UMASK)  # ... and put back at once
+
+_ACCESS_EFFECTIVE = os.access in os.supports_effective_ids
 
 
 class OutputPathError(ValueError):
@@ -53,6 +70,10 @@ class OutputPathError(ValueError):
         super().__init__(f"{path}: {problem}")
         self.path = Path(path)
         self.problem = problem
+
+
+class _Problem(Exception):
+    """Internal: what is wrong with an output location (the message)."""
 
 
 def written_in_place(mode: int) -> bool:
@@ -83,6 +104,98 @@ def _stat(path: Path) -> os.stat_result | None:
         return os.stat(path)
     except (FileNotFoundError, NotADirectoryError):
         return None
+    except OSError as exc:
+        raise _Problem(f"cannot access {path} ({exc.strerror})") from None
+
+
+def _check_can_create_in(directory: Path) -> None:
+    """Raise :class:`_Problem` unless new files can be created in ``directory``.
+
+    ``os.access`` answers for the permission bits (and a read-only mount), but root
+    passes it whatever the bits say, and ``/proc``, ``/sys`` or a root-squashed network
+    share still refuse root. So a file is also created (and removed at once): the only
+    test every case agrees with.
+    """
+    if not os.access(directory, os.W_OK | os.X_OK, effective_ids=_ACCESS_EFFECTIVE):
+        raise _Problem(f"directory {directory} is not writable")
+    try:
+        fd, probe = tempfile.mkstemp(dir=directory, prefix=PROBE_PREFIX, suffix=TEMP_SUFFIX)
+    except OSError as exc:
+        raise _Problem(f"cannot create files in {directory} ({exc.strerror})") from None
+    os.close(fd)
+    os.unlink(probe)
+
+
+def _check_new(path: Path, *, parents: bool) -> None:
+    """``path`` does not exist: its directory must exist (or be creatable, with
+    ``parents``) and accept new files."""
+    parent = path.parent
+    st = _stat(parent)
+    if st is not None:
+        if not stat.S_ISDIR(st.st_mode):
+            raise _Problem(f"{parent} is not a directory")
+        _check_can_create_in(parent)
+        return
+    for ancestor in parent.parents:  # the nearest one that exists
+        found = _stat(ancestor)
+        if found is None:
+            continue
+        if not stat.S_ISDIR(found.st_mode):
+            raise _Problem(f"{ancestor} is not a directory")
+        if not parents:
+            raise _Problem(f"directory {parent} does not exist")
+        _check_can_create_in(ancestor)
+        return
+    raise _Problem(f"directory {parent} does not exist")
+
+
+def _check(path: Path, kind: OutputKind, parents: bool) -> None:
+    target = _target(path)
+    st = _stat(target)
+    if st is None:
+        _check_new(target, parents=parents)
+        return
+    mode = st.st_mode
+    if kind == "dir":
+        if not stat.S_ISDIR(mode):
+            raise _Problem("exists and is not a directory")
+        _check_can_create_in(target)
+    elif stat.S_ISREG(mode):
+        _check_can_create_in(target.parent)  # the new content is staged beside it
+    elif stat.S_ISDIR(mode):
+        raise _Problem("is a directory, not a file")
+    elif written_in_place(mode):
+        if not os.access(target, os.W_OK, effective_ids=_ACCESS_EFFECTIVE):
+            raise _Problem("is not writable")
+    else:
+        raise _Problem(f"is {_kind_of(mode)}; outputs go to files, character devices or FIFOs only")
+
+
+def output_problem(
+    path: str | Path, *, kind: OutputKind = "file", parents: bool = False
+) -> str | None:
+    """What stops ccsim writing an output at ``path``, or None when nothing does.
+
+    Parameters
+    ----------
+    path : the output location, as the user gave it.
+    kind : ``"file"``: a file to write (a regular file to replace, a new path, or a
+        character device / FIFO to write in place); ``"dir"``: a directory to write
+        files in (existing, or to create).
+    parents : missing directories above ``path`` are created when writing, so they
+        are fine here (the nearest existing one must accept new directories).
+
+    Returns
+    -------
+    str or None
+        The problem, e.g. ``"directory out does not exist"``, ``"afile is not a
+        directory"``, ``"is a directory, not a file"``. Nothing is left on disk.
+    """
+    try:
+        _check(Path(path), kind, parents)
+    except _Problem as exc:
+        return str(exc)
+    return None
 
 
 @dataclass(frozen=True)
@@ -119,7 +232,10 @@ class OutputStage:
         or a socket at ``path``.
         """
         target = _target(Path(path))
-        st = _stat(target)
+        try:
+            st = _stat(target)
+        except _Problem as exc:
+            raise OutputPathError(path, str(exc)) from None
         if st is not None and not stat.S_ISREG(st.st_mode):
             if not written_in_place(st.st_mode):
                 raise OutputPathError(path, f"is {_kind_of(st.st_mode)}, not a file")

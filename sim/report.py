@@ -39,10 +39,33 @@ from .runner import compare, simulate
 from .scenario import Scenario
 from .staffing import Targets, group_requirements, requirements
 
-__all__ = ["CHARTS", "Report", "build_report", "render_png", "write_report"]
+__all__ = [
+    "CHARTS",
+    "Report",
+    "build_report",
+    "chart_names",
+    "png_name",
+    "render_png",
+    "write_report",
+]
 
 CHARTS = ("required_vs_scheduled", "service_level", "occupancy", "reallocation", "journey_flows")
 """Every chart the report can hold, in page order."""
+
+WHATIF_CHARTS = ("reallocation",)
+"""The charts only a report with a what-if holds."""
+
+
+def chart_names(*, whatif: bool) -> tuple[str, ...]:
+    """The charts a report holds, in page order: all of :data:`CHARTS` with a what-if,
+    all but :data:`WHATIF_CHARTS` without."""
+    return tuple(c for c in CHARTS if whatif or c not in WHATIF_CHARTS)
+
+
+def png_name(chart: str) -> str:
+    """The file a chart is written to in the PNG directory."""
+    return f"{chart}.png"
+
 
 _WIDTH = 640
 
@@ -310,7 +333,7 @@ def build_report(
             "(same seed and replications, paired)."
         )
     charts["journey_flows"] = _flows_chart(sc, res)
-    ordered = {k: charts[k] for k in CHARTS if k in charts}
+    ordered = {k: charts[k] for k in chart_names(whatif=whatif is not None)}
     return Report(
         scenario=sc,
         result=res,
@@ -395,7 +418,7 @@ def write_report(report: Report, path: Path, png_dir: Path | None = None) -> dic
     written: dict[str, Path] = {}
     if png_dir is not None:
         for name, data in pngs.items():
-            target = png_dir / f"{name}.png"
+            target = png_dir / png_name(name)
             _write_atomic(target, data)
             written[name] = target
     _write_atomic(path, page)

@@ -17,7 +17,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from .outputs import atomic_file
+from .outputs import atomic_file, output_problem
 from .sweep_spec import SweepError
 
 __all__ = ["FORMATS", "PartStore", "output_format"]
@@ -43,9 +43,17 @@ class PartStore:
     """The output file of a sweep and the directory of its finished variants."""
 
     def __init__(self, out: str | Path):
+        """Check the output and parts locations (SweepError naming the path and the
+        problem); nothing is created until :meth:`prepare`."""
         self.out = Path(out)
         self.format = output_format(self.out)
         self.parts = self.out.with_name(self.out.name + ".parts")
+        for path, problem in (
+            (self.out, output_problem(self.out, parents=True)),
+            (self.parts, output_problem(self.parts, kind="dir", parents=True)),
+        ):
+            if problem is not None:
+                raise SweepError([f"out: {path}: {problem}"])
 
     def part(self, key: str) -> Path:
         return self.parts / f"{key}.parquet"

@@ -1,4 +1,6 @@
-"""Output paths: devices and FIFOs are written in place, never replaced by a rename.
+"""Output paths: devices and FIFOs are written in place, never replaced by a rename;
+every bad output location of every command is refused before any work (exit 2, a
+message naming the path and the problem, nothing written).
 
 Nothing here touches the machine's real device files: the devices are private nodes
 made in the test's temporary directory (``os.mknod``, root only) and the FIFOs are
@@ -7,14 +9,21 @@ named pipes made there, drained by a reader in this process.
 
 from __future__ import annotations
 
+import importlib
 import io
 import json
 import os
+import re
 import select
+import shutil
 import socket
 import stat
+import tempfile
 import threading
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager, nullcontext
+from dataclasses import dataclass
 from pathlib import Path
 
 import pandas as pd
@@ -24,7 +33,10 @@ import yaml
 import sim
 from sim.cli import RUN_OUT_FILES, main
 
+from .forecast_helpers import synthetic_history
+from .test_calibrate import synthetic_records
 from .test_cli import SMALL, ccsim
+from .test_shifts import TEMPLATES
 
 NULL_DEVICE = os.makedev(1, 3)
 """Linux's /dev/null: major 1, minor 3."""
@@ -213,3 +225,238 @@ def test_a_socket_is_refused_not_replaced(small: Path, tmp_path: Path):
         assert stat.S_ISSOCK(os.lstat(path).st_mode)
     finally:
         server.close()
+
+
+# -- item 7: every output location checked before any work -----------------------------
+
+NOBODY = 65534
+"""The unprivileged user a root test runs as to meet a directory it cannot write."""
+
+
+@dataclass(frozen=True)
+class Output:
+    """One output option of one command."""
+
+    command: str
+    option: str
+    kind: str  # "file", "dir" (created if missing) or "table" (sweep: file + .parts dir)
+    name: str  # the file or directory name the cases use
+
+    @property
+    def label(self) -> str:
+        """How the error message names the option (the sweep API's ``out``)."""
+        return "out" if self.kind == "table" else self.option
+
+
+OUTPUTS = [
+    Output("run", "--json", "file", "r.json"),
+    Output("run", "--out", "dir", "out"),
+    Output("compare", "--json", "file", "c.json"),
+    Output("staff", "--json", "file", "s.json"),
+    Output("staff", "--out", "file", "s.csv"),
+    Output("staff", "--scenario-out", "file", "planned.yaml"),
+    Output("report", "--out", "file", "r.html"),
+    Output("report", "--png-dir", "dir", "png"),
+    Output("sweep", "--out", "table", "r.csv"),
+    Output("forecast", "--out", "file", "fc.csv"),
+    Output("forecast", "--write-scenario", "file", "new.yaml"),
+    Output("backtest", "--out", "file", "cv.csv"),
+    Output("calibrate", "--out", "file", "frag.yaml"),
+]
+"""Every output option of every command that writes files."""
+
+# (case, kinds it applies to, bad location relative to the work directory, problem)
+CASES = [
+    ("under_a_file", ("file", "dir", "table"), "afile/{name}", r"afile is not a directory"),
+    ("missing_directory", ("file",), "nodir/{name}", r"directory \S*nodir does not exist"),
+    ("existing_directory", ("file",), "adir", r"adir: is a directory, not a file"),
+    ("existing_directory", ("table",), "adir", r"adir is a directory"),
+    ("existing_file", ("dir",), "afile", r"afile: exists and is not a directory"),
+    ("holds_a_directory", ("dir",), "taken", r"taken/\S+: is a directory, not a file"),
+    ("parts_is_a_file", ("table",), "clash.csv", r"clash.csv.parts: exists and is not a dir"),
+    ("unwritable", ("file", "dir", "table"), "ro/{name}", r"ro is not writable|in \S*ro \("),
+]
+
+
+def _cases() -> list[tuple[Output, str, str, str]]:
+    return [
+        (out, case, where.format(name=out.name), problem)
+        for out in OUTPUTS
+        for case, kinds, where, problem in CASES
+        if out.kind in kinds
+    ]
+
+
+@pytest.fixture(scope="module")
+def work() -> Iterator[Path]:
+    """Inputs for every command and the bad locations, in a directory every user can
+    read (a root test meets the unwritable directory as user nobody)."""
+    d = Path(tempfile.mkdtemp(prefix="ccsim-output-paths-"))
+    d.chmod(0o755)
+    (d / "small.yaml").write_text(yaml.safe_dump(SMALL))
+    (d / "sweep.yaml").write_text(yaml.safe_dump(SWEEP))
+    (d / "templates.yaml").write_text(TEMPLATES)
+    synthetic_history(weeks=3).to_csv(d / "history.csv", index=False)
+    synthetic_records(n=500).to_csv(d / "records.csv", index=False)
+    (d / "afile").write_text("a regular file\n")
+    (d / "adir").mkdir()
+    (d / "taken").mkdir()
+    for name in ("summary.csv", "required_vs_scheduled.png"):  # a file a command writes
+        (d / "taken" / name).mkdir()
+    (d / "clash.csv.parts").write_text("not the sweep's parts directory\n")
+    (d / "ro").mkdir(mode=0o755)
+    (d / "open").mkdir()
+    (d / "open").chmod(0o777)  # the fine outputs go here, whoever the test runs as
+    if os.geteuid() != 0:
+        (d / "ro").chmod(0o555)
+    yield d
+    (d / "ro").chmod(0o755)
+    shutil.rmtree(d)
+
+
+@contextmanager
+def without_write_access() -> Iterator[None]:
+    """As root, act as user nobody (for whom the root-owned ``ro`` is read-only: root
+    itself may write anywhere its permission bits forbid); otherwise ``ro`` is 0555."""
+    if os.geteuid() != 0:
+        yield
+        return
+    os.seteuid(NOBODY)
+    try:
+        yield
+    finally:
+        os.seteuid(0)
+
+
+def command_line(work: Path, command: str, outputs: dict[str, str]) -> list[str]:
+    """``command`` on valid inputs with every output option it has: ``outputs``'
+    values, and a fine new path in ``work/open`` for the others."""
+    inputs = {
+        "run": ["small.yaml"],
+        "compare": ["small.yaml", "small.yaml"],
+        "staff": ["small.yaml", "--shifts", "templates.yaml"],
+        "report": ["small.yaml"],
+        "sweep": ["sweep.yaml"],
+        "forecast": ["history.csv", "--interval-minutes", "15", "--scenario", "small.yaml"],
+        "backtest": ["history.csv"],
+        "calibrate": ["records.csv"],
+    }[command]
+    argv = [command]
+    for arg in inputs:
+        argv.append(str(work / arg) if arg.endswith((".yaml", ".csv")) else arg)
+    for out in OUTPUTS:
+        if out.command == command:
+            argv += [out.option, outputs.get(out.option, str(work / "open" / out.name))]
+    return argv
+
+
+def tree(directory: Path) -> dict[str, str]:
+    """Every entry under ``directory`` (hidden ones too) with its type and content."""
+    found = {}
+    for p in sorted(directory.rglob("*")):
+        if p.is_dir():
+            found[str(p.relative_to(directory))] = "dir"
+        else:
+            found[str(p.relative_to(directory))] = p.read_text()
+    return found
+
+
+WORK = {
+    "run": "sim.cli.simulate",
+    "compare": "sim.cli.simulate",
+    "staff": "sim.cli_staff.requirements",
+    "report": "sim.report.build_report",
+    "sweep": "sim.cli_sweep.sweep",
+    "forecast": "forecasting.forecast.forecast_series",
+    "backtest": "forecasting.backtest.backtest",
+    "calibrate": "forecasting.calibrate.calibrate",
+}
+"""The function that starts each command's work."""
+
+
+@pytest.fixture
+def no_work(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Fail (exit 1) if any command starts its work."""
+
+    def refuse(*args: object, **kwargs: object) -> None:
+        raise AssertionError("the work started before the outputs were checked")
+
+    for target in set(WORK.values()):
+        module, name = target.rsplit(".", 1)  # the module, not a same-named function
+        monkeypatch.setattr(importlib.import_module(module), name, refuse)
+
+
+@pytest.mark.parametrize(
+    ("output", "case", "where", "problem"),
+    _cases(),
+    ids=[f"{o.command}{o.option}-{case}" for o, case, _, _ in _cases()],
+)
+def test_bad_output_location_exits_2_before_any_work(
+    work: Path,
+    no_work: None,
+    capsys: pytest.CaptureFixture[str],
+    output: Output,
+    case: str,
+    where: str,
+    problem: str,
+):
+    """Exit 2 (never 1, never a traceback), the message names the option, the path and
+    the problem; nothing is written, not even the command's other (fine) outputs."""
+    bad = str(work / where)
+    argv = command_line(work, output.command, {output.option: bad})
+    before = tree(work)
+    with without_write_access() if case == "unwritable" else nullcontext():
+        code = main(argv)
+    captured = capsys.readouterr()
+    assert code == 2, captured.err
+    assert "Traceback" not in captured.err
+    assert f"{output.label}: {bad}" in captured.err, captured.err
+    assert re.search(problem, captured.err), captured.err
+    assert captured.out == ""
+    assert tree(work) == before
+
+
+@pytest.mark.skipif(not Path("/proc/self").is_dir(), reason="needs Linux's /proc")
+def test_a_directory_root_cannot_write_in_is_refused(small: Path, no_work: None):
+    """Permission bits do not stop root, so the check also creates a file: /proc passes
+    os.access for root but accepts no new file (nothing is written there)."""
+    assert main(["run", str(small), "--json", "/proc/ccsim-output-test.json"]) == 2
+
+
+@pytest.mark.parametrize(
+    ("outputs", "message"),
+    [
+        ({"--out": "open/out", "--json": "adir"}, "--json: {work}/adir: is a directory"),
+        ({"--out": "afile/out"}, "--out: {work}/afile/out: {work}/afile is not a directory"),
+    ],
+)
+def test_cli_run_bad_output_exits_2_and_writes_nothing(
+    work: Path, outputs: dict[str, str], message: str
+):
+    """The other output (--out DIR, --json PATH) is not written either."""
+    args = command_line(work, "run", {k: str(work / v) for k, v in outputs.items()})
+    before = tree(work)
+    r = ccsim(*args)
+    assert r.returncode == 2, r.stderr
+    assert "Traceback" not in r.stderr
+    assert message.format(work=work) in r.stderr
+    assert tree(work) == before
+
+
+@pytest.mark.parametrize(
+    ("command", "outputs", "message"),
+    [
+        ("sweep", {"--out": "afile/r.csv"}, "out: {work}/afile/r.csv: "),
+        ("report", {"--png-dir": "afile/png"}, "--png-dir: {work}/afile/png: "),
+    ],
+)
+def test_cli_bad_output_exits_2_and_writes_nothing(
+    work: Path, command: str, outputs: dict[str, str], message: str
+):
+    args = command_line(work, command, {k: str(work / v) for k, v in outputs.items()})
+    before = tree(work)
+    r = ccsim(*args)
+    assert r.returncode == 2, r.stderr
+    assert "Traceback" not in r.stderr
+    assert message.format(work=work) + f"{work}/afile is not a directory" in r.stderr
+    assert tree(work) == before
