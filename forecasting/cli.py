@@ -76,7 +76,7 @@ def _history_opts(p: argparse.ArgumentParser) -> None:
 
 def cmd_forecast(args: argparse.Namespace) -> int:
     import sim
-    from sim.cli_io import atomic_file, check_output
+    from sim.cli_io import check_output, staged_outputs
 
     from .forecast import forecast_frame, forecast_series, scenario_with_forecast
 
@@ -123,12 +123,16 @@ def cmd_forecast(args: argparse.Namespace) -> int:
         raise _bad(str(exc)) from None
     except ValueError as exc:
         raise _bad(f"--day: {exc}") from None
-    if args.out:
-        with atomic_file(Path(args.out)) as tmp:
-            out.to_csv(tmp, index=False, float_format="%.3f", date_format="%Y-%m-%d %H:%M")
-    if new_sc is not None:
-        with atomic_file(Path(args.write_scenario)) as tmp:
-            tmp.write_text(new_sc.to_yaml(), encoding="utf-8")
+    with staged_outputs() as stage:  # --out and --write-scenario: both written, or neither
+        if args.out:
+            out.to_csv(
+                stage.file(args.out),
+                index=False,
+                float_format="%.3f",
+                date_format="%Y-%m-%d %H:%M",
+            )
+        if new_sc is not None:
+            stage.file(args.write_scenario).write_text(new_sc.to_yaml(), encoding="utf-8")
     days = sorted(set(pd.DatetimeIndex(out["timestamp"]).date))
     print(
         f"{out['model'].iloc[0]}: {len(out)} open intervals over {len(days)} day(s) "

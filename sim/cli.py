@@ -155,15 +155,18 @@ def cmd_run(args: argparse.Namespace) -> int:
     sc = load_scenario(args.file)
     _check_output_targets(args)
     res = _run(sc, args, sc.name)
-    if args.out:
-        out = Path(args.out)
-        with staged_outputs() as stage:
+    text = res.to_json()
+    with staged_outputs() as stage:  # --out DIR and --json PATH: all written, or none
+        if args.out:
+            out = Path(args.out)
             for name, table in RUN_OUT_TABLES.items():
                 getattr(res, table).to_csv(stage.file(out / name), index=False)
-            stage.file(out / RUN_OUT_JSON).write_text(res.to_json() + "\n", encoding="utf-8")
-    if args.json:
-        emit_json(res.to_json(), args.json)
-    if args.json != STDOUT:
+            stage.file(out / RUN_OUT_JSON).write_text(text + "\n", encoding="utf-8")
+        if args.json and args.json != STDOUT:
+            stage.file(args.json).write_text(text + "\n", encoding="utf-8")
+    if args.json == STDOUT:
+        print(text)
+    else:
         print(_fmt_table(res))
     return EXIT_OK
 

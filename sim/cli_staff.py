@@ -17,13 +17,13 @@ import pandas as pd
 
 from .cli_io import (
     EXIT_OK,
+    STDOUT,
     BadInput,
-    atomic_file,
     check_output,
     check_outputs_in,
-    emit_json,
     non_negative_int,
     positive_int,
+    staged_outputs,
 )
 from .scenario import Scenario, load_scenario
 from .staffing import StaffingError, Targets, group_requirements, requirements
@@ -155,16 +155,18 @@ def cmd_staff(args: argparse.Namespace) -> int:
             "groups": plan.groups_section(),
         }
         lines += ["", plan.summary()]
-    if args.out:
-        with atomic_file(Path(args.out)) as tmp:
-            table.to_csv(tmp, index=False)
-    if args.scenario_out and plan is not None:
-        new_sc = apply_shifts(sc, plan)
-        with atomic_file(Path(args.scenario_out)) as tmp:
-            tmp.write_text(new_sc.to_yaml(), encoding="utf-8")
-    if args.json:
-        emit_json(json.dumps(payload, indent=2, allow_nan=False), args.json)
-    if args.json != "-":
+    text = json.dumps(payload, indent=2, allow_nan=False)
+    with staged_outputs() as stage:  # --out, --scenario-out and --json: all, or none
+        if args.out:
+            table.to_csv(stage.file(args.out), index=False)
+        if args.scenario_out and plan is not None:
+            new_sc = apply_shifts(sc, plan)
+            stage.file(args.scenario_out).write_text(new_sc.to_yaml(), encoding="utf-8")
+        if args.json and args.json != STDOUT:
+            stage.file(args.json).write_text(text + "\n", encoding="utf-8")
+    if args.json == STDOUT:
+        print(text)
+    else:
         print("\n".join(lines))
     return EXIT_OK
 

@@ -33,7 +33,7 @@ from typing import Any
 import altair as alt
 import pandas as pd
 
-from .cli_io import atomic_file
+from .outputs import staged_outputs
 from .results import Result
 from .runner import compare, simulate
 from .scenario import Scenario
@@ -402,24 +402,21 @@ def _html(report: Report, pngs: dict[str, bytes]) -> str:
     return "\n".join(parts)
 
 
-def _write_atomic(path: Path, data: bytes) -> None:
-    with atomic_file(path) as tmp:
-        tmp.write_bytes(data)
-
-
 def write_report(report: Report, path: Path, png_dir: Path | None = None) -> dict[str, Any]:
-    """Render every chart, then write the HTML page (and the PNGs) atomically.
+    """Render every chart, then write the HTML page and the PNGs: all of them, or none.
 
     Returns ``{"html": path, "png": {chart: path}}``. Nothing is written until every
-    chart has rendered.
+    chart has rendered; the page and every PNG are staged, then moved into place
+    together (see :mod:`sim.outputs`).
     """
     pngs = {name: render_png(chart) for name, chart in report.charts.items()}
     page = _html(report, pngs).encode("utf-8")
     written: dict[str, Path] = {}
-    if png_dir is not None:
-        for name, data in pngs.items():
-            target = png_dir / png_name(name)
-            _write_atomic(target, data)
-            written[name] = target
-    _write_atomic(path, page)
+    with staged_outputs() as stage:
+        if png_dir is not None:
+            for name, data in pngs.items():
+                target = png_dir / png_name(name)
+                stage.file(target).write_bytes(data)
+                written[name] = target
+        stage.file(path).write_bytes(page)
     return {"html": path, "png": written}

@@ -21,19 +21,24 @@ import stat
 import tempfile
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager, nullcontext
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import pandas as pd
 import pytest
 import yaml
 
 import sim
+import sim.report
 from sim.cli import RUN_OUT_FILES, main
+from sim.outputs import staged_outputs
+from sim.report import chart_names, png_name
 
 from .forecast_helpers import synthetic_history
+from .helpers import SCENARIOS
 from .test_calibrate import synthetic_records
 from .test_cli import SMALL, ccsim
 from .test_shifts import TEMPLATES
@@ -460,3 +465,94 @@ def test_cli_bad_output_exits_2_and_writes_nothing(
     assert "Traceback" not in r.stderr
     assert message.format(work=work) + f"{work}/afile is not a directory" in r.stderr
     assert tree(work) == before
+
+
+# -- item 7: a command that writes several files writes all of them or none -------------
+
+PNG = b"\x89PNG\r\n\x1a\n"
+
+
+def then(monkeypatch: pytest.MonkeyPatch, target: str, action: Callable[[], object]) -> None:
+    """Call ``action`` right after the work function ``target`` returns: an output
+    location that goes bad while the command works, after the pre-flight check."""
+    module_name, name = target.rsplit(".", 1)
+    module = importlib.import_module(module_name)
+    work = getattr(module, name)
+
+    def wrapped(*args: Any, **kwargs: Any) -> Any:
+        result = work(*args, **kwargs)
+        action()
+        return result
+
+    monkeypatch.setattr(module, name, wrapped)
+
+
+def test_a_stage_commits_every_file_or_none(tmp_path: Path):
+    old = tmp_path / "b.csv"
+    old.write_text("old")
+    with pytest.raises(RuntimeError), staged_outputs() as stage:
+        stage.file(tmp_path / "new" / "deeper" / "a.csv").write_text("a")
+        stage.file(old).write_text("new")
+        raise RuntimeError("the last writer failed")
+    assert old.read_text() == "old"
+    assert [p.name for p in tmp_path.iterdir()] == ["b.csv"]  # no temps, no new dirs
+
+
+def test_run_out_and_json_are_written_together(small: Path, tmp_path: Path):
+    out, js = tmp_path / "new" / "out", tmp_path / "r.json"
+    assert main(["run", str(small), "--out", str(out), "--json", str(js)]) == 0
+    assert sorted(p.name for p in out.iterdir()) == sorted(RUN_OUT_FILES)
+    assert json.loads(js.read_text()) == json.loads((out / "result.json").read_text())
+
+
+def test_run_writes_no_csv_when_its_json_cannot_be_written(
+    small: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+):
+    out, js = tmp_path / "out", tmp_path / "r.json"
+    then(monkeypatch, "sim.cli.simulate", js.mkdir)  # --json became a directory meanwhile
+    assert main(["run", str(small), "--out", str(out), "--json", str(js)]) == 2
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["r.json", "small.yaml"]
+
+
+def test_staff_writes_none_of_its_three_outputs_unless_all(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+):
+    templates = tmp_path / "templates.yaml"
+    templates.write_text(TEMPLATES)
+    csv, planned, js = tmp_path / "s.csv", tmp_path / "planned.yaml", tmp_path / "s.json"
+    then(monkeypatch, "sim.cli_staff.requirements", js.mkdir)
+    argv = ["staff", str(SCENARIOS / "reallocation_demo.yaml"), "--shifts", str(templates)]
+    argv += ["--out", str(csv), "--scenario-out", str(planned), "--json", str(js)]
+    assert main(argv) == 2
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["s.json", "templates.yaml"]
+
+
+def test_report_writes_no_png_when_its_page_cannot_be_written(
+    small: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+):
+    html, png = tmp_path / "r.html", tmp_path / "png"
+    monkeypatch.setattr("sim.report.render_png", lambda chart, scale=2.0: PNG)
+    build_report = sim.report.build_report
+    then(monkeypatch, "sim.report.build_report", html.mkdir)
+    argv = ["report", str(small), "--out", str(html), "--png-dir", str(png), "-r", "2"]
+    assert main(argv) == 2
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["r.html", "small.yaml"]
+    html.rmdir()  # and once the page can be written, every file is
+    monkeypatch.setattr("sim.report.build_report", build_report)
+    assert main(argv) == 0
+    assert html.read_text().startswith("<!DOCTYPE html>")
+    assert sorted(p.name for p in png.iterdir()) == [
+        png_name(c) for c in sorted(chart_names(whatif=False))
+    ]
+
+
+def test_forecast_writes_neither_file_unless_both(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
+    history = tmp_path / "history.csv"
+    synthetic_history(weeks=3).to_csv(history, index=False)
+    csv, new = tmp_path / "fc.csv", tmp_path / "new.yaml"
+    then(monkeypatch, "forecasting.forecast.forecast_series", new.mkdir)
+    argv = ["forecast", str(history), "--interval-minutes", "15", "--model", "snaive_week"]
+    argv += ["--scenario", str(SCENARIOS / "retail_bank.yaml")]
+    argv += ["--out", str(csv), "--write-scenario", str(new)]
+    assert main(argv) == 2
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["history.csv", "new.yaml"]
