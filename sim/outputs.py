@@ -150,7 +150,10 @@ def _check_new(path: Path, *, parents: bool) -> None:
 
 
 def _check(path: Path, kind: OutputKind, parents: bool) -> None:
-    target = _target(path)
+    try:
+        target = _target(path)
+    except OSError as exc:  # e.g. a directory on the way that the user may not enter
+        raise _Problem(f"cannot access {path} ({exc.strerror})") from None
     st = _stat(target)
     if st is None:
         _check_new(target, parents=parents)

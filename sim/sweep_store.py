@@ -46,7 +46,6 @@ class PartStore:
         """Check the output and parts locations (SweepError naming the path and the
         problem); nothing is created until :meth:`prepare`."""
         self.out = Path(out)
-        self.format = output_format(self.out)
         self.parts = self.out.with_name(self.out.name + ".parts")
         for path, problem in (
             (self.out, output_problem(self.out, parents=True)),
@@ -54,6 +53,7 @@ class PartStore:
         ):
             if problem is not None:
                 raise SweepError([f"out: {path}: {problem}"])
+        self.format = output_format(self.out)
 
     def part(self, key: str) -> Path:
         return self.parts / f"{key}.parquet"

@@ -274,13 +274,15 @@ OUTPUTS = [
 CASES = [
     ("under_a_file", ("file", "dir", "table"), "afile/{name}", r"afile is not a directory"),
     ("missing_directory", ("file",), "nodir/{name}", r"directory \S*nodir does not exist"),
-    ("existing_directory", ("file",), "adir", r"adir: is a directory, not a file"),
-    ("existing_directory", ("table",), "adir", r"adir is a directory"),
+    ("existing_directory", ("file", "table"), "adir", r"adir: is a directory, not a file"),
     ("existing_file", ("dir",), "afile", r"afile: exists and is not a directory"),
     ("holds_a_directory", ("dir",), "taken", r"taken/\S+: is a directory, not a file"),
     ("parts_is_a_file", ("table",), "clash.csv", r"clash.csv.parts: exists and is not a dir"),
     ("unwritable", ("file", "dir", "table"), "ro/{name}", r"ro is not writable|in \S*ro \("),
+    ("inaccessible", ("file", "dir", "table"), "locked/{name}", r"cannot access \S*locked/"),
 ]
+LIMITED = {"unwritable", "inaccessible"}
+"""Cases about permissions: met as user nobody when the tests run as root."""
 
 
 def _cases() -> list[tuple[Output, str, str, str]]:
@@ -310,19 +312,23 @@ def work() -> Iterator[Path]:
         (d / "taken" / name).mkdir()
     (d / "clash.csv.parts").write_text("not the sweep's parts directory\n")
     (d / "ro").mkdir(mode=0o755)
+    (d / "locked").mkdir(mode=0o700)  # root's, or (not root) 0000: no one else looks in
     (d / "open").mkdir()
     (d / "open").chmod(0o777)  # the fine outputs go here, whoever the test runs as
     if os.geteuid() != 0:
         (d / "ro").chmod(0o555)
+        (d / "locked").chmod(0)
     yield d
     (d / "ro").chmod(0o755)
+    (d / "locked").chmod(0o700)
     shutil.rmtree(d)
 
 
 @contextmanager
 def without_write_access() -> Iterator[None]:
-    """As root, act as user nobody (for whom the root-owned ``ro`` is read-only: root
-    itself may write anywhere its permission bits forbid); otherwise ``ro`` is 0555."""
+    """As root, act as user nobody (for whom the root-owned ``ro`` is read-only and
+    ``locked`` closed: root itself passes any permission bits); otherwise ``ro`` is
+    0555 and ``locked`` 0000."""
     if os.geteuid() != 0:
         yield
         return
@@ -410,7 +416,7 @@ def test_bad_output_location_exits_2_before_any_work(
     bad = str(work / where)
     argv = command_line(work, output.command, {output.option: bad})
     before = tree(work)
-    with without_write_access() if case == "unwritable" else nullcontext():
+    with without_write_access() if case in LIMITED else nullcontext():
         code = main(argv)
     captured = capsys.readouterr()
     assert code == 2, captured.err
