@@ -76,7 +76,7 @@ def _history_opts(p: argparse.ArgumentParser) -> None:
 
 def cmd_forecast(args: argparse.Namespace) -> int:
     import sim
-    from sim.cli_io import atomic_file
+    from sim.cli_io import check_output, staged_outputs
 
     from .forecast import forecast_frame, forecast_series, scenario_with_forecast
 
@@ -87,10 +87,8 @@ def cmd_forecast(args: argparse.Namespace) -> int:
     base = sim.load_scenario(args.scenario) if args.scenario else None
     if base is not None and args.interval_minutes is None:
         args.interval_minutes = base.interval_minutes
-    for opt in ("out", "write_scenario"):
-        target = getattr(args, opt)
-        if target and not Path(target).resolve().parent.is_dir():
-            raise _bad(f"--{opt.replace('_', '-')}: directory of {target} does not exist")
+    check_output(args.out, option="--out")
+    check_output(args.write_scenario, option="--write-scenario")
     hist = _history(args)
     print(hist.report, file=sys.stderr)
     mapping = {}
@@ -125,12 +123,16 @@ def cmd_forecast(args: argparse.Namespace) -> int:
         raise _bad(str(exc)) from None
     except ValueError as exc:
         raise _bad(f"--day: {exc}") from None
-    if args.out:
-        with atomic_file(Path(args.out)) as tmp:
-            out.to_csv(tmp, index=False, float_format="%.3f", date_format="%Y-%m-%d %H:%M")
-    if new_sc is not None:
-        with atomic_file(Path(args.write_scenario)) as tmp:
-            tmp.write_text(new_sc.to_yaml(), encoding="utf-8")
+    with staged_outputs() as stage:  # --out and --write-scenario: both written, or neither
+        if args.out:
+            out.to_csv(
+                stage.file(args.out),
+                index=False,
+                float_format="%.3f",
+                date_format="%Y-%m-%d %H:%M",
+            )
+        if new_sc is not None:
+            stage.file(args.write_scenario).write_text(new_sc.to_yaml(), encoding="utf-8")
     days = sorted(set(pd.DatetimeIndex(out["timestamp"]).date))
     print(
         f"{out['model'].iloc[0]}: {len(out)} open intervals over {len(days)} day(s) "
@@ -140,12 +142,11 @@ def cmd_forecast(args: argparse.Namespace) -> int:
 
 
 def cmd_backtest(args: argparse.Namespace) -> int:
-    from sim.cli_io import atomic_file
+    from sim.cli_io import atomic_file, check_output
 
     from .backtest import accuracy, backtest
 
-    if args.out and not Path(args.out).resolve().parent.is_dir():
-        raise _bad(f"--out: directory of {args.out} does not exist")
+    check_output(args.out, option="--out")
     hist = _history(args)
     models = [m.strip() for m in args.models.split(",") if m.strip()]
     try:
@@ -173,12 +174,11 @@ def cmd_backtest(args: argparse.Namespace) -> int:
 
 
 def cmd_calibrate(args: argparse.Namespace) -> int:
-    from sim.cli_io import atomic_file
+    from sim.cli_io import atomic_file, check_output
 
     from .calibrate import RecordsError, calibrate, read_anonymous_bank, read_records
 
-    if args.out and not Path(args.out).resolve().parent.is_dir():
-        raise _bad(f"--out: directory of {args.out} does not exist")
+    check_output(args.out, option="--out")
     try:
         if args.format == "anonymous-bank" or (
             args.format == "auto" and str(args.records).endswith(".txt.gz")

@@ -20,14 +20,18 @@ from .cli_io import (
     EXIT_BAD_INPUT,
     EXIT_INTERNAL,
     EXIT_OK,
+    STDOUT,
     BadInput,
-    atomic_dir,
+    check_output,
+    check_outputs_in,
     emit_json,
     non_negative_int,
     positive_int,
+    staged_outputs,
 )
 from .display import duration
 from .kpi import DURATION_KPIS
+from .outputs import OutputPathError
 from .results import Result
 from .runner import Progress, compare, simulate
 from .scenario import Scenario, ScenarioError, load_scenario
@@ -61,15 +65,27 @@ def _run(sc: Scenario, args: argparse.Namespace, label: str) -> Result:
         close()
 
 
+RUN_OUT_TABLES = {
+    "summary.csv": "channels",
+    "intervals.csv": "intervals",
+    "groups.csv": "groups",
+    "group_intervals.csv": "group_intervals",
+    "journeys.csv": "journeys",
+    "flows.csv": "flows",
+}
+"""The CSVs `ccsim run --out DIR` writes: file name -> the Result table it holds."""
+
+RUN_OUT_JSON = "result.json"
+"""The JSON result `ccsim run --out DIR` writes beside the CSVs."""
+
+RUN_OUT_FILES = (*RUN_OUT_TABLES, RUN_OUT_JSON)
+"""Every file `ccsim run --out DIR` writes in DIR."""
+
+
 def _check_output_targets(args: argparse.Namespace) -> None:
-    json_path = getattr(args, "json", None)
-    if json_path and json_path != "-":
-        parent = Path(json_path).resolve().parent
-        if not parent.is_dir():
-            raise BadInput(f"--json: directory {parent} does not exist")
-    out = getattr(args, "out", None)
-    if out and Path(out).exists() and not Path(out).is_dir():
-        raise BadInput(f"--out: {out} exists and is not a directory")
+    """Refuse bad --json / --out locations before simulating (exit 2, nothing written)."""
+    check_output(getattr(args, "json", None), option="--json", allow_stdout=True)
+    check_outputs_in(getattr(args, "out", None), RUN_OUT_FILES, option="--out")
 
 
 TABLE_KPIS = (
@@ -142,18 +158,18 @@ def cmd_run(args: argparse.Namespace) -> int:
     sc = load_scenario(args.file)
     _check_output_targets(args)
     res = _run(sc, args, sc.name)
-    if args.out:
-        with atomic_dir(Path(args.out)) as tmp:
-            res.channels.to_csv(tmp / "summary.csv", index=False)
-            res.intervals.to_csv(tmp / "intervals.csv", index=False)
-            res.groups.to_csv(tmp / "groups.csv", index=False)
-            res.group_intervals.to_csv(tmp / "group_intervals.csv", index=False)
-            res.journeys.to_csv(tmp / "journeys.csv", index=False)
-            res.flows.to_csv(tmp / "flows.csv", index=False)
-            (tmp / "result.json").write_text(res.to_json() + "\n", encoding="utf-8")
-    if args.json:
-        emit_json(res.to_json(), args.json)
-    if args.json != "-":
+    text = res.to_json()
+    with staged_outputs() as stage:  # --out DIR and --json PATH: all written, or none
+        if args.out:
+            out = Path(args.out)
+            for name, table in RUN_OUT_TABLES.items():
+                getattr(res, table).to_csv(stage.file(out / name), index=False)
+            stage.file(out / RUN_OUT_JSON).write_text(text + "\n", encoding="utf-8")
+        if args.json and args.json != STDOUT:
+            stage.file(args.json).write_text(text + "\n", encoding="utf-8")
+    if args.json == STDOUT:
+        print(text)
+    else:
         print(_fmt_table(res))
     return EXIT_OK
 
@@ -183,7 +199,7 @@ def cmd_compare(args: argparse.Namespace) -> int:
                 for k in ("base", "whatif", "delta", "ci95")
             }
         emit_json(json.dumps(payload, indent=2, allow_nan=False), args.json)
-    if args.json != "-":
+    if args.json != STDOUT:
         kpis = args.kpi or ["service_level", "asa", "abandon_rate", "offered", "abandoned"]
         shown = table[table["kpi"].isin(kpis)]
         print(
@@ -266,7 +282,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     except ScenarioError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return EXIT_BAD_INPUT
-    except BadInput as exc:
+    except (BadInput, OutputPathError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return EXIT_BAD_INPUT
     except KeyboardInterrupt:

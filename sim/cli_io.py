@@ -1,70 +1,81 @@
-"""What the ccsim subcommands share: exit codes, bad-input errors, argument types, and
-outputs that appear whole or not at all (written to a temporary file, then moved)."""
+"""What the ccsim subcommands share: exit codes, bad-input errors, argument types, the
+pre-flight check of output locations, and outputs that appear whole or not at all
+(:mod:`sim.outputs`: staged in temporary files, then moved into place; devices and FIFOs
+written in place, never replaced)."""
 
 from __future__ import annotations
 
 import argparse
-import os
-import shutil
 import sys
-import tempfile
-from collections.abc import Iterator
-from contextlib import contextmanager
+from collections.abc import Iterable
 from pathlib import Path
+
+from .outputs import OutputKind, atomic_file, output_problem, staged_outputs
 
 __all__ = [
     "EXIT_BAD_INPUT",
     "EXIT_INTERNAL",
     "EXIT_OK",
+    "STDOUT",
     "BadInput",
-    "atomic_dir",
     "atomic_file",
+    "check_output",
+    "check_outputs_in",
     "emit_json",
     "non_negative_int",
     "positive_int",
+    "staged_outputs",
 ]
 
 EXIT_OK, EXIT_INTERNAL, EXIT_BAD_INPUT = 0, 1, 2
 
-_UMASK = os.umask(0)  # read once (os.umask can only be read by setting it) ...
-os.umask(_UMASK)  # ... and put back at once
+STDOUT = "-"
+"""The ``--json`` target meaning standard output."""
 
 
 class BadInput(Exception):
     """A problem with what the user gave us (reported with exit code 2)."""
 
 
-@contextmanager
-def atomic_file(path: Path) -> Iterator[Path]:
-    """Write to a temporary file beside ``path``, then move it into place (with the
-    permissions a plain new file would get, not mkstemp's owner-only ones)."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    os.close(fd)
-    try:
-        yield Path(tmp)
-        os.chmod(tmp, 0o666 & ~_UMASK)
-        os.replace(tmp, path)
-    finally:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
+def check_output(
+    path: str | Path | None,
+    *,
+    option: str,
+    kind: OutputKind = "file",
+    parents: bool = False,
+    allow_stdout: bool = False,
+) -> None:
+    """Refuse a bad output location before any work: :class:`BadInput` naming the option,
+    the path and the problem (see :func:`sim.outputs.output_problem`).
+
+    Parameters
+    ----------
+    path : the option's value; None or empty: the option was not given.
+    option : the option's name for the message, e.g. ``"--json"``.
+    kind : ``"file"`` or ``"dir"``.
+    parents : the command creates missing directories above ``path``.
+    allow_stdout : ``-`` means standard output (always fine).
+    """
+    if path is None or str(path) == "" or (allow_stdout and str(path) == STDOUT):
+        return
+    problem = output_problem(path, kind=kind, parents=parents)
+    if problem is not None:
+        raise BadInput(f"{option}: {path}: {problem}")
 
 
-@contextmanager
-def atomic_dir(path: Path) -> Iterator[Path]:
-    """Fill a temporary directory, then move its files into ``path``."""
-    path.mkdir(parents=True, exist_ok=True)
-    tmp = Path(tempfile.mkdtemp(dir=path, prefix=".partial-"))
-    try:
-        yield tmp
-        for f in tmp.iterdir():
-            os.replace(f, path / f.name)
-    finally:
-        shutil.rmtree(tmp, ignore_errors=True)
+def check_outputs_in(directory: str | Path | None, names: Iterable[str], *, option: str) -> None:
+    """Pre-flight of an output directory (created if missing) and the files ``names`` a
+    command writes in it: :class:`BadInput` for the first problem."""
+    if directory is None or str(directory) == "":
+        return
+    check_output(directory, option=option, kind="dir", parents=True)
+    for name in names:
+        check_output(Path(directory) / name, option=option, parents=True)
 
 
 def emit_json(text: str, target: str) -> None:
-    if target == "-":
+    """Write ``text`` and a newline to ``target``: a file, or standard output for ``-``."""
+    if target == STDOUT:
         sys.stdout.write(text + "\n")
         return
     with atomic_file(Path(target)) as tmp:

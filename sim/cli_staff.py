@@ -17,11 +17,13 @@ import pandas as pd
 
 from .cli_io import (
     EXIT_OK,
+    STDOUT,
     BadInput,
-    atomic_file,
-    emit_json,
+    check_output,
+    check_outputs_in,
     non_negative_int,
     positive_int,
+    staged_outputs,
 )
 from .scenario import Scenario, load_scenario
 from .staffing import StaffingError, Targets, group_requirements, requirements
@@ -64,12 +66,10 @@ def targets_from_args(args: argparse.Namespace, sc: Scenario) -> Targets:
 
 
 def _check_paths(args: argparse.Namespace) -> None:
-    for flag in ("json", "out", "scenario_out"):
-        target = getattr(args, flag, None)
-        if target and target != "-":
-            parent = Path(target).resolve().parent
-            if not parent.is_dir():
-                raise BadInput(f"--{flag.replace('_', '-')}: directory {parent} does not exist")
+    """Refuse bad output locations before any work (exit 2, nothing written)."""
+    check_output(args.json, option="--json", allow_stdout=True)
+    check_output(args.out, option="--out")
+    check_output(args.scenario_out, option="--scenario-out")
 
 
 def _wide(req: pd.DataFrame, sc: Scenario) -> str:
@@ -155,16 +155,18 @@ def cmd_staff(args: argparse.Namespace) -> int:
             "groups": plan.groups_section(),
         }
         lines += ["", plan.summary()]
-    if args.out:
-        with atomic_file(Path(args.out)) as tmp:
-            table.to_csv(tmp, index=False)
-    if args.scenario_out and plan is not None:
-        new_sc = apply_shifts(sc, plan)
-        with atomic_file(Path(args.scenario_out)) as tmp:
-            tmp.write_text(new_sc.to_yaml(), encoding="utf-8")
-    if args.json:
-        emit_json(json.dumps(payload, indent=2, allow_nan=False), args.json)
-    if args.json != "-":
+    text = json.dumps(payload, indent=2, allow_nan=False)
+    with staged_outputs() as stage:  # --out, --scenario-out and --json: all, or none
+        if args.out:
+            table.to_csv(stage.file(args.out), index=False)
+        if args.scenario_out and plan is not None:
+            new_sc = apply_shifts(sc, plan)
+            stage.file(args.scenario_out).write_text(new_sc.to_yaml(), encoding="utf-8")
+        if args.json and args.json != STDOUT:
+            stage.file(args.json).write_text(text + "\n", encoding="utf-8")
+    if args.json == STDOUT:
+        print(text)
+    else:
         print("\n".join(lines))
     return EXIT_OK
 
@@ -193,15 +195,14 @@ def _progress() -> Any:
 
 
 def cmd_report(args: argparse.Namespace) -> int:
-    from .report import build_report, write_report
+    from .report import build_report, chart_names, png_name, write_report
 
     sc = load_scenario(args.file)
     whatif = load_scenario(args.whatif) if args.whatif else None
     out = Path(args.out)
-    if not out.resolve().parent.is_dir():
-        raise BadInput(f"--out: directory {out.resolve().parent} does not exist")
-    if args.png_dir and Path(args.png_dir).exists() and not Path(args.png_dir).is_dir():
-        raise BadInput(f"--png-dir: {args.png_dir} exists and is not a directory")
+    check_output(out, option="--out")
+    pngs = [png_name(c) for c in chart_names(whatif=whatif is not None)]
+    check_outputs_in(args.png_dir, pngs, option="--png-dir")
     targets = targets_from_args(args, sc)
     try:
         report = build_report(

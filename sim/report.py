@@ -34,17 +34,40 @@ from typing import Any
 import altair as alt
 import pandas as pd
 
-from .cli_io import atomic_file
 from .display import count, duration, pct, pts
+from .outputs import staged_outputs
 from .results import Result
 from .runner import compare, simulate
 from .scenario import Scenario
 from .staffing import Targets, group_requirements, requirements
 
-__all__ = ["CHARTS", "Report", "build_report", "render_png", "write_report"]
+__all__ = [
+    "CHARTS",
+    "Report",
+    "build_report",
+    "chart_names",
+    "png_name",
+    "render_png",
+    "write_report",
+]
 
 CHARTS = ("required_vs_scheduled", "service_level", "occupancy", "reallocation", "journey_flows")
 """Every chart the report can hold, in page order."""
+
+WHATIF_CHARTS = ("reallocation",)
+"""The charts only a report with a what-if holds."""
+
+
+def chart_names(*, whatif: bool) -> tuple[str, ...]:
+    """The charts a report holds, in page order: all of :data:`CHARTS` with a what-if,
+    all but :data:`WHATIF_CHARTS` without."""
+    return tuple(c for c in CHARTS if whatif or c not in WHATIF_CHARTS)
+
+
+def png_name(chart: str) -> str:
+    """The file a chart is written to in the PNG directory."""
+    return f"{chart}.png"
+
 
 _WIDTH = 640
 
@@ -312,7 +335,7 @@ def build_report(
             "(same seed and replications, paired)."
         )
     charts["journey_flows"] = _flows_chart(sc, res)
-    ordered = {k: charts[k] for k in CHARTS if k in charts}
+    ordered = {k: charts[k] for k in chart_names(whatif=whatif is not None)}
     return Report(
         scenario=sc,
         result=res,
@@ -414,24 +437,21 @@ def _html(report: Report, pngs: dict[str, bytes]) -> str:
     return "\n".join(parts)
 
 
-def _write_atomic(path: Path, data: bytes) -> None:
-    with atomic_file(path) as tmp:
-        tmp.write_bytes(data)
-
-
 def write_report(report: Report, path: Path, png_dir: Path | None = None) -> dict[str, Any]:
-    """Render every chart, then write the HTML page (and the PNGs) atomically.
+    """Render every chart, then write the HTML page and the PNGs: all of them, or none.
 
     Returns ``{"html": path, "png": {chart: path}}``. Nothing is written until every
-    chart has rendered.
+    chart has rendered; the page and every PNG are staged, then moved into place
+    together (see :mod:`sim.outputs`).
     """
     pngs = {name: render_png(chart) for name, chart in report.charts.items()}
     page = _html(report, pngs).encode("utf-8")
     written: dict[str, Path] = {}
-    if png_dir is not None:
-        for name, data in pngs.items():
-            target = png_dir / f"{name}.png"
-            _write_atomic(target, data)
-            written[name] = target
-    _write_atomic(path, page)
+    with staged_outputs() as stage:
+        if png_dir is not None:
+            for name, data in pngs.items():
+                target = png_dir / png_name(name)
+                stage.file(target).write_bytes(data)
+                written[name] = target
+        stage.file(path).write_bytes(page)
     return {"html": path, "png": written}

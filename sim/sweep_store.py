@@ -12,13 +12,12 @@ changed sweep reuses exactly the variants that did not change.
 
 from __future__ import annotations
 
-import os
-import uuid
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 from pathlib import Path
 
 import pandas as pd
 
+from .outputs import atomic_file, output_problem
 from .sweep_spec import SweepError
 
 __all__ = ["FORMATS", "PartStore", "output_format"]
@@ -44,9 +43,17 @@ class PartStore:
     """The output file of a sweep and the directory of its finished variants."""
 
     def __init__(self, out: str | Path):
+        """Check the output and parts locations (SweepError naming the path and the
+        problem); nothing is created until :meth:`prepare`."""
         self.out = Path(out)
-        self.format = output_format(self.out)
         self.parts = self.out.with_name(self.out.name + ".parts")
+        for path, problem in (
+            (self.out, output_problem(self.out, parents=True)),
+            (self.parts, output_problem(self.parts, kind="dir", parents=True)),
+        ):
+            if problem is not None:
+                raise SweepError([f"out: {path}: {problem}"])
+        self.format = output_format(self.out)
 
     def part(self, key: str) -> Path:
         return self.parts / f"{key}.parquet"
@@ -66,28 +73,18 @@ class PartStore:
             path.unlink(missing_ok=True)
 
     def write(self, key: str, rows: pd.DataFrame) -> None:
-        """Save one finished variant's rows (atomic)."""
-        _atomic_write(self.part(key), lambda p: rows.to_parquet(p, index=False))
+        """Save one finished variant's rows (atomic, synced to disk before the rename)."""
+        with atomic_file(self.part(key), durable=True) as tmp:
+            rows.to_parquet(tmp, index=False)
 
     def read(self, key: str) -> pd.DataFrame:
         return pd.read_parquet(self.part(key))
 
     def write_output(self, table: pd.DataFrame) -> None:
-        """Write the whole sweep table to the output file (atomic)."""
-        if self.format == "parquet":
-            _atomic_write(self.out, lambda p: table.to_parquet(p, index=False))
-        else:
-            _atomic_write(self.out, lambda p: table.to_csv(p, index=False))
-
-
-def _atomic_write(path: Path, write: Callable[[Path], object]) -> None:
-    """Call ``write(tmp)`` on a temporary file beside ``path``, sync it, move it into place."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f".{path.name}.{uuid.uuid4().hex[:12]}.tmp")
-    try:
-        write(tmp)
-        with open(tmp, "rb+") as fh:
-            os.fsync(fh.fileno())
-        os.replace(tmp, path)
-    finally:
-        tmp.unlink(missing_ok=True)
+        """Write the whole sweep table to the output file (atomic and synced, or in place
+        for a character device or FIFO)."""
+        with atomic_file(self.out, durable=True) as tmp:
+            if self.format == "parquet":
+                table.to_parquet(tmp, index=False)
+            else:
+                table.to_csv(tmp, index=False)

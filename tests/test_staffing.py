@@ -296,7 +296,10 @@ def test_cli_staff_writes_table_and_csv(textbook: Path, tmp_path: Path):
         (["--max-asa", "fax=20"], "--max-asa: unknown channel 'fax'"),
         (["--max-abandon", "voice=2"], "--max-abandon.voice"),
         (["--max-asa", "voice=soon"], "--max-asa: expected [CHANNEL=]NUMBER"),
-        (["--json", "/nonexistent/dir/x.json"], "--json: directory"),
+        (
+            ["--json", "/nonexistent/dir/x.json"],
+            "--json: /nonexistent/dir/x.json: directory /nonexistent/dir does not exist",
+        ),
     ],
 )
 def test_cli_staff_bad_input_exit_2(textbook: Path, tmp_path: Path, args: list[str], field: str):
