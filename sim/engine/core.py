@@ -40,286 +40,32 @@ import gc
 import math
 from collections import deque
 from collections.abc import Callable
-from dataclasses import dataclass
 from heapq import heappop, heappush
 from typing import Any
 
 import numpy as np
 import simpy
 
-from .distributions import Distribution
-from .scenario import Scenario
-from .streams import stream
+from ..streams import stream
+from .codes import (
+    ABANDONED,
+    ANSWERED,
+    CONC,
+    DEFERRED,
+    GHOST,
+    LOST,
+    MAX_ATTEMPTS,
+    RESOLVED,
+    SYNC,
+    WAITING,
+)
+from .draws import first_contacts, pool, uniform
+from .model import Model
+from .raw import RawRun
 
-__all__ = ["Model", "RawRun", "compile_scenario", "run_replication"]
+__all__ = ["run_replication"]
 
 INF = math.inf
-EVENT_INDEX = {"abandon": 0, "unresolved": 1, "balk": 2}
-CAUSES = ("new", "abandon", "unresolved", "balk", "chase")  # why a contact was made
-
-# contact states (GHOST: abandoned silently but still queued as work; recorded ABANDONED)
-WAITING, ANSWERED, ABANDONED, GHOST = 0, 1, 2, 3
-# outcome codes of a journey
-RESOLVED, LOST, MAX_ATTEMPTS = 1, 2, 3
-JOURNEY_OUTCOMES = {RESOLVED: "resolved", LOST: "lost", MAX_ATTEMPTS: "max_attempts"}
-SYNC, CONC, DEFERRED = 0, 1, 2
-_MODES = {"synchronous": SYNC, "concurrent": CONC, "deferred": DEFERRED}
-
-_POOL = 1024
-
-
-@dataclass(frozen=True)
-class Route:
-    """The transitions out of one (channel, event): cumulative probabilities."""
-
-    cumulative: tuple[float, ...]
-    targets: tuple[int, ...]
-    delays: tuple[Distribution, ...]
-    names: tuple[str, ...]
-    withdraw: tuple[bool, ...] = ()
-
-
-@dataclass(frozen=True)
-class Model:
-    """A scenario compiled to indexed arrays for the engine."""
-
-    channels: tuple[str, ...]
-    groups: tuple[str, ...]
-    interval: float
-    periods: int
-    start_minute: int  # clock minute of the first period
-    rates: np.ndarray  # (channels, periods) expected new journeys per interval
-    paths: tuple[np.ndarray | None, ...]  # per channel: (paths, periods) counts, or None
-    day_cv: np.ndarray  # per channel: busyness CV shared by a day
-    interval_cv: np.ndarray  # per channel: busyness CV per interval
-    modes: tuple[int, ...]  # SYNC / CONC / DEFERRED per channel
-    units: tuple[int, ...]  # capacity units one contact takes, per channel
-    capacity: int  # units per agent
-    rate_tables: tuple[tuple[float, ...] | None, ...]  # per channel: speed by sessions
-    silent: tuple[tuple[float, Distribution] | None, ...]  # per channel: (share, time)
-    balk: tuple[tuple[float, float] | None, ...]  # per channel: (threshold s, probability)
-    concurrent_policy: tuple[int, ...]  # 0 most free, 1 longest idle
-    handle: tuple[Distribution, ...]
-    patience: tuple[Distribution | None, ...]
-    resolution: tuple[float, ...]
-    routes: tuple[tuple[Route | None, ...], ...]  # [channel][event index]
-    chases: tuple[tuple[tuple[float, Route], ...], ...]  # [channel] -> ((after, route), ..)
-    max_attempts: int
-    skills: tuple[tuple[int, ...], ...]  # per group, channel indices in priority order
-    eligible: tuple[tuple[int, ...], ...]  # per channel, group indices
-    headcount: np.ndarray  # (groups, periods) productive agents
-    scheduled: np.ndarray  # (groups, periods) scheduled agents (before shrinkage)
-    deferred_reserve: tuple[int, ...]  # per group
-
-    @property
-    def horizon(self) -> float:
-        return self.periods * self.interval
-
-
-def _route(sc: Scenario, cidx: dict[str, int], c: str, on: str, ts: list[Any]) -> Route:
-    return Route(
-        cumulative=tuple(np.cumsum([t.probability for t in ts]).tolist()),
-        targets=tuple(cidx[t.to] for t in ts),
-        delays=tuple(t.delay for t in ts),
-        names=tuple(f"{c}/{on}->{t.to}#{i}" for i, t in enumerate(ts)),
-        withdraw=tuple(t.withdraw for t in ts),
-    )
-
-
-def compile_scenario(sc: Scenario) -> Model:
-    """Index a validated scenario's channels, groups and transitions for the engine."""
-    chans = tuple(sc.channels)
-    grps = tuple(sc.groups)
-    cidx = {c: i for i, c in enumerate(chans)}
-    P = sc.periods
-    trans = sc.journeys.transitions
-    routes: list[tuple[Route | None, ...]] = []
-    chases: list[tuple[tuple[float, Route], ...]] = []
-    for c in chans:
-        per_event: list[Route | None] = []
-        for ev in EVENT_INDEX:
-            ts = [t for t in trans if t.source == c and t.on == ev]
-            per_event.append(_route(sc, cidx, c, ev, ts) if ts else None)
-        routes.append(tuple(per_event))
-        afters = sorted({float(t.after or 0) for t in trans if t.source == c and t.on == "chase"})
-        chases.append(
-            tuple(
-                (
-                    float(after),  # type: ignore[arg-type]
-                    _route(
-                        sc,
-                        cidx,
-                        c,
-                        f"chase@{after:g}",  # type: ignore[str-format]
-                        [
-                            t
-                            for t in trans
-                            if t.source == c and t.on == "chase" and t.after == after
-                        ],
-                    ),
-                )
-                for after in afters
-            )
-        )
-    ch_objs = [sc.channels[c] for c in chans]
-    concs = [ch.concurrency or 1 for ch in ch_objs if ch.mode == "concurrent"]
-    cap = math.lcm(*concs) if concs else 1
-    max_sessions = max(concs, default=1)  # sessions one agent can hold at once
-    return Model(
-        channels=chans,
-        groups=grps,
-        interval=sc.interval_seconds,
-        periods=P,
-        start_minute=int(sc.start[:-3]) * 60 + int(sc.start[-2:]),
-        rates=np.array([ch.arrivals_per_period(P) for ch in ch_objs], dtype=float),
-        paths=tuple(
-            None if ch.arrival_paths is None else np.array(ch.arrival_paths, dtype=np.int64)
-            for ch in ch_objs
-        ),
-        day_cv=np.array([ch.overdispersion.day_cv if ch.overdispersion else 0.0 for ch in ch_objs]),
-        interval_cv=np.array(
-            [ch.overdispersion.interval_cv if ch.overdispersion else 0.0 for ch in ch_objs]
-        ),
-        modes=tuple(_MODES[ch.mode] for ch in ch_objs),
-        units=tuple(
-            cap // (ch.concurrency or 1) if ch.mode == "concurrent" else cap for ch in ch_objs
-        ),
-        capacity=cap,
-        rate_tables=tuple(
-            tuple(ch.rate_factor(n) if n else 1.0 for n in range(max_sessions + 1))
-            if ch.mode == "concurrent" and (ch.stretch or ch.handle_time_by_sessions)
-            else None
-            for ch in ch_objs
-        ),
-        silent=tuple(
-            (ch.silent_abandon.share, ch.silent_abandon.time) if ch.silent_abandon else None
-            for ch in ch_objs
-        ),
-        balk=tuple(
-            (ch.balking.threshold, ch.balking.probability) if ch.balking else None for ch in ch_objs
-        ),
-        concurrent_policy=tuple(0 if ch.routing == "most_free" else 1 for ch in ch_objs),
-        handle=tuple(ch.handle_time for ch in ch_objs),
-        patience=tuple(ch.patience for ch in ch_objs),
-        resolution=tuple(sc.journeys.resolution.get(c, 1.0) for c in chans),
-        routes=tuple(routes),
-        chases=tuple(chases),
-        max_attempts=sc.journeys.max_attempts,
-        skills=tuple(tuple(cidx[s] for s in sc.groups[g].skills) for g in grps),
-        eligible=tuple(
-            tuple(gi for gi, g in enumerate(grps) if c in sc.groups[g].skills) for c in chans
-        ),
-        headcount=np.array([sc.productive(g) for g in grps], dtype=np.int64).reshape(-1, P),
-        scheduled=np.array([sc.scheduled(g) for g in grps], dtype=np.int64).reshape(-1, P),
-        deferred_reserve=tuple(sc.groups[g].deferred_reserve for g in grps),
-    )
-
-
-@dataclass(frozen=True)
-class RawRun:
-    """Everything one replication produced, one row per contact / journey.
-
-    Times are seconds from the start of the first period. ``wait_end`` is when the
-    contact stopped waiting (answer, abandonment, balk or withdrawal); ``handle`` of an
-    answered contact is the time the agent actually spent (stretch included).
-    """
-
-    arrival: np.ndarray
-    channel: np.ndarray
-    handle: np.ndarray
-    wait_end: np.ndarray
-    outcome: np.ndarray  # ANSWERED / ABANDONED
-    agent: np.ndarray  # serving agent, -1 if not answered
-    group: np.ndarray  # serving group index, -1 if not answered
-    journey: np.ndarray  # journey id (= index of its first contact)
-    attempt: np.ndarray  # 1 for the first contact of a journey
-    previous: np.ndarray  # contact that led to this one, -1 for first contacts
-    cause: np.ndarray  # index into CAUSES: why this contact was made
-    balked: np.ndarray  # bool: left on hearing the announced wait
-    silent: np.ndarray  # bool: abandoned without telling (an agent still opened it)
-    journey_outcome: np.ndarray  # per journey: RESOLVED / LOST / MAX_ATTEMPTS
-    journey_end: np.ndarray  # per journey: time of its final event (s)
-    staff_times: np.ndarray  # headcount log: time (s) ...
-    staff_groups: np.ndarray  # ... group index ...
-    staff_present: np.ndarray  # ... agents present from then on
-    engaged: np.ndarray  # (n, 3) group, start, end: agent spans with concurrent sessions
-    ghost_work: np.ndarray  # (n, 4) group, start, end, units: silent sessions worked
-    end_time: float  # when the drain finished
-    stranded: int  # contacts still waiting when no agent could ever come
-
-    @property
-    def wait(self) -> np.ndarray:
-        return self.wait_end - self.arrival
-
-
-def _first_contacts(m: Model, rep: np.random.SeedSequence) -> dict[str, np.ndarray]:
-    """Draw every new journey of the horizon, per channel, merged in time order."""
-    keys = ("t", "c", "h", "p", "ures", "utr", "ubalk", "usilent")
-    parts: dict[str, list[np.ndarray]] = {k: [] for k in keys}
-    P = m.periods
-    starts = np.arange(P) * m.interval
-    replication = int(rep.spawn_key[0]) if rep.spawn_key else 0
-    day = (m.start_minute + np.arange(P) * m.interval / 60) // 1440
-    for ci, name in enumerate(m.channels):
-        rng = stream(rep, "arrivals", name)
-        paths = m.paths[ci]
-        if paths is not None:
-            counts = paths[replication % len(paths)]
-        else:
-            rates = m.rates[ci]
-            busy = stream(rep, "busyness", name)
-            if m.day_cv[ci] > 1e-6:  # below this the factor is 1 to machine precision
-                k = 1 / m.day_cv[ci] ** 2
-                factor = busy.gamma(k, 1 / k, int(day[-1]) + 1)
-                rates = rates * factor[day.astype(np.int64)]
-            if m.interval_cv[ci] > 1e-6:
-                k = 1 / m.interval_cv[ci] ** 2
-                rates = rates * busy.gamma(k, 1 / k, P)
-            counts = rng.poisson(rates)
-        n = int(counts.sum())
-        t = np.repeat(starts, counts) + rng.random(n) * m.interval
-        t.sort()
-        parts["t"].append(t)
-        parts["c"].append(np.full(n, ci, dtype=np.int64))
-        parts["h"].append(m.handle[ci].sample(stream(rep, "handle", name), n))
-        pat = m.patience[ci]
-        parts["p"].append(pat.sample(stream(rep, "patience", name), n) if pat else np.full(n, INF))
-        jr = stream(rep, "journey", name)
-        parts["ures"].append(jr.random(n))
-        parts["utr"].append(jr.random(n))
-        # decisions a channel may not have: drawn only where they exist (no draw, no 0.0
-        # dependence on them), each from its own stream
-        parts["ubalk"].append(
-            stream(rep, "balk", name).random(n) if m.balk[ci] is not None else np.zeros(n)
-        )
-        parts["usilent"].append(
-            stream(rep, "silent-choice", name).random(n)
-            if m.silent[ci] is not None
-            else np.zeros(n)
-        )
-    merged = {k: np.concatenate(v) for k, v in parts.items()}
-    if len(m.channels) == 1:
-        return merged
-    order = np.argsort(merged["t"], kind="stable")
-    return {k: v[order] for k, v in merged.items()}
-
-
-def _pool(
-    draw: Callable[[np.random.Generator, int], np.ndarray], rng: np.random.Generator
-) -> Callable[[], float]:
-    """One variate per call, drawn from ``rng`` in numpy batches."""
-    buf: list[float] = []
-
-    def take() -> float:
-        if not buf:
-            buf.extend(draw(rng, _POOL).tolist())
-        return buf.pop()
-
-    return take
-
-
-def _uniform(rng: np.random.Generator, n: int) -> np.ndarray:
-    return rng.random(n)
 
 
 def _run(
@@ -375,7 +121,7 @@ def run_replication(m: Model, rep: np.random.SeedSequence) -> RawRun:
 
 def _replicate(m: Model, rep: np.random.SeedSequence) -> RawRun:  # noqa: C901 - one closure set
     env = simpy.Environment()
-    first = _first_contacts(m, rep)
+    first = first_contacts(m, rep)
     n0 = len(first["t"])
 
     # contact attributes, indexed by contact id (first contacts are 0..n0-1)
@@ -464,26 +210,24 @@ def _replicate(m: Model, rep: np.random.SeedSequence) -> RawRun:  # noqa: C901 -
         idle[g].extend(new_agent(g, 0.0) for _ in range(n))
 
     names = m.channels
-    hop_handle = [_pool(m.handle[c].sample, stream(rep, "hop-handle", names[c])) for c in range(C)]
+    hop_handle = [pool(m.handle[c].sample, stream(rep, "hop-handle", names[c])) for c in range(C)]
     hop_pat = [
-        _pool(p.sample, stream(rep, "hop-patience", names[c])) if p else (lambda: INF)
+        pool(p.sample, stream(rep, "hop-patience", names[c])) if p else (lambda: INF)
         for c, p in enumerate(m.patience)
     ]
-    hop_u = [_pool(_uniform, stream(rep, "hop-journey", names[c])) for c in range(C)]
+    hop_u = [pool(uniform, stream(rep, "hop-journey", names[c])) for c in range(C)]
     hop_balk = [
-        _pool(_uniform, stream(rep, "hop-balk", names[c])) if m.balk[c] else (lambda: 0.0)
+        pool(uniform, stream(rep, "hop-balk", names[c])) if m.balk[c] else (lambda: 0.0)
         for c in range(C)
     ]
     hop_silent = [
-        _pool(_uniform, stream(rep, "hop-silent-choice", names[c]))
-        if m.silent[c]
-        else (lambda: 0.0)
+        pool(uniform, stream(rep, "hop-silent-choice", names[c])) if m.silent[c] else (lambda: 0.0)
         for c in range(C)
     ]
     delay_pools = [
         [
             tuple(
-                _pool(d.sample, stream(rep, "delay", name))
+                pool(d.sample, stream(rep, "delay", name))
                 for d, name in zip(route.delays, route.names, strict=True)
             )
             if route
@@ -495,9 +239,9 @@ def _replicate(m: Model, rep: np.random.SeedSequence) -> RawRun:  # noqa: C901 -
     chase_pools = [
         [
             (
-                _pool(_uniform, stream(rep, "chase", route.names[0])),
+                pool(uniform, stream(rep, "chase", route.names[0])),
                 tuple(
-                    _pool(d.sample, stream(rep, "delay", name))
+                    pool(d.sample, stream(rep, "delay", name))
                     for d, name in zip(route.delays, route.names, strict=True)
                 ),
             )
@@ -506,7 +250,7 @@ def _replicate(m: Model, rep: np.random.SeedSequence) -> RawRun:  # noqa: C901 -
         for per in m.chases
     ]
     silent_time = [
-        _pool(s[1].sample, stream(rep, "silent", names[c])) if s else None
+        pool(s[1].sample, stream(rep, "silent", names[c])) if s else None
         for c, s in enumerate(m.silent)
     ]
 

@@ -1,0 +1,57 @@
+"""The discrete-event engine: a compiled scenario in, one replication's records out.
+
+Where things are:
+
+* :mod:`.codes` - the codes written into the records (contact states, journey outcomes,
+  causes, channel modes), shared with :mod:`sim.kpi` and the tests;
+* :mod:`.model` - :func:`compile_scenario`: a scenario as indexed tuples and arrays;
+* :mod:`.draws` - random draws: every new journey up front, later contacts from pools;
+* :mod:`.core` - :func:`run_replication`: the event callbacks and the calendar loop;
+* :mod:`.raw` - :class:`RawRun`, what a replication returns.
+"""
+
+from __future__ import annotations
+
+from .codes import (
+    ABANDONED,
+    ANSWERED,
+    CAUSES,
+    CONC,
+    DEFERRED,
+    EVENT_INDEX,
+    GHOST,
+    JOURNEY_OUTCOMES,
+    LOST,
+    MAX_ATTEMPTS,
+    RESOLVED,
+    SYNC,
+    WAITING,
+)
+from .core import run_replication
+from .draws import first_contacts
+from .model import Model, Route, compile_scenario
+from .raw import RawRun
+
+_first_contacts = first_contacts  # the name tests and notebooks used before 0.2
+
+__all__ = [
+    "ABANDONED",
+    "ANSWERED",
+    "CAUSES",
+    "CONC",
+    "DEFERRED",
+    "EVENT_INDEX",
+    "GHOST",
+    "JOURNEY_OUTCOMES",
+    "LOST",
+    "MAX_ATTEMPTS",
+    "RESOLVED",
+    "SYNC",
+    "WAITING",
+    "Model",
+    "RawRun",
+    "Route",
+    "compile_scenario",
+    "first_contacts",
+    "run_replication",
+]
