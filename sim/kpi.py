@@ -72,7 +72,18 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from .engine import ABANDONED, ANSWERED, CAUSES, CONC, LOST, MAX_ATTEMPTS, RESOLVED, Model, RawRun
+from .engine import (
+    ABANDONED,
+    ANSWERED,
+    CONC,
+    JOURNEY_OUTCOMES,
+    LOST,
+    MAX_ATTEMPTS,
+    RESOLVED,
+    Cause,
+    Model,
+    RawRun,
+)
 
 __all__ = [
     "CHANNEL_KPIS",
@@ -219,7 +230,7 @@ def _onward(run: RawRun) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     hops = np.flatnonzero(run.previous >= 0)
     src = run.previous[hops]
     same = run.channel[hops] == run.channel[src]
-    chase = run.cause[hops] == CAUSES.index("chase")
+    chase = run.cause[hops] == Cause.CHASE
 
     def per(mask: np.ndarray) -> np.ndarray:
         return np.bincount(src[mask], minlength=n).astype(float)
@@ -402,7 +413,7 @@ def flow_table(m: Model, run: RawRun, warmup: float, horizon: float) -> pd.DataF
     last = np.zeros(n_j, dtype=np.int64)
     np.maximum.at(last, run.journey, np.arange(len(run.journey)))
     last = last[jsel]
-    outcome_names = np.array(["", "resolved", "lost", "max_attempts"], dtype=object)
+    outcome_names = np.array(["", *JOURNEY_OUTCOMES.values()], dtype=object)  # by code
     end_from = names[run.channel[last]]
     end_to = outcome_names[run.journey_outcome[jsel]]
     df = pd.DataFrame({"from": np.concatenate([frm, end_from]), "to": np.concatenate([to, end_to])})

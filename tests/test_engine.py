@@ -290,3 +290,26 @@ def test_silent_abandonment_share_independent_of_resolution_draw():
     se = (0.4 * 0.6 / abandoned) ** 0.5
     assert abandoned > 1000
     assert abs(share - 0.4) <= 4 * se, f"silent share {share:.3f} of {abandoned}"
+
+
+def test_codes_are_named_as_the_scenario_and_results_spell_them():
+    """Causes follow the scenario's transition events; the old private name still imports."""
+    from sim import engine
+    from sim.scenario import EVENTS
+
+    assert engine.CAUSES == ("new", *EVENTS)
+    assert {engine.CAUSES[c] for c in engine.CAUSE_OF_EVENT} == set(engine.EVENT_INDEX)
+    assert engine.JOURNEY_OUTCOMES == {1: "resolved", 2: "lost", 3: "max_attempts"}
+    assert engine._first_contacts is engine.first_contacts
+    _, run = one_run(
+        {
+            "periods": 4,
+            "channels": {"voice": {"arrivals": 30, "handle_time": EXP(300), "patience": EXP(60)}},
+            "groups": {"a": {"skills": ["voice"], "agents": 3}},
+            "journeys": {
+                "transitions": [{"from": "voice", "on": "abandon", "to": "voice", "probability": 1}]
+            },
+        }
+    )
+    assert set(np.unique(run.outcome)) == {engine.ANSWERED, engine.ABANDONED}
+    assert set(np.unique(run.cause)) == {engine.Cause.NEW, engine.Cause.ABANDON}

@@ -10,7 +10,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 import sim
-from sim.engine import ABANDONED, ANSWERED, compile_scenario, run_replication
+from sim.engine import ABANDONED, ANSWERED, Cause, compile_scenario, run_replication
 from sim.kpi import CHANNEL_KPIS
 from sim.streams import replication_seeds
 
@@ -151,9 +151,9 @@ def test_conservation(data):
     # the deferred contact still waits)
     hops = run.previous >= 0
     assert (run.journey[run.previous[hops]] == run.journey[hops]).all()
-    after_end = hops & (run.cause != 4)
+    after_end = hops & (run.cause != Cause.CHASE)
     assert (run.arrival[after_end] >= run.wait_end[run.previous[after_end]] - 1e-9).all()
-    chased = hops & (run.cause == 4)
+    chased = hops & (run.cause == Cause.CHASE)
     assert (run.arrival[chased] >= run.arrival[run.previous[chased]]).all()
     # capacity in use never exceeds the agents present (those finishing after a drop
     # included) times their capacity

@@ -50,20 +50,29 @@ from ..streams import stream
 from .codes import (
     ABANDONED,
     ANSWERED,
+    CAUSE_OF_EVENT,
     CONC,
     DEFERRED,
     GHOST,
+    LONGEST_IDLE,
     LOST,
     MAX_ATTEMPTS,
+    MOST_FREE,
     RESOLVED,
     SYNC,
     WAITING,
+    Cause,
+    EndEvent,
 )
 from .draws import first_contacts, pool, uniform
 from .model import Model
 from .raw import RawRun
 
 __all__ = ["run_replication"]
+
+# ends of a contact (EndEvent) and why a contact was made (Cause), as exact ints
+ABANDON, UNRESOLVED, BALK = (int(e) for e in EndEvent)
+NEW, CHASE = int(Cause.NEW), int(Cause.CHASE)
 
 INF = math.inf
 
@@ -136,7 +145,7 @@ def _replicate(m: Model, rep: np.random.SeedSequence) -> RawRun:  # noqa: C901 -
     jid: list[int] = list(range(n0))
     att: list[int] = [1] * n0
     prev: list[int] = [-1] * n0
-    cause: list[int] = [0] * n0
+    cause: list[int] = [NEW] * n0
     out: list[int] = [WAITING] * n0
     tend: list[float] = [0.0] * n0
     agt: list[int] = [-1] * n0
@@ -368,8 +377,8 @@ def _replicate(m: Model, rep: np.random.SeedSequence) -> RawRun:  # noqa: C901 -
             if d and a_since[d[0]] < best_t:
                 best_t = a_since[d[0]]
                 best_a = d[0]
-        if best_a < 0 or m.concurrent_policy[c] == 1:
-            most_free = best_a < 0 and m.concurrent_policy[c] == 0
+        if best_a < 0 or m.concurrent_policy[c] == LONGEST_IDLE:
+            most_free = best_a < 0 and m.concurrent_policy[c] == MOST_FREE
             best_f = -1
             for g1 in elig[c]:
                 for a in partial[g1]:
@@ -398,7 +407,7 @@ def _replicate(m: Model, rep: np.random.SeedSequence) -> RawRun:  # noqa: C901 -
                 out[k] = ABANDONED
                 tend[k] = now
                 balked.append(k)
-                next_step(k, 2, now)
+                next_step(k, BALK, now)
                 return
         if counted[c]:
             nwait[c] += 1
@@ -424,9 +433,8 @@ def _replicate(m: Model, rep: np.random.SeedSequence) -> RawRun:  # noqa: C901 -
                         jout[jid[k]] = MAX_ATTEMPTS
                         return
                     delay = delay_pools[c][event][i]()
-                    push(
-                        queue, (now + delay, 1, next(eid), (hop, (k, route.targets[i], event + 1)))
-                    )
+                    why = CAUSE_OF_EVENT[event]
+                    push(queue, (now + delay, 1, next(eid), (hop, (k, route.targets[i], why))))
                     return
         jout[jid[k]] = LOST
 
@@ -468,7 +476,7 @@ def _replicate(m: Model, rep: np.random.SeedSequence) -> RawRun:  # noqa: C901 -
                 if route.withdraw[r]:
                     out[k] = ABANDONED
                     tend[k] = now
-                push(queue, (now + delays[r](), 1, next(eid), (hop, (k, route.targets[r], 4))))
+                push(queue, (now + delays[r](), 1, next(eid), (hop, (k, route.targets[r], CHASE))))
                 return
 
     def resolve(k: int) -> None:
@@ -480,7 +488,7 @@ def _replicate(m: Model, rep: np.random.SeedSequence) -> RawRun:  # noqa: C901 -
     def done(k: int, now: float) -> None:
         """A synchronous or deferred contact ends: journey logic, then the agent is free."""
         if ures[k] >= res[ch[k]]:
-            next_step(k, 1, now)
+            next_step(k, UNRESOLVED, now)
         elif parallel:
             resolve(k)
         a = agt[k]
@@ -508,7 +516,7 @@ def _replicate(m: Model, rep: np.random.SeedSequence) -> RawRun:  # noqa: C901 -
 
     def done_conc(k: int, now: float) -> None:
         if ures[k] >= res[ch[k]]:
-            next_step(k, 1, now)
+            next_step(k, UNRESOLVED, now)
         elif parallel:
             resolve(k)
         release(agt[k], units[ch[k]], now)
@@ -605,7 +613,7 @@ def _replicate(m: Model, rep: np.random.SeedSequence) -> RawRun:  # noqa: C901 -
             else:
                 out[k] = ABANDONED
             tend[k] = now
-            next_step(k, 0, now)
+            next_step(k, ABANDON, now)
 
     # -- staffing ------------------------------------------------------------------------
     def restaff(arg: tuple[int, int], now: float) -> None:

@@ -10,7 +10,7 @@ import numpy as np
 
 from ..distributions import Distribution
 from ..scenario import Scenario
-from .codes import EVENT_INDEX, MODES
+from .codes import EVENT_INDEX, MODES, ROUTINGS
 
 __all__ = ["Model", "Route", "compile_scenario"]
 
@@ -39,13 +39,13 @@ class Model:
     paths: tuple[np.ndarray | None, ...]  # per channel: (paths, periods) counts, or None
     day_cv: np.ndarray  # per channel: busyness CV shared by a day
     interval_cv: np.ndarray  # per channel: busyness CV per interval
-    modes: tuple[int, ...]  # SYNC / CONC / DEFERRED per channel
+    modes: tuple[int, ...]  # Mode per channel
     units: tuple[int, ...]  # capacity units one contact takes, per channel
     capacity: int  # units per agent
     rate_tables: tuple[tuple[float, ...] | None, ...]  # per channel: speed by sessions
     silent: tuple[tuple[float, Distribution] | None, ...]  # per channel: (share, time)
     balk: tuple[tuple[float, float] | None, ...]  # per channel: (threshold s, probability)
-    concurrent_policy: tuple[int, ...]  # 0 most free, 1 longest idle
+    concurrent_policy: tuple[int, ...]  # ConcurrentRouting per channel
     handle: tuple[Distribution, ...]
     patience: tuple[Distribution | None, ...]
     resolution: tuple[float, ...]
@@ -145,7 +145,7 @@ def compile_scenario(sc: Scenario) -> Model:
         balk=tuple(
             (ch.balking.threshold, ch.balking.probability) if ch.balking else None for ch in ch_objs
         ),
-        concurrent_policy=tuple(0 if ch.routing == "most_free" else 1 for ch in ch_objs),
+        concurrent_policy=tuple(ROUTINGS[ch.routing] for ch in ch_objs),
         handle=tuple(ch.handle_time for ch in ch_objs),
         patience=tuple(ch.patience for ch in ch_objs),
         resolution=tuple(sc.journeys.resolution.get(c, 1.0) for c in chans),
