@@ -6,8 +6,13 @@ Where things are:
   causes, channel modes), shared with :mod:`sim.kpi` and the tests;
 * :mod:`.model` - :func:`compile_scenario`: a scenario as indexed tuples and arrays;
 * :mod:`.draws` - random draws: every new journey up front, later contacts from pools;
-* :mod:`.core` - :func:`run_replication`: the event callbacks and the calendar loop;
-* :mod:`.raw` - :class:`RawRun`, what a replication returns.
+* :mod:`.tables` - the replication's state: contact, journey, agent and staffing
+  tables (named columns of plain lists) and the routing look-ups;
+* :mod:`.calendar` - the event calendar (a heap of our own, not SimPy: see there why);
+* :mod:`.core` - :func:`run_replication`: the callbacks, by concern (arrivals and
+  waiting, starting work, ends of work and freeing agents, journey steps, staffing
+  changes, end of day and drain);
+* :mod:`.raw` - :class:`RawRun`, what a replication returns, and its assembly.
 """
 
 from __future__ import annotations
@@ -38,7 +43,7 @@ from .codes import (
     Priority,
 )
 from .core import run_replication
-from .draws import first_contacts
+from .draws import FirstContacts, first_contacts
 from .model import Model, Route, compile_scenario
 from .raw import RawRun
 
@@ -68,6 +73,7 @@ __all__ = [
     "JourneyOutcome",
     "Mode",
     "Priority",
+    "FirstContacts",
     "Model",
     "RawRun",
     "Route",

@@ -15,6 +15,7 @@ from typing import Final
 __all__ = [
     "ABANDONED",
     "ANSWERED",
+    "CHASE",
     "CAUSES",
     "CAUSE_OF_EVENT",
     "CONC",
@@ -27,6 +28,10 @@ __all__ = [
     "MAX_ATTEMPTS",
     "MODES",
     "MOST_FREE",
+    "NEW",
+    "ON_ABANDON",
+    "ON_BALK",
+    "ON_UNRESOLVED",
     "RESOLVED",
     "ROUTINGS",
     "SYNC",
@@ -109,6 +114,11 @@ SYNC: Final = int(Mode.SYNC)
 CONC: Final = int(Mode.CONCURRENT)
 DEFERRED: Final = int(Mode.DEFERRED)
 MOST_FREE: Final = int(ConcurrentRouting.MOST_FREE)
+ON_ABANDON: Final = int(EndEvent.ABANDON)
+ON_UNRESOLVED: Final = int(EndEvent.UNRESOLVED)
+ON_BALK: Final = int(EndEvent.BALK)
+NEW: Final = int(Cause.NEW)
+CHASE: Final = int(Cause.CHASE)
 LONGEST_IDLE: Final = int(ConcurrentRouting.LONGEST_IDLE)
 
 MODES: Final = {"synchronous": SYNC, "concurrent": CONC, "deferred": DEFERRED}

@@ -1,20 +1,19 @@
-"""The discrete-event engine: one replication of a scenario on SimPy's event calendar.
+"""The engine's callbacks: one replication of a compiled scenario on the event calendar.
 
 Design (for speed and reproducibility):
 
-* No SimPy process per customer. Every happening (a service completion, a patience
-  expiry, a hop to another channel, a chase, a headcount change) is an entry with
-  one callback on SimPy's own calendar; new journeys are drawn up front and handed
-  over in time order.
+* No process per customer. Every happening (a service completion, a patience expiry, a
+  hop to another channel, a chase, a headcount change) is one entry with one callback
+  on the calendar (:mod:`.calendar`, a heap of tuples of our own: on SimPy's public
+  API, an Event per happening, whole runs measured 2-3.4x slower); new journeys are
+  drawn up front (:mod:`.draws`) and handed over in time order.
 * Abandonment timers are never cancelled: a timer that fires for a contact already
   answered does nothing, and abandoned contacts are skipped lazily when an agent
   takes work from the queue.
-* Random variates are drawn in numpy batches: every first contact's arrival time,
-  handle time, patience and decision uniforms are drawn up front per channel; hops
-  draw from per-channel pools. Each source has its own named stream
-  (:mod:`sim.streams`), so what-ifs see the same customers (common random numbers),
-  and each decision has its own uniform (resolution, next journey step, balking,
-  silent abandonment), so one decision never biases another.
+* The state lives in tables of plain lists (:mod:`.tables`); the callbacks are one
+  set of closures over them, so a table column is one cell lookup away, and a
+  callback pushed on the calendar is a plain function (pushing bound methods of a
+  class instead was measured at about 2x the cost, issue 11).
 
 Agents and routing. Agent capacity is ``CAP`` units (the least common multiple of the
 concurrent channels' concurrencies); a synchronous or deferred contact takes the whole
@@ -31,7 +30,7 @@ the next day, deferred backlogs carrying over, and repeats the periods' staffing
 (tomorrow looks like today) until every contact has an outcome.
 
 The engine does no I/O and knows nothing of KPIs: it returns contact- and
-journey-level records (:class:`RawRun`) that :mod:`sim.kpi` summarises.
+journey-level records (:class:`~.raw.RawRun`) that :mod:`sim.kpi` summarises.
 """
 
 from __future__ import annotations
@@ -40,17 +39,15 @@ import gc
 import math
 from collections import deque
 from collections.abc import Callable
-from heapq import heappop, heappush
-from typing import Any
 
 import numpy as np
-import simpy
 
-from ..streams import stream
+from .calendar import STAFFING_FIRST, Calendar
 from .codes import (
     ABANDONED,
     ANSWERED,
     CAUSE_OF_EVENT,
+    CHASE,
     CONC,
     DEFERRED,
     GHOST,
@@ -58,63 +55,45 @@ from .codes import (
     LOST,
     MAX_ATTEMPTS,
     MOST_FREE,
+    ON_ABANDON,
+    ON_BALK,
+    ON_UNRESOLVED,
     RESOLVED,
     SYNC,
     WAITING,
-    Cause,
-    EndEvent,
 )
-from .draws import first_contacts, pool, uniform
+from .draws import Pools, first_contacts
 from .model import Model
-from .raw import RawRun
+from .raw import RawRun, assemble
+from .tables import GONE, Agents, Contacts, Journeys, Logs, Routing, Staffing
 
 __all__ = ["run_replication"]
 
-# ends of a contact (EndEvent) and why a contact was made (Cause), as exact ints
-ABANDON, UNRESOLVED, BALK = (int(e) for e in EndEvent)
-NEW, CHASE = int(Cause.NEW), int(Cause.CHASE)
-
 INF = math.inf
+DAY = 86400.0  # s
 
 
-def _run(
-    env: simpy.Environment,
-    t_arr: list[float],
-    n0: int,
-    arrive: Callable[[int, float], None],
-) -> None:
-    """Run SimPy's calendar to empty, feeding the pre-drawn new journeys in time order.
+class Queues:
+    """Per channel: the contacts waiting in arrival order, and how many are live."""
 
-    Calendar entries have SimPy's layout ``(time, priority, id, item)``. Our own items
-    are ``(callback, argument)`` pairs, called as ``callback(argument, now)``: a tuple
-    is far cheaper to make than an Event. Any other item is a SimPy event and runs as
-    :meth:`simpy.Environment.step` would run it. A new journey is handed to ``arrive``
-    directly when it is due before the next calendar entry, which saves a push and a
-    pop per contact; the order of happenings is the same as with one event per arrival.
-    """
-    queue = env._queue
-    pop = heappop
-    k = 0
-    t_next = t_arr[0] if n0 else INF
-    while True:
-        if queue and queue[0][0] <= t_next:
-            now, _, _, item = pop(queue)
-            env._now = now
-            if item.__class__ is tuple:
-                item[0](item[1], now)
-            else:
-                callbacks, item.callbacks = item.callbacks, None  # type: ignore[assignment]
-                for cb in callbacks:
-                    cb(item)
-                if not item._ok and not hasattr(item, "_defused"):
-                    raise item._value
-        elif k < n0:
-            env._now = t_next
-            arrive(k, t_next)
-            k += 1
-            t_next = t_arr[k] if k < n0 else INF
-        else:
-            return
+    __slots__ = ("waiting", "live")
+
+    def __init__(self, channels: int) -> None:
+        # may hold contacts that already left (skipped when an agent takes work) and
+        # silent abandoners (GHOST: an agent still opens them)
+        self.waiting: list[deque[int]] = [deque() for _ in range(channels)]
+        self.live: list[int] = [0] * channels  # WAITING contacts, kept where balking needs it
+
+
+class Stretch:
+    """Sessions whose speed depends on how many sessions their agent holds."""
+
+    __slots__ = ("remaining", "updated", "version")
+
+    def __init__(self) -> None:
+        self.remaining: dict[int, float] = {}  # work left at full speed (s)
+        self.updated: dict[int, float] = {}  # when ``remaining`` was last brought up to date
+        self.version: dict[int, int] = {}  # completions scheduled earlier are stale
 
 
 def run_replication(m: Model, rep: np.random.SeedSequence) -> RawRun:
@@ -128,217 +107,134 @@ def run_replication(m: Model, rep: np.random.SeedSequence) -> RawRun:
             gc.enable()
 
 
-def _replicate(m: Model, rep: np.random.SeedSequence) -> RawRun:  # noqa: C901 - one closure set
-    env = simpy.Environment()
+def _replicate(m: Model, rep: np.random.SeedSequence, calendar: Calendar | None = None) -> RawRun:
+    """One replication; ``calendar`` replaces the engine's own (benchmarks compare)."""
     first = first_contacts(m, rep)
-    n0 = len(first["t"])
+    routing = Routing.of(m)
+    contacts = Contacts(first)
+    journeys = Journeys(len(first), routing.parallel)
+    agents = Agents()
+    staffing = Staffing(m, agents)
+    logs = Logs(staffing)
+    calendar = Calendar() if calendar is None else calendar
+    tables = _Tables(contacts, journeys, agents, staffing, Queues(len(m.channels)), logs)
+    arrive, open_day = _callbacks(m, routing, tables, Pools(m, rep), calendar)
+    open_day()
+    calendar.run(contacts.arrival, len(first), arrive)
+    stranded = _settle(contacts, journeys, routing.parallel, calendar.now)
+    return assemble(
+        m, first, contacts, journeys, agents, logs, routing.stretched, calendar.now, stranded
+    )
 
-    # contact attributes, indexed by contact id (first contacts are 0..n0-1)
-    t_arr: list[float] = first["t"].tolist()
-    ch: list[int] = first["c"].tolist()
-    hd: list[float] = first["h"].tolist()
-    pt: list[float] = first["p"].tolist()
-    ures: list[float] = first["ures"].tolist()  # resolution
-    utr: list[float] = first["utr"].tolist()  # which transition follows an event
-    ubalk: list[float] = first["ubalk"].tolist()  # balking on an announced wait
-    usilent: list[float] = first["usilent"].tolist()  # abandoning silently
-    jid: list[int] = list(range(n0))
-    att: list[int] = [1] * n0
-    prev: list[int] = [-1] * n0
-    cause: list[int] = [NEW] * n0
-    out: list[int] = [WAITING] * n0
-    tend: list[float] = [0.0] * n0
-    agt: list[int] = [-1] * n0
-    # a journey is resolved unless its contacts say otherwise (rare, so cheap)
-    jout: list[int] = [RESOLVED] * n0
-    balked: list[int] = []
-    silent: list[int] = []
 
+class _Tables:
+    """The mutable state of a replication, handed to the callbacks at once."""
+
+    __slots__ = ("contacts", "journeys", "agents", "staffing", "queues", "logs")
+
+    def __init__(
+        self,
+        contacts: Contacts,
+        journeys: Journeys,
+        agents: Agents,
+        staffing: Staffing,
+        queues: Queues,
+        logs: Logs,
+    ) -> None:
+        self.contacts = contacts
+        self.journeys = journeys
+        self.agents = agents
+        self.staffing = staffing
+        self.queues = queues
+        self.logs = logs
+
+
+def _settle(contacts: Contacts, journeys: Journeys, parallel: bool, end: float) -> int:
+    """Give every contact still open an outcome when the run ends; returns how many
+    were still waiting (nobody could ever serve them: they leave at ``end``)."""
+    state = contacts.state
+    if WAITING not in state and GHOST not in state:
+        return 0
+    stranded = 0
+    for k, o in enumerate(state):
+        if o == WAITING:
+            stranded += 1
+            state[k] = ABANDONED
+            contacts.wait_end[k] = end
+            j = contacts.journey[k]
+            if not (parallel and journeys.resolved[j]):
+                journeys.outcome[j] = LOST
+        elif o == GHOST:
+            state[k] = ABANDONED
+    return stranded
+
+
+def _callbacks(  # noqa: C901 - the callback core: one closure set over the tables, by design
+    m: Model, routing: Routing, tables: _Tables, pools: Pools, calendar: Calendar
+) -> tuple[Callable[[int, float], None], Callable[[], None]]:
+    """The callbacks of one replication; returns ``arrive(k, now)`` (hand over new
+    contact k at ``now``) and ``open_day()`` (schedule the first day's staffing and the
+    end-of-day check). Every callback is ``callback(argument, now)``, ``now`` in s.
+
+    Legend of the local names (all plain lists indexed by contact, journey, agent,
+    group or channel id; see :mod:`.tables`):
+
+    * contacts: ``arrival channel handle patience u_resolve u_route u_balk u_silent
+      journey attempt previous cause state wait_end served_by``;
+    * journeys: ``j_outcome j_resolved``;
+    * agents: ``a_group a_load a_since a_sessions a_engaged a_stretched``;
+    * groups: ``target present idle partial on_deferred``;
+    * channels: ``queues n_live`` (waiting contacts, live ones counted where balking).
+    """
+    c_tab, a_tab, s_tab = tables.contacts, tables.agents, tables.staffing
+    arrival, channel, handle, patience = c_tab.arrival, c_tab.channel, c_tab.handle, c_tab.patience
+    u_resolve, u_route, u_balk, u_silent = (
+        c_tab.u_resolve,
+        c_tab.u_route,
+        c_tab.u_balk,
+        c_tab.u_silent,
+    )
+    journey, attempt, previous, cause = c_tab.journey, c_tab.attempt, c_tab.previous, c_tab.cause
+    state, wait_end, served_by = c_tab.state, c_tab.wait_end, c_tab.agent
+    j_outcome, j_resolved = tables.journeys.outcome, tables.journeys.resolved
+    a_group, a_load, a_since = a_tab.group, a_tab.load, a_tab.since
+    a_sessions, a_engaged, a_stretched = a_tab.sessions, a_tab.engaged, a_tab.stretched
+    target, present, idle = s_tab.target, s_tab.present, s_tab.idle
+    partial, on_deferred = s_tab.partial, s_tab.on_deferred
+    queues, n_live = tables.queues.waiting, tables.queues.live
+    logs = tables.logs
+    staff_log, eng_log, ghost_log = logs.staff, logs.engaged, logs.ghost_work
+    balked, silent = logs.balked, logs.silent
+    stretch = Stretch()
+    s_remaining, s_updated, s_version = stretch.remaining, stretch.updated, stretch.version
+
+    # the model and the routing tables
     C, G = len(m.channels), len(m.groups)
     CAP = m.capacity
     modes, units = m.modes, m.units
-    res = m.resolution
-    routes = m.routes
-    max_att = m.max_attempts
-    skills = m.skills
-    elig = m.eligible
-    only_group = [e[0] if len(e) == 1 else -1 for e in elig]
-    # a freed agent looks at live skills first (priority order), then deferred ones
-    live_first = [
-        tuple(c for c in sk if modes[c] != DEFERRED) + tuple(c for c in sk if modes[c] == DEFERRED)
-        for sk in skills
-    ]
-    deferred_first = [
-        tuple(c for c in sk if modes[c] == DEFERRED) + tuple(c for c in sk if modes[c] != DEFERRED)
-        for sk in skills
-    ]
-    conc_skills = [tuple(c for c in sk if modes[c] == CONC) for sk in skills]
+    resolution = m.resolution
+    routes, chases = m.routes, m.chases
+    max_attempts = m.max_attempts
+    skills, eligible = m.skills, m.eligible
     reserve = m.deferred_reserve
-    on_deferred = [0] * G
-    parallel = any(m.chases)  # chasing lets one journey have two contacts at once
-    jres: list[int] = [0] * n0 if parallel else []
-    queues: list[deque[int]] = [deque() for _ in range(C)]
-    counted = [m.balk[c] is not None for c in range(C)]
-    # groups whose agents only answer synchronous channels without balking
-    simple = [all(modes[c] == SYNC and not counted[c] for c in sk) for sk in skills]
-    nwait = [0] * C  # live waiting contacts, kept only where balking needs it
-    mean_handle = [d.mean for d in m.handle]
     rate_tables = m.rate_tables
-    stretched = any(t is not None for t in rate_tables)
+    balk_rule, silent_rule, policy = m.balk, m.silent, m.concurrent_policy
+    only_group = routing.only_group
+    live_first, deferred_first = routing.live_first, routing.deferred_first
+    conc_skills = routing.concurrent_skills
+    counted, simple = routing.balking, routing.simple
+    mean_handle = routing.mean_handle
+    stretched, parallel = routing.stretched, routing.parallel
+    hop_handle, hop_patience, hop_journey = pools.handle, pools.patience, pools.journey
+    hop_balk, hop_silent, silent_time = pools.balk, pools.silent_choice, pools.silent_time
+    delay_pools, chase_pools = pools.delay, pools.chase
 
-    # agents: capacity used, group, time their load last changed, sessions held
-    a_group: list[int] = []
-    a_load: list[int] = []
-    a_since: list[float] = []
-    a_sess: list[int] = []
-    a_eng: list[float] = []  # when the agent's current concurrent engagement began
-    a_str: list[list[int]] = []  # stretched sessions on the agent
-    idle: list[deque[int]] = [deque() for _ in range(G)]  # fully free, longest idle first
-    partial: list[set[int]] = [set() for _ in range(G)]  # part-loaded with concurrent work
-    hc = m.headcount
-    target = hc[:, 0].tolist()
-    present = list(target)
-    staff_log: list[tuple[float, int, int]] = [(0.0, g, n) for g, n in enumerate(present)]
-    eng_log: list[tuple[int, float, float]] = []
-    ghost_log: list[tuple[int, float, float, int]] = []
-    s_rem: dict[int, float] = {}
-    s_upd: dict[int, float] = {}
-    s_ver: dict[int, int] = {}
+    # the calendar: push(entries, (time, next(keys), callback, argument))
+    entries, keys, push = calendar.entries, calendar.keys, calendar.push_entry
 
-    def new_agent(g: int, now: float) -> int:
-        a = len(a_group)
-        a_group.append(g)
-        a_load.append(0)
-        a_since.append(now)
-        a_sess.append(0)
-        a_eng.append(now)
-        a_str.append([])
-        return a
-
-    for g, n in enumerate(target):
-        idle[g].extend(new_agent(g, 0.0) for _ in range(n))
-
-    names = m.channels
-    hop_handle = [pool(m.handle[c].sample, stream(rep, "hop-handle", names[c])) for c in range(C)]
-    hop_pat = [
-        pool(p.sample, stream(rep, "hop-patience", names[c])) if p else (lambda: INF)
-        for c, p in enumerate(m.patience)
-    ]
-    hop_u = [pool(uniform, stream(rep, "hop-journey", names[c])) for c in range(C)]
-    hop_balk = [
-        pool(uniform, stream(rep, "hop-balk", names[c])) if m.balk[c] else (lambda: 0.0)
-        for c in range(C)
-    ]
-    hop_silent = [
-        pool(uniform, stream(rep, "hop-silent-choice", names[c])) if m.silent[c] else (lambda: 0.0)
-        for c in range(C)
-    ]
-    delay_pools = [
-        [
-            tuple(
-                pool(d.sample, stream(rep, "delay", name))
-                for d, name in zip(route.delays, route.names, strict=True)
-            )
-            if route
-            else ()
-            for route in per_event
-        ]
-        for per_event in routes
-    ]
-    chase_pools = [
-        [
-            (
-                pool(uniform, stream(rep, "chase", route.names[0])),
-                tuple(
-                    pool(d.sample, stream(rep, "delay", name))
-                    for d, name in zip(route.delays, route.names, strict=True)
-                ),
-            )
-            for _, route in per
-        ]
-        for per in m.chases
-    ]
-    silent_time = [
-        pool(s[1].sample, stream(rep, "silent", names[c])) if s else None
-        for c, s in enumerate(m.silent)
-    ]
-
-    # Entries go straight onto SimPy's calendar, exactly as env.schedule(ev, NORMAL, delay)
-    # would put them, without the method call.
-    queue: list[Any] = env._queue
-    eid = env._eid
-    push = heappush
-
-    # -- starting work -------------------------------------------------------------------
-    def start_full(k: int, a: int, now: float) -> None:
-        """Agent a (fully free, already out of the idle deque) takes contact k."""
-        out[k] = ANSWERED
-        tend[k] = now
-        agt[k] = a
-        if modes[ch[k]] == DEFERRED:
-            on_deferred[a_group[a]] += 1
-            push(queue, (now + hd[k], 1, next(eid), (done_deferred, k)))
-        else:
-            push(queue, (now + hd[k], 1, next(eid), (done, k)))
-
-    def load(a: int, u: int, now: float) -> None:
-        """Put u more units of concurrent work on agent a."""
-        g = a_group[a]
-        old = a_load[a]
-        if old == 0:
-            a_eng[a] = now
-        a_load[a] = old + u
-        a_sess[a] += 1
-        a_since[a] = now
-        if old + u < CAP:
-            partial[g].add(a)
-        else:
-            partial[g].discard(a)
-
-    def start_conc(k: int, a: int, now: float) -> None:
-        c = ch[k]
-        out[k] = ANSWERED
-        tend[k] = now
-        agt[k] = a
-        n_old = a_sess[a]
-        load(a, units[c], now)
-        if rate_tables[c] is None:
-            push(queue, (now + hd[k], 1, next(eid), (done_conc, k)))
-            if stretched and a_str[a]:
-                restretch(a, n_old, now)
-        else:
-            s_rem[k] = hd[k]
-            s_upd[k] = now
-            s_ver[k] = 0
-            a_str[a].append(k)
-            restretch(a, n_old, now)
-
-    def start_ghost(k: int, a: int, now: float) -> None:
-        """Agent a opens the session of a customer who already left silently."""
-        c = ch[k]
-        out[k] = ABANDONED
-        n_old = a_sess[a]
-        load(a, units[c], now)
-        t = silent_time[c]()  # type: ignore[misc]
-        push(queue, (now + t, 1, next(eid), (done_ghost, (k, a, now))))
-        if stretched and a_str[a]:
-            restretch(a, n_old, now)
-
-    def restretch(a: int, n_old: int, now: float) -> None:
-        """Sessions on agent a changed speed: reschedule its stretched sessions."""
-        n_new = a_sess[a]
-        for s in a_str[a]:
-            table = rate_tables[ch[s]]
-            if n_old:
-                s_rem[s] -= (now - s_upd[s]) * table[n_old]  # type: ignore[index]
-            s_upd[s] = now
-            s_ver[s] += 1
-            left = max(s_rem[s], 0.0) / table[n_new]  # type: ignore[index]
-            push(queue, (now + left, 1, next(eid), (done_stretched, (s, s_ver[s]))))
-
-    # -- arrivals ------------------------------------------------------------------------
+    # -- arrivals and waiting ------------------------------------------------------------
     def arrive(k: int, now: float) -> None:
-        c = ch[k]
+        c = channel[k]
         if modes[c] != SYNC:
             if modes[c] == CONC:
                 arrive_concurrent(k, c, now)
@@ -349,16 +245,16 @@ def _replicate(m: Model, rep: np.random.SeedSequence) -> RawRun:  # noqa: C901 -
                 d = idle[g]
                 if d:
                     a = d.popleft()
-                    out[k] = ANSWERED
-                    tend[k] = now
-                    agt[k] = a
-                    push(queue, (now + hd[k], 1, next(eid), (done, k)))
+                    state[k] = ANSWERED
+                    wait_end[k] = now
+                    served_by[k] = a
+                    push(entries, (now + handle[k], next(keys), done, k))
                     return
                 wait(k, c, now)
                 return
         best = INF
         bd = None
-        for g1 in elig[c]:
+        for g1 in eligible[c]:
             d = idle[g1]
             if d and a_since[d[0]] < best:
                 best = a_since[d[0]]
@@ -372,22 +268,22 @@ def _replicate(m: Model, rep: np.random.SeedSequence) -> RawRun:  # noqa: C901 -
         u = units[c]
         best_a = -1
         best_t = INF
-        for g1 in elig[c]:  # fully free agents: the longest idle
+        for g1 in eligible[c]:  # fully free agents: the longest idle
             d = idle[g1]
             if d and a_since[d[0]] < best_t:
                 best_t = a_since[d[0]]
                 best_a = d[0]
-        if best_a < 0 or m.concurrent_policy[c] == LONGEST_IDLE:
-            most_free = best_a < 0 and m.concurrent_policy[c] == MOST_FREE
+        if best_a < 0 or policy[c] == LONGEST_IDLE:
+            most_free = best_a < 0 and policy[c] == MOST_FREE
             best_f = -1
-            for g1 in elig[c]:
+            for g1 in eligible[c]:
                 for a in partial[g1]:
-                    free = CAP - a_load[a]
-                    if free < u:
+                    free_units = CAP - a_load[a]
+                    if free_units < u:
                         continue
                     if most_free:
-                        if free > best_f or (free == best_f and a_since[a] < best_t):
-                            best_f, best_t, best_a = free, a_since[a], a
+                        if free_units > best_f or (free_units == best_f and a_since[a] < best_t):
+                            best_f, best_t, best_a = free_units, a_since[a], a
                     elif a_since[a] < best_t:
                         best_t, best_a = a_since[a], a
         if best_a >= 0:
@@ -399,99 +295,116 @@ def _replicate(m: Model, rep: np.random.SeedSequence) -> RawRun:  # noqa: C901 -
 
     def wait(k: int, c: int, now: float) -> None:
         """No agent free: balk, or queue with a patience timer (and chase timers)."""
-        b = m.balk[c]
+        b = balk_rule[c]
         if b is not None:
-            staff = sum(present[g] for g in elig[c]) * (CAP // units[c])
-            announced = (nwait[c] + 1) * mean_handle[c] / staff if staff else INF
-            if announced > b[0] and ubalk[k] < b[1]:
-                out[k] = ABANDONED
-                tend[k] = now
+            staff = sum(present[g] for g in eligible[c]) * (CAP // units[c])
+            announced = (n_live[c] + 1) * mean_handle[c] / staff if staff else INF
+            if announced > b[0] and u_balk[k] < b[1]:
+                state[k] = ABANDONED
+                wait_end[k] = now
                 balked.append(k)
-                next_step(k, BALK, now)
+                next_step(k, ON_BALK, now)
                 return
         if counted[c]:
-            nwait[c] += 1
+            n_live[c] += 1
         queues[c].append(k)
-        p = pt[k]
+        p = patience[k]
         if p != INF:
-            push(queue, (now + p, 1, next(eid), (abandon, k)))
-        for i, (after, _) in enumerate(m.chases[c]):
-            push(queue, (now + after, 1, next(eid), (chase, (k, i))))
+            push(entries, (now + p, next(keys), abandon, k))
+        for i, (after, _) in enumerate(chases[c]):
+            push(entries, (now + after, next(keys), chase, (k, i)))
 
-    # -- journeys ------------------------------------------------------------------------
-    def next_step(k: int, event: int, now: float) -> None:
-        """Journey logic after contact k ended by ``event`` without resolution."""
-        if parallel and jres[jid[k]]:
-            return  # another contact of the journey already resolved it
-        c = ch[k]
-        route = routes[c][event]
-        if route is not None:
-            u = utr[k]
-            for i, cp in enumerate(route.cumulative):
-                if u < cp:
-                    if att[k] >= max_att:
-                        jout[jid[k]] = MAX_ATTEMPTS
-                        return
-                    delay = delay_pools[c][event][i]()
-                    why = CAUSE_OF_EVENT[event]
-                    push(queue, (now + delay, 1, next(eid), (hop, (k, route.targets[i], why))))
-                    return
-        jout[jid[k]] = LOST
+    def abandon(k: int, now: float) -> None:
+        """Patience ran out (a no-op if the contact was answered meanwhile)."""
+        if state[k] == WAITING:
+            c = channel[k]
+            s = silent_rule[c]
+            if counted[c]:
+                n_live[c] -= 1
+            if s is not None and u_silent[k] < s[0]:
+                state[k] = GHOST  # still queued: an agent will open it
+                silent.append(k)
+            else:
+                state[k] = ABANDONED
+            wait_end[k] = now
+            next_step(k, ON_ABANDON, now)
 
-    def hop(arg: tuple[int, int, int], now: float) -> None:
-        k, c, why = arg
-        j = jid[k]
-        if parallel and jres[j]:
-            return  # resolved meanwhile (e.g. the email was answered): no new contact
-        n = len(t_arr)
-        t_arr.append(now)
-        ch.append(c)
-        hd.append(hop_handle[c]())
-        pt.append(hop_pat[c]())
-        ures.append(hop_u[c]())
-        utr.append(hop_u[c]())
-        ubalk.append(hop_balk[c]())
-        usilent.append(hop_silent[c]())
-        jid.append(j)
-        att.append(att[k] + 1)
-        prev.append(k)
-        cause.append(why)
-        out.append(WAITING)
-        tend.append(0.0)
-        agt.append(-1)
-        arrive(n, now)
+    # -- starting work -------------------------------------------------------------------
+    def start_full(k: int, a: int, now: float) -> None:
+        """Agent a (fully free, already out of the idle deque) takes contact k."""
+        state[k] = ANSWERED
+        wait_end[k] = now
+        served_by[k] = a
+        if modes[channel[k]] == DEFERRED:
+            on_deferred[a_group[a]] += 1
+            push(entries, (now + handle[k], next(keys), done_deferred, k))
+        else:
+            push(entries, (now + handle[k], next(keys), done, k))
 
-    def chase(arg: tuple[int, int], now: float) -> None:
-        k, i = arg
-        if out[k] != WAITING or (parallel and jres[jid[k]]):
-            return
-        c = ch[k]
-        route = m.chases[c][i][1]
-        draw_u, delays = chase_pools[c][i]
-        u = draw_u()
-        for r, cp in enumerate(route.cumulative):
-            if u < cp:
-                if att[k] >= max_att:
-                    return  # no attempts left: the customer keeps waiting for the reply
-                if route.withdraw[r]:
-                    out[k] = ABANDONED
-                    tend[k] = now
-                push(queue, (now + delays[r](), 1, next(eid), (hop, (k, route.targets[r], CHASE))))
-                return
+    def load(a: int, u: int, now: float) -> None:
+        """Put u more units of concurrent work on agent a."""
+        g = a_group[a]
+        old = a_load[a]
+        if old == 0:
+            a_engaged[a] = now
+        a_load[a] = old + u
+        a_sessions[a] += 1
+        a_since[a] = now
+        if old + u < CAP:
+            partial[g].add(a)
+        else:
+            partial[g].discard(a)
 
-    def resolve(k: int) -> None:
-        j = jid[k]
-        jres[j] = 1
-        jout[j] = RESOLVED
+    def start_conc(k: int, a: int, now: float) -> None:
+        """Agent a takes concurrent session k."""
+        c = channel[k]
+        state[k] = ANSWERED
+        wait_end[k] = now
+        served_by[k] = a
+        n_old = a_sessions[a]
+        load(a, units[c], now)
+        if rate_tables[c] is None:
+            push(entries, (now + handle[k], next(keys), done_conc, k))
+            if stretched and a_stretched[a]:
+                restretch(a, n_old, now)
+        else:
+            s_remaining[k] = handle[k]
+            s_updated[k] = now
+            s_version[k] = 0
+            a_stretched[a].append(k)
+            restretch(a, n_old, now)
 
-    # -- ends of work --------------------------------------------------------------------
+    def start_ghost(k: int, a: int, now: float) -> None:
+        """Agent a opens the session of a customer who already left silently."""
+        c = channel[k]
+        state[k] = ABANDONED
+        n_old = a_sessions[a]
+        load(a, units[c], now)
+        t = silent_time[c]()  # type: ignore[misc]
+        push(entries, (now + t, next(keys), done_ghost, (k, a, now)))
+        if stretched and a_stretched[a]:
+            restretch(a, n_old, now)
+
+    def restretch(a: int, n_old: int, now: float) -> None:
+        """Sessions on agent a changed speed: reschedule its stretched sessions."""
+        n_new = a_sessions[a]
+        for s in a_stretched[a]:
+            table = rate_tables[channel[s]]
+            if n_old:
+                s_remaining[s] -= (now - s_updated[s]) * table[n_old]  # type: ignore[index]
+            s_updated[s] = now
+            s_version[s] += 1
+            left = max(s_remaining[s], 0.0) / table[n_new]  # type: ignore[index]
+            push(entries, (now + left, next(keys), done_stretched, (s, s_version[s])))
+
+    # -- ends of work and freeing agents -------------------------------------------------
     def done(k: int, now: float) -> None:
         """A synchronous or deferred contact ends: journey logic, then the agent is free."""
-        if ures[k] >= res[ch[k]]:
-            next_step(k, UNRESOLVED, now)
+        if u_resolve[k] >= resolution[channel[k]]:
+            next_step(k, ON_UNRESOLVED, now)
         elif parallel:
             resolve(k)
-        a = agt[k]
+        a = served_by[k]
         g = a_group[a]
         if not simple[g] or present[g] > target[g]:
             free(a, now)
@@ -501,54 +414,54 @@ def _replicate(m: Model, rep: np.random.SeedSequence) -> RawRun:  # noqa: C901 -
             q = queues[c]
             while q:
                 k = q.popleft()
-                if out[k] == WAITING:
-                    out[k] = ANSWERED
-                    tend[k] = now
-                    agt[k] = a
-                    push(queue, (now + hd[k], 1, next(eid), (done, k)))
+                if state[k] == WAITING:
+                    state[k] = ANSWERED
+                    wait_end[k] = now
+                    served_by[k] = a
+                    push(entries, (now + handle[k], next(keys), done, k))
                     return
         a_since[a] = now
         idle[g].append(a)
 
     def done_deferred(k: int, now: float) -> None:
-        on_deferred[a_group[agt[k]]] -= 1
+        on_deferred[a_group[served_by[k]]] -= 1
         done(k, now)
 
     def done_conc(k: int, now: float) -> None:
-        if ures[k] >= res[ch[k]]:
-            next_step(k, UNRESOLVED, now)
+        if u_resolve[k] >= resolution[channel[k]]:
+            next_step(k, ON_UNRESOLVED, now)
         elif parallel:
             resolve(k)
-        release(agt[k], units[ch[k]], now)
+        release(served_by[k], units[channel[k]], now)
 
     def done_stretched(arg: tuple[int, int], now: float) -> None:
         k, v = arg
-        if s_ver.get(k) != v:
+        if s_version.get(k) != v:
             return  # rescheduled since
-        a = agt[k]
-        a_str[a].remove(k)
-        del s_rem[k], s_upd[k], s_ver[k]
-        hd[k] = now - tend[k]
+        a = served_by[k]
+        a_stretched[a].remove(k)
+        del s_remaining[k], s_updated[k], s_version[k]
+        handle[k] = now - wait_end[k]
         done_conc(k, now)
 
     def done_ghost(arg: tuple[int, int, float], now: float) -> None:
         k, a, start = arg
-        u = units[ch[k]]
+        u = units[channel[k]]
         ghost_log.append((a_group[a], start, now, u))
         release(a, u, now)
 
     def release(a: int, u: int, now: float) -> None:
         """Agent a finished u units of concurrent work."""
         g = a_group[a]
-        n_old = a_sess[a]
+        n_old = a_sessions[a]
         a_load[a] -= u
-        a_sess[a] -= 1
+        a_sessions[a] -= 1
         a_since[a] = now
-        if stretched and a_str[a]:
+        if stretched and a_stretched[a]:
             restretch(a, n_old, now)
         if a_load[a] == 0:
             partial[g].discard(a)
-            eng_log.append((g, a_eng[a], now))
+            eng_log.append((g, a_engaged[a], now))
             free(a, now)
         else:
             partial[g].add(a)
@@ -563,10 +476,10 @@ def _replicate(m: Model, rep: np.random.SeedSequence) -> RawRun:  # noqa: C901 -
             q = queues[c]
             while q and CAP - a_load[a] >= u:
                 k = q.popleft()
-                o = out[k]
+                o = state[k]
                 if o == WAITING:
                     if counted[c]:
-                        nwait[c] -= 1
+                        n_live[c] -= 1
                     start_conc(k, a, now)
                 elif o == GHOST:
                     start_ghost(k, a, now)
@@ -576,7 +489,7 @@ def _replicate(m: Model, rep: np.random.SeedSequence) -> RawRun:  # noqa: C901 -
         g = a_group[a]
         if present[g] > target[g]:
             present[g] -= 1
-            a_load[a] = -1  # gone
+            a_load[a] = GONE
             staff_log.append((now, g, present[g]))
             return
         order = deferred_first[g] if on_deferred[g] < reserve[g] else live_first[g]
@@ -584,10 +497,10 @@ def _replicate(m: Model, rep: np.random.SeedSequence) -> RawRun:  # noqa: C901 -
             q = queues[c]
             while q:
                 k = q.popleft()
-                o = out[k]
+                o = state[k]
                 if o == WAITING:
                     if counted[c]:
-                        nwait[c] -= 1
+                        n_live[c] -= 1
                     if modes[c] == CONC:
                         start_conc(k, a, now)
                         fill(a, now)
@@ -601,69 +514,123 @@ def _replicate(m: Model, rep: np.random.SeedSequence) -> RawRun:  # noqa: C901 -
         a_since[a] = now
         idle[g].append(a)
 
-    def abandon(k: int, now: float) -> None:
-        if out[k] == WAITING:
-            c = ch[k]
-            s = m.silent[c]
-            if counted[c]:
-                nwait[c] -= 1
-            if s is not None and usilent[k] < s[0]:
-                out[k] = GHOST  # still queued: an agent will open it
-                silent.append(k)
-            else:
-                out[k] = ABANDONED
-            tend[k] = now
-            next_step(k, ABANDON, now)
+    # -- journey steps -------------------------------------------------------------------
+    def next_step(k: int, event: int, now: float) -> None:
+        """Journey logic after contact k ended by ``event`` (EndEvent) unresolved."""
+        if parallel and j_resolved[journey[k]]:
+            return  # another contact of the journey already resolved it
+        c = channel[k]
+        route = routes[c][event]
+        if route is not None:
+            u = u_route[k]
+            for i, cp in enumerate(route.cumulative):
+                if u < cp:
+                    if attempt[k] >= max_attempts:
+                        j_outcome[journey[k]] = MAX_ATTEMPTS
+                        return
+                    delay = delay_pools[c][event][i]()
+                    why = CAUSE_OF_EVENT[event]
+                    push(entries, (now + delay, next(keys), hop, (k, route.targets[i], why)))
+                    return
+        j_outcome[journey[k]] = LOST
 
-    # -- staffing ------------------------------------------------------------------------
+    def hop(arg: tuple[int, int, int], now: float) -> None:
+        """The customer of contact k makes a new contact on channel c (cause ``why``)."""
+        k, c, why = arg
+        j = journey[k]
+        if parallel and j_resolved[j]:
+            return  # resolved meanwhile (e.g. the email was answered): no new contact
+        n = len(arrival)
+        arrival.append(now)
+        channel.append(c)
+        handle.append(hop_handle[c]())
+        patience.append(hop_patience[c]())
+        u_resolve.append(hop_journey[c]())
+        u_route.append(hop_journey[c]())
+        u_balk.append(hop_balk[c]())
+        u_silent.append(hop_silent[c]())
+        journey.append(j)
+        attempt.append(attempt[k] + 1)
+        previous.append(k)
+        cause.append(why)
+        state.append(WAITING)
+        wait_end.append(0.0)
+        served_by.append(-1)
+        arrive(n, now)
+
+    def chase(arg: tuple[int, int], now: float) -> None:
+        """Chase timer i of waiting contact k: maybe a contact on another channel."""
+        k, i = arg
+        if state[k] != WAITING or (parallel and j_resolved[journey[k]]):
+            return
+        c = channel[k]
+        route = chases[c][i][1]
+        draw_u, delays = chase_pools[c][i]
+        u = draw_u()
+        for r, cp in enumerate(route.cumulative):
+            if u < cp:
+                if attempt[k] >= max_attempts:
+                    return  # no attempts left: the customer keeps waiting for the reply
+                if route.withdraw[r]:
+                    state[k] = ABANDONED
+                    wait_end[k] = now
+                push(entries, (now + delays[r](), next(keys), hop, (k, route.targets[r], CHASE)))
+                return
+
+    def resolve(k: int) -> None:
+        j = journey[k]
+        j_resolved[j] = 1
+        j_outcome[j] = RESOLVED
+
+    # -- staffing changes ----------------------------------------------------------------
     def restaff(arg: tuple[int, int], now: float) -> None:
+        """Group g wants n agents from now: newcomers take work, idle leavers go."""
         g, n = arg
         target[g] = n
         if n > present[g]:
             for _ in range(n - present[g]):
                 present[g] += 1
-                free(new_agent(g, now), now)
+                free(a_tab.join(g, now), now)
         else:
             d = idle[g]
             while present[g] > n and d:
-                a_load[d.pop()] = -1
+                a_load[d.pop()] = GONE
                 present[g] -= 1
         staff_log.append((now, g, present[g]))
 
-    horizon = m.horizon
-    P = m.periods
+    # -- end of day and drain ------------------------------------------------------------
+    # The periods cover whole days or part of one (e.g. 08:00-20:00). At the end of them
+    # live queues are worked off with the last staffing; then the centre closes until the
+    # same clock time the next day (deferred backlogs carry over) and works the same
+    # staffing pattern again, until every contact has an outcome.
+    horizon, interval, P = m.horizon, m.interval, m.periods
+    headcount = m.headcount
+    cycle = math.ceil(horizon / DAY - 1e-9) * DAY
+    stuck = [-1]  # contacts waiting at the previous closing
+
+    def push_staffing(at: float, callback: Callable[..., None], argument: object) -> None:
+        push(entries, (at, next(keys) - STAFFING_FIRST, callback, argument))
 
     def schedule_day(offset: float, now: float = 0.0) -> None:
         """Staffing changes of the periods, starting at ``offset`` (none before ``now``)."""
         for g in range(G):
             for p in range(P):
-                if (p == 0 and offset > 0) or (p > 0 and hc[g, p] != hc[g, p - 1]):
-                    # priority 0 (SimPy's URGENT): staff changes before contacts at a boundary
-                    at = max(offset + p * m.interval, now)
-                    push(queue, (at, 0, next(eid), (restaff, (g, int(hc[g, p])))))
+                if (p == 0 and offset > 0) or (p > 0 and headcount[g, p] != headcount[g, p - 1]):
+                    at = max(offset + p * interval, now)
+                    push_staffing(at, restaff, (g, int(headcount[g, p])))
 
-    live_channels = [c for c in range(C) if modes[c] != DEFERRED]
-
-    def waiting_count(channels: list[int] | range) -> int:
-        return sum(1 for c in channels for k in queues[c] if out[k] in (WAITING, GHOST))
+    def waiting_count(channels: tuple[int, ...] | range) -> int:
+        return sum(1 for c in channels for k in queues[c] if state[k] in (WAITING, GHOST))
 
     def pending_work() -> bool:
         """Anything on the calendar besides staffing and these checks?"""
-        return any(
-            not (isinstance(e[3], tuple) and e[3][0] in (restaff, finish_live)) for e in queue
-        )
-
-    # The periods cover whole days or part of one (e.g. 08:00-20:00). At the end of them
-    # live queues are worked off with the last staffing; then the centre closes until the
-    # same clock time the next day (deferred backlogs carry over) and works the same
-    # staffing pattern again, until every contact has an outcome.
-    cycle = math.ceil(horizon / 86400 - 1e-9) * 86400.0
-    stuck = [-1]  # contacts waiting at the previous closing
+        return any(e[1] >= 0 for e in entries)
 
     def finish_live(last_live: int, now: float) -> None:
-        live = waiting_count(live_channels)
+        """End-of-day check: wait for live queues to empty, then close until tomorrow."""
+        live = waiting_count(routing.live_channels)
         if live and (live != last_live or pending_work()):
-            push(queue, (now + m.interval, 0, next(eid), (finish_live, live)))
+            push_staffing(now + interval, finish_live, live)
             return
         waiting = waiting_count(range(C))
         if not pending_work() and (waiting == 0 or waiting == stuck[0]):
@@ -674,60 +641,10 @@ def _replicate(m: Model, rep: np.random.SeedSequence) -> RawRun:  # noqa: C901 -
             for g in range(G):
                 restaff((g, 0), now)
         schedule_day(opening, now)
-        push(queue, (max(opening + horizon, now + m.interval), 0, next(eid), (finish_live, -1)))
+        push_staffing(max(opening + horizon, now + interval), finish_live, -1)
 
-    schedule_day(0.0)
-    push(queue, (horizon, 0, next(eid), (finish_live, -1)))
-    _run(env, t_arr, n0, arrive)
+    def open_day() -> None:
+        schedule_day(0.0)
+        push_staffing(horizon, finish_live, -1)
 
-    stranded = 0
-    if WAITING in out or GHOST in out:
-        for k, o in enumerate(out):
-            if o == WAITING:  # nobody could ever serve it: it leaves when the run ends
-                stranded += 1
-                out[k] = ABANDONED
-                tend[k] = env.now
-                if not (parallel and jres[jid[k]]):
-                    jout[jid[k]] = LOST
-            elif o == GHOST:
-                out[k] = ABANDONED
-    outcome = np.array(out, dtype=np.int8)
-    wait_end = np.array(tend)
-    handle = np.array(hd) if stretched else np.concatenate([first["h"], hd[n0:]])
-    journey = np.concatenate([np.arange(n0), np.array(jid[n0:], dtype=np.int64)])
-    # a journey ends when its last contact ends (answered: after the handle time)
-    contact_end = np.where(outcome == ANSWERED, wait_end + handle, wait_end)
-    journey_end = np.zeros(n0)
-    np.maximum.at(journey_end, journey, contact_end)
-    log = np.array(staff_log, dtype=float).reshape(-1, 3)
-    agent = np.array(agt, dtype=np.int64)
-    groups_of_agents = np.array(a_group + [-1], dtype=np.int64)
-    n = len(out)
-    flags = np.zeros(n, bool)
-    silent_flags = np.zeros(n, bool)
-    flags[balked] = True
-    silent_flags[silent] = True
-    return RawRun(
-        arrival=np.concatenate([first["t"], t_arr[n0:]]),
-        channel=np.concatenate([first["c"], np.array(ch[n0:], dtype=np.int64)]),
-        handle=handle,
-        wait_end=wait_end,
-        outcome=outcome,
-        agent=agent,
-        group=groups_of_agents[agent],
-        journey=journey,
-        attempt=np.concatenate([np.ones(n0, np.int64), np.array(att[n0:], dtype=np.int64)]),
-        previous=np.concatenate([np.full(n0, -1, np.int64), np.array(prev[n0:], dtype=np.int64)]),
-        cause=np.concatenate([np.zeros(n0, np.int8), np.array(cause[n0:], dtype=np.int8)]),
-        balked=flags,
-        silent=silent_flags,
-        journey_outcome=np.array(jout, dtype=np.int8),
-        journey_end=journey_end,
-        staff_times=log[:, 0],
-        staff_groups=log[:, 1].astype(np.int64),
-        staff_present=log[:, 2].astype(np.int64),
-        engaged=np.array(eng_log, dtype=float).reshape(-1, 3),
-        ghost_work=np.array(ghost_log, dtype=float).reshape(-1, 4),
-        end_time=float(env.now),
-        stranded=stranded,
-    )
+    return arrive, open_day
