@@ -32,7 +32,7 @@ def dists(draw, low=10.0, high=600.0):
 
 
 @st.composite
-def scenarios(draw) -> dict[str, Any]:
+def scenarios(draw) -> dict[str, Any]:  # noqa: C901 - one draw per scenario field
     periods = draw(st.integers(2, 6))
     n_ch = draw(st.integers(1, 3))
     chans = NAMES[:n_ch]
