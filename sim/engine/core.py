@@ -99,7 +99,7 @@ class Stretch:
 def run_replication(m: Model, rep: np.random.SeedSequence) -> RawRun:
     """Simulate one replication: arrivals over the periods, then drain to empty."""
     gc_was_enabled = gc.isenabled()
-    gc.disable()  # the run makes millions of short-lived tuples and no reference cycles
+    gc.disable()  # the run makes millions of short-lived tuples (and frees its cycles)
     try:
         return _replicate(m, rep)
     finally:
@@ -121,10 +121,36 @@ def _replicate(m: Model, rep: np.random.SeedSequence, calendar: Calendar | None 
     arrive, open_day = _callbacks(m, routing, tables, Pools(m, rep), calendar)
     open_day()
     calendar.run(contacts.arrival, len(first), arrive)
+    _unlink(arrive, open_day)
     stranded = _settle(contacts, journeys, routing.parallel, calendar.now)
     return assemble(
         m, first, contacts, journeys, agents, logs, routing.stretched, calendar.now, stranded
     )
+
+
+def _unlink(*callbacks: Callable[..., object]) -> None:
+    """Empty the closure cells of the callbacks and of every callback they reach.
+
+    The callbacks call one another through their closures, a reference cycle that
+    plain reference counting cannot free: without this the tables of every run wait
+    for the cyclic garbage collector (measured: a tenth of the time of many short
+    replications).
+    """
+    seen: set[int] = set()
+    todo = list(callbacks)
+    while todo:
+        fn = todo.pop()
+        if id(fn) in seen:
+            continue
+        seen.add(id(fn))
+        for cell in getattr(fn, "__closure__", None) or ():
+            try:
+                content = cell.cell_contents
+            except ValueError:  # a name never bound
+                continue
+            if getattr(content, "__closure__", None):
+                todo.append(content)
+            cell.cell_contents = None
 
 
 class _Tables:
