@@ -40,7 +40,6 @@ from .codes import (
     EndEvent,
     JourneyOutcome,
     Mode,
-    Priority,
 )
 from .core import run_replication
 from .draws import FirstContacts, first_contacts
@@ -72,7 +71,6 @@ __all__ = [
     "EndEvent",
     "JourneyOutcome",
     "Mode",
-    "Priority",
     "FirstContacts",
     "Model",
     "RawRun",

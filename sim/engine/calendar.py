@@ -2,9 +2,9 @@
 
 An entry is ``(time, key, callback, argument)``, run as ``callback(argument, time)``;
 ``time`` is in seconds from the start of the first period. ``key`` orders entries due
-at the same instant: headcount changes and end-of-day checks
-(:attr:`~sim.engine.codes.Priority.STAFFING`) before contact happenings, and within
-each kind first in, first out. That is exactly the order of SimPy's calendar, whose
+at the same instant: headcount changes and end-of-day checks (staffing entries, keyed
+below every contact's) before contact happenings, and within each kind first in,
+first out. That is exactly the order of SimPy's calendar, whose
 entries are ``(time, priority, event id, event)``, so this calendar replays the runs
 made on SimPy's bit for bit.
 

@@ -1,4 +1,4 @@
-"""The codes of the engine's records and calendar, shared by :mod:`sim.kpi` and the tests.
+"""The codes of the engine's records, shared by :mod:`sim.kpi` and the tests.
 
 The enums name every code. The module-level names (``ANSWERED``, ``SYNC``, ...) are
 the same values as exact ``int``: the engine's callbacks compare and store them
@@ -42,7 +42,6 @@ __all__ = [
     "EndEvent",
     "JourneyOutcome",
     "Mode",
-    "Priority",
 ]
 
 
@@ -94,13 +93,6 @@ class ConcurrentRouting(IntEnum):
 
     MOST_FREE = 0  # the agent with the most free capacity (only when none is fully free)
     LONGEST_IDLE = 1  # the agent whose load changed longest ago, fully free or not
-
-
-class Priority(IntEnum):
-    """Order of calendar entries due at the same instant (lower first)."""
-
-    STAFFING = 0  # headcount changes and end-of-day checks come first
-    CONTACT = 1  # every contact happening
 
 
 WAITING: Final = int(ContactState.WAITING)
