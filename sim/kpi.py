@@ -72,7 +72,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from .engine import ABANDONED, ANSWERED, CAUSES, CONC, LOST, MAX_ATTEMPTS, RESOLVED, Model, RawRun
+from .engine import ABANDONED, ANSWERED, CONC, Cause, JourneyOutcome, Model, RawRun
 
 __all__ = [
     "CHANNEL_KPIS",
@@ -80,12 +80,21 @@ __all__ = [
     "JOURNEY_KPIS",
     "DURATION_KPIS",
     "SHARE_KPIS",
+    "Columns",
+    "channel_columns",
     "channel_table",
+    "flow_columns",
     "flow_table",
+    "frame",
+    "group_columns",
     "group_table",
+    "journey_columns",
     "journey_row",
     "kpi_range",
 ]
+
+Columns = dict[str, np.ndarray]
+"""A table as numpy columns of equal length (name -> values), in column order."""
 
 CHANNEL_KPIS = (
     "offered",
@@ -139,6 +148,11 @@ def kpi_range(kpi: str) -> tuple[float, float]:
     raise KeyError(f"not a KPI: {kpi!r}")
 
 
+def frame(columns: Columns) -> pd.DataFrame:
+    """A table's columns as a DataFrame."""
+    return pd.DataFrame(columns)
+
+
 def _integral_to(times: np.ndarray, x: np.ndarray, weights: np.ndarray | None) -> np.ndarray:
     """sum over t in ``times`` of w(t) max(x - t, 0), for every x."""
     order = np.argsort(times, kind="stable")
@@ -156,6 +170,31 @@ def _time_in(
     """Total (weighted) overlap of [start, end) spans with each [edges[i], edges[i+1])."""
     cum = _integral_to(starts, edges, weights) - _integral_to(ends, edges, weights)
     return np.diff(cum)
+
+
+class _Bounds:
+    """The period edges and the counted window, integrated over in one pass.
+
+    A cumulative integral is evaluated at each point on its own, so evaluating it at
+    the period edges and the window's ends together gives exactly the numbers of two
+    separate passes.
+    """
+
+    def __init__(self, m: Model, warmup: float) -> None:
+        self.periods = m.periods
+        self.points = np.concatenate([np.arange(m.periods + 1) * m.interval, [warmup, m.horizon]])
+
+    def split(self, cum: np.ndarray) -> tuple[np.ndarray, float]:
+        """Per period amounts and the window's amount, from cumulative values at points."""
+        P = self.periods
+        return np.diff(cum[: P + 1]), float(cum[P + 2] - cum[P + 1])
+
+    def time_in(
+        self, starts: np.ndarray, ends: np.ndarray, weights: np.ndarray | None = None
+    ) -> tuple[np.ndarray, float]:
+        """:func:`_time_in` per period and over the window."""
+        pts = self.points
+        return self.split(_integral_to(starts, pts, weights) - _integral_to(ends, pts, weights))
 
 
 def _waiting_at(
@@ -183,54 +222,66 @@ def _ratio(num: np.ndarray, den: np.ndarray) -> np.ndarray:
         return np.where(den > 0, num / np.where(den > 0, den, 1), np.nan)
 
 
+class _ContactFacts:
+    """Per contact facts every channel KPI grouping reads (computed once per run)."""
+
+    def __init__(self, run: RawRun, thresholds: np.ndarray) -> None:
+        self.wait = run.wait
+        self.answered = run.outcome == ANSWERED
+        self.abandoned = run.outcome == ABANDONED
+        self.within = self.answered & (self.wait <= thresholds[run.channel])
+        self.waited = ~(self.answered & (self.wait == 0.0))
+        self.first = run.attempt == 1
+        self.redials, self.switches, self.chases = _onward(run)
+
+
 def _channel_kpis(
     run: RawRun,
+    facts: _ContactFacts,
     sel: np.ndarray,
     key: np.ndarray,
     n_keys: int,
-    thresholds: np.ndarray,
     span: np.ndarray,
     queue_time: np.ndarray,
     backlog: np.ndarray,
     oldest: np.ndarray,
-) -> dict[str, np.ndarray]:
+) -> Columns:
     """KPIs of the selected contacts, grouped by ``key`` (0..n_keys-1)."""
+    k_sel = key[sel]
 
-    def count(mask: np.ndarray, weights: np.ndarray | None = None) -> np.ndarray:
-        m = sel & mask
-        return np.bincount(key[m], None if weights is None else weights[m], minlength=n_keys)
+    def count(mask: np.ndarray | None = None, weights: np.ndarray | None = None) -> np.ndarray:
+        if mask is None:
+            k, w = k_sel, None if weights is None else weights[sel]
+        else:
+            m = sel & mask
+            k, w = key[m], None if weights is None else weights[m]
+        return np.bincount(k, w, minlength=n_keys)
 
-    wait = run.wait
-    everything = np.ones(len(key), bool)
-    answered = run.outcome == ANSWERED
-    abandoned = run.outcome == ABANDONED
-    offered = count(everything)
-    n_ans = count(answered)
-    n_ab = count(abandoned)
-    within = count(answered & (wait <= thresholds))
-    waited = ~(answered & (wait == 0.0))
-    redials, switches, chases = _onward(run)
+    f = facts
+    offered = count()
+    n_ans = count(f.answered)
+    n_ab = count(f.abandoned)
     return {
         "offered": offered.astype(float),
-        "new": count(run.attempt == 1).astype(float),
-        "hops_in": count(run.attempt > 1).astype(float),
+        "new": count(f.first).astype(float),
+        "hops_in": count(~f.first).astype(float),
         "answered": n_ans.astype(float),
         "abandoned": n_ab.astype(float),
-        "redialled": count(everything, redials),
-        "switched_out": count(everything, switches),
-        "service_level": _ratio(within, offered),
-        "asa": _ratio(count(answered, wait), n_ans),
-        "mean_wait": _ratio(count(everything, wait), offered),
-        "abandoned_wait": _ratio(count(abandoned, wait), n_ab),
+        "redialled": count(None, f.redials),
+        "switched_out": count(None, f.switches),
+        "service_level": _ratio(count(f.within), offered),
+        "asa": _ratio(count(f.answered, f.wait), n_ans),
+        "mean_wait": _ratio(count(None, f.wait), offered),
+        "abandoned_wait": _ratio(count(f.abandoned, f.wait), n_ab),
         "abandon_rate": _ratio(n_ab, offered),
-        "p_wait": _ratio(count(waited), offered),
-        "aht": _ratio(count(answered, run.handle), n_ans),
+        "p_wait": _ratio(count(f.waited), offered),
+        "aht": _ratio(count(f.answered, run.handle), n_ans),
         "queue_length": queue_time / span,
         "backlog": backlog,
         "oldest_age": oldest,
         "balked": count(run.balked).astype(float),
         "silent": count(run.silent).astype(float),
-        "chased": count(everything, chases),
+        "chased": count(None, f.chases),
     }
 
 
@@ -239,14 +290,71 @@ def _onward(run: RawRun) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     and by chasing."""
     n = len(run.channel)
     hops = np.flatnonzero(run.previous >= 0)
+    if not len(hops):
+        none = np.zeros(n)
+        return none, none, none
     src = run.previous[hops]
     same = run.channel[hops] == run.channel[src]
-    chase = run.cause[hops] == CAUSES.index("chase")
+    chase = run.cause[hops] == Cause.CHASE
 
     def per(mask: np.ndarray) -> np.ndarray:
         return np.bincount(src[mask], minlength=n).astype(float)
 
     return per(same & ~chase), per(~same & ~chase), per(chase)
+
+
+def channel_columns(
+    m: Model, run: RawRun, thresholds: np.ndarray, warmup: float
+) -> tuple[Columns, Columns]:
+    """:func:`channel_table` as numpy columns."""
+    C, P, width = len(m.channels), m.periods, m.interval
+    horizon = m.horizon
+    bounds = _Bounds(m, warmup)
+    ends = bounds.points[1 : P + 1]
+    in_window = ends > warmup
+    q_per = np.zeros((C, P))
+    q_tot = np.zeros(C)
+    backlog_per = np.zeros((C, P))
+    oldest_per = np.zeros((C, P))
+    backlog_tot = np.zeros(C)
+    oldest_tot = np.zeros(C)
+    for c in range(C):
+        mine = run.channel == c if C > 1 else slice(None)
+        a, e = run.arrival[mine], run.wait_end[mine]
+        q_per[c], q_tot[c] = bounds.time_in(a, e)
+        backlog_per[c], oldest_per[c] = _waiting_at(a, e, ends)
+        backlog_tot[c] = backlog_per[c, -1]
+        oldest_tot[c] = oldest_per[c, in_window].max()
+    facts = _ContactFacts(run, thresholds)
+    in_periods = run.arrival < horizon
+    counted = (run.arrival >= warmup) & in_periods
+    totals = _channel_kpis(
+        run,
+        facts,
+        counted,
+        run.channel,
+        C,
+        np.full(C, horizon - warmup),
+        q_tot,
+        backlog_tot,
+        oldest_tot,
+    )
+    period = np.minimum((run.arrival // width).astype(np.int64), P - 1)
+    per = _channel_kpis(
+        run,
+        facts,
+        in_periods,
+        run.channel * P + period,
+        C * P,
+        np.full(C * P, width),
+        q_per.ravel(),
+        backlog_per.ravel(),
+        oldest_per.ravel(),
+    )
+    names = np.array(m.channels, dtype=object)
+    tot: Columns = {"channel": names, **totals}
+    per_cols: Columns = {"period": np.tile(np.arange(P), C), "channel": np.repeat(names, P), **per}
+    return tot, per_cols
 
 
 def channel_table(
@@ -257,64 +365,12 @@ def channel_table(
     ``thresholds`` are the service-level thresholds (s) per channel index.
     Per-period rows cover every period (warm-up periods too), by arrival period.
     """
-    C, P, width = len(m.channels), m.periods, m.interval
-    horizon = m.horizon
-    thr = thresholds[run.channel]
-    counted = (run.arrival >= warmup) & (run.arrival < horizon)
-    edges = np.arange(P + 1) * width
-    q_per = np.zeros((C, P))
-    q_tot = np.zeros(C)
-    backlog_per = np.zeros((C, P))
-    oldest_per = np.zeros((C, P))
-    backlog_tot = np.zeros(C)
-    oldest_tot = np.zeros(C)
-    ends = edges[1:]
-    in_window = ends > warmup
-    for c in range(C):
-        mine = run.channel == c
-        a, e = run.arrival[mine], run.wait_end[mine]
-        q_per[c] = _time_in(a, e, edges)
-        q_tot[c] = _time_in(a, e, np.array([warmup, horizon]))[0]
-        backlog_per[c], oldest_per[c] = _waiting_at(a, e, ends)
-        backlog_tot[c] = backlog_per[c, -1]
-        oldest_tot[c] = oldest_per[c, in_window].max()
-    totals = _channel_kpis(
-        run,
-        counted,
-        run.channel,
-        C,
-        thr,
-        np.full(C, horizon - warmup),
-        q_tot,
-        backlog_tot,
-        oldest_tot,
-    )
-    period = np.minimum((run.arrival // width).astype(np.int64), P - 1)
-    in_periods = run.arrival < horizon
-    per = _channel_kpis(
-        run,
-        in_periods,
-        run.channel * P + period,
-        C * P,
-        thr,
-        np.full(C * P, width),
-        q_per.ravel(),
-        backlog_per.ravel(),
-        oldest_per.ravel(),
-    )
-    tot = pd.DataFrame({"channel": list(m.channels), **totals})
-    per_df = pd.DataFrame(
-        {
-            "period": np.tile(np.arange(P), C),
-            "channel": np.repeat(list(m.channels), P),
-            **per,
-        }
-    )
-    return tot, per_df
+    tot, per = channel_columns(m, run, thresholds, warmup)
+    return frame(tot), frame(per)
 
 
-def _staffed_time(run: RawRun, g: int, edges: np.ndarray) -> np.ndarray:
-    """Agent-seconds present in group g within each [edges[i], edges[i+1])."""
+def _staffed_cum(run: RawRun, g: int, points: np.ndarray) -> np.ndarray:
+    """Agent-seconds present in group g from 0 to each point."""
     sel = run.staff_groups == g
     t = run.staff_times[sel]
     n = run.staff_present[sel].astype(float)
@@ -322,17 +378,15 @@ def _staffed_time(run: RawRun, g: int, edges: np.ndarray) -> np.ndarray:
     order = np.argsort(t, kind="stable")
     t, n = t[order], n[order]
     cum_at_t = np.concatenate([[0.0], np.cumsum(n[:-1] * np.diff(t))])
-    idx = np.searchsorted(t, edges, side="right") - 1
+    idx = np.searchsorted(t, points, side="right") - 1
     idx = np.maximum(idx, 0)
-    cum = cum_at_t[idx] + n[idx] * (edges - t[idx])
-    return np.diff(cum)
+    return cum_at_t[idx] + n[idx] * (points - t[idx])
 
 
-def group_table(m: Model, run: RawRun, warmup: float) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """Per group occupancy over the counted window, and per group per period."""
-    P, width = m.periods, m.interval
-    edges = np.arange(P + 1) * width
-    window = np.array([warmup, m.horizon])
+def group_columns(m: Model, run: RawRun, warmup: float) -> tuple[Columns, Columns]:
+    """:func:`group_table` as numpy columns."""
+    P, width, G = m.periods, m.interval, len(m.groups)
+    bounds = _Bounds(m, warmup)
     answered = run.outcome == ANSWERED
     concurrent = np.array([mode == CONC for mode in m.modes])[run.channel]
     share = (np.array(m.units, dtype=float) / m.capacity)[run.channel]
@@ -340,49 +394,51 @@ def group_table(m: Model, run: RawRun, warmup: float) -> tuple[pd.DataFrame, pd.
     eng_g, eng_s, eng_e = run.engaged[:, 0], run.engaged[:, 1], run.engaged[:, 2]
     gw = run.ghost_work
     first_counted = int(warmup // width)
+    any_concurrent = bool(concurrent.any()) or len(eng_g) > 0 or len(gw) > 0
 
-    def busy_and_slots(g: int, bounds: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        whole = answered & (run.group == g) & ~concurrent
-        sessions = answered & (run.group == g) & concurrent
-        full = _time_in(start[whole], end[whole], bounds)
-        engaged = _time_in(eng_s[eng_g == g], eng_e[eng_g == g], bounds)
-        slots = _time_in(start[sessions], end[sessions], bounds, share[sessions])
-        mine = gw[:, 0] == g
-        slots += _time_in(gw[mine, 1], gw[mine, 2], bounds, gw[mine, 3] / m.capacity)
-        return full + engaged, full + slots
-
-    rows, per_rows = [], []
-    for g, name in enumerate(m.groups):
-        busy_per, slots_per = busy_and_slots(g, edges)
-        busy, slots = (x[0] for x in busy_and_slots(g, window))
-        staffed_per = _staffed_time(run, g, edges)
-        staffed = _staffed_time(run, g, window)[0]
+    tot = {k: np.zeros(G) for k in GROUP_KPIS}
+    per = {k: np.zeros((G, P)) for k in GROUP_KPIS}
+    for g in range(G):
+        served = answered & (run.group == g) if G > 1 else answered
+        whole = served & ~concurrent if any_concurrent else served
+        full_per, full = bounds.time_in(start[whole], end[whole])
+        busy_per, busy, slots_per, slots = full_per, full, full_per, full
+        if any_concurrent:
+            sessions = served & concurrent
+            mine = eng_g == g
+            e_per, e_tot = bounds.time_in(eng_s[mine], eng_e[mine])
+            s_per, s_tot = bounds.time_in(start[sessions], end[sessions], share[sessions])
+            mine = gw[:, 0] == g
+            gw_per, gw_tot = bounds.time_in(gw[mine, 1], gw[mine, 2], gw[mine, 3] / m.capacity)
+            busy_per, busy = full_per + e_per, full + e_tot
+            slots_per, slots = full_per + (s_per + gw_per), full + (s_tot + gw_tot)
+        staffed_per, staffed = bounds.split(_staffed_cum(run, g, bounds.points))
         sched = m.scheduled[g].astype(float)
         prod = m.headcount[g].astype(float)
-        rows.append(
-            {
-                "group": name,
-                "occupancy": busy / staffed if staffed > 0 else np.nan,
-                "slot_utilisation": slots / staffed if staffed > 0 else np.nan,
-                "scheduled": float(sched[first_counted:].mean()),
-                "productive": float(prod[first_counted:].mean()),
-                "busy_agents": busy / (m.horizon - warmup),
-            }
-        )
-        per_rows.append(
-            pd.DataFrame(
-                {
-                    "period": np.arange(P),
-                    "group": name,
-                    "occupancy": _ratio(busy_per, staffed_per),
-                    "slot_utilisation": _ratio(slots_per, staffed_per),
-                    "scheduled": sched,
-                    "productive": prod,
-                    "busy_agents": busy_per / width,
-                }
-            )
-        )
-    return pd.DataFrame(rows), pd.concat(per_rows, ignore_index=True)
+        tot["occupancy"][g] = busy / staffed if staffed > 0 else np.nan
+        tot["slot_utilisation"][g] = slots / staffed if staffed > 0 else np.nan
+        tot["scheduled"][g] = float(sched[first_counted:].mean())
+        tot["productive"][g] = float(prod[first_counted:].mean())
+        tot["busy_agents"][g] = busy / (m.horizon - warmup)
+        per["occupancy"][g] = _ratio(busy_per, staffed_per)
+        per["slot_utilisation"][g] = _ratio(slots_per, staffed_per)
+        per["scheduled"][g] = sched
+        per["productive"][g] = prod
+        per["busy_agents"][g] = busy_per / width
+    names = np.array(m.groups, dtype=object)
+    tot_cols: Columns = {"group": names, **tot}
+    per_cols: Columns = {
+        "period": np.tile(np.arange(P), G),
+        "group": np.repeat(names, P),
+        **{k: v.ravel() for k, v in per.items()},
+    }
+    return tot_cols, per_cols
+
+
+def group_table(m: Model, run: RawRun, warmup: float) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Per group occupancy over the counted window, and per group per period."""
+    tot, per = group_columns(m, run, warmup)
+    return frame(tot), frame(per)
 
 
 def _counted_journeys(run: RawRun, warmup: float, horizon: float) -> np.ndarray:
@@ -395,17 +451,75 @@ def journey_row(run: RawRun, warmup: float, horizon: float) -> dict[str, float]:
     jsel = _counted_journeys(run, warmup, horizon)
     outcome = run.journey_outcome[jsel]
     attempts = np.bincount(run.journey, minlength=len(run.journey_outcome))[jsel]
-    resolved = outcome == RESOLVED
+    resolved = outcome == JourneyOutcome.RESOLVED
     ttr = (run.journey_end - run.arrival[: len(run.journey_outcome)])[jsel][resolved]
     n = int(jsel.sum())
     return {
         "customers": float(n),
         "resolved": float(resolved.sum()),
-        "lost": float((outcome == LOST).sum()),
-        "max_attempts": float((outcome == MAX_ATTEMPTS).sum()),
+        "lost": float((outcome == JourneyOutcome.LOST).sum()),
+        "max_attempts": float((outcome == JourneyOutcome.MAX_ATTEMPTS).sum()),
         "mean_attempts": float(attempts.mean()) if n else np.nan,
         "time_to_resolution": float(ttr.mean()) if len(ttr) else np.nan,
     }
+
+
+def journey_columns(run: RawRun, warmup: float, horizon: float) -> Columns:
+    """:func:`journey_row` as a one-row table."""
+    return {k: np.array([v]) for k, v in journey_row(run, warmup, horizon).items()}
+
+
+_ENDINGS = tuple(o.name.lower() for o in JourneyOutcome)  # "to" names of the last contact
+
+
+class _FlowLabels:
+    """Every possible (from, to) pair of a model, numbered in the order of their names.
+
+    A pair's code is ``from * width + to`` with ``to`` a channel index or
+    ``channels + ending``; codes with the same names (a channel called like an
+    ending) share a label, as a group-by on the names would.
+    """
+
+    def __init__(self, channels: tuple[str, ...]) -> None:
+        to = (*channels, *_ENDINGS)
+        pairs = [(f, t) for f in channels for t in to]
+        names = sorted(set(pairs))
+        number = {p: i for i, p in enumerate(names)}
+        self.width = len(to)
+        self.label = np.array([number[p] for p in pairs], dtype=np.int64)
+        self.frm = np.array([f for f, _ in names], dtype=object)
+        self.to = np.array([t for _, t in names], dtype=object)
+
+
+_flow_labels: dict[tuple[str, ...], _FlowLabels] = {}
+
+
+def flow_columns(m: Model, run: RawRun, warmup: float, horizon: float) -> Columns:
+    """:func:`flow_table` as numpy columns."""
+    labels = _flow_labels.get(m.channels)
+    if labels is None:
+        labels = _flow_labels.setdefault(m.channels, _FlowLabels(m.channels))
+    C = len(m.channels)
+    jsel = _counted_journeys(run, warmup, horizon)
+    hop = np.flatnonzero((run.previous >= 0) & jsel[run.journey])
+    # the last contact of each journey is the one with the highest id
+    n_j = len(run.journey_outcome)
+    if len(run.journey) == n_j:  # no later contacts: each journey's last is its first
+        last = np.flatnonzero(jsel)
+    else:
+        last_of = np.zeros(n_j, dtype=np.int64)
+        np.maximum.at(last_of, run.journey, np.arange(len(run.journey)))
+        last = last_of[jsel]
+    first_ending = JourneyOutcome.RESOLVED  # ending codes follow the channels' codes
+    codes = np.concatenate(
+        [
+            run.channel[run.previous[hop]] * labels.width + run.channel[hop],
+            run.channel[last] * labels.width + C + run.journey_outcome[jsel] - first_ending,
+        ]
+    )
+    counts = np.bincount(labels.label[codes], minlength=len(labels.frm))
+    seen = counts > 0
+    return {"from": labels.frm[seen], "to": labels.to[seen], "count": counts[seen]}
 
 
 def flow_table(m: Model, run: RawRun, warmup: float, horizon: float) -> pd.DataFrame:
@@ -414,18 +528,4 @@ def flow_table(m: Model, run: RawRun, warmup: float, horizon: float) -> pd.DataF
     ``to`` is a channel name for a hop, or ``resolved`` / ``lost`` / ``max_attempts``
     for the contact that ended the journey.
     """
-    jsel = _counted_journeys(run, warmup, horizon)
-    names = np.array(m.channels, dtype=object)
-    hop = np.flatnonzero((run.previous >= 0) & jsel[run.journey])
-    frm = names[run.channel[run.previous[hop]]]
-    to = names[run.channel[hop]]
-    # the last contact of each journey is the one with the highest id
-    n_j = len(run.journey_outcome)
-    last = np.zeros(n_j, dtype=np.int64)
-    np.maximum.at(last, run.journey, np.arange(len(run.journey)))
-    last = last[jsel]
-    outcome_names = np.array(["", "resolved", "lost", "max_attempts"], dtype=object)
-    end_from = names[run.channel[last]]
-    end_to = outcome_names[run.journey_outcome[jsel]]
-    df = pd.DataFrame({"from": np.concatenate([frm, end_from]), "to": np.concatenate([to, end_to])})
-    return df.groupby(["from", "to"], sort=True).size().rename("count").reset_index()
+    return frame(flow_columns(m, run, warmup, horizon))

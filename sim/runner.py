@@ -7,19 +7,28 @@ does not touch them, and the paired differences have tight intervals.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
+from functools import cached_property
 
 import numpy as np
 import pandas as pd
 
-from .engine import RawRun, compile_scenario, run_replication
-from .kpi import channel_table, flow_table, group_table, journey_row
+from .engine import Model, RawRun, compile_scenario, run_replication
+from .kpi import Columns, channel_columns, flow_columns, frame, group_columns, journey_columns
 from .results import Result, summarise
 from .scenario import Scenario
 from .streams import replication_seed
 
-__all__ = ["Progress", "Replication", "collect", "compare", "simulate", "simulate_replication"]
+__all__ = [
+    "TABLES",
+    "Progress",
+    "Replication",
+    "collect",
+    "compare",
+    "simulate",
+    "simulate_replication",
+]
 
 Progress = Callable[[int, int], None]
 """Called as ``progress(done, total)`` after each replication."""
@@ -36,18 +45,80 @@ def _thresholds(sc: Scenario) -> np.ndarray:
     )
 
 
+TABLES = ("channels", "intervals", "groups", "group_intervals", "journeys", "flows")
+"""A replication's KPI tables, in the order :func:`collect` summarises them."""
+
+
 @dataclass(frozen=True, eq=False)
 class Replication:
-    """One replication's KPI tables, each with a ``replication`` column first."""
+    """One replication's KPI tables, each with a ``replication`` column first.
+
+    The tables are kept as numpy columns (``columns[table][column]``, tables named
+    as in :data:`TABLES`); each becomes a DataFrame the first time it is read, so
+    runs of many replications build DataFrames once, in :func:`collect`.
+    """
 
     index: int
-    channels: pd.DataFrame
-    intervals: pd.DataFrame
-    groups: pd.DataFrame
-    group_intervals: pd.DataFrame
-    journeys: pd.DataFrame
-    flows: pd.DataFrame
+    columns: Mapping[str, Columns]
     run: RawRun | None = None
+
+    def _frame(self, table: str) -> pd.DataFrame:
+        cols = self.columns[table]
+        n = len(next(iter(cols.values())))
+        return frame({"replication": np.full(n, self.index, dtype=np.int64), **cols})
+
+    @cached_property
+    def channels(self) -> pd.DataFrame:
+        """Per channel KPIs (:data:`sim.kpi.CHANNEL_KPIS`)."""
+        return self._frame("channels")
+
+    @cached_property
+    def intervals(self) -> pd.DataFrame:
+        """Per channel per period KPIs."""
+        return self._frame("intervals")
+
+    @cached_property
+    def groups(self) -> pd.DataFrame:
+        """Per agent group KPIs (:data:`sim.kpi.GROUP_KPIS`)."""
+        return self._frame("groups")
+
+    @cached_property
+    def group_intervals(self) -> pd.DataFrame:
+        """Per agent group per period KPIs."""
+        return self._frame("group_intervals")
+
+    @cached_property
+    def journeys(self) -> pd.DataFrame:
+        """Journey KPIs (:data:`sim.kpi.JOURNEY_KPIS`), one row."""
+        return self._frame("journeys")
+
+    @cached_property
+    def flows(self) -> pd.DataFrame:
+        """Counted moves: from, to, count."""
+        return self._frame("flows")
+
+
+def _replication(
+    scenario: Scenario,
+    model: Model,
+    thresholds: np.ndarray,
+    replication: int,
+    seed: int,
+    keep_run: bool,
+) -> Replication:
+    run = run_replication(model, replication_seed(seed, replication))
+    warm, horizon = scenario.warmup_seconds, scenario.horizon_seconds
+    ch, iv = channel_columns(model, run, thresholds, warm)
+    gr, gi = group_columns(model, run, warm)
+    tables = {
+        "channels": ch,
+        "intervals": iv,
+        "groups": gr,
+        "group_intervals": gi,
+        "journeys": journey_columns(run, warm, horizon),
+        "flows": flow_columns(model, run, warm, horizon),
+    }
+    return Replication(replication, tables, run if keep_run else None)
 
 
 def simulate_replication(
@@ -60,34 +131,35 @@ def simulate_replication(
     """
     seed = scenario.seed if seed is None else int(seed)
     model = compile_scenario(scenario)
-    run = run_replication(model, replication_seed(seed, replication))
-    warm, horizon = scenario.warmup_seconds, scenario.horizon_seconds
-    ch, iv = channel_table(model, run, _thresholds(scenario), warm)
-    gr, gi = group_table(model, run, warm)
-    jr = pd.DataFrame([journey_row(run, warm, horizon)])
-    fl = flow_table(model, run, warm, horizon)
-    for df in (ch, iv, gr, gi, jr, fl):
-        df.insert(0, "replication", replication)
-    return Replication(replication, ch, iv, gr, gi, jr, fl, run if keep_run else None)
+    return _replication(scenario, model, _thresholds(scenario), replication, seed, keep_run)
+
+
+def _stack(reps: Sequence[Replication], table: str) -> pd.DataFrame:
+    """One table of every replication, stacked (replication column first)."""
+    parts = [r.columns[table] for r in reps]
+    index = [
+        np.full(len(next(iter(p.values()))), r.index, dtype=np.int64)
+        for r, p in zip(reps, parts, strict=True)
+    ]
+    cols: Columns = {"replication": np.concatenate(index)}
+    for name in parts[0]:
+        cols[name] = np.concatenate([p[name] for p in parts])
+    return frame(cols)
 
 
 def collect(scenario: Scenario, seed: int, replications: Sequence[Replication]) -> Result:
     """Summarise replications (in any order) into a :class:`Result`."""
     reps = sorted(replications, key=lambda r: r.index)
-
-    def cat(attr: str) -> pd.DataFrame:
-        return pd.concat([getattr(r, attr) for r in reps], ignore_index=True)
-
     return Result(
         scenario=scenario,
         seed=seed,
         replications=len(reps),
-        channel_reps=cat("channels"),
-        interval_reps=cat("intervals"),
-        group_reps=cat("groups"),
-        group_interval_reps=cat("group_intervals"),
-        journey_reps=cat("journeys"),
-        flow_reps=cat("flows"),
+        channel_reps=_stack(reps, "channels"),
+        interval_reps=_stack(reps, "intervals"),
+        group_reps=_stack(reps, "groups"),
+        group_interval_reps=_stack(reps, "group_intervals"),
+        journey_reps=_stack(reps, "journeys"),
+        flow_reps=_stack(reps, "flows"),
         runs=tuple(r.run for r in reps if r.run is not None),
     )
 
@@ -112,9 +184,11 @@ def simulate(
     if reps < 1:
         raise ValueError("replications must be >= 1")
     seed = scenario.seed if seed is None else int(seed)
+    model = compile_scenario(scenario)
+    thresholds = _thresholds(scenario)
     done: list[Replication] = []
     for r in range(reps):
-        done.append(simulate_replication(scenario, r, seed, keep_run=keep_runs))
+        done.append(_replication(scenario, model, thresholds, r, seed, keep_runs))
         if progress is not None:
             progress(r + 1, reps)
     return collect(scenario, seed, done)

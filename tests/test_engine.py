@@ -290,3 +290,55 @@ def test_silent_abandonment_share_independent_of_resolution_draw():
     se = (0.4 * 0.6 / abandoned) ** 0.5
     assert abandoned > 1000
     assert abs(share - 0.4) <= 4 * se, f"silent share {share:.3f} of {abandoned}"
+
+
+def test_codes_are_named_as_the_scenario_and_results_spell_them():
+    """Causes follow the scenario's transition events; the old private name still imports."""
+    from sim import engine
+    from sim.scenario import EVENTS
+
+    assert engine.CAUSES == ("new", *EVENTS)
+    assert {engine.CAUSES[c] for c in engine.CAUSE_OF_EVENT} == set(engine.EVENT_INDEX)
+    assert engine.JOURNEY_OUTCOMES == {1: "resolved", 2: "lost", 3: "max_attempts"}
+    assert engine._first_contacts is engine.first_contacts
+    _, run = one_run(
+        {
+            "periods": 4,
+            "channels": {"voice": {"arrivals": 30, "handle_time": EXP(300), "patience": EXP(60)}},
+            "groups": {"a": {"skills": ["voice"], "agents": 3}},
+            "journeys": {
+                "transitions": [{"from": "voice", "on": "abandon", "to": "voice", "probability": 1}]
+            },
+        }
+    )
+    assert set(np.unique(run.outcome)) == {engine.ANSWERED, engine.ABANDONED}
+    assert set(np.unique(run.cause)) == {engine.Cause.NEW, engine.Cause.ABANDON}
+
+
+def test_a_replication_leaves_no_reference_cycles():
+    """The callbacks' closures are unlinked after the run, so reference counting frees
+    every table at once (many short replications would otherwise wait for the GC)."""
+    import gc
+
+    sc = sim.parse_scenario(
+        {
+            "name": "t",
+            "interval_minutes": 15,
+            "periods": 4,
+            "channels": {
+                "voice": {"arrivals": 30, "handle_time": EXP(300), "patience": EXP(60)},
+                "chat": {
+                    "mode": "concurrent",
+                    "concurrency": 2,
+                    "arrivals": 10,
+                    "handle_time": EXP(300),
+                },
+            },
+            "groups": {"a": {"skills": ["voice", "chat"], "agents": 3}},
+        }
+    )
+    m = compile_scenario(sc)
+    run_replication(m, replication_seeds(1, 1)[0])  # warm: first-use caches
+    gc.collect()
+    run_replication(m, replication_seeds(1, 2)[1])
+    assert gc.collect() == 0

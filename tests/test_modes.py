@@ -8,8 +8,7 @@ import pytest
 from scipy import stats
 
 import sim
-from sim.engine import ANSWERED, compile_scenario, run_replication
-from sim.engine import _first_contacts as first_contacts
+from sim.engine import ANSWERED, Cause, compile_scenario, first_contacts, run_replication
 from sim.streams import replication_seed
 
 from .helpers import ERLANG_KPIS, agrees, chat_erlang_case
@@ -285,7 +284,7 @@ def test_chasing_duplicates_the_configured_share():
     for run in rs:
         email = run.channel == 0
         eligible += int((email & (run.wait > 3600)).sum())
-        chased += int(((run.cause == 4) & (run.channel == 1)).sum())
+        chased += int(((run.cause == Cause.CHASE) & (run.channel == 1)).sum())
         assert (run.outcome[email] == ANSWERED).all()  # duplicates: every email still answered
     p = chased / eligible
     assert abs(p - 0.3) < 1.96 * np.sqrt(0.3 * 0.7 / eligible)
@@ -296,7 +295,7 @@ def test_chasing_duplicates_the_configured_share():
     # withdrawn: the chased emails leave the backlog
     m, rs = runs(build(True), 2)
     for run in rs:
-        chasers = run.previous[(run.cause == 4)]
+        chasers = run.previous[(run.cause == Cause.CHASE)]
         assert (run.outcome[chasers] != ANSWERED).all()
 
 
@@ -321,7 +320,7 @@ def test_balking_on_announced_wait():
         # everyone who found no free agent heard a wait > 0 and left at once
         assert (run.balked[voice_c] == (voice_c & (run.outcome != ANSWERED))[voice_c]).all()
         assert np.allclose(run.wait[voice_c], 0)
-        hops = run.cause == 3
+        hops = run.cause == Cause.BALK
         assert hops.sum() > 0 and (run.channel[hops] == 1).all()
     res = sim.simulate(sc, replications=2)
     assert res.kpi("voice", "balked")[0] == res.kpi("voice", "abandoned")[0] > 0

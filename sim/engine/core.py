@@ -1,0 +1,676 @@
+"""The engine's callbacks: one replication of a compiled scenario on the event calendar.
+
+Design (for speed and reproducibility):
+
+* No process per customer. Every happening (a service completion, a patience expiry, a
+  hop to another channel, a chase, a headcount change) is one entry with one callback
+  on the calendar (:mod:`.calendar`, a heap of tuples of our own: on SimPy's public
+  API, an Event per happening, whole runs measured 2-3.4x slower); new journeys are
+  drawn up front (:mod:`.draws`) and handed over in time order.
+* Abandonment timers are never cancelled: a timer that fires for a contact already
+  answered does nothing, and abandoned contacts are skipped lazily when an agent
+  takes work from the queue.
+* The state lives in tables of plain lists (:mod:`.tables`); the callbacks are one
+  set of closures over them, so a table column is one cell lookup away, and a
+  callback pushed on the calendar is a plain function (pushing bound methods of a
+  class instead was measured at about 2x the cost, issue 11).
+
+Agents and routing. Agent capacity is ``CAP`` units (the least common multiple of the
+concurrent channels' concurrencies); a synchronous or deferred contact takes the whole
+agent, a concurrent session ``CAP / concurrency``. An arriving contact goes to the
+longest-idle eligible agent (concurrent sessions: the agent with the most free
+capacity, or the one whose load changed longest ago). A fully free agent takes the
+oldest waiting contact of the first *live* channel in its skill list that has one,
+then deferred work (unless the group reserves agents for deferred work); a partly
+loaded agent only takes more concurrent sessions that fit. When headcount drops, idle
+agents leave at once and busy ones when their last contact ends. After the last
+period no new journeys arrive; live queues are worked off with the last staffing, then
+(when the periods cover less than a day) the centre closes until the same clock time
+the next day, deferred backlogs carrying over, and repeats the periods' staffing
+(tomorrow looks like today) until every contact has an outcome.
+
+The engine does no I/O and knows nothing of KPIs: it returns contact- and
+journey-level records (:class:`~.raw.RawRun`) that :mod:`sim.kpi` summarises.
+"""
+
+from __future__ import annotations
+
+import gc
+import math
+from collections import deque
+from collections.abc import Callable
+
+import numpy as np
+
+from .calendar import STAFFING_FIRST, Calendar
+from .codes import (
+    ABANDONED,
+    ANSWERED,
+    CAUSE_OF_EVENT,
+    CHASE,
+    CONC,
+    DEFERRED,
+    GHOST,
+    LONGEST_IDLE,
+    LOST,
+    MAX_ATTEMPTS,
+    MOST_FREE,
+    ON_ABANDON,
+    ON_BALK,
+    ON_UNRESOLVED,
+    RESOLVED,
+    SYNC,
+    WAITING,
+)
+from .draws import Pools, first_contacts
+from .model import Model
+from .raw import RawRun, assemble
+from .tables import GONE, Agents, Contacts, Journeys, Logs, Routing, Staffing
+
+__all__ = ["run_replication"]
+
+INF = math.inf
+DAY = 86400.0  # s
+
+
+class Queues:
+    """Per channel: the contacts waiting in arrival order, and how many are live."""
+
+    __slots__ = ("waiting", "live")
+
+    def __init__(self, channels: int) -> None:
+        # may hold contacts that already left (skipped when an agent takes work) and
+        # silent abandoners (GHOST: an agent still opens them)
+        self.waiting: list[deque[int]] = [deque() for _ in range(channels)]
+        self.live: list[int] = [0] * channels  # WAITING contacts, kept where balking needs it
+
+
+class Stretch:
+    """Sessions whose speed depends on how many sessions their agent holds."""
+
+    __slots__ = ("remaining", "updated", "version")
+
+    def __init__(self) -> None:
+        self.remaining: dict[int, float] = {}  # work left at full speed (s)
+        self.updated: dict[int, float] = {}  # when ``remaining`` was last brought up to date
+        self.version: dict[int, int] = {}  # completions scheduled earlier are stale
+
+
+def run_replication(m: Model, rep: np.random.SeedSequence) -> RawRun:
+    """Simulate one replication: arrivals over the periods, then drain to empty."""
+    gc_was_enabled = gc.isenabled()
+    gc.disable()  # the run makes millions of short-lived tuples (and frees its cycles)
+    try:
+        return _replicate(m, rep)
+    finally:
+        if gc_was_enabled:
+            gc.enable()
+
+
+def _replicate(m: Model, rep: np.random.SeedSequence, calendar: Calendar | None = None) -> RawRun:
+    """One replication; ``calendar`` replaces the engine's own (benchmarks compare)."""
+    first = first_contacts(m, rep)
+    routing = Routing.of(m)
+    contacts = Contacts(first)
+    journeys = Journeys(len(first), routing.parallel)
+    agents = Agents()
+    staffing = Staffing(m, agents)
+    logs = Logs(staffing)
+    calendar = Calendar() if calendar is None else calendar
+    tables = _Tables(contacts, journeys, agents, staffing, Queues(len(m.channels)), logs)
+    arrive, open_day = _callbacks(m, routing, tables, Pools(m, rep), calendar)
+    open_day()
+    calendar.run(contacts.arrival, len(first), arrive)
+    _unlink(arrive, open_day)
+    stranded = _settle(contacts, journeys, routing.parallel, calendar.now)
+    return assemble(
+        m, first, contacts, journeys, agents, logs, routing.stretched, calendar.now, stranded
+    )
+
+
+def _unlink(*callbacks: Callable[..., object]) -> None:
+    """Empty the closure cells of the callbacks and of every callback they reach.
+
+    The callbacks call one another through their closures, a reference cycle that
+    plain reference counting cannot free: without this the tables of every run wait
+    for the cyclic garbage collector (measured: a tenth of the time of many short
+    replications).
+    """
+    seen: set[int] = set()
+    todo = list(callbacks)
+    while todo:
+        fn = todo.pop()
+        if id(fn) in seen:
+            continue
+        seen.add(id(fn))
+        for cell in getattr(fn, "__closure__", None) or ():
+            try:
+                content = cell.cell_contents
+            except ValueError:  # a name never bound
+                continue
+            if getattr(content, "__closure__", None):
+                todo.append(content)
+            cell.cell_contents = None
+
+
+class _Tables:
+    """The mutable state of a replication, handed to the callbacks at once."""
+
+    __slots__ = ("contacts", "journeys", "agents", "staffing", "queues", "logs")
+
+    def __init__(
+        self,
+        contacts: Contacts,
+        journeys: Journeys,
+        agents: Agents,
+        staffing: Staffing,
+        queues: Queues,
+        logs: Logs,
+    ) -> None:
+        self.contacts = contacts
+        self.journeys = journeys
+        self.agents = agents
+        self.staffing = staffing
+        self.queues = queues
+        self.logs = logs
+
+
+def _settle(contacts: Contacts, journeys: Journeys, parallel: bool, end: float) -> int:
+    """Give every contact still open an outcome when the run ends; returns how many
+    were still waiting (nobody could ever serve them: they leave at ``end``)."""
+    state = contacts.state
+    if WAITING not in state and GHOST not in state:
+        return 0
+    stranded = 0
+    for k, o in enumerate(state):
+        if o == WAITING:
+            stranded += 1
+            state[k] = ABANDONED
+            contacts.wait_end[k] = end
+            j = contacts.journey[k]
+            if not (parallel and journeys.resolved[j]):
+                journeys.outcome[j] = LOST
+        elif o == GHOST:
+            state[k] = ABANDONED
+    return stranded
+
+
+def _callbacks(  # noqa: C901 - the callback core: one closure set over the tables, by design
+    m: Model, routing: Routing, tables: _Tables, pools: Pools, calendar: Calendar
+) -> tuple[Callable[[int, float], None], Callable[[], None]]:
+    """The callbacks of one replication; returns ``arrive(k, now)`` (hand over new
+    contact k at ``now``) and ``open_day()`` (schedule the first day's staffing and the
+    end-of-day check). Every callback is ``callback(argument, now)``, ``now`` in s.
+
+    Legend of the local names (all plain lists indexed by contact, journey, agent,
+    group or channel id; see :mod:`.tables`):
+
+    * contacts: ``arrival channel handle patience u_resolve u_route u_balk u_silent
+      journey attempt previous cause state wait_end served_by``;
+    * journeys: ``j_outcome j_resolved``;
+    * agents: ``a_group a_load a_since a_sessions a_engaged a_stretched``;
+    * groups: ``target present idle partial on_deferred``;
+    * channels: ``queues n_live`` (waiting contacts, live ones counted where balking).
+    """
+    c_tab, a_tab, s_tab = tables.contacts, tables.agents, tables.staffing
+    arrival, channel, handle, patience = c_tab.arrival, c_tab.channel, c_tab.handle, c_tab.patience
+    u_resolve, u_route, u_balk, u_silent = (
+        c_tab.u_resolve,
+        c_tab.u_route,
+        c_tab.u_balk,
+        c_tab.u_silent,
+    )
+    journey, attempt, previous, cause = c_tab.journey, c_tab.attempt, c_tab.previous, c_tab.cause
+    state, wait_end, served_by = c_tab.state, c_tab.wait_end, c_tab.agent
+    j_outcome, j_resolved = tables.journeys.outcome, tables.journeys.resolved
+    a_group, a_load, a_since = a_tab.group, a_tab.load, a_tab.since
+    a_sessions, a_engaged, a_stretched = a_tab.sessions, a_tab.engaged, a_tab.stretched
+    target, present, idle = s_tab.target, s_tab.present, s_tab.idle
+    partial, on_deferred = s_tab.partial, s_tab.on_deferred
+    queues, n_live = tables.queues.waiting, tables.queues.live
+    logs = tables.logs
+    staff_log, eng_log, ghost_log = logs.staff, logs.engaged, logs.ghost_work
+    balked, silent = logs.balked, logs.silent
+    stretch = Stretch()
+    s_remaining, s_updated, s_version = stretch.remaining, stretch.updated, stretch.version
+
+    # the model and the routing tables
+    C, G = len(m.channels), len(m.groups)
+    CAP = m.capacity
+    modes, units = m.modes, m.units
+    resolution = m.resolution
+    routes, chases = m.routes, m.chases
+    max_attempts = m.max_attempts
+    skills, eligible = m.skills, m.eligible
+    reserve = m.deferred_reserve
+    rate_tables = m.rate_tables
+    balk_rule, silent_rule, policy = m.balk, m.silent, m.concurrent_policy
+    only_group = routing.only_group
+    live_first, deferred_first = routing.live_first, routing.deferred_first
+    conc_skills = routing.concurrent_skills
+    counted, simple = routing.balking, routing.simple
+    mean_handle = routing.mean_handle
+    stretched, parallel = routing.stretched, routing.parallel
+    hop_handle, hop_patience, hop_journey = pools.handle, pools.patience, pools.journey
+    hop_balk, hop_silent, silent_time = pools.balk, pools.silent_choice, pools.silent_time
+    delay_pools, chase_pools = pools.delay, pools.chase
+
+    # the calendar: push(entries, (time, next(keys), callback, argument))
+    entries, keys, push = calendar.entries, calendar.keys, calendar.push_entry
+
+    # -- arrivals and waiting ------------------------------------------------------------
+    def arrive(k: int, now: float) -> None:
+        c = channel[k]
+        if modes[c] != SYNC:
+            if modes[c] == CONC:
+                arrive_concurrent(k, c, now)
+                return
+        else:
+            g = only_group[c]
+            if g >= 0:  # the hot path: a voice call to one dedicated group
+                d = idle[g]
+                if d:
+                    a = d.popleft()
+                    state[k] = ANSWERED
+                    wait_end[k] = now
+                    served_by[k] = a
+                    push(entries, (now + handle[k], next(keys), done, k))
+                    return
+                wait(k, c, now)
+                return
+        best = INF
+        bd = None
+        for g1 in eligible[c]:
+            d = idle[g1]
+            if d and a_since[d[0]] < best:
+                best = a_since[d[0]]
+                bd = d
+        if bd is not None:
+            start_full(k, bd.popleft(), now)
+        else:
+            wait(k, c, now)
+
+    def arrive_concurrent(k: int, c: int, now: float) -> None:
+        u = units[c]
+        best_a = -1
+        best_t = INF
+        for g1 in eligible[c]:  # fully free agents: the longest idle
+            d = idle[g1]
+            if d and a_since[d[0]] < best_t:
+                best_t = a_since[d[0]]
+                best_a = d[0]
+        if best_a < 0 or policy[c] == LONGEST_IDLE:
+            most_free = best_a < 0 and policy[c] == MOST_FREE
+            best_f = -1
+            for g1 in eligible[c]:
+                for a in partial[g1]:
+                    free_units = CAP - a_load[a]
+                    if free_units < u:
+                        continue
+                    if most_free:
+                        if free_units > best_f or (free_units == best_f and a_since[a] < best_t):
+                            best_f, best_t, best_a = free_units, a_since[a], a
+                    elif a_since[a] < best_t:
+                        best_t, best_a = a_since[a], a
+        if best_a >= 0:
+            if a_load[best_a] == 0:
+                idle[a_group[best_a]].popleft()
+            start_conc(k, best_a, now)
+        else:
+            wait(k, c, now)
+
+    def wait(k: int, c: int, now: float) -> None:
+        """No agent free: balk, or queue with a patience timer (and chase timers)."""
+        b = balk_rule[c]
+        if b is not None:
+            staff = sum(present[g] for g in eligible[c]) * (CAP // units[c])
+            announced = (n_live[c] + 1) * mean_handle[c] / staff if staff else INF
+            if announced > b[0] and u_balk[k] < b[1]:
+                state[k] = ABANDONED
+                wait_end[k] = now
+                balked.append(k)
+                next_step(k, ON_BALK, now)
+                return
+        if counted[c]:
+            n_live[c] += 1
+        queues[c].append(k)
+        p = patience[k]
+        if p != INF:
+            push(entries, (now + p, next(keys), abandon, k))
+        for i, (after, _) in enumerate(chases[c]):
+            push(entries, (now + after, next(keys), chase, (k, i)))
+
+    def abandon(k: int, now: float) -> None:
+        """Patience ran out (a no-op if the contact was answered meanwhile)."""
+        if state[k] == WAITING:
+            c = channel[k]
+            s = silent_rule[c]
+            if counted[c]:
+                n_live[c] -= 1
+            if s is not None and u_silent[k] < s[0]:
+                state[k] = GHOST  # still queued: an agent will open it
+                silent.append(k)
+            else:
+                state[k] = ABANDONED
+            wait_end[k] = now
+            next_step(k, ON_ABANDON, now)
+
+    # -- starting work -------------------------------------------------------------------
+    def start_full(k: int, a: int, now: float) -> None:
+        """Agent a (fully free, already out of the idle deque) takes contact k."""
+        state[k] = ANSWERED
+        wait_end[k] = now
+        served_by[k] = a
+        if modes[channel[k]] == DEFERRED:
+            on_deferred[a_group[a]] += 1
+            push(entries, (now + handle[k], next(keys), done_deferred, k))
+        else:
+            push(entries, (now + handle[k], next(keys), done, k))
+
+    def load(a: int, u: int, now: float) -> None:
+        """Put u more units of concurrent work on agent a."""
+        g = a_group[a]
+        old = a_load[a]
+        if old == 0:
+            a_engaged[a] = now
+        a_load[a] = old + u
+        a_sessions[a] += 1
+        a_since[a] = now
+        if old + u < CAP:
+            partial[g].add(a)
+        else:
+            partial[g].discard(a)
+
+    def start_conc(k: int, a: int, now: float) -> None:
+        """Agent a takes concurrent session k."""
+        c = channel[k]
+        state[k] = ANSWERED
+        wait_end[k] = now
+        served_by[k] = a
+        n_old = a_sessions[a]
+        load(a, units[c], now)
+        if rate_tables[c] is None:
+            push(entries, (now + handle[k], next(keys), done_conc, k))
+            if stretched and a_stretched[a]:
+                restretch(a, n_old, now)
+        else:
+            s_remaining[k] = handle[k]
+            s_updated[k] = now
+            s_version[k] = 0
+            a_stretched[a].append(k)
+            restretch(a, n_old, now)
+
+    def start_ghost(k: int, a: int, now: float) -> None:
+        """Agent a opens the session of a customer who already left silently."""
+        c = channel[k]
+        state[k] = ABANDONED
+        n_old = a_sessions[a]
+        load(a, units[c], now)
+        t = silent_time[c]()  # type: ignore[misc]
+        push(entries, (now + t, next(keys), done_ghost, (k, a, now)))
+        if stretched and a_stretched[a]:
+            restretch(a, n_old, now)
+
+    def restretch(a: int, n_old: int, now: float) -> None:
+        """Sessions on agent a changed speed: reschedule its stretched sessions."""
+        n_new = a_sessions[a]
+        for s in a_stretched[a]:
+            table = rate_tables[channel[s]]
+            if n_old:
+                s_remaining[s] -= (now - s_updated[s]) * table[n_old]  # type: ignore[index]
+            s_updated[s] = now
+            s_version[s] += 1
+            left = max(s_remaining[s], 0.0) / table[n_new]  # type: ignore[index]
+            push(entries, (now + left, next(keys), done_stretched, (s, s_version[s])))
+
+    # -- ends of work and freeing agents -------------------------------------------------
+    def done(k: int, now: float) -> None:
+        """A synchronous or deferred contact ends: journey logic, then the agent is free."""
+        if u_resolve[k] >= resolution[channel[k]]:
+            next_step(k, ON_UNRESOLVED, now)
+        elif parallel:
+            resolve(k)
+        a = served_by[k]
+        g = a_group[a]
+        if not simple[g] or present[g] > target[g]:
+            free(a, now)
+            return
+        # as free(a, now), inlined for groups with only synchronous skills (the hot path)
+        for c in skills[g]:
+            q = queues[c]
+            while q:
+                k = q.popleft()
+                if state[k] == WAITING:
+                    state[k] = ANSWERED
+                    wait_end[k] = now
+                    served_by[k] = a
+                    push(entries, (now + handle[k], next(keys), done, k))
+                    return
+        a_since[a] = now
+        idle[g].append(a)
+
+    def done_deferred(k: int, now: float) -> None:
+        on_deferred[a_group[served_by[k]]] -= 1
+        done(k, now)
+
+    def done_conc(k: int, now: float) -> None:
+        if u_resolve[k] >= resolution[channel[k]]:
+            next_step(k, ON_UNRESOLVED, now)
+        elif parallel:
+            resolve(k)
+        release(served_by[k], units[channel[k]], now)
+
+    def done_stretched(arg: tuple[int, int], now: float) -> None:
+        k, v = arg
+        if s_version.get(k) != v:
+            return  # rescheduled since
+        a = served_by[k]
+        a_stretched[a].remove(k)
+        del s_remaining[k], s_updated[k], s_version[k]
+        handle[k] = now - wait_end[k]
+        done_conc(k, now)
+
+    def done_ghost(arg: tuple[int, int, float], now: float) -> None:
+        k, a, start = arg
+        u = units[channel[k]]
+        ghost_log.append((a_group[a], start, now, u))
+        release(a, u, now)
+
+    def release(a: int, u: int, now: float) -> None:
+        """Agent a finished u units of concurrent work."""
+        g = a_group[a]
+        n_old = a_sessions[a]
+        a_load[a] -= u
+        a_sessions[a] -= 1
+        a_since[a] = now
+        if stretched and a_stretched[a]:
+            restretch(a, n_old, now)
+        if a_load[a] == 0:
+            partial[g].discard(a)
+            eng_log.append((g, a_engaged[a], now))
+            free(a, now)
+        else:
+            partial[g].add(a)
+            if present[g] <= target[g]:
+                fill(a, now)
+
+    def fill(a: int, now: float) -> None:
+        """A part-loaded agent takes more concurrent sessions that fit."""
+        g = a_group[a]
+        for c in conc_skills[g]:
+            u = units[c]
+            q = queues[c]
+            while q and CAP - a_load[a] >= u:
+                k = q.popleft()
+                o = state[k]
+                if o == WAITING:
+                    if counted[c]:
+                        n_live[c] -= 1
+                    start_conc(k, a, now)
+                elif o == GHOST:
+                    start_ghost(k, a, now)
+
+    def free(a: int, now: float) -> None:
+        """Agent a holds no contact: it leaves, takes waiting work, or goes idle."""
+        g = a_group[a]
+        if present[g] > target[g]:
+            present[g] -= 1
+            a_load[a] = GONE
+            staff_log.append((now, g, present[g]))
+            return
+        order = deferred_first[g] if on_deferred[g] < reserve[g] else live_first[g]
+        for c in order:
+            q = queues[c]
+            while q:
+                k = q.popleft()
+                o = state[k]
+                if o == WAITING:
+                    if counted[c]:
+                        n_live[c] -= 1
+                    if modes[c] == CONC:
+                        start_conc(k, a, now)
+                        fill(a, now)
+                    else:
+                        start_full(k, a, now)
+                    return
+                if o == GHOST:
+                    start_ghost(k, a, now)
+                    fill(a, now)
+                    return
+        a_since[a] = now
+        idle[g].append(a)
+
+    # -- journey steps -------------------------------------------------------------------
+    def next_step(k: int, event: int, now: float) -> None:
+        """Journey logic after contact k ended by ``event`` (EndEvent) unresolved."""
+        if parallel and j_resolved[journey[k]]:
+            return  # another contact of the journey already resolved it
+        c = channel[k]
+        route = routes[c][event]
+        if route is not None:
+            u = u_route[k]
+            for i, cp in enumerate(route.cumulative):
+                if u < cp:
+                    if attempt[k] >= max_attempts:
+                        j_outcome[journey[k]] = MAX_ATTEMPTS
+                        return
+                    delay = delay_pools[c][event][i]()
+                    why = CAUSE_OF_EVENT[event]
+                    push(entries, (now + delay, next(keys), hop, (k, route.targets[i], why)))
+                    return
+        j_outcome[journey[k]] = LOST
+
+    def hop(arg: tuple[int, int, int], now: float) -> None:
+        """The customer of contact k makes a new contact on channel c (cause ``why``)."""
+        k, c, why = arg
+        j = journey[k]
+        if parallel and j_resolved[j]:
+            return  # resolved meanwhile (e.g. the email was answered): no new contact
+        n = len(arrival)
+        arrival.append(now)
+        channel.append(c)
+        handle.append(hop_handle[c]())
+        patience.append(hop_patience[c]())
+        u_resolve.append(hop_journey[c]())
+        u_route.append(hop_journey[c]())
+        u_balk.append(hop_balk[c]())
+        u_silent.append(hop_silent[c]())
+        journey.append(j)
+        attempt.append(attempt[k] + 1)
+        previous.append(k)
+        cause.append(why)
+        state.append(WAITING)
+        wait_end.append(0.0)
+        served_by.append(-1)
+        arrive(n, now)
+
+    def chase(arg: tuple[int, int], now: float) -> None:
+        """Chase timer i of waiting contact k: maybe a contact on another channel."""
+        k, i = arg
+        if state[k] != WAITING or (parallel and j_resolved[journey[k]]):
+            return
+        c = channel[k]
+        route = chases[c][i][1]
+        draw_u, delays = chase_pools[c][i]
+        u = draw_u()
+        for r, cp in enumerate(route.cumulative):
+            if u < cp:
+                if attempt[k] >= max_attempts:
+                    return  # no attempts left: the customer keeps waiting for the reply
+                if route.withdraw[r]:
+                    state[k] = ABANDONED
+                    wait_end[k] = now
+                push(entries, (now + delays[r](), next(keys), hop, (k, route.targets[r], CHASE)))
+                return
+
+    def resolve(k: int) -> None:
+        j = journey[k]
+        j_resolved[j] = 1
+        j_outcome[j] = RESOLVED
+
+    # -- staffing changes ----------------------------------------------------------------
+    def restaff(arg: tuple[int, int], now: float) -> None:
+        """Group g wants n agents from now: newcomers take work, idle leavers go."""
+        g, n = arg
+        target[g] = n
+        if n > present[g]:
+            for _ in range(n - present[g]):
+                present[g] += 1
+                free(a_tab.join(g, now), now)
+        else:
+            d = idle[g]
+            while present[g] > n and d:
+                a_load[d.pop()] = GONE
+                present[g] -= 1
+        staff_log.append((now, g, present[g]))
+
+    # -- end of day and drain ------------------------------------------------------------
+    # The periods cover whole days or part of one (e.g. 08:00-20:00). At the end of them
+    # live queues are worked off with the last staffing; then the centre closes until the
+    # same clock time the next day (deferred backlogs carry over) and works the same
+    # staffing pattern again, until every contact has an outcome.
+    horizon, interval, P = m.horizon, m.interval, m.periods
+    headcount = m.headcount
+    cycle = math.ceil(horizon / DAY - 1e-9) * DAY
+    stuck = [-1]  # contacts waiting at the previous closing
+
+    def push_staffing(at: float, callback: Callable[..., None], argument: object) -> None:
+        push(entries, (at, next(keys) - STAFFING_FIRST, callback, argument))
+
+    def schedule_day(offset: float, now: float = 0.0) -> None:
+        """Staffing changes of the periods, starting at ``offset`` (none before ``now``)."""
+        for g in range(G):
+            for p in range(P):
+                if (p == 0 and offset > 0) or (p > 0 and headcount[g, p] != headcount[g, p - 1]):
+                    at = max(offset + p * interval, now)
+                    push_staffing(at, restaff, (g, int(headcount[g, p])))
+
+    def waiting_count(channels: tuple[int, ...] | range) -> int:
+        return sum(1 for c in channels for k in queues[c] if state[k] in (WAITING, GHOST))
+
+    def pending_work() -> bool:
+        """Anything on the calendar besides staffing and these checks?"""
+        return any(e[1] >= 0 for e in entries)
+
+    def finish_live(last_live: int, now: float) -> None:
+        """End-of-day check: wait for live queues to empty, then close until tomorrow."""
+        live = waiting_count(routing.live_channels)
+        if live and (live != last_live or pending_work()):
+            push_staffing(now + interval, finish_live, live)
+            return
+        waiting = waiting_count(range(C))
+        if not pending_work() and (waiting == 0 or waiting == stuck[0]):
+            return  # done, or a whole day passed and nobody could serve what waits
+        stuck[0] = waiting
+        opening = (math.floor((now - horizon) / cycle + 1e-9) + 1) * cycle
+        if opening > now:
+            for g in range(G):
+                restaff((g, 0), now)
+        schedule_day(opening, now)
+        push_staffing(max(opening + horizon, now + interval), finish_live, -1)
+
+    def open_day() -> None:
+        schedule_day(0.0)
+        push_staffing(horizon, finish_live, -1)
+
+    return arrive, open_day

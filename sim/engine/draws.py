@@ -1,0 +1,191 @@
+"""Random draws of a replication: every new journey up front, later contacts from pools.
+
+Each source of randomness has its own named stream (:mod:`sim.streams`), so a what-if
+sees the same customers wherever it does not change them (common random numbers), and
+each decision has its own uniform (resolution, next journey step, balking, silent
+abandonment), so one decision never biases another.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import numpy as np
+
+from ..streams import stream
+from .model import Model
+
+__all__ = ["POOL_SIZE", "FirstContacts", "Pools", "first_contacts", "pool", "uniform"]
+
+INF = math.inf
+POOL_SIZE = 1024  # variates a pool draws at once
+
+Draw = Callable[[np.random.Generator, int], np.ndarray]
+"""``draw(rng, n)``: n variates from ``rng``."""
+
+
+_SHORT_NAMES = {"t": "arrival", "c": "channel", "h": "handle", "p": "patience"}
+_SHORT_NAMES.update(ures="u_resolve", utr="u_route", ubalk="u_balk", usilent="u_silent")
+
+
+@dataclass(frozen=True)
+class FirstContacts:
+    """Every new journey's first contact, in arrival order (one array item each)."""
+
+    arrival: np.ndarray  # s from the start of the first period
+    channel: np.ndarray  # channel index
+    handle: np.ndarray  # handle time at full speed (s)
+    patience: np.ndarray  # s; inf where the channel has no patience
+    u_resolve: np.ndarray  # uniform: resolved when < the channel's resolution
+    u_route: np.ndarray  # uniform: which transition follows an unresolved end
+    u_balk: np.ndarray  # uniform: balks when < the probability (0 without balking)
+    u_silent: np.ndarray  # uniform: silent when < the share (0 without silent abandon)
+
+    def __getitem__(self, key: str) -> np.ndarray:
+        """The draws by their names before 0.2 (``"t"``, ``"h"``, ...) or field name."""
+        return getattr(self, _SHORT_NAMES.get(key, key))  # type: ignore[no-any-return]
+
+    def __len__(self) -> int:
+        return len(self.arrival)
+
+
+def first_contacts(m: Model, rep: np.random.SeedSequence) -> FirstContacts:
+    """Draw every new journey of the horizon, per channel, merged in time order."""
+    keys = ("t", "c", "h", "p", "ures", "utr", "ubalk", "usilent")
+    parts: dict[str, list[np.ndarray]] = {k: [] for k in keys}
+    P = m.periods
+    starts = np.arange(P) * m.interval
+    replication = int(rep.spawn_key[0]) if rep.spawn_key else 0
+    day = (m.start_minute + np.arange(P) * m.interval / 60) // 1440
+    for ci, name in enumerate(m.channels):
+        rng = stream(rep, "arrivals", name)
+        paths = m.paths[ci]
+        if paths is not None:
+            counts = paths[replication % len(paths)]
+        else:
+            rates = m.rates[ci]
+            busy = stream(rep, "busyness", name)
+            if m.day_cv[ci] > 1e-6:  # below this the factor is 1 to machine precision
+                k = 1 / m.day_cv[ci] ** 2
+                factor = busy.gamma(k, 1 / k, int(day[-1]) + 1)
+                rates = rates * factor[day.astype(np.int64)]
+            if m.interval_cv[ci] > 1e-6:
+                k = 1 / m.interval_cv[ci] ** 2
+                rates = rates * busy.gamma(k, 1 / k, P)
+            counts = rng.poisson(rates)
+        n = int(counts.sum())
+        t = np.repeat(starts, counts) + rng.random(n) * m.interval
+        t.sort()
+        parts["t"].append(t)
+        parts["c"].append(np.full(n, ci, dtype=np.int64))
+        parts["h"].append(m.handle[ci].sample(stream(rep, "handle", name), n))
+        pat = m.patience[ci]
+        parts["p"].append(pat.sample(stream(rep, "patience", name), n) if pat else np.full(n, INF))
+        jr = stream(rep, "journey", name)
+        parts["ures"].append(jr.random(n))
+        parts["utr"].append(jr.random(n))
+        # decisions a channel may not have: drawn only where they exist (no draw, no 0.0
+        # dependence on them), each from its own stream
+        parts["ubalk"].append(
+            stream(rep, "balk", name).random(n) if m.balk[ci] is not None else np.zeros(n)
+        )
+        parts["usilent"].append(
+            stream(rep, "silent-choice", name).random(n)
+            if m.silent[ci] is not None
+            else np.zeros(n)
+        )
+    merged = {k: np.concatenate(v) for k, v in parts.items()}
+    if len(m.channels) > 1:
+        order = np.argsort(merged["t"], kind="stable")
+        merged = {k: v[order] for k, v in merged.items()}
+    return FirstContacts(*(merged[k] for k in keys))
+
+
+def pool(
+    draw: Draw, rng: np.random.Generator | Callable[[], np.random.Generator]
+) -> Callable[[], float]:
+    """One variate per call, drawn in numpy batches of :data:`POOL_SIZE`.
+
+    ``rng`` may be a generator, or a function making it: then the stream is only
+    set up when the first variate is wanted (most pools of a run are never used).
+    """
+    buf: list[float] = []
+    source: list[np.random.Generator] = [] if callable(rng) else [rng]
+
+    def take() -> float:
+        if not buf:
+            if not source:
+                source.append(rng())  # type: ignore[operator]
+            buf.extend(draw(source[0], POOL_SIZE).tolist())
+        return buf.pop()
+
+    return take
+
+
+def uniform(rng: np.random.Generator, n: int) -> np.ndarray:
+    return rng.random(n)
+
+
+def _never(value: float) -> Callable[[], float]:
+    return lambda: value
+
+
+class Pools:
+    """The draws of later contacts (hops) and of timed decisions, one pool per source.
+
+    Per channel: ``handle``, ``patience``, ``journey`` (the resolution and route
+    uniforms, in that order), ``balk`` and ``silent_choice`` uniforms of hops, and
+    ``silent_time`` (how long a silently abandoned session keeps its agent). Per
+    channel and end event, per transition: ``delay``. Per channel and chase, the
+    chase uniform and per transition its delay: ``chase[c][i] = (uniform, delays)``.
+    """
+
+    def __init__(self, m: Model, rep: np.random.SeedSequence) -> None:
+        names = m.channels
+
+        def lazy(draw: Draw, *name: str) -> Callable[[], float]:
+            return pool(draw, lambda: stream(rep, *name))
+
+        self.handle = [lazy(m.handle[c].sample, "hop-handle", names[c]) for c in range(len(names))]
+        self.patience = [
+            lazy(p.sample, "hop-patience", names[c]) if p else _never(INF)
+            for c, p in enumerate(m.patience)
+        ]
+        self.journey = [lazy(uniform, "hop-journey", n) for n in names]
+        self.balk = [
+            lazy(uniform, "hop-balk", names[c]) if b else _never(0.0) for c, b in enumerate(m.balk)
+        ]
+        self.silent_choice = [
+            lazy(uniform, "hop-silent-choice", names[c]) if s else _never(0.0)
+            for c, s in enumerate(m.silent)
+        ]
+        self.silent_time = [
+            lazy(s[1].sample, "silent", names[c]) if s else None for c, s in enumerate(m.silent)
+        ]
+        self.delay = [
+            [
+                tuple(
+                    lazy(d.sample, "delay", name)
+                    for d, name in zip(route.delays, route.names, strict=True)
+                )
+                if route
+                else ()
+                for route in per_event
+            ]
+            for per_event in m.routes
+        ]
+        self.chase = [
+            [
+                (
+                    lazy(uniform, "chase", route.names[0]),
+                    tuple(
+                        lazy(d.sample, "delay", name)
+                        for d, name in zip(route.delays, route.names, strict=True)
+                    ),
+                )
+                for _, route in per
+            ]
+            for per in m.chases
+        ]

@@ -1,0 +1,162 @@
+"""A scenario compiled to indexed tuples and arrays: what the engine reads."""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+from ..distributions import Distribution
+from ..scenario import Scenario
+from .codes import EVENT_INDEX, MODES, ROUTINGS
+
+__all__ = ["Model", "Route", "compile_scenario"]
+
+
+@dataclass(frozen=True)
+class Route:
+    """The transitions out of one (channel, event): cumulative probabilities."""
+
+    cumulative: tuple[float, ...]
+    targets: tuple[int, ...]
+    delays: tuple[Distribution, ...]
+    names: tuple[str, ...]
+    withdraw: tuple[bool, ...] = ()
+
+
+@dataclass(frozen=True)
+class Model:
+    """A scenario compiled to indexed arrays for the engine."""
+
+    channels: tuple[str, ...]
+    groups: tuple[str, ...]
+    interval: float
+    periods: int
+    start_minute: int  # clock minute of the first period
+    rates: np.ndarray  # (channels, periods) expected new journeys per interval
+    paths: tuple[np.ndarray | None, ...]  # per channel: (paths, periods) counts, or None
+    day_cv: np.ndarray  # per channel: busyness CV shared by a day
+    interval_cv: np.ndarray  # per channel: busyness CV per interval
+    modes: tuple[int, ...]  # Mode per channel
+    units: tuple[int, ...]  # capacity units one contact takes, per channel
+    capacity: int  # units per agent
+    rate_tables: tuple[tuple[float, ...] | None, ...]  # per channel: speed by sessions
+    silent: tuple[tuple[float, Distribution] | None, ...]  # per channel: (share, time)
+    balk: tuple[tuple[float, float] | None, ...]  # per channel: (threshold s, probability)
+    concurrent_policy: tuple[int, ...]  # ConcurrentRouting per channel
+    handle: tuple[Distribution, ...]
+    patience: tuple[Distribution | None, ...]
+    resolution: tuple[float, ...]
+    routes: tuple[tuple[Route | None, ...], ...]  # [channel][event index]
+    chases: tuple[tuple[tuple[float, Route], ...], ...]  # [channel] -> ((after, route), ..)
+    max_attempts: int
+    skills: tuple[tuple[int, ...], ...]  # per group, channel indices in priority order
+    eligible: tuple[tuple[int, ...], ...]  # per channel, group indices
+    headcount: np.ndarray  # (groups, periods) productive agents
+    scheduled: np.ndarray  # (groups, periods) scheduled agents (before shrinkage)
+    deferred_reserve: tuple[int, ...]  # per group
+
+    @property
+    def horizon(self) -> float:
+        return self.periods * self.interval
+
+
+def _route(sc: Scenario, cidx: dict[str, int], c: str, on: str, ts: list[Any]) -> Route:
+    return Route(
+        cumulative=tuple(np.cumsum([t.probability for t in ts]).tolist()),
+        targets=tuple(cidx[t.to] for t in ts),
+        delays=tuple(t.delay for t in ts),
+        names=tuple(f"{c}/{on}->{t.to}#{i}" for i, t in enumerate(ts)),
+        withdraw=tuple(t.withdraw for t in ts),
+    )
+
+
+def compile_scenario(sc: Scenario) -> Model:
+    """Index a validated scenario's channels, groups and transitions for the engine."""
+    chans = tuple(sc.channels)
+    grps = tuple(sc.groups)
+    cidx = {c: i for i, c in enumerate(chans)}
+    P = sc.periods
+    trans = sc.journeys.transitions
+    routes: list[tuple[Route | None, ...]] = []
+    chases: list[tuple[tuple[float, Route], ...]] = []
+    for c in chans:
+        per_event: list[Route | None] = []
+        for ev in EVENT_INDEX:
+            ts = [t for t in trans if t.source == c and t.on == ev]
+            per_event.append(_route(sc, cidx, c, ev, ts) if ts else None)
+        routes.append(tuple(per_event))
+        afters = sorted({float(t.after or 0) for t in trans if t.source == c and t.on == "chase"})
+        chases.append(
+            tuple(
+                (
+                    float(after),  # type: ignore[arg-type]
+                    _route(
+                        sc,
+                        cidx,
+                        c,
+                        f"chase@{after:g}",  # type: ignore[str-format]
+                        [
+                            t
+                            for t in trans
+                            if t.source == c and t.on == "chase" and t.after == after
+                        ],
+                    ),
+                )
+                for after in afters
+            )
+        )
+    ch_objs = [sc.channels[c] for c in chans]
+    concs = [ch.concurrency or 1 for ch in ch_objs if ch.mode == "concurrent"]
+    cap = math.lcm(*concs) if concs else 1
+    max_sessions = max(concs, default=1)  # sessions one agent can hold at once
+    return Model(
+        channels=chans,
+        groups=grps,
+        interval=sc.interval_seconds,
+        periods=P,
+        start_minute=int(sc.start[:-3]) * 60 + int(sc.start[-2:]),
+        rates=np.array([ch.arrivals_per_period(P) for ch in ch_objs], dtype=float),
+        paths=tuple(
+            None if ch.arrival_paths is None else np.array(ch.arrival_paths, dtype=np.int64)
+            for ch in ch_objs
+        ),
+        day_cv=np.array([ch.overdispersion.day_cv if ch.overdispersion else 0.0 for ch in ch_objs]),
+        interval_cv=np.array(
+            [ch.overdispersion.interval_cv if ch.overdispersion else 0.0 for ch in ch_objs]
+        ),
+        modes=tuple(MODES[ch.mode] for ch in ch_objs),
+        units=tuple(
+            cap // (ch.concurrency or 1) if ch.mode == "concurrent" else cap for ch in ch_objs
+        ),
+        capacity=cap,
+        rate_tables=tuple(
+            tuple(ch.rate_factor(n) if n else 1.0 for n in range(max_sessions + 1))
+            if ch.mode == "concurrent" and (ch.stretch or ch.handle_time_by_sessions)
+            else None
+            for ch in ch_objs
+        ),
+        silent=tuple(
+            (ch.silent_abandon.share, ch.silent_abandon.time) if ch.silent_abandon else None
+            for ch in ch_objs
+        ),
+        balk=tuple(
+            (ch.balking.threshold, ch.balking.probability) if ch.balking else None for ch in ch_objs
+        ),
+        concurrent_policy=tuple(ROUTINGS[ch.routing] for ch in ch_objs),
+        handle=tuple(ch.handle_time for ch in ch_objs),
+        patience=tuple(ch.patience for ch in ch_objs),
+        resolution=tuple(sc.journeys.resolution.get(c, 1.0) for c in chans),
+        routes=tuple(routes),
+        chases=tuple(chases),
+        max_attempts=sc.journeys.max_attempts,
+        skills=tuple(tuple(cidx[s] for s in sc.groups[g].skills) for g in grps),
+        eligible=tuple(
+            tuple(gi for gi, g in enumerate(grps) if c in sc.groups[g].skills) for c in chans
+        ),
+        headcount=np.array([sc.productive(g) for g in grps], dtype=np.int64).reshape(-1, P),
+        scheduled=np.array([sc.scheduled(g) for g in grps], dtype=np.int64).reshape(-1, P),
+        deferred_reserve=tuple(sc.groups[g].deferred_reserve for g in grps),
+    )

@@ -1,0 +1,173 @@
+"""The state of one replication as tables of plain Python lists (struct of arrays).
+
+Row ``k`` of :class:`Contacts` is contact ``k``: first contacts are rows 0..n0-1 in
+arrival order, later contacts (redials, switches, chases) are appended as they are
+made. Row ``j`` of :class:`Journeys` is the journey whose first contact is ``j``.
+Row ``a`` of :class:`Agents` is agent ``a`` (agents are appended when they join and
+never removed). Lists, not numpy arrays: the callbacks read and write single items,
+which lists do several times faster.
+"""
+
+from __future__ import annotations
+
+from collections import deque
+from dataclasses import dataclass
+
+from .codes import CONC, DEFERRED, NEW, RESOLVED, SYNC, WAITING
+from .draws import FirstContacts
+from .model import Model
+
+__all__ = ["Agents", "Contacts", "Journeys", "Logs", "Routing", "Staffing"]
+
+GONE = -1  # Agents.load of an agent who left
+
+
+class Contacts:
+    """One row per contact. Times in seconds from the start of the first period."""
+
+    __slots__ = (
+        "arrival",
+        "channel",
+        "handle",
+        "patience",
+        "u_resolve",
+        "u_route",
+        "u_balk",
+        "u_silent",
+        "journey",
+        "attempt",
+        "previous",
+        "cause",
+        "state",
+        "wait_end",
+        "agent",
+    )
+
+    def __init__(self, first: FirstContacts) -> None:
+        n0 = len(first.arrival)
+        self.arrival: list[float] = first.arrival.tolist()
+        self.channel: list[int] = first.channel.tolist()
+        self.handle: list[float] = first.handle.tolist()  # work time at full speed (s)
+        self.patience: list[float] = first.patience.tolist()  # s, inf: never abandons
+        # decision uniforms, one per decision: resolution, which transition follows an
+        # end, balking on an announced wait, abandoning silently
+        self.u_resolve: list[float] = first.u_resolve.tolist()
+        self.u_route: list[float] = first.u_route.tolist()
+        self.u_balk: list[float] = first.u_balk.tolist()
+        self.u_silent: list[float] = first.u_silent.tolist()
+        self.journey: list[int] = list(range(n0))
+        self.attempt: list[int] = [1] * n0  # 1 for a journey's first contact
+        self.previous: list[int] = [-1] * n0  # contact that led to this one
+        self.cause: list[int] = [NEW] * n0  # Cause
+        self.state: list[int] = [WAITING] * n0  # ContactState
+        self.wait_end: list[float] = [0.0] * n0  # answer, abandonment, balk or withdrawal
+        self.agent: list[int] = [-1] * n0  # serving agent, -1 until answered
+
+
+class Journeys:
+    """One row per journey."""
+
+    __slots__ = ("outcome", "resolved")
+
+    def __init__(self, n: int, parallel: bool) -> None:
+        # resolved unless its contacts say otherwise (rare, so cheap)
+        self.outcome: list[int] = [RESOLVED] * n  # JourneyOutcome
+        # 1 once resolved; kept only when a journey can have two contacts at once
+        self.resolved: list[int] = [0] * n if parallel else []
+
+
+class Agents:
+    """One row per agent who ever joined."""
+
+    __slots__ = ("group", "load", "since", "sessions", "engaged", "stretched")
+
+    def __init__(self) -> None:
+        self.group: list[int] = []
+        self.load: list[int] = []  # capacity units in use; GONE once the agent left
+        self.since: list[float] = []  # when the agent's load last changed (s)
+        self.sessions: list[int] = []  # contacts held
+        self.engaged: list[float] = []  # when the current concurrent engagement began (s)
+        self.stretched: list[list[int]] = []  # stretched sessions held (contact ids)
+
+    def join(self, g: int, now: float) -> int:
+        """A new agent of group ``g``, free from ``now``; returns its id."""
+        a = len(self.group)
+        self.group.append(g)
+        self.load.append(0)
+        self.since.append(now)
+        self.sessions.append(0)
+        self.engaged.append(now)
+        self.stretched.append([])
+        return a
+
+
+class Staffing:
+    """Per group: agents wanted and present, and the agents free or part loaded."""
+
+    __slots__ = ("target", "present", "idle", "partial", "on_deferred")
+
+    def __init__(self, m: Model, agents: Agents) -> None:
+        G = len(m.groups)
+        self.target: list[int] = m.headcount[:, 0].tolist()  # agents the period wants
+        self.present: list[int] = list(self.target)  # agents in (busy leavers included)
+        self.idle: list[deque[int]] = [deque() for _ in range(G)]  # longest idle first
+        self.partial: list[set[int]] = [set() for _ in range(G)]  # part-loaded, concurrent
+        self.on_deferred: list[int] = [0] * G  # agents working deferred contacts
+        for g, n in enumerate(self.target):
+            self.idle[g].extend(agents.join(g, 0.0) for _ in range(n))
+
+
+class Logs:
+    """What the records need beyond the tables, appended as it happens."""
+
+    __slots__ = ("staff", "engaged", "ghost_work", "balked", "silent")
+
+    def __init__(self, staffing: Staffing) -> None:
+        # (time s, group, agents present from then on)
+        self.staff: list[tuple[float, int, int]] = [
+            (0.0, g, n) for g, n in enumerate(staffing.present)
+        ]
+        self.engaged: list[tuple[int, float, float]] = []  # group, start, end
+        self.ghost_work: list[tuple[int, float, float, int]] = []  # group, start, end, units
+        self.balked: list[int] = []  # contacts that balked
+        self.silent: list[int] = []  # contacts abandoned silently
+
+
+@dataclass(frozen=True)
+class Routing:
+    """Lookup tables derived from the model once per replication, for the callbacks."""
+
+    only_group: tuple[int, ...]  # per channel: its one eligible group, or -1
+    live_first: tuple[tuple[int, ...], ...]  # per group: skills, live channels first
+    deferred_first: tuple[tuple[int, ...], ...]  # per group: skills, deferred first
+    concurrent_skills: tuple[tuple[int, ...], ...]  # per group: its concurrent channels
+    balking: tuple[bool, ...]  # per channel: balks, so live waiting contacts are counted
+    simple: tuple[bool, ...]  # per group: only synchronous skills without balking
+    mean_handle: tuple[float, ...]  # per channel (s), for the announced wait
+    stretched: bool  # any channel whose speed depends on the sessions held
+    parallel: bool  # chasing lets one journey have two contacts at once
+    live_channels: tuple[int, ...]  # channels that are not deferred
+
+    @classmethod
+    def of(cls, m: Model) -> Routing:
+        modes = m.modes
+
+        def ordered(first: bool, sk: tuple[int, ...]) -> tuple[int, ...]:
+            """Skills with deferred channels last (first=False) or first (True)."""
+            return tuple(c for c in sk if (modes[c] == DEFERRED) == first) + tuple(
+                c for c in sk if (modes[c] == DEFERRED) != first
+            )
+
+        balking = tuple(b is not None for b in m.balk)
+        return cls(
+            only_group=tuple(e[0] if len(e) == 1 else -1 for e in m.eligible),
+            live_first=tuple(ordered(False, sk) for sk in m.skills),
+            deferred_first=tuple(ordered(True, sk) for sk in m.skills),
+            concurrent_skills=tuple(tuple(c for c in sk if modes[c] == CONC) for sk in m.skills),
+            balking=balking,
+            simple=tuple(all(modes[c] == SYNC and not balking[c] for c in sk) for sk in m.skills),
+            mean_handle=tuple(d.mean for d in m.handle),
+            stretched=any(t is not None for t in m.rate_tables),
+            parallel=any(m.chases),
+            live_channels=tuple(c for c in range(len(m.channels)) if modes[c] != DEFERRED),
+        )
