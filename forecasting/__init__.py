@@ -16,6 +16,7 @@ Everything that fits a statistical model lives here (statsmodels, scipy); the si
 from .backtest import accuracy, backtest, backtest_matrix, seasonal_naive_scale
 from .calibrate import (
     Calibration,
+    PatienceObservations,
     RecordsError,
     calibrate,
     fit_handle_time,
@@ -59,6 +60,7 @@ __all__ = [
     "History",
     "HistoryError",
     "MSTLForecaster",
+    "PatienceObservations",
     "RecordsError",
     "SeasonalNaive",
     "SeriesForecast",

@@ -20,7 +20,9 @@ documentation says). :func:`calibrate` estimates per queue:
   the Kolmogorov-Smirnov distance; the closer one is used;
 * patience: the Kaplan-Meier curve (statsmodels ``SurvfuncRight``) of time to abandon,
   answered calls censored at their wait; exponential, Weibull and lognormal fitted by
-  censored maximum likelihood (scipy ``CensoredData``), the lowest AIC used;
+  censored maximum likelihood (scipy ``CensoredData``) on the waits as recorded
+  (abandonments at wait 0 interval-censored below the waits' resolution, see
+  :class:`PatienceObservations`), the lowest AIC used;
 * redials: share of abandoned calls (known customers) followed by a new call from the
   same customer within ``redial_window`` s, per target queue, and the delay;
 * staffing per interval from agent ids: an agent counts as on shift from a call's
@@ -49,12 +51,14 @@ from scipy import stats
 __all__ = [
     "RECORD_COLUMNS",
     "Calibration",
+    "PatienceObservations",
     "RecordsError",
     "calibrate",
     "fit_handle_time",
     "fit_patience",
     "read_anonymous_bank",
     "read_records",
+    "wait_resolution",
 ]
 
 RECORD_COLUMNS = ("arrival", "queue", "wait", "outcome", "handle_time", "customer_id", "agent")
@@ -214,74 +218,215 @@ def fit_handle_time(x: np.ndarray) -> dict[str, Any]:
     }
 
 
-def fit_patience(wait: np.ndarray, abandoned: np.ndarray) -> dict[str, Any]:
+PATIENCE_FAMILIES = ("exponential", "weibull", "lognormal")
+"""Candidate patience distributions, fitted by censored maximum likelihood."""
+MIN_ABANDONED = 5
+"""Fewest abandonments after a positive wait that a patience fit needs."""
+WAIT_RESOLUTIONS = (1.0, 0.1, 0.01, 0.001)
+"""Recording resolutions (s) recognised in queue waits, coarsest first."""
+NEAR_ZERO_STEPS = 10
+"""Abandonments recorded within this many resolution steps of 0 are interval-censored
+(the density changes too fast there for one recorded value to stand for the patience)."""
+KM_MIN_AT_RISK = 30
+"""Kaplan-Meier points with fewer calls at risk are left out of the fits' KM gap."""
+
+
+def wait_resolution(wait: np.ndarray) -> float:
+    """The recording resolution (s) of queue waits: the coarsest of
+    :data:`WAIT_RESOLUTIONS` of which every wait is a whole multiple (real systems log
+    whole seconds); the finest one for waits recorded more precisely."""
+    t = np.asarray(wait, float)
+    for r in WAIT_RESOLUTIONS:
+        steps = t / r
+        if np.all(np.abs(steps - np.rint(steps)) <= 1e-6 * np.maximum(1.0, steps)):
+            return r
+    return WAIT_RESOLUTIONS[-1]
+
+
+@dataclass(frozen=True, eq=False)
+class PatienceObservations:
+    """What queue waits (s) say about patience (s), for a censored likelihood.
+
+    A recorded wait w is within one ``resolution`` r of the true one (a difference of
+    two clock times logged to r, or a duration rounded or truncated to r). So:
+
+    * a call abandoned after w >= :data:`NEAR_ZERO_STEPS` r: its patience was w (an
+      event, ``events``);
+    * a call abandoned after w < :data:`NEAR_ZERO_STEPS` r: its patience was in
+      [max(0, w - r), w + r) (interval-censored, ``near_zero`` rows of (low, high)),
+      so that abandonments at w = 0 count as patience below r instead of being moved
+      or dropped (a density at 0 is infinite or zero for the Weibull and lognormal);
+    * a call answered after w > 0: its patience exceeds w (right-censored, ``censored``);
+    * a call answered at once (w = 0): patience > 0 says nothing (S(0) = 1); left out.
+
+    ``at_zero`` counts the abandonments recorded at wait 0 (reported separately).
+    """
+
+    events: np.ndarray
+    near_zero: np.ndarray
+    censored: np.ndarray
+    at_zero: int
+    resolution: float
+
+    @classmethod
+    def from_waits(
+        cls, wait: np.ndarray, abandoned: np.ndarray, *, resolution: float | None = None
+    ) -> PatienceObservations:
+        """From every offered call's wait (s) and whether it abandoned; ``resolution``
+        (s) defaults to :func:`wait_resolution` of the waits."""
+        t = np.asarray(wait, float)
+        e = np.asarray(abandoned, bool)
+        r = wait_resolution(t) if resolution is None else float(resolution)
+        if not (math.isfinite(r) and r > 0):
+            raise RecordsError(f"patience: resolution must be > 0 s, got {resolution}")
+        near = e & (t < NEAR_ZERO_STEPS * r)
+        w = t[near]
+        return cls(
+            events=t[e & ~near],
+            near_zero=np.column_stack([np.maximum(w - r, 0.0), w + r]),
+            censored=t[~e & (t > 0)],
+            at_zero=int((e & (t <= 0)).sum()),
+            resolution=r,
+        )
+
+    @property
+    def abandoned(self) -> int:
+        """Abandonments in the likelihood (events and interval-censored)."""
+        return int(self.events.size + len(self.near_zero))
+
+    def censored_data(self) -> Any:
+        """The observations as ``scipy.stats.CensoredData``."""
+        return stats.CensoredData(
+            uncensored=self.events,
+            right=self.censored,
+            interval=self.near_zero if len(self.near_zero) else None,
+        )
+
+    def loglik(self, dist: Any) -> float:
+        """Log-likelihood of a frozen scipy distribution: log f at the events, log S at
+        the censoring waits, log (F(high) - F(low)) for the interval-censored."""
+        ll = float(np.sum(dist.logpdf(self.events)) + np.sum(dist.logsf(self.censored)))
+        if len(self.near_zero):
+            lo, hi = self.near_zero[:, 0], self.near_zero[:, 1]
+            ll += float(np.sum(np.log(dist.cdf(hi) - dist.cdf(lo))))
+        return ll
+
+
+def _fit_family(name: str, obs: PatienceObservations) -> tuple[Any, int, dict[str, Any]] | None:
+    """Censored MLE of one family (scipy ``fit`` on ``CensoredData``, location 0):
+    (frozen distribution, number of parameters, scenario entry), or None when the fit
+    does not give a finite, positive mean."""
+    data = obs.censored_data()
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        try:
+            if name == "exponential":
+                _, lam = stats.expon.fit(data, floc=0)
+                dist, k = stats.expon(0, lam), 1
+                entry: dict[str, Any] = {"distribution": "exponential", "mean": lam}
+            elif name == "weibull":
+                c, _, sc = stats.weibull_min.fit(data, floc=0)
+                dist, k = stats.weibull_min(c, 0, sc), 2
+                entry = {"distribution": "weibull", "mean": dist.mean(), "shape": c}
+            else:
+                s, _, lsc = stats.lognorm.fit(data, floc=0)
+                dist, k = stats.lognorm(s, 0, lsc), 2
+                entry = {
+                    "distribution": "lognormal",
+                    "mean": dist.mean(),
+                    "cv": math.sqrt(math.expm1(s**2)),
+                }
+        except (ValueError, RuntimeError, OverflowError, FloatingPointError):
+            return None
+    values = [float(v) for key, v in entry.items() if key != "distribution"]
+    if not all(math.isfinite(v) and v > 0 for v in values):
+        return None
+    return dist, k, entry
+
+
+def fit_patience(
+    wait: np.ndarray, abandoned: np.ndarray, *, resolution: float | None = None
+) -> dict[str, Any]:
     """Patience (s) from queue waits: Kaplan-Meier with answered calls censored, and
     censored maximum-likelihood exponential, Weibull and lognormal fits.
+
+    The data are used as they are (see :class:`PatienceObservations`): answered calls
+    are right-censored at their wait, abandonments are events, abandonments within a
+    few resolution steps of 0 (wait 0 included) are interval-censored, calls answered
+    at once carry no information. The family with the lowest AIC is chosen.
 
     Parameters
     ----------
     wait : time in queue (s) of every offered call.
     abandoned : True where the caller abandoned (the wait is their patience); False
         where answered (patience is only known to exceed the wait: censored).
+    resolution : s, the waits' recording resolution (default: :func:`wait_resolution`).
 
     Returns
     -------
     dict
-        ``n``, ``abandoned``, ``km`` (statsmodels ``SurvfuncRight``), ``km_s60``
-        (KM survival at 60 s), per fit ``<name>_aic`` and ``<name>_km_gap`` (largest
-        distance between the fitted and the KM survival at the KM event times), and
+        ``n``, ``abandoned``, ``abandoned_at_zero`` (abandonments recorded at wait 0),
+        ``resolution`` (s), ``km`` (statsmodels ``SurvfuncRight``), ``km_s60`` (KM
+        survival at 60 s), per fit ``<name>_aic``, ``<name>_mean`` (s) and
+        ``<name>_km_gap`` (largest distance between the fitted and the KM survival at
+        the KM event times; NaN for a family that could not be fitted), and
         ``distribution``: the scenario entry of the lowest-AIC fit.
+
+    Raises
+    ------
+    RecordsError
+        Fewer than :data:`MIN_ABANDONED` abandonments after a positive wait (nothing
+        to fit the shape of patience on), or no family could be fitted.
     """
     from statsmodels.duration.survfunc import SurvfuncRight
 
     t = np.asarray(wait, float)
     e = np.asarray(abandoned, bool)
-    if e.sum() < 5:
-        raise RecordsError(f"patience: need at least 5 abandoned calls, got {int(e.sum())}")
+    if e.sum() < MIN_ABANDONED:
+        raise RecordsError(
+            f"patience: need at least {MIN_ABANDONED} abandoned calls, got {int(e.sum())}"
+        )
+    obs = PatienceObservations.from_waits(t, e, resolution=resolution)
+    after_wait = int(e.sum()) - obs.at_zero
+    if after_wait < MIN_ABANDONED:
+        raise RecordsError(
+            f"patience: need at least {MIN_ABANDONED} calls abandoned after a wait > 0, got "
+            f"{after_wait} ({obs.at_zero} of {int(e.sum())} abandonments have wait 0); "
+            "cannot tell how long callers wait before giving up"
+        )
     km = SurvfuncRight(t, e.astype(int))
-    keep = (t > 0) | e  # answered at once: censored at 0, carries no information
-    tt = np.maximum(t[keep], 0.5)
-    ee = e[keep]
-    data = stats.CensoredData.right_censored(tt, ~ee)
-    fits: dict[str, tuple[Any, int, dict[str, Any]]] = {}
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        lam = tt.sum() / ee.sum()  # exponential MLE in closed form
-        fits["exponential"] = (
-            stats.expon(0, lam),
-            1,
-            {"distribution": "exponential", "mean": lam},
-        )
-        c, _, sc = stats.weibull_min.fit(data, floc=0)
-        w = stats.weibull_min(c, 0, sc)
-        fits["weibull"] = (w, 2, {"distribution": "weibull", "mean": w.mean(), "shape": c})
-        s, _, lsc = stats.lognorm.fit(data, floc=0)
-        ln = stats.lognorm(s, 0, lsc)
-        fits["lognormal"] = (
-            ln,
-            2,
-            {"distribution": "lognormal", "mean": ln.mean(), "cv": math.sqrt(math.expm1(s**2))},
-        )
     out: dict[str, Any] = {
         "n": int(t.size),
         "abandoned": int(e.sum()),
+        "abandoned_at_zero": obs.at_zero,
+        "resolution": obs.resolution,
         "km": km,
         "km_s60": float(_km_at(km, 60.0)),
     }
-    at_risk = np.asarray(km.n_risk) >= 30  # where the KM curve is well estimated
+    at_risk = np.asarray(km.n_risk) >= KM_MIN_AT_RISK  # where the KM curve is well estimated
     times = np.asarray(km.surv_times)[at_risk]
     surv = np.asarray(km.surv_prob)[at_risk]
-    best, best_aic = "", np.inf
-    for name, (dist, k, entry) in fits.items():
-        ll = float(np.sum(dist.logpdf(tt[ee])) + np.sum(dist.logsf(tt[~ee])))
-        aic = 2 * k - 2 * ll
+    best_aic, best_entry = math.inf, None
+    for name in PATIENCE_FAMILIES:
+        fit = _fit_family(name, obs)
+        if fit is None:
+            out[f"{name}_aic"] = math.inf
+            out[f"{name}_km_gap"] = math.nan
+            out[f"{name}_mean"] = math.nan
+            continue
+        dist, k, entry = fit
+        aic = 2 * k - 2 * obs.loglik(dist)
         out[f"{name}_aic"] = aic
         out[f"{name}_km_gap"] = float(np.max(np.abs(dist.sf(times) - surv))) if times.size else 0.0
         out[f"{name}_mean"] = float(entry["mean"])
         if aic < best_aic:
-            best, best_aic = name, aic
-    entry = fits[best][2]
-    out["distribution"] = _entry(entry)
+            best_aic, best_entry = aic, entry
+    if best_entry is None:
+        raise RecordsError(
+            f"patience: no distribution ({', '.join(PATIENCE_FAMILIES)}) could be fitted to "
+            f"{obs.abandoned} abandonments and {obs.censored.size} answered waits"
+        )
+    out["distribution"] = _entry(best_entry)
     return out
 
 
@@ -541,12 +686,16 @@ class Calibration:
                 f"KS lognormal {r['lognormal_ks']:.3f} gamma {r['gamma_ks']:.3f}  -> "
                 f"{d['distribution']}(mean={d['mean']}, cv={d['cv']})"
             )
-        lines.append("patience (s): Kaplan-Meier, answered calls censored; censored-MLE fits")
+        lines.append(
+            "patience (s): Kaplan-Meier, answered calls censored; censored-MLE fits "
+            "(abandoned at wait 0: patience below the waits' resolution)"
+        )
         for q, r in pt.iterrows():
             d = dict(r["distribution"])
             kind = d.pop("distribution")
             lines.append(
-                f"  {q:4s} n={r['n']:6d} abandoned {r['abandoned']:5d}  KM S(60s) "
+                f"  {q:4s} n={r['n']:6d} abandoned {r['abandoned']:5d} (at 0: "
+                f"{r['abandoned_at_zero']}, resolution {r['resolution']:g})  KM S(60s) "
                 f"{r['km_s60']:.3f}  AIC exp {r['exponential_aic']:.0f} weibull "
                 f"{r['weibull_aic']:.0f} lognormal {r['lognormal_aic']:.0f}  -> {kind}"
                 f"({', '.join(f'{k}={v}' for k, v in d.items())}), KM gap "
