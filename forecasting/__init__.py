@@ -25,7 +25,14 @@ from .calibrate import (
     read_records,
 )
 from .data import load_anonymous_bank_history
-from .forecast import FORECAST_COLUMNS, forecast, forecast_series, scenario_with_forecast
+from .forecast import (
+    FORECAST_COLUMNS,
+    ForecastCoverage,
+    forecast,
+    forecast_coverage,
+    forecast_series,
+    scenario_with_forecast,
+)
 from .history import (
     Calendar,
     CleaningReport,
@@ -57,6 +64,7 @@ __all__ = [
     "ColumnMap",
     "DayMatrix",
     "DayOfWeekStateSpace",
+    "ForecastCoverage",
     "History",
     "HistoryError",
     "MSTLForecaster",
@@ -72,6 +80,7 @@ __all__ = [
     "fit_handle_time",
     "fit_patience",
     "forecast",
+    "forecast_coverage",
     "forecast_series",
     "get_model",
     "load_anonymous_bank_history",

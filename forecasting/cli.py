@@ -78,7 +78,12 @@ def cmd_forecast(args: argparse.Namespace) -> int:
     import sim
     from sim.cli_io import atomic_file
 
-    from .forecast import forecast_frame, forecast_series, scenario_with_forecast
+    from .forecast import (
+        forecast_coverage,
+        forecast_frame,
+        forecast_series,
+        scenario_with_forecast,
+    )
 
     if args.write_scenario and not args.scenario:
         raise _bad("--write-scenario: needs --scenario FILE (the scenario to fill)")
@@ -111,6 +116,7 @@ def cmd_forecast(args: argparse.Namespace) -> int:
         )
         out = forecast_frame(series)
         new_sc: Any = None
+        coverage = []
         if base is not None:
             day = dt.date.fromisoformat(args.day) if args.day else None
             new_sc = scenario_with_forecast(
@@ -120,7 +126,14 @@ def cmd_forecast(args: argparse.Namespace) -> int:
                 channel_map=mapping or None,
                 paths=series,
                 n_paths=args.scenario_paths,
+                calendar=hist.calendar,
             )
+            pairs = mapping or {c: c for c in out["channel"].unique()}
+            coverage = [
+                forecast_coverage(base, out, src, day=day, calendar=hist.calendar)
+                for src, dst in pairs.items()
+                if dst in base.channels
+            ]
     except HistoryError as exc:
         raise _bad(str(exc)) from None
     except ValueError as exc:
@@ -136,6 +149,12 @@ def cmd_forecast(args: argparse.Namespace) -> int:
         f"{out['model'].iloc[0]}: {len(out)} open intervals over {len(days)} day(s) "
         f"{days[0]} .. {days[-1]}, {out['volume'].sum():.0f} contacts"
     )
+    for cov in (c for c in coverage if c.closed.any()):
+        print(
+            f"scenario: {cov.channel}: {int(cov.closed.sum())} of {len(cov.grid)} periods "
+            f"fall when the centre is closed (history's calendar), 0 arrivals: "
+            f"{cov.describe(cov.closed)}"
+        )
     return 0
 
 

@@ -4,11 +4,13 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 import pytest
 import yaml
 
 import sim
+from forecasting import HistoryError
 
 from .forecast_helpers import synthetic_history
 from .helpers import SCENARIOS
@@ -130,3 +132,82 @@ def test_sample_paths_drive_the_simulation():
         new_voice = (run.attempt == 1) & (run.channel == 0)
         assert new_voice.sum() == paths[r].sum()
     assert len(set(paths.sum(axis=1))) > 1  # forecast uncertainty: different volumes
+
+
+def week_scenario(tmp_path: Path, *, interval: int = 30) -> Path:
+    """A 7-day scenario (00:00 Monday .. 24:00 Sunday when started on a Monday)."""
+    data = {
+        "name": "one week",
+        "interval_minutes": interval,
+        "periods": 7 * 24 * 60 // interval,
+        "start": "00:00",
+        "channels": {
+            "voice": {
+                "arrivals": 10,
+                "handle_time": {"distribution": "exponential", "mean": 180},
+                "patience": {"distribution": "exponential", "mean": 300},
+            }
+        },
+        "groups": {"agents": {"skills": ["voice"], "agents": 10}},
+    }
+    p = tmp_path / "week.yaml"
+    p.write_text(yaml.safe_dump(data, sort_keys=False))
+    return p
+
+
+def test_scenario_periods_the_forecast_misses_are_an_error(tmp_path: Path):
+    """The shipped history is open 24 h, 7 days a week and ends on 1999-12-31; 8 forecast
+    days run to 2000-01-08, so a 7-day scenario from Monday 2000-01-03 has a Sunday
+    the forecast does not cover: exit 2 naming it, nothing written (it used to get 0
+    arrivals, silently)."""
+    from forecasting.data import ANONYMOUS_BANK_30MIN
+
+    new = tmp_path / "new.yaml"
+    args = ["forecast", str(ANONYMOUS_BANK_30MIN), "--model", "snaive_week", "--horizon-days"]
+    scen = ["--scenario", str(week_scenario(tmp_path)), "--write-scenario", str(new)]
+    r = ccsim(*args, "8", *scen, "--day", "2000-01-03")
+    assert r.returncode == 2 and "Traceback" not in r.stderr
+    assert "does not cover 48 of the scenario's 336 periods (2000-01-09 00:00 .. " in r.stderr
+    assert "2000-01-09 23:30)" in r.stderr and not new.exists()
+    r = ccsim(*args, "9", *scen, "--day", "2000-01-03")
+    assert r.returncode == 0, r.stderr
+    arrivals = np.array(sim.load_scenario(new).channels["voice"].arrivals).reshape(7, 48)
+    assert (arrivals.sum(axis=1) > 100).all()  # every day has its forecast
+    # two Saturday night intervals never had a call in 1999: closed by the calendar
+    assert "voice: 2 of 336 periods fall when the centre is closed" in r.stdout
+    assert "0 arrivals: 2000-01-08 03:00, 2000-01-08 05:00" in r.stdout
+
+
+def test_scenario_periods_when_closed_get_zero_and_are_reported(tmp_path: Path):
+    """A weekday 07:00-21:00 history: a whole week's scenario has its nights and the
+    weekend closed per the history's calendar; they get 0 arrivals and the report
+    says so. Without the calendar (API), the weekend after the last forecast day is
+    not known to be closed: an error."""
+    from forecasting import read_history
+    from forecasting.forecast import forecast_frame, forecast_series, scenario_with_forecast
+
+    new = tmp_path / "new.yaml"
+    r = ccsim(
+        "forecast",
+        str(history_csv(tmp_path)),
+        "--model",
+        "snaive_week",
+        "--scenario",
+        str(week_scenario(tmp_path, interval=15)),
+        "--write-scenario",
+        str(new),
+    )
+    assert r.returncode == 0, r.stderr
+    assert "voice: 392 of 672 periods fall when the centre is closed" in r.stdout
+    assert "2024-01-29 00:00 .. 2024-01-29 06:45, 2024-01-29 21:00 .. 2024-01-30 06:45" in r.stdout
+    arrivals = np.array(sim.load_scenario(new).channels["voice"].arrivals).reshape(7, 96)
+    assert (arrivals[5:] == 0).all() and (arrivals[:5, 28:84] > 0).mean() > 0.9
+    assert (arrivals[:5, :28] == 0).all() and (arrivals[:5, 84:] == 0).all()
+
+    hist = read_history(synthetic_history(weeks=4))
+    fr = forecast_frame(forecast_series(hist, model="snaive_week", horizon_days=5))
+    base = sim.load_scenario(week_scenario(tmp_path, interval=15))
+    with pytest.raises(HistoryError, match=r"does not cover 192 of .* \(2024-02-03 00:00 .. "):
+        scenario_with_forecast(base, fr)
+    sc = scenario_with_forecast(base, fr, calendar=hist.calendar)
+    assert sum(sc.channels["voice"].arrivals) == pytest.approx(fr["volume"].round(3).sum())
