@@ -39,7 +39,8 @@ from __future__ import annotations
 import datetime as dt
 import math
 import warnings
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -182,16 +183,31 @@ def read_anonymous_bank(path: str | Path) -> pd.DataFrame:
 
 
 # -- fits ----------------------------------------------------------------------------------
+MIN_HANDLE_TIMES = 10
+"""Fewest answered calls (handle time > 0) a handle-time fit needs."""
+MIN_HANDLE_CV = 1e-3
+"""Handle times whose coefficient of variation is below this have no spread to fit."""
+
+
 def fit_handle_time(x: np.ndarray) -> dict[str, Any]:
     """Lognormal and gamma fits (mean, cv, KS distance) of handle times (s) > 0.
 
     Returns the fitted parameters of both, and ``distribution``: the scenario entry of
-    the one with the smaller KS distance.
+    the one with the smaller KS distance. Raises :class:`RecordsError` for fewer than
+    :data:`MIN_HANDLE_TIMES` of them or (almost) no spread.
     """
     x = np.asarray(x, float)
     x = x[x > 0]
-    if x.size < 10:
-        raise RecordsError(f"handle_time: need at least 10 answered calls, got {x.size}")
+    if x.size < MIN_HANDLE_TIMES:
+        raise RecordsError(
+            f"handle_time: need at least {MIN_HANDLE_TIMES} answered calls with a handle "
+            f"time > 0, got {x.size}"
+        )
+    if x.std() <= MIN_HANDLE_CV * x.mean():
+        raise RecordsError(
+            f"handle_time: all {x.size} answered calls take {x.mean():g} s; no spread to fit "
+            "a lognormal or gamma distribution to"
+        )
     s, _, scale = stats.lognorm.fit(x, floc=0)
     ln_mean = scale * math.exp(s**2 / 2)
     ln_cv = math.sqrt(math.expm1(s**2))
@@ -430,9 +446,15 @@ def fit_patience(
     return out
 
 
+def _round(v: float) -> float:
+    """``v`` to 3 decimals, or to 3 significant digits when that would give 0."""
+    r = round(float(v), 3)
+    return r if r != 0 or v == 0 else float(f"{float(v):.3g}")
+
+
 def _entry(entry: dict[str, Any]) -> dict[str, Any]:
     """A scenario distribution entry with plain, rounded numbers (YAML-safe)."""
-    return {k: (v if k == "distribution" else round(float(v), 3)) for k, v in entry.items()}
+    return {k: (v if k == "distribution" else _round(v)) for k, v in entry.items()}
 
 
 def _km_at(km: Any, t: float) -> float:
@@ -521,6 +543,8 @@ class Calibration:
     """interval (start), agents (agent-equivalents on shift)."""
     distributions: dict[str, dict[str, dict[str, Any]]]
     """queue -> {"handle_time": entry, "patience": entry} (scenario distribution entries)."""
+    skipped: Mapping[str, str] = field(default_factory=dict)
+    """Queues left out of the scenarios -> why (too few calls, nothing to fit)."""
 
     @property
     def queues(self) -> list[str]:
@@ -574,7 +598,11 @@ class Calibration:
                         "on": "abandon",
                         "to": r["to"],
                         "probability": round(float(r["probability"]), 4),
-                        "delay": {"distribution": "exponential", "mean": round(r["mean_delay"], 1)},
+                        "delay": (
+                            {"distribution": "exponential", "mean": _round(r["mean_delay"])}
+                            if r["mean_delay"] > 0
+                            else {"distribution": "fixed", "value": 0.0}  # same-second redials
+                        ),
                     }
                 )
         return out
@@ -712,6 +740,9 @@ class Calibration:
             f"staffing: mean {st['agents'].mean():.2f} agents per {self.interval_minutes}-min "
             f"interval, peak {st['agents'].max():.1f}"
         )
+        if self.skipped:
+            lines.append("queues left out")
+            lines.extend(f"  {q}: {why}" for q, why in self.skipped.items())
         return "\n".join(lines)
 
 
@@ -733,31 +764,54 @@ def calibrate(
     redial_window : s after hanging up within which a new call is a redial.
     idle_gap : s between two services of an agent still counted as on shift.
     sl_threshold : s, service-level threshold written into the scenario.
-    min_calls : queues with fewer calls (or fewer than 5 abandons) are left out.
+    min_calls : queues with fewer calls (or fewer than :data:`MIN_ABANDONED` abandoned or
+        :data:`MIN_HANDLE_TIMES` answered) are left out, as are queues whose handle
+        times or patience cannot be fitted; :attr:`Calibration.skipped` says why.
+
+    Raises
+    ------
+    RecordsError
+        A parameter out of range; no queue can be calibrated (the message gives each
+        queue's reason); or the scenario fragment would not load.
     """
     if interval_minutes < 5 or interval_minutes > 60 or (24 * 60) % interval_minutes:
         raise RecordsError(
             f"interval_minutes: must divide a day and be 5..60, got {interval_minutes}"
         )
     for name, v in (("redial_window", redial_window), ("idle_gap", idle_gap)):
-        if v <= 0:
-            raise RecordsError(f"{name}: must be > 0 s, got {v}")
+        if not (math.isfinite(v) and v > 0):
+            raise RecordsError(f"{name}: must be a finite number of seconds > 0, got {v}")
+    if not (math.isfinite(sl_threshold) and sl_threshold >= 0):
+        raise RecordsError(
+            f"sl_threshold: must be a finite number of seconds >= 0, got {sl_threshold}"
+        )
+    if min_calls < 1:
+        raise RecordsError(f"min_calls: must be >= 1, got {min_calls}")
     ht_rows, pt_rows, dists = {}, {}, {}
+    skipped: dict[str, str] = {}
     for q, g in records.groupby("queue", sort=True):
         answered = g[g["answered"]]
-        if len(g) < min_calls or (~g["answered"]).sum() < 5 or len(answered) < 10:
+        n_ab = int((~g["answered"]).sum())
+        if len(g) < min_calls or n_ab < MIN_ABANDONED or len(answered) < MIN_HANDLE_TIMES:
+            skipped[str(q)] = (
+                f"{len(g)} calls, {n_ab} abandoned, {len(answered)} answered (need "
+                f"{min_calls}+, {MIN_ABANDONED}+, {MIN_HANDLE_TIMES}+)"
+            )
             continue
-        h = fit_handle_time(answered["handle_time"].to_numpy())
-        p = fit_patience(g["wait"].to_numpy(), (~g["answered"]).to_numpy())
+        try:
+            h = fit_handle_time(answered["handle_time"].to_numpy())
+            p = fit_patience(g["wait"].to_numpy(), (~g["answered"]).to_numpy())
+        except RecordsError as exc:
+            skipped[str(q)] = str(exc)
+            continue
         ht_rows[q] = {k: v for k, v in h.items()}
         pt_rows[q] = {k: v for k, v in p.items() if k != "km"}
         dists[str(q)] = {"handle_time": h["distribution"], "patience": p["distribution"]}
     if not dists:
-        raise RecordsError(
-            f"records: no queue has {min_calls}+ calls with 5+ abandoned and 10+ answered"
-        )
+        why = "; ".join(f"{q}: {reason}" for q, reason in skipped.items())
+        raise RecordsError(f"records: no queue can be calibrated ({why})")
     red, share = redials(records, window=redial_window)
-    return Calibration(
+    cal = Calibration(
         records=records,
         interval_minutes=interval_minutes,
         sl_threshold=sl_threshold,
@@ -767,4 +821,20 @@ def calibrate(
         redial_share=share,
         staffing=staffing(records, interval_minutes=interval_minutes, idle_gap=idle_gap),
         distributions=dists,
+        skipped=skipped,
     )
+    _check_loads(cal)
+    return cal
+
+
+def _check_loads(cal: Calibration) -> None:
+    """Raise :class:`RecordsError` unless the calibration's scenario fragment loads (so
+    what ``ccsim calibrate`` writes, the simulator reads)."""
+    import sim
+
+    try:
+        sim.parse_scenario(cal.fragment())
+    except sim.ScenarioError as exc:
+        raise RecordsError(
+            f"records: the calibrated scenario would not load: {'; '.join(exc.problems)}"
+        ) from None

@@ -192,6 +192,65 @@ def test_bad_records_name_row_and_column():
         fc.read_records(df)
 
 
+def test_queues_that_cannot_be_fitted_are_left_out_with_the_reason():
+    """A queue whose handle times are all the same, or whose abandonments all have wait
+    0, is left out (it used to crash or write a fragment the loader rejects); the
+    reason is kept and printed; if no queue is left, the error gives each reason."""
+    good = synthetic_records(n=3000)
+    flat = synthetic_records(n=400, seed=6).assign(queue="flat")
+    flat["handle_time"] = np.where(flat["outcome"] == "answered", 60.0, 0.0)
+    instant = synthetic_records(n=400, seed=7).assign(queue="instant", wait=0.0)
+    cal = fc.calibrate(fc.read_records(pd.concat([good, flat, instant]).astype(str)))
+    assert cal.queues == ["voice"]
+    assert "all 2" in cal.skipped["flat"] and "take 60 s; no spread" in cal.skipped["flat"]
+    assert "abandoned after a wait > 0, got 0" in cal.skipped["instant"]
+    assert "queues left out" in cal.summary() and "instant: patience:" in cal.summary()
+    sim.parse_scenario(cal.fragment())
+    with pytest.raises(fc.RecordsError, match=r"no queue can be calibrated \(instant: patience"):
+        fc.calibrate(fc.read_records(instant.astype(str)))
+
+
+@pytest.mark.parametrize(
+    ("option", "value"),
+    [
+        ("sl_threshold", math.nan),
+        ("sl_threshold", -1.0),
+        ("sl_threshold", math.inf),
+        ("redial_window", math.nan),
+        ("idle_gap", math.inf),
+        ("min_calls", 0),
+    ],
+)
+def test_calibrate_options_out_of_range(option, value):
+    """sl_threshold nan used to be written into the fragment (which then did not load)."""
+    records = fc.read_records(synthetic_records(n=500))
+    with pytest.raises(fc.RecordsError, match=rf"^{option}: must be"):
+        fc.calibrate(records, **{option: value})
+
+
+def test_same_second_redials_load():
+    """A redial in the same second as the hang-up (mean delay 0 s) is a fixed 0 s delay,
+    not an exponential of mean 0 (which the loader rejects)."""
+    r = synthetic_records(n=3000)
+    r["customer_id"] = np.arange(len(r))  # nobody calls back ...
+    ab = np.flatnonzero(r["outcome"].to_numpy() == "abandoned")[:10]
+    for i in ab:  # ... except ten abandoners, in the second they hang up
+        back = pd.Timestamp(r.loc[i, "arrival"]) + pd.Timedelta(seconds=float(r.loc[i, "wait"]))
+        r.loc[len(r)] = [
+            back.strftime("%Y-%m-%d %H:%M:%S.%f"),
+            "voice",
+            1.0,
+            "answered",
+            100,
+            r.loc[i, "customer_id"],
+            "a1",
+        ]
+    cal = fc.calibrate(fc.read_records(r.astype(str)))
+    (t,) = cal.fragment()["journeys"]["transitions"]
+    assert t["delay"] == {"distribution": "fixed", "value": 0.0}
+    sim.parse_scenario(cal.fragment())
+
+
 @pytest.fixture(scope="module")
 def january() -> fc.Calibration:
     return fc.calibrate(fc.read_anonymous_bank(RAW / "anonymous_bank_1999_january.txt.gz"))

@@ -105,8 +105,24 @@ def test_calibrate_cli_writes_a_loadable_fragment(tmp_path: Path):
     r = ccsim("calibrate", str(rec), "--out", str(frag))
     assert r.returncode == 0, r.stderr
     assert "Kaplan-Meier" in r.stdout
-    sc = sim.parse_scenario(yaml.safe_load(frag.read_text()))
+    sc = sim.load_scenario(frag)
     assert set(sc.channels) == {"voice"}
+
+
+def test_calibrate_cli_says_why_it_cannot_fit(tmp_path: Path):
+    """Every wait 0 (abandonments logged at once): nothing to learn patience from; it
+    used to exit 0 writing a fragment the loader rejects (patience.cv: must be > 0)."""
+    from .test_calibrate import synthetic_records
+
+    rec = tmp_path / "records.csv"
+    synthetic_records(n=3000).assign(wait=0.0).to_csv(rec, index=False)
+    frag = tmp_path / "frag.yaml"
+    r = ccsim("calibrate", str(rec), "--out", str(frag))
+    assert r.returncode == 2 and "Traceback" not in r.stderr and not frag.exists()
+    assert "no queue can be calibrated (voice: patience: need at least 5 calls abandoned" in (
+        r.stderr
+    )
+    assert "cannot tell how long callers wait before giving up" in r.stderr
 
 
 def test_sample_paths_drive_the_simulation():
