@@ -78,6 +78,11 @@ def backtest_matrix(
     if n_windows < 1:
         raise HistoryError(f"n_windows: must be >= 1, got {n_windows}")
     specs = _resolve(models)
+    if not y.values.any():
+        raise HistoryError(
+            f"history: channel {y.channel!r} has volume 0 throughout; there is nothing to "
+            "backtest (accuracy is undefined)"
+        )
     n_days = len(y.dates)
     first = n_days - horizon_days - (n_windows - 1) * step_days
     min_train = 2 * max(y.calendar.days_per_week, 1)

@@ -49,6 +49,8 @@ import pandas as pd
 import yaml
 from scipy import stats
 
+from .history import parse_timestamps
+
 __all__ = [
     "RECORD_COLUMNS",
     "Calibration",
@@ -78,14 +80,9 @@ def _check_records(df: pd.DataFrame, where: str) -> pd.DataFrame:
     if len(df) == 0:
         raise RecordsError(f"{where}: no records")
     out = pd.DataFrame(index=df.index)
-    arrival = pd.to_datetime(df["arrival"].astype(str), errors="coerce", format="mixed")
-    bad = np.flatnonzero(arrival.isna().to_numpy())
-    if bad.size:
-        i = int(bad[0])
-        raise RecordsError(
-            f"{where}: row {i + 2}, column 'arrival': not a timestamp: {df['arrival'].iloc[i]!r}"
-        )
-    out["arrival"] = arrival
+    out["arrival"] = parse_timestamps(
+        df["arrival"].reset_index(drop=True), where=where, column="arrival", error=RecordsError
+    ).to_numpy()
     out["queue"] = df["queue"].astype(str)
     for col in ("wait", "handle_time"):
         if col not in df.columns:

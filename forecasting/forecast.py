@@ -18,7 +18,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from .history import Calendar, History, HistoryError
+from .history import Calendar, DayMatrix, History, HistoryError
 from .models import ForecastModel, SeriesForecast, get_model
 
 __all__ = [
@@ -57,7 +57,8 @@ def forecast_series(
     """Fit ``model`` per channel and forecast the next ``horizon_days`` open days.
 
     Returns the :class:`~forecasting.models.SeriesForecast` of each channel (with its
-    sample paths, shape (n_paths, days, intervals)).
+    sample paths, shape (n_paths, days, intervals)); a channel whose history is 0
+    throughout gets :func:`zero_forecast` (model ``zero``).
     """
     if horizon_days < 1:
         raise HistoryError(f"horizon_days: must be >= 1, got {horizon_days}")
@@ -69,8 +70,24 @@ def forecast_series(
     for ch in channels or history.channels:
         y = history.matrix(ch)
         days = history.calendar.next_open_days(y.dates[-1], horizon_days)
+        if not y.values.any():  # nothing to fit: the forecast is 0 (models would fail)
+            out[ch] = zero_forecast(y, days, n_paths=n_paths)
+            continue
         out[ch] = spec.fit(y).forecast(days, n_paths=n_paths, rng=rng)
     return out
+
+
+ZERO_MODEL = "zero"
+"""The ``model`` of the forecast of a channel whose history is 0 throughout."""
+
+
+def zero_forecast(y: DayMatrix, days: Sequence[dt.date], *, n_paths: int) -> SeriesForecast:
+    """The forecast of a channel that had no contacts in its whole history: 0 contacts
+    in every open interval of ``days``, with no spread."""
+    opened = np.array([y.open_mask(d) for d in days]).reshape(len(days), len(y.slots))
+    mean = np.zeros(opened.shape)
+    paths = np.zeros((n_paths, *opened.shape))
+    return SeriesForecast(tuple(days), y.slots, mean, paths, opened, ZERO_MODEL, y.channel)
 
 
 def forecast(
