@@ -522,6 +522,10 @@ def staffing(records: pd.DataFrame, *, interval_minutes: int, idle_gap: float) -
 
 
 # -- the calibration -----------------------------------------------------------------------------
+INTERVAL_MINUTES_RANGE = (5, 60)
+"""Shortest and longest planning interval (min) of a calibration (the scenario's)."""
+
+
 @dataclass(frozen=True, eq=False)
 class Calibration:
     """Per-queue estimates from call records, and scenarios built from them."""
@@ -771,9 +775,10 @@ def calibrate(
         A parameter out of range; no queue can be calibrated (the message gives each
         queue's reason); or the scenario fragment would not load.
     """
-    if interval_minutes < 5 or interval_minutes > 60 or (24 * 60) % interval_minutes:
+    lo, hi = INTERVAL_MINUTES_RANGE
+    if not lo <= interval_minutes <= hi or (24 * 60) % interval_minutes:
         raise RecordsError(
-            f"interval_minutes: must divide a day and be 5..60, got {interval_minutes}"
+            f"interval_minutes: must divide a day and be {lo}..{hi}, got {interval_minutes}"
         )
     for name, v in (("redial_window", redial_window), ("idle_gap", idle_gap)):
         if not (math.isfinite(v) and v > 0):

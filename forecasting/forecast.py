@@ -19,7 +19,7 @@ import numpy as np
 import pandas as pd
 
 from .history import Calendar, DayMatrix, History, HistoryError
-from .models import ForecastModel, SeriesForecast, get_model
+from .models import MIN_PATHS, ForecastModel, SeriesForecast, get_model
 
 __all__ = [
     "FORECAST_COLUMNS",
@@ -62,8 +62,8 @@ def forecast_series(
     """
     if horizon_days < 1:
         raise HistoryError(f"horizon_days: must be >= 1, got {horizon_days}")
-    if n_paths < 20:
-        raise HistoryError(f"n_paths: must be >= 20 for 95% intervals, got {n_paths}")
+    if n_paths < MIN_PATHS:
+        raise HistoryError(f"n_paths: must be >= {MIN_PATHS} for 95% intervals, got {n_paths}")
     spec = get_model(model) if isinstance(model, str) else model
     rng = np.random.default_rng(seed)
     out = {}

@@ -227,3 +227,112 @@ def test_scenario_periods_when_closed_get_zero_and_are_reported(tmp_path: Path):
         scenario_with_forecast(base, fr)
     sc = scenario_with_forecast(base, fr, calendar=hist.calendar)
     assert sum(sc.channels["voice"].arrivals) == pytest.approx(fr["volume"].round(3).sum())
+
+
+RETAIL = str(SCENARIOS / "retail_bank.yaml")
+SCEN = ["--scenario", RETAIL, "--write-scenario", "{tmp}/new.yaml"]
+# (command and options, the start of the one error line): every option of ccsim
+# forecast / backtest / calibrate at its edges, named by its own name
+BAD_OPTIONS = [
+    (["forecast", "{hist}", "--out", "{out}", "--paths", "0"], "--paths: must be >= 20"),
+    (["forecast", "{hist}", "--out", "{out}", "--paths", "19"], "--paths: must be >= 20"),
+    (["forecast", "{hist}", "--out", "{out}", "--paths", "200000"], "--paths: 200000 paths x 5"),
+    (["forecast", "{hist}", "--out", "{out}", "--horizon-days", "0"], "--horizon-days: must be"),
+    (["forecast", "{hist}", "--out", "{out}", "--horizon-days", "367"], "--horizon-days: must"),
+    (["forecast", "{hist}", "--out", "{out}", "--seed", "-1"], "--seed: must be >= 0, got -1"),
+    (["forecast", "{hist}", "--out", "{out}", "--scenario-paths", "3"], "--scenario-paths: only"),
+    (["forecast", "{hist}", *SCEN, "--scenario-paths", "-1"], "--scenario-paths: must be 0..500"),
+    (["forecast", "{hist}", *SCEN, "--scenario-paths", "501"], "--scenario-paths: must be 0..500"),
+    (["forecast", "{hist}", "--out", "{out}", "--day", "2024-01-29"], "--day: only with --scen"),
+    (["forecast", "{hist}", *SCEN, "--day", "2024-13-01"], "--day: expected YYYY-MM-DD"),
+    (["forecast", "{hist}", *SCEN, "--day", "2030-01-07"], "--day: the forecast of 'voice' has"),
+    (["forecast", "{hist}", "--out", "{out}", "--map", "voice=chat"], "--map: only with --scen"),
+    (["forecast", "{hist}", *SCEN, "--map", "voice"], "--map: expected HISTORY_CHANNEL="),
+    (["forecast", "{hist}", *SCEN, "--map", "=voice"], "--map: expected HISTORY_CHANNEL="),
+    (["forecast", "{hist}", *SCEN, "--map", "sms=voice"], "--map: sms not in the forecast"),
+    (["forecast", "{hist}", *SCEN, "--map", "voice=fax"], "--map: no forecast channel (voice)"),
+    (["forecast", "{hist}", "--out", "{out}", "--interval-minutes", "0"], "--interval-minutes:"),
+    (["forecast", "{hist}", "--out", "{out}", "--interval-minutes", "7"], "--interval-minutes: mu"),
+    (
+        ["forecast", "{hist}", "--out", "{out}", "--interval-minutes", "20"],
+        "--interval-minutes: 20",
+    ),
+    (["forecast", "{hist}", *SCEN, "--interval-minutes", "30"], "--interval-minutes: 30 differs"),
+    (["forecast", "{hist}", "--out", "{out}", "--columns", "timestamp="], "--columns: timestamp="),
+    (["forecast", "{hist}", "--out", "{out}", "--columns", "when"], "--columns: expected FIELD="),
+    (["forecast", "{hist}", "--out", "{out}", "--columns", "day=x"], "--columns: unknown field"),
+    (["forecast", "{hist}", "--out", "{out}", "--columns", "volume=a,volume=b"], "--columns: vol"),
+    (["forecast", "{hist}", "--out", "{out}", "--columns", "volume=timestamp"], "--columns: colu"),
+    (["forecast", "{hist}", "--out", "{out}", "--default-channel", " "], "--default-channel: mu"),
+    (["backtest", "{hist}", "--out", "{out}", "--paths", "0"], "--paths: must be >= 20"),
+    (["backtest", "{hist}", "--out", "{out}", "--paths", "-1"], "--paths: must be >= 20"),
+    (["backtest", "{hist}", "--out", "{out}", "--seed", "-1"], "--seed: must be >= 0"),
+    (["backtest", "{hist}", "--out", "{out}", "--horizon-days", "0"], "--horizon-days: must be"),
+    (["backtest", "{hist}", "--out", "{out}", "--step-days", "0"], "--step-days: must be >= 1"),
+    (["backtest", "{hist}", "--out", "{out}", "--windows", "0"], "--windows: must be >= 1"),
+    (["backtest", "{hist}", "--out", "{out}", "--models", " , "], "--models: give at least one"),
+    (["backtest", "{hist}", "--out", "{out}", "--models", "prophet"], "--models: unknown model"),
+    (["backtest", "{hist}", "--out", "{out}", "--models", "topdown,topdown"], "--models: topdown"),
+    (["backtest", "{hist}", "--out", "{out}", "--interval-minutes", "-15"], "--interval-minutes"),
+    (["calibrate", "{rec}", "--out", "{out}", "--interval-minutes", "0"], "--interval-minutes: m"),
+    (["calibrate", "{rec}", "--out", "{out}", "--interval-minutes", "7"], "--interval-minutes: m"),
+    (["calibrate", "{rec}", "--out", "{out}", "--interval-minutes", "120"], "--interval-minutes:"),
+    (["calibrate", "{rec}", "--out", "{out}", "--redial-window", "0"], "--redial-window: must"),
+    (["calibrate", "{rec}", "--out", "{out}", "--redial-window", "nan"], "--redial-window: must"),
+    (["calibrate", "{rec}", "--out", "{out}", "--redial-window", "inf"], "--redial-window: must"),
+    (["calibrate", "{rec}", "--out", "{out}", "--sl-threshold", "nan"], "--sl-threshold: must be"),
+    (["calibrate", "{rec}", "--out", "{out}", "--sl-threshold", "-1"], "--sl-threshold: must be"),
+    (["calibrate", "{rec}", "--out", "{out}", "--sl-threshold", "inf"], "--sl-threshold: must be"),
+]
+
+
+@pytest.fixture(scope="module")
+def option_inputs(tmp_path_factory: pytest.TempPathFactory) -> dict[str, str]:
+    from .test_calibrate import synthetic_records
+
+    d = tmp_path_factory.mktemp("options")
+    hist = history_csv(d)
+    rec = d / "records.csv"
+    synthetic_records(n=2000).to_csv(rec, index=False)
+    return {"hist": str(hist), "rec": str(rec)}
+
+
+@pytest.mark.parametrize(
+    ("argv", "message"), BAD_OPTIONS, ids=[f"{a[0]} {a[-2]} {a[-1]}" for a, _ in BAD_OPTIONS]
+)
+def test_every_option_is_checked_and_named(argv, message, option_inputs, tmp_path, capsys):
+    """Exit 2, one error line starting with the option's own name, no traceback,
+    nothing written. (backtest --paths 0 / -1 used to raise IndexError / ValueError;
+    forecast --seed -1 was reported as a --day problem; calibrate --sl-threshold nan
+    exited 0.)"""
+    from sim.cli import main
+
+    out = tmp_path / "out.file"
+    fill = {**option_inputs, "out": str(out), "tmp": str(tmp_path)}
+    code = main([a.format(**fill) for a in argv])
+    err = capsys.readouterr().err
+    errors = [line for line in err.splitlines() if line.startswith("error: ")]
+    assert code == 2, err
+    assert len(errors) == 1 and errors[0].startswith(f"error: {message}"), err
+    assert "Traceback" not in err and "internal error" not in err
+    assert not out.exists() and not (tmp_path / "new.yaml").exists()
+
+
+def test_options_at_their_valid_edges_are_accepted(option_inputs, tmp_path, capsys):
+    """The edges themselves are fine: --paths 20, --seed 0, --scenario-paths = --paths,
+    --sl-threshold 0, --interval-minutes 60."""
+    from sim.cli import main
+
+    hist, rec = option_inputs["hist"], option_inputs["rec"]
+    new = tmp_path / "new.yaml"
+    scen = ["--scenario", RETAIL, "--write-scenario", str(new)]
+    argv = ["forecast", hist, *scen, "--paths", "20", "--scenario-paths", "20", "--seed", "0"]
+    assert main([*argv, "--model", "snaive_week", "--horizon-days", "1"]) == 0
+    assert len(sim.load_scenario(new).channels["voice"].arrival_paths) == 20
+    assert (
+        main(["backtest", hist, "--models", "snaive_week", "--windows", "1", "--paths", "20"]) == 0
+    )
+    frag = tmp_path / "frag.yaml"
+    argv = ["calibrate", rec, "--out", str(frag), "--sl-threshold", "0"]
+    assert main([*argv, "--interval-minutes", "60"]) == 0, capsys.readouterr().err
+    assert sim.load_scenario(frag).channels["voice"].service_level.threshold == 0
