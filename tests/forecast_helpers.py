@@ -45,6 +45,7 @@ def synthetic_history(
 
 # A queue whose staffing steps from heavily overloaded to comfortable every 6 hours,
 # so that waits (hence the censoring of patience) range from 0 to many minutes.
+PERIODS_PER_DAY = 48
 PATIENCE_STAFFING = [2] * 12 + [6] * 12 + [14] * 12 + [25] * 12
 """Agents per 30-minute period of :func:`simulated_records` (one day, 48 periods)."""
 
@@ -55,11 +56,13 @@ def simulated_records(
     seed: int = 1,
     days: int = 4,
     resolution: float | None = None,
+    arrivals: float = 200.0,
+    agents: int | list[int] | None = None,
 ) -> pd.DataFrame:
-    """Call records the simulator generates: one voice queue, 200 calls per 30 min,
-    exponential handle times (mean 180 s), the given patience distribution and the
-    staffing of :data:`PATIENCE_STAFFING`; ``days`` replications of one day, each its
-    own calendar day (about 9,500 calls and 4,500 abandons a day).
+    """Call records the simulator generates: one voice queue, ``arrivals`` calls per
+    30 min, exponential handle times (mean 180 s), the given patience distribution and
+    ``agents`` (default :data:`PATIENCE_STAFFING`: about 9,500 calls and 4,500 abandons
+    a day); ``days`` replications of one day (48 periods), each its own calendar day.
 
     ``resolution`` (s): the clock times are logged rounded down to this (real systems
     log whole seconds), so a wait is the difference of two logged times and calls that
@@ -73,18 +76,23 @@ def simulated_records(
         {
             "name": "patience records",
             "interval_minutes": 30,
-            "periods": len(PATIENCE_STAFFING),
+            "periods": PERIODS_PER_DAY,
             "start": "00:00",
             "seed": seed,
             "replications": days,
             "channels": {
                 "voice": {
-                    "arrivals": 200,
+                    "arrivals": arrivals,
                     "handle_time": {"distribution": "exponential", "mean": 180},
                     "patience": patience,
                 }
             },
-            "groups": {"agents": {"skills": ["voice"], "agents": PATIENCE_STAFFING}},
+            "groups": {
+                "agents": {
+                    "skills": ["voice"],
+                    "agents": PATIENCE_STAFFING if agents is None else agents,
+                }
+            },
         }
     )
     frames = []
