@@ -16,6 +16,7 @@ Everything that fits a statistical model lives here (statsmodels, scipy); the si
 from .backtest import accuracy, backtest, backtest_matrix, seasonal_naive_scale
 from .calibrate import (
     Calibration,
+    PatienceObservations,
     RecordsError,
     calibrate,
     fit_handle_time,
@@ -24,7 +25,14 @@ from .calibrate import (
     read_records,
 )
 from .data import load_anonymous_bank_history
-from .forecast import FORECAST_COLUMNS, forecast, forecast_series, scenario_with_forecast
+from .forecast import (
+    FORECAST_COLUMNS,
+    ForecastCoverage,
+    forecast,
+    forecast_coverage,
+    forecast_series,
+    scenario_with_forecast,
+)
 from .history import (
     Calendar,
     CleaningReport,
@@ -56,9 +64,11 @@ __all__ = [
     "ColumnMap",
     "DayMatrix",
     "DayOfWeekStateSpace",
+    "ForecastCoverage",
     "History",
     "HistoryError",
     "MSTLForecaster",
+    "PatienceObservations",
     "RecordsError",
     "SeasonalNaive",
     "SeriesForecast",
@@ -70,6 +80,7 @@ __all__ = [
     "fit_handle_time",
     "fit_patience",
     "forecast",
+    "forecast_coverage",
     "forecast_series",
     "get_model",
     "load_anonymous_bank_history",

@@ -22,7 +22,7 @@ import numpy as np
 import pandas as pd
 
 from .history import DayMatrix, History, HistoryError
-from .models import ForecastModel, get_model
+from .models import MIN_PATHS, ForecastModel, get_model
 
 __all__ = ["accuracy", "backtest", "backtest_matrix", "seasonal_naive_scale"]
 
@@ -77,7 +77,14 @@ def backtest_matrix(
             raise HistoryError(f"{name}: must be >= 1, got {v}")
     if n_windows < 1:
         raise HistoryError(f"n_windows: must be >= 1, got {n_windows}")
+    if n_paths < MIN_PATHS:
+        raise HistoryError(f"n_paths: must be >= {MIN_PATHS} for 95% intervals, got {n_paths}")
     specs = _resolve(models)
+    if not y.values.any():
+        raise HistoryError(
+            f"history: channel {y.channel!r} has volume 0 throughout; there is nothing to "
+            "backtest (accuracy is undefined)"
+        )
     n_days = len(y.dates)
     first = n_days - horizon_days - (n_windows - 1) * step_days
     min_train = 2 * max(y.calendar.days_per_week, 1)
@@ -85,7 +92,7 @@ def backtest_matrix(
         raise HistoryError(
             f"history: {n_days} days is too short for {n_windows} windows of "
             f"{horizon_days} day(s) every {step_days} day(s) (each fit needs at least "
-            f"{min_train} days); lower n_windows"
+            f"{min_train} days); use fewer windows"
         )
     scale = seasonal_naive_scale(y)
     rng = np.random.default_rng(seed)

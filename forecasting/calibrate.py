@@ -20,7 +20,9 @@ documentation says). :func:`calibrate` estimates per queue:
   the Kolmogorov-Smirnov distance; the closer one is used;
 * patience: the Kaplan-Meier curve (statsmodels ``SurvfuncRight``) of time to abandon,
   answered calls censored at their wait; exponential, Weibull and lognormal fitted by
-  censored maximum likelihood (scipy ``CensoredData``), the lowest AIC used;
+  censored maximum likelihood (scipy ``CensoredData``) on the waits as recorded
+  (abandonments at wait 0 interval-censored below the waits' resolution, see
+  :class:`PatienceObservations`), the lowest AIC used;
 * redials: share of abandoned calls (known customers) followed by a new call from the
   same customer within ``redial_window`` s, per target queue, and the delay;
 * staffing per interval from agent ids: an agent counts as on shift from a call's
@@ -37,7 +39,8 @@ from __future__ import annotations
 import datetime as dt
 import math
 import warnings
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -46,15 +49,19 @@ import pandas as pd
 import yaml
 from scipy import stats
 
+from .history import parse_timestamps
+
 __all__ = [
     "RECORD_COLUMNS",
     "Calibration",
+    "PatienceObservations",
     "RecordsError",
     "calibrate",
     "fit_handle_time",
     "fit_patience",
     "read_anonymous_bank",
     "read_records",
+    "wait_resolution",
 ]
 
 RECORD_COLUMNS = ("arrival", "queue", "wait", "outcome", "handle_time", "customer_id", "agent")
@@ -73,14 +80,9 @@ def _check_records(df: pd.DataFrame, where: str) -> pd.DataFrame:
     if len(df) == 0:
         raise RecordsError(f"{where}: no records")
     out = pd.DataFrame(index=df.index)
-    arrival = pd.to_datetime(df["arrival"].astype(str), errors="coerce", format="mixed")
-    bad = np.flatnonzero(arrival.isna().to_numpy())
-    if bad.size:
-        i = int(bad[0])
-        raise RecordsError(
-            f"{where}: row {i + 2}, column 'arrival': not a timestamp: {df['arrival'].iloc[i]!r}"
-        )
-    out["arrival"] = arrival
+    out["arrival"] = parse_timestamps(
+        df["arrival"].reset_index(drop=True), where=where, column="arrival", error=RecordsError
+    ).to_numpy()
     out["queue"] = df["queue"].astype(str)
     for col in ("wait", "handle_time"):
         if col not in df.columns:
@@ -178,16 +180,31 @@ def read_anonymous_bank(path: str | Path) -> pd.DataFrame:
 
 
 # -- fits ----------------------------------------------------------------------------------
+MIN_HANDLE_TIMES = 10
+"""Fewest answered calls (handle time > 0) a handle-time fit needs."""
+MIN_HANDLE_CV = 1e-3
+"""Handle times whose coefficient of variation is below this have no spread to fit."""
+
+
 def fit_handle_time(x: np.ndarray) -> dict[str, Any]:
     """Lognormal and gamma fits (mean, cv, KS distance) of handle times (s) > 0.
 
     Returns the fitted parameters of both, and ``distribution``: the scenario entry of
-    the one with the smaller KS distance.
+    the one with the smaller KS distance. Raises :class:`RecordsError` for fewer than
+    :data:`MIN_HANDLE_TIMES` of them or (almost) no spread.
     """
     x = np.asarray(x, float)
     x = x[x > 0]
-    if x.size < 10:
-        raise RecordsError(f"handle_time: need at least 10 answered calls, got {x.size}")
+    if x.size < MIN_HANDLE_TIMES:
+        raise RecordsError(
+            f"handle_time: need at least {MIN_HANDLE_TIMES} answered calls with a handle "
+            f"time > 0, got {x.size}"
+        )
+    if x.std() <= MIN_HANDLE_CV * x.mean():
+        raise RecordsError(
+            f"handle_time: all {x.size} answered calls take {x.mean():g} s; no spread to fit "
+            "a lognormal or gamma distribution to"
+        )
     s, _, scale = stats.lognorm.fit(x, floc=0)
     ln_mean = scale * math.exp(s**2 / 2)
     ln_cv = math.sqrt(math.expm1(s**2))
@@ -214,80 +231,227 @@ def fit_handle_time(x: np.ndarray) -> dict[str, Any]:
     }
 
 
-def fit_patience(wait: np.ndarray, abandoned: np.ndarray) -> dict[str, Any]:
+PATIENCE_FAMILIES = ("exponential", "weibull", "lognormal")
+"""Candidate patience distributions, fitted by censored maximum likelihood."""
+MIN_ABANDONED = 5
+"""Fewest abandonments after a positive wait that a patience fit needs."""
+WAIT_RESOLUTIONS = (1.0, 0.1, 0.01, 0.001)
+"""Recording resolutions (s) recognised in queue waits, coarsest first."""
+NEAR_ZERO_STEPS = 10
+"""Abandonments recorded within this many resolution steps of 0 are interval-censored
+(the density changes too fast there for one recorded value to stand for the patience)."""
+KM_MIN_AT_RISK = 30
+"""Kaplan-Meier points with fewer calls at risk are left out of the fits' KM gap."""
+
+
+def wait_resolution(wait: np.ndarray) -> float:
+    """The recording resolution (s) of queue waits: the coarsest of
+    :data:`WAIT_RESOLUTIONS` of which every wait is a whole multiple (real systems log
+    whole seconds); the finest one for waits recorded more precisely."""
+    t = np.asarray(wait, float)
+    for r in WAIT_RESOLUTIONS:
+        steps = t / r
+        if np.all(np.abs(steps - np.rint(steps)) <= 1e-6 * np.maximum(1.0, steps)):
+            return r
+    return WAIT_RESOLUTIONS[-1]
+
+
+@dataclass(frozen=True, eq=False)
+class PatienceObservations:
+    """What queue waits (s) say about patience (s), for a censored likelihood.
+
+    A recorded wait w is within one ``resolution`` r of the true one (a difference of
+    two clock times logged to r, or a duration rounded or truncated to r). So:
+
+    * a call abandoned after w >= :data:`NEAR_ZERO_STEPS` r: its patience was w (an
+      event, ``events``);
+    * a call abandoned after w < :data:`NEAR_ZERO_STEPS` r: its patience was in
+      [max(0, w - r), w + r) (interval-censored, ``near_zero`` rows of (low, high)),
+      so that abandonments at w = 0 count as patience below r instead of being moved
+      or dropped (a density at 0 is infinite or zero for the Weibull and lognormal);
+    * a call answered after w > 0: its patience exceeds w (right-censored, ``censored``);
+    * a call answered at once (w = 0): patience > 0 says nothing (S(0) = 1); left out.
+
+    ``at_zero`` counts the abandonments recorded at wait 0 (reported separately).
+    """
+
+    events: np.ndarray
+    near_zero: np.ndarray
+    censored: np.ndarray
+    at_zero: int
+    resolution: float
+
+    @classmethod
+    def from_waits(
+        cls, wait: np.ndarray, abandoned: np.ndarray, *, resolution: float | None = None
+    ) -> PatienceObservations:
+        """From every offered call's wait (s) and whether it abandoned; ``resolution``
+        (s) defaults to :func:`wait_resolution` of the waits."""
+        t = np.asarray(wait, float)
+        e = np.asarray(abandoned, bool)
+        r = wait_resolution(t) if resolution is None else float(resolution)
+        if not (math.isfinite(r) and r > 0):
+            raise RecordsError(f"patience: resolution must be > 0 s, got {resolution}")
+        near = e & (t < NEAR_ZERO_STEPS * r)
+        w = t[near]
+        return cls(
+            events=t[e & ~near],
+            near_zero=np.column_stack([np.maximum(w - r, 0.0), w + r]),
+            censored=t[~e & (t > 0)],
+            at_zero=int((e & (t <= 0)).sum()),
+            resolution=r,
+        )
+
+    @property
+    def abandoned(self) -> int:
+        """Abandonments in the likelihood (events and interval-censored)."""
+        return int(self.events.size + len(self.near_zero))
+
+    def censored_data(self) -> Any:
+        """The observations as ``scipy.stats.CensoredData``."""
+        return stats.CensoredData(
+            uncensored=self.events,
+            right=self.censored,
+            interval=self.near_zero if len(self.near_zero) else None,
+        )
+
+    def loglik(self, dist: Any) -> float:
+        """Log-likelihood of a frozen scipy distribution: log f at the events, log S at
+        the censoring waits, log (F(high) - F(low)) for the interval-censored."""
+        ll = float(np.sum(dist.logpdf(self.events)) + np.sum(dist.logsf(self.censored)))
+        if len(self.near_zero):
+            lo, hi = self.near_zero[:, 0], self.near_zero[:, 1]
+            ll += float(np.sum(np.log(dist.cdf(hi) - dist.cdf(lo))))
+        return ll
+
+
+def _fit_family(name: str, obs: PatienceObservations) -> tuple[Any, int, dict[str, Any]] | None:
+    """Censored MLE of one family (scipy ``fit`` on ``CensoredData``, location 0):
+    (frozen distribution, number of parameters, scenario entry), or None when the fit
+    does not give a finite, positive mean."""
+    data = obs.censored_data()
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        try:
+            if name == "exponential":
+                _, lam = stats.expon.fit(data, floc=0)
+                dist, k = stats.expon(0, lam), 1
+                entry: dict[str, Any] = {"distribution": "exponential", "mean": lam}
+            elif name == "weibull":
+                c, _, sc = stats.weibull_min.fit(data, floc=0)
+                dist, k = stats.weibull_min(c, 0, sc), 2
+                entry = {"distribution": "weibull", "mean": dist.mean(), "shape": c}
+            else:
+                s, _, lsc = stats.lognorm.fit(data, floc=0)
+                dist, k = stats.lognorm(s, 0, lsc), 2
+                entry = {
+                    "distribution": "lognormal",
+                    "mean": dist.mean(),
+                    "cv": math.sqrt(math.expm1(s**2)),
+                }
+        except (ValueError, RuntimeError, OverflowError, FloatingPointError):
+            return None
+    values = [float(v) for key, v in entry.items() if key != "distribution"]
+    if not all(math.isfinite(v) and v > 0 for v in values):
+        return None
+    return dist, k, entry
+
+
+def fit_patience(
+    wait: np.ndarray, abandoned: np.ndarray, *, resolution: float | None = None
+) -> dict[str, Any]:
     """Patience (s) from queue waits: Kaplan-Meier with answered calls censored, and
     censored maximum-likelihood exponential, Weibull and lognormal fits.
+
+    The data are used as they are (see :class:`PatienceObservations`): answered calls
+    are right-censored at their wait, abandonments are events, abandonments within a
+    few resolution steps of 0 (wait 0 included) are interval-censored, calls answered
+    at once carry no information. The family with the lowest AIC is chosen.
 
     Parameters
     ----------
     wait : time in queue (s) of every offered call.
     abandoned : True where the caller abandoned (the wait is their patience); False
         where answered (patience is only known to exceed the wait: censored).
+    resolution : s, the waits' recording resolution (default: :func:`wait_resolution`).
 
     Returns
     -------
     dict
-        ``n``, ``abandoned``, ``km`` (statsmodels ``SurvfuncRight``), ``km_s60``
-        (KM survival at 60 s), per fit ``<name>_aic`` and ``<name>_km_gap`` (largest
-        distance between the fitted and the KM survival at the KM event times), and
+        ``n``, ``abandoned``, ``abandoned_at_zero`` (abandonments recorded at wait 0),
+        ``resolution`` (s), ``km`` (statsmodels ``SurvfuncRight``), ``km_s60`` (KM
+        survival at 60 s), per fit ``<name>_aic``, ``<name>_mean`` (s) and
+        ``<name>_km_gap`` (largest distance between the fitted and the KM survival at
+        the KM event times; NaN for a family that could not be fitted), and
         ``distribution``: the scenario entry of the lowest-AIC fit.
+
+    Raises
+    ------
+    RecordsError
+        Fewer than :data:`MIN_ABANDONED` abandonments after a positive wait (nothing
+        to fit the shape of patience on), or no family could be fitted.
     """
     from statsmodels.duration.survfunc import SurvfuncRight
 
     t = np.asarray(wait, float)
     e = np.asarray(abandoned, bool)
-    if e.sum() < 5:
-        raise RecordsError(f"patience: need at least 5 abandoned calls, got {int(e.sum())}")
+    if e.sum() < MIN_ABANDONED:
+        raise RecordsError(
+            f"patience: need at least {MIN_ABANDONED} abandoned calls, got {int(e.sum())}"
+        )
+    obs = PatienceObservations.from_waits(t, e, resolution=resolution)
+    after_wait = int(e.sum()) - obs.at_zero
+    if after_wait < MIN_ABANDONED:
+        raise RecordsError(
+            f"patience: need at least {MIN_ABANDONED} calls abandoned after a wait > 0, got "
+            f"{after_wait} ({obs.at_zero} of {int(e.sum())} abandonments have wait 0); "
+            "cannot tell how long callers wait before giving up"
+        )
     km = SurvfuncRight(t, e.astype(int))
-    keep = (t > 0) | e  # answered at once: censored at 0, carries no information
-    tt = np.maximum(t[keep], 0.5)
-    ee = e[keep]
-    data = stats.CensoredData.right_censored(tt, ~ee)
-    fits: dict[str, tuple[Any, int, dict[str, Any]]] = {}
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        lam = tt.sum() / ee.sum()  # exponential MLE in closed form
-        fits["exponential"] = (
-            stats.expon(0, lam),
-            1,
-            {"distribution": "exponential", "mean": lam},
-        )
-        c, _, sc = stats.weibull_min.fit(data, floc=0)
-        w = stats.weibull_min(c, 0, sc)
-        fits["weibull"] = (w, 2, {"distribution": "weibull", "mean": w.mean(), "shape": c})
-        s, _, lsc = stats.lognorm.fit(data, floc=0)
-        ln = stats.lognorm(s, 0, lsc)
-        fits["lognormal"] = (
-            ln,
-            2,
-            {"distribution": "lognormal", "mean": ln.mean(), "cv": math.sqrt(math.expm1(s**2))},
-        )
     out: dict[str, Any] = {
         "n": int(t.size),
         "abandoned": int(e.sum()),
+        "abandoned_at_zero": obs.at_zero,
+        "resolution": obs.resolution,
         "km": km,
         "km_s60": float(_km_at(km, 60.0)),
     }
-    at_risk = np.asarray(km.n_risk) >= 30  # where the KM curve is well estimated
+    at_risk = np.asarray(km.n_risk) >= KM_MIN_AT_RISK  # where the KM curve is well estimated
     times = np.asarray(km.surv_times)[at_risk]
     surv = np.asarray(km.surv_prob)[at_risk]
-    best, best_aic = "", np.inf
-    for name, (dist, k, entry) in fits.items():
-        ll = float(np.sum(dist.logpdf(tt[ee])) + np.sum(dist.logsf(tt[~ee])))
-        aic = 2 * k - 2 * ll
+    best_aic, best_entry = math.inf, None
+    for name in PATIENCE_FAMILIES:
+        fit = _fit_family(name, obs)
+        if fit is None:
+            out[f"{name}_aic"] = math.inf
+            out[f"{name}_km_gap"] = math.nan
+            out[f"{name}_mean"] = math.nan
+            continue
+        dist, k, entry = fit
+        aic = 2 * k - 2 * obs.loglik(dist)
         out[f"{name}_aic"] = aic
         out[f"{name}_km_gap"] = float(np.max(np.abs(dist.sf(times) - surv))) if times.size else 0.0
         out[f"{name}_mean"] = float(entry["mean"])
         if aic < best_aic:
-            best, best_aic = name, aic
-    entry = fits[best][2]
-    out["distribution"] = _entry(entry)
+            best_aic, best_entry = aic, entry
+    if best_entry is None:
+        raise RecordsError(
+            f"patience: no distribution ({', '.join(PATIENCE_FAMILIES)}) could be fitted to "
+            f"{obs.abandoned} abandonments and {obs.censored.size} answered waits"
+        )
+    out["distribution"] = _entry(best_entry)
     return out
+
+
+def _round(v: float) -> float:
+    """``v`` to 3 decimals, or to 3 significant digits when that would give 0."""
+    r = round(float(v), 3)
+    return r if r != 0 or v == 0 else float(f"{float(v):.3g}")
 
 
 def _entry(entry: dict[str, Any]) -> dict[str, Any]:
     """A scenario distribution entry with plain, rounded numbers (YAML-safe)."""
-    return {k: (v if k == "distribution" else round(float(v), 3)) for k, v in entry.items()}
+    return {k: (v if k == "distribution" else _round(v)) for k, v in entry.items()}
 
 
 def _km_at(km: Any, t: float) -> float:
@@ -358,6 +522,10 @@ def staffing(records: pd.DataFrame, *, interval_minutes: int, idle_gap: float) -
 
 
 # -- the calibration -----------------------------------------------------------------------------
+INTERVAL_MINUTES_RANGE = (5, 60)
+"""Shortest and longest planning interval (min) of a calibration (the scenario's)."""
+
+
 @dataclass(frozen=True, eq=False)
 class Calibration:
     """Per-queue estimates from call records, and scenarios built from them."""
@@ -376,6 +544,8 @@ class Calibration:
     """interval (start), agents (agent-equivalents on shift)."""
     distributions: dict[str, dict[str, dict[str, Any]]]
     """queue -> {"handle_time": entry, "patience": entry} (scenario distribution entries)."""
+    skipped: Mapping[str, str] = field(default_factory=dict)
+    """Queues left out of the scenarios -> why (too few calls, nothing to fit)."""
 
     @property
     def queues(self) -> list[str]:
@@ -429,7 +599,11 @@ class Calibration:
                         "on": "abandon",
                         "to": r["to"],
                         "probability": round(float(r["probability"]), 4),
-                        "delay": {"distribution": "exponential", "mean": round(r["mean_delay"], 1)},
+                        "delay": (
+                            {"distribution": "exponential", "mean": _round(r["mean_delay"])}
+                            if r["mean_delay"] > 0
+                            else {"distribution": "fixed", "value": 0.0}  # same-second redials
+                        ),
                     }
                 )
         return out
@@ -541,12 +715,16 @@ class Calibration:
                 f"KS lognormal {r['lognormal_ks']:.3f} gamma {r['gamma_ks']:.3f}  -> "
                 f"{d['distribution']}(mean={d['mean']}, cv={d['cv']})"
             )
-        lines.append("patience (s): Kaplan-Meier, answered calls censored; censored-MLE fits")
+        lines.append(
+            "patience (s): Kaplan-Meier, answered calls censored; censored-MLE fits "
+            "(abandoned at wait 0: patience below the waits' resolution)"
+        )
         for q, r in pt.iterrows():
             d = dict(r["distribution"])
             kind = d.pop("distribution")
             lines.append(
-                f"  {q:4s} n={r['n']:6d} abandoned {r['abandoned']:5d}  KM S(60s) "
+                f"  {q:4s} n={r['n']:6d} abandoned {r['abandoned']:5d} (at 0: "
+                f"{r['abandoned_at_zero']}, resolution {r['resolution']:g})  KM S(60s) "
                 f"{r['km_s60']:.3f}  AIC exp {r['exponential_aic']:.0f} weibull "
                 f"{r['weibull_aic']:.0f} lognormal {r['lognormal_aic']:.0f}  -> {kind}"
                 f"({', '.join(f'{k}={v}' for k, v in d.items())}), KM gap "
@@ -563,6 +741,9 @@ class Calibration:
             f"staffing: mean {st['agents'].mean():.2f} agents per {self.interval_minutes}-min "
             f"interval, peak {st['agents'].max():.1f}"
         )
+        if self.skipped:
+            lines.append("queues left out")
+            lines.extend(f"  {q}: {why}" for q, why in self.skipped.items())
         return "\n".join(lines)
 
 
@@ -584,31 +765,55 @@ def calibrate(
     redial_window : s after hanging up within which a new call is a redial.
     idle_gap : s between two services of an agent still counted as on shift.
     sl_threshold : s, service-level threshold written into the scenario.
-    min_calls : queues with fewer calls (or fewer than 5 abandons) are left out.
+    min_calls : queues with fewer calls (or fewer than :data:`MIN_ABANDONED` abandoned or
+        :data:`MIN_HANDLE_TIMES` answered) are left out, as are queues whose handle
+        times or patience cannot be fitted; :attr:`Calibration.skipped` says why.
+
+    Raises
+    ------
+    RecordsError
+        A parameter out of range; no queue can be calibrated (the message gives each
+        queue's reason); or the scenario fragment would not load.
     """
-    if interval_minutes < 5 or interval_minutes > 60 or (24 * 60) % interval_minutes:
+    lo, hi = INTERVAL_MINUTES_RANGE
+    if not lo <= interval_minutes <= hi or (24 * 60) % interval_minutes:
         raise RecordsError(
-            f"interval_minutes: must divide a day and be 5..60, got {interval_minutes}"
+            f"interval_minutes: must divide a day and be {lo}..{hi}, got {interval_minutes}"
         )
     for name, v in (("redial_window", redial_window), ("idle_gap", idle_gap)):
-        if v <= 0:
-            raise RecordsError(f"{name}: must be > 0 s, got {v}")
+        if not (math.isfinite(v) and v > 0):
+            raise RecordsError(f"{name}: must be a finite number of seconds > 0, got {v}")
+    if not (math.isfinite(sl_threshold) and sl_threshold >= 0):
+        raise RecordsError(
+            f"sl_threshold: must be a finite number of seconds >= 0, got {sl_threshold}"
+        )
+    if min_calls < 1:
+        raise RecordsError(f"min_calls: must be >= 1, got {min_calls}")
     ht_rows, pt_rows, dists = {}, {}, {}
+    skipped: dict[str, str] = {}
     for q, g in records.groupby("queue", sort=True):
         answered = g[g["answered"]]
-        if len(g) < min_calls or (~g["answered"]).sum() < 5 or len(answered) < 10:
+        n_ab = int((~g["answered"]).sum())
+        if len(g) < min_calls or n_ab < MIN_ABANDONED or len(answered) < MIN_HANDLE_TIMES:
+            skipped[str(q)] = (
+                f"{len(g)} calls, {n_ab} abandoned, {len(answered)} answered (need "
+                f"{min_calls}+, {MIN_ABANDONED}+, {MIN_HANDLE_TIMES}+)"
+            )
             continue
-        h = fit_handle_time(answered["handle_time"].to_numpy())
-        p = fit_patience(g["wait"].to_numpy(), (~g["answered"]).to_numpy())
+        try:
+            h = fit_handle_time(answered["handle_time"].to_numpy())
+            p = fit_patience(g["wait"].to_numpy(), (~g["answered"]).to_numpy())
+        except RecordsError as exc:
+            skipped[str(q)] = str(exc)
+            continue
         ht_rows[q] = {k: v for k, v in h.items()}
         pt_rows[q] = {k: v for k, v in p.items() if k != "km"}
         dists[str(q)] = {"handle_time": h["distribution"], "patience": p["distribution"]}
     if not dists:
-        raise RecordsError(
-            f"records: no queue has {min_calls}+ calls with 5+ abandoned and 10+ answered"
-        )
+        why = "; ".join(f"{q}: {reason}" for q, reason in skipped.items())
+        raise RecordsError(f"records: no queue can be calibrated ({why})")
     red, share = redials(records, window=redial_window)
-    return Calibration(
+    cal = Calibration(
         records=records,
         interval_minutes=interval_minutes,
         sl_threshold=sl_threshold,
@@ -618,4 +823,20 @@ def calibrate(
         redial_share=share,
         staffing=staffing(records, interval_minutes=interval_minutes, idle_gap=idle_gap),
         distributions=dists,
+        skipped=skipped,
     )
+    _check_loads(cal)
+    return cal
+
+
+def _check_loads(cal: Calibration) -> None:
+    """Raise :class:`RecordsError` unless the calibration's scenario fragment loads (so
+    what ``ccsim calibrate`` writes, the simulator reads)."""
+    import sim
+
+    try:
+        sim.parse_scenario(cal.fragment())
+    except sim.ScenarioError as exc:
+        raise RecordsError(
+            f"records: the calibrated scenario would not load: {'; '.join(exc.problems)}"
+        ) from None

@@ -9,21 +9,71 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
+import math
 import sys
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
 import pandas as pd
 
-from .history import ColumnMap, History, HistoryError, read_history
+from .history import MINUTES_PER_DAY, ColumnMap, History, HistoryError, read_history
+from .models import MIN_PATHS
 
 __all__ = ["add_commands"]
+
+MAX_HORIZON_DAYS = 366
+"""Longest forecast / backtest horizon (open days) the CLI accepts."""
+MAX_PATH_VALUES = 20_000_000
+"""Most sample-path values (paths x horizon days x intervals a day) one forecast may
+hold (160 MB of float64; a year of 15-minute intervals x 500 paths is 17.6 million)."""
+
+HISTORY_OPTIONS = {"interval_minutes": "--interval-minutes", "columns": "--columns"}
+"""API parameter -> option, for errors of ``read_history``."""
 
 
 def _bad(msg: str) -> Exception:
     from sim.cli_io import BadInput
 
     return BadInput(msg)
+
+
+def _renamed(exc: Exception, options: Mapping[str, str]) -> Exception:
+    """``exc`` as bad input, its leading ``parameter:`` replaced by the CLI option."""
+    msg = str(exc)
+    head, sep, rest = msg.partition(": ")
+    return _bad(f"{options[head]}: {rest}" if sep and head in options else msg)
+
+
+def _at_least(option: str, value: int, low: int, high: int | None = None, why: str = "") -> None:
+    """An integer option in [low, high]."""
+    if value < low or (high is not None and value > high):
+        span = f">= {low}" if high is None else f"{low}..{high}"
+        raise _bad(f"{option}: must be {span}{why}, got {value}")
+
+
+def _seconds(option: str, value: float, *, zero: bool) -> None:
+    """A duration option (s): finite, and > 0 (``zero``: >= 0)."""
+    if not math.isfinite(value) or value < 0 or (value == 0 and not zero):
+        raise _bad(
+            f"{option}: must be a finite number of seconds {'>=' if zero else '>'} 0, got {value}"
+        )
+
+
+def _interval_option(value: int | None) -> None:
+    if value is not None and (value <= 0 or MINUTES_PER_DAY % value):
+        raise _bad(f"--interval-minutes: must divide a day (1440 min), got {value}")
+
+
+def _path_budget(option: str, paths: int, days: int, hist: History) -> None:
+    """Sample paths x horizon days x intervals a day within :data:`MAX_PATH_VALUES`."""
+    values = paths * days * max(len(hist.calendar.slots), 1)
+    if values > MAX_PATH_VALUES:
+        raise _bad(
+            f"{option}: {paths} paths x {days} day(s) x {len(hist.calendar.slots)} intervals "
+            f"is {values:,} sample values, more than {MAX_PATH_VALUES:,}; lower --paths or "
+            "--horizon-days"
+        )
 
 
 def _columns(text: str | None) -> ColumnMap:
@@ -35,14 +85,28 @@ def _columns(text: str | None) -> ColumnMap:
         if "=" not in part:
             raise _bad(f"--columns: expected FIELD=COLUMN pairs, got {part!r}")
         k, v = (x.strip() for x in part.split("=", 1))
+        if k in mapping:
+            raise _bad(f"--columns: {k} given more than once")
+        if not v and k in ("timestamp", "volume"):
+            raise _bad(
+                f"--columns: {k}= needs a column name (only channel= and handle_time= may be empty)"
+            )
         mapping[k] = v or None
     try:
-        return ColumnMap.from_mapping(mapping)
+        cmap = ColumnMap.from_mapping(mapping)
     except HistoryError as exc:
-        raise _bad(f"--columns: {exc}") from None
+        raise _renamed(exc, HISTORY_OPTIONS) from None
+    named = [c for c in (cmap.timestamp, cmap.volume, cmap.channel, cmap.handle_time) if c]
+    twice = sorted({c for c in named if named.count(c) > 1})
+    if twice:
+        raise _bad(f"--columns: column {', '.join(twice)} is used for more than one field")
+    return cmap
 
 
 def _history(args: argparse.Namespace) -> History:
+    _interval_option(args.interval_minutes)
+    if not args.default_channel.strip():
+        raise _bad("--default-channel: must not be empty")
     try:
         return read_history(
             args.history,
@@ -51,7 +115,14 @@ def _history(args: argparse.Namespace) -> History:
             default_channel=args.default_channel,
         )
     except HistoryError as exc:
-        raise _bad(str(exc)) from None
+        raise _renamed(exc, HISTORY_OPTIONS) from None
+
+
+def _common_forecast_options(args: argparse.Namespace) -> None:
+    """--horizon-days, --paths and --seed of ``forecast`` and ``backtest``."""
+    _at_least("--horizon-days", args.horizon_days, 1, MAX_HORIZON_DAYS)
+    _at_least("--paths", args.paths, MIN_PATHS, why=" (sample paths behind 95% intervals)")
+    _at_least("--seed", args.seed, 0)
 
 
 def _history_opts(p: argparse.ArgumentParser) -> None:
@@ -78,28 +149,50 @@ def cmd_forecast(args: argparse.Namespace) -> int:
     import sim
     from sim.cli_io import check_output, staged_outputs
 
-    from .forecast import forecast_frame, forecast_series, scenario_with_forecast
+    from .forecast import (
+        forecast_coverage,
+        forecast_frame,
+        forecast_series,
+        scenario_with_forecast,
+    )
 
     if args.write_scenario and not args.scenario:
         raise _bad("--write-scenario: needs --scenario FILE (the scenario to fill)")
     if not args.out and not args.write_scenario:
         raise _bad("nothing to write: give --out FORECAST.csv and/or --write-scenario NEW.yaml")
+    for option, given in (("--day", args.day), ("--map", args.map)):
+        if given and not args.scenario:
+            raise _bad(f"{option}: only with --scenario (it places the forecast in a scenario)")
+    if args.scenario_paths and not args.scenario:
+        raise _bad("--scenario-paths: only with --scenario")
+    _common_forecast_options(args)
+    _at_least("--scenario-paths", args.scenario_paths, 0, args.paths, " (at most --paths)")
+    try:
+        day = dt.date.fromisoformat(args.day) if args.day else None
+    except ValueError as exc:
+        raise _bad(f"--day: expected YYYY-MM-DD, got {args.day!r} ({exc})") from None
+    mapping = {}
+    for item in args.map or []:
+        k, sep, v = (x.strip() for x in item.partition("="))
+        if not (sep and k and v):
+            raise _bad(f"--map: expected HISTORY_CHANNEL=SCENARIO_CHANNEL, got {item!r}")
+        if k in mapping:
+            raise _bad(f"--map: {k} mapped more than once")
+        mapping[k] = v
     base = sim.load_scenario(args.scenario) if args.scenario else None
     if base is not None and args.interval_minutes is None:
         args.interval_minutes = base.interval_minutes
+    elif base is not None and args.interval_minutes != base.interval_minutes:
+        raise _bad(
+            f"--interval-minutes: {args.interval_minutes} differs from the scenario's "
+            f"{base.interval_minutes}-minute periods ({args.scenario}); leave it out or match it"
+        )
     check_output(args.out, option="--out")
     check_output(args.write_scenario, option="--write-scenario")
     hist = _history(args)
     print(hist.report, file=sys.stderr)
-    mapping = {}
-    for item in args.map or []:
-        if "=" not in item:
-            raise _bad(f"--map: expected HISTORY_CHANNEL=SCENARIO_CHANNEL, got {item!r}")
-        k, v = item.split("=", 1)
-        mapping[k] = v
+    _path_budget("--paths", args.paths, args.horizon_days, hist)
     try:
-        if args.scenario_paths < 0:
-            raise HistoryError(f"--scenario-paths: must be >= 0, got {args.scenario_paths}")
         series = forecast_series(
             hist,
             model=args.model,
@@ -107,10 +200,15 @@ def cmd_forecast(args: argparse.Namespace) -> int:
             n_paths=args.paths,
             seed=args.seed,
         )
-        out = forecast_frame(series)
-        new_sc: Any = None
+    except HistoryError as exc:
+        raise _renamed(
+            exc, {"horizon_days": "--horizon-days", "n_paths": "--paths", "model": "--model"}
+        ) from None
+    out = forecast_frame(series)
+    new_sc: Any = None
+    coverage = []
+    try:
         if base is not None:
-            day = dt.date.fromisoformat(args.day) if args.day else None
             new_sc = scenario_with_forecast(
                 base,
                 out,
@@ -118,11 +216,24 @@ def cmd_forecast(args: argparse.Namespace) -> int:
                 channel_map=mapping or None,
                 paths=series,
                 n_paths=args.scenario_paths,
+                calendar=hist.calendar,
             )
+            pairs = mapping or {c: c for c in out["channel"].unique()}
+            coverage = [
+                forecast_coverage(base, out, src, day=day, calendar=hist.calendar)
+                for src, dst in pairs.items()
+                if dst in base.channels
+            ]
     except HistoryError as exc:
-        raise _bad(str(exc)) from None
-    except ValueError as exc:
-        raise _bad(f"--day: {exc}") from None
+        raise _renamed(
+            exc,
+            {
+                "interval_minutes": "--interval-minutes",
+                "channel_map": "--map",
+                "day": "--day",
+                "n_paths": "--scenario-paths",
+            },
+        ) from None
     with staged_outputs() as stage:  # --out and --write-scenario: both written, or neither
         if args.out:
             out.to_csv(
@@ -138,6 +249,12 @@ def cmd_forecast(args: argparse.Namespace) -> int:
         f"{out['model'].iloc[0]}: {len(out)} open intervals over {len(days)} day(s) "
         f"{days[0]} .. {days[-1]}, {out['volume'].sum():.0f} contacts"
     )
+    for cov in (c for c in coverage if c.closed.any()):
+        print(
+            f"scenario: {cov.channel}: {int(cov.closed.sum())} of {len(cov.grid)} periods "
+            f"fall when the centre is closed (history's calendar), 0 arrivals: "
+            f"{cov.describe(cov.closed)}"
+        )
     return 0
 
 
@@ -145,10 +262,22 @@ def cmd_backtest(args: argparse.Namespace) -> int:
     from sim.cli_io import atomic_file, check_output
 
     from .backtest import accuracy, backtest
+    from .models import MODELS
 
     check_output(args.out, option="--out")
-    hist = _history(args)
+    _common_forecast_options(args)
+    _at_least("--step-days", args.step_days, 1)
+    _at_least("--windows", args.windows, 1)
     models = [m.strip() for m in args.models.split(",") if m.strip()]
+    if not models:
+        raise _bad(f"--models: give at least one model ({', '.join(MODELS)})")
+    unknown = [m for m in models if m not in MODELS]
+    if unknown:
+        raise _bad(
+            f"--models: unknown model(s) {', '.join(unknown)}; choose from {', '.join(MODELS)}"
+        )
+    hist = _history(args)
+    _path_budget("--paths", args.paths, args.horizon_days, hist)
     try:
         cv = backtest(
             hist,
@@ -160,7 +289,16 @@ def cmd_backtest(args: argparse.Namespace) -> int:
             seed=args.seed,
         )
     except HistoryError as exc:
-        raise _bad(str(exc)) from None
+        raise _renamed(
+            exc,
+            {
+                "models": "--models",
+                "horizon_days": "--horizon-days",
+                "step_days": "--step-days",
+                "n_windows": "--windows",
+                "n_paths": "--paths",
+            },
+        ) from None
     table = accuracy(cv)
     if args.out:
         with atomic_file(Path(args.out)) as tmp:
@@ -176,9 +314,22 @@ def cmd_backtest(args: argparse.Namespace) -> int:
 def cmd_calibrate(args: argparse.Namespace) -> int:
     from sim.cli_io import atomic_file, check_output
 
-    from .calibrate import RecordsError, calibrate, read_anonymous_bank, read_records
+    from .calibrate import (
+        INTERVAL_MINUTES_RANGE,
+        RecordsError,
+        calibrate,
+        read_anonymous_bank,
+        read_records,
+    )
 
     check_output(args.out, option="--out")
+    lo, hi = INTERVAL_MINUTES_RANGE
+    if not lo <= args.interval_minutes <= hi or MINUTES_PER_DAY % args.interval_minutes:
+        raise _bad(
+            f"--interval-minutes: must divide a day and be {lo}..{hi}, got {args.interval_minutes}"
+        )
+    _seconds("--redial-window", args.redial_window, zero=False)
+    _seconds("--sl-threshold", args.sl_threshold, zero=True)
     try:
         if args.format == "anonymous-bank" or (
             args.format == "auto" and str(args.records).endswith(".txt.gz")
@@ -193,7 +344,14 @@ def cmd_calibrate(args: argparse.Namespace) -> int:
             sl_threshold=args.sl_threshold,
         )
     except RecordsError as exc:
-        raise _bad(str(exc)) from None
+        raise _renamed(
+            exc,
+            {
+                "interval_minutes": "--interval-minutes",
+                "redial_window": "--redial-window",
+                "sl_threshold": "--sl-threshold",
+            },
+        ) from None
     print(cal.summary())
     if args.out:
         with atomic_file(Path(args.out)) as tmp:

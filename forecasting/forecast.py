@@ -13,20 +13,26 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
 
-from .history import History, HistoryError
-from .models import ForecastModel, SeriesForecast, get_model
+from .history import Calendar, DayMatrix, History, HistoryError
+from .models import MIN_PATHS, ForecastModel, SeriesForecast, get_model
 
 __all__ = [
     "FORECAST_COLUMNS",
+    "ForecastCoverage",
     "forecast",
+    "forecast_coverage",
     "forecast_frame",
     "forecast_series",
     "scenario_with_forecast",
 ]
+
+MAX_LISTED_RANGES = 3
+"""Runs of periods a coverage message lists before it says how many more there are."""
 
 FORECAST_COLUMNS = (
     "timestamp",
@@ -51,20 +57,37 @@ def forecast_series(
     """Fit ``model`` per channel and forecast the next ``horizon_days`` open days.
 
     Returns the :class:`~forecasting.models.SeriesForecast` of each channel (with its
-    sample paths, shape (n_paths, days, intervals)).
+    sample paths, shape (n_paths, days, intervals)); a channel whose history is 0
+    throughout gets :func:`zero_forecast` (model ``zero``).
     """
     if horizon_days < 1:
         raise HistoryError(f"horizon_days: must be >= 1, got {horizon_days}")
-    if n_paths < 20:
-        raise HistoryError(f"n_paths: must be >= 20 for 95% intervals, got {n_paths}")
+    if n_paths < MIN_PATHS:
+        raise HistoryError(f"n_paths: must be >= {MIN_PATHS} for 95% intervals, got {n_paths}")
     spec = get_model(model) if isinstance(model, str) else model
     rng = np.random.default_rng(seed)
     out = {}
     for ch in channels or history.channels:
         y = history.matrix(ch)
         days = history.calendar.next_open_days(y.dates[-1], horizon_days)
+        if not y.values.any():  # nothing to fit: the forecast is 0 (models would fail)
+            out[ch] = zero_forecast(y, days, n_paths=n_paths)
+            continue
         out[ch] = spec.fit(y).forecast(days, n_paths=n_paths, rng=rng)
     return out
+
+
+ZERO_MODEL = "zero"
+"""The ``model`` of the forecast of a channel whose history is 0 throughout."""
+
+
+def zero_forecast(y: DayMatrix, days: Sequence[dt.date], *, n_paths: int) -> SeriesForecast:
+    """The forecast of a channel that had no contacts in its whole history: 0 contacts
+    in every open interval of ``days``, with no spread."""
+    opened = np.array([y.open_mask(d) for d in days]).reshape(len(days), len(y.slots))
+    mean = np.zeros(opened.shape)
+    paths = np.zeros((n_paths, *opened.shape))
+    return SeriesForecast(tuple(days), y.slots, mean, paths, opened, ZERO_MODEL, y.channel)
 
 
 def forecast(
@@ -112,6 +135,106 @@ def forecast_frame(parts: Mapping[str, SeriesForecast]) -> pd.DataFrame:
     return df[[*FORECAST_COLUMNS, "model"]]
 
 
+@dataclass(frozen=True, eq=False)
+class ForecastCoverage:
+    """Which of a scenario's periods one channel's forecast covers.
+
+    Attributes
+    ----------
+    grid : the start (timestamp) of every scenario period, on the chosen day.
+    covered : per period, the forecast has a value for it.
+    closed : per period, the centre is closed then (0 arrivals is right): by the
+        history's calendar when given, else a closed interval or day inside the
+        forecast's own days.
+    """
+
+    channel: str
+    grid: pd.DatetimeIndex
+    covered: np.ndarray
+    closed: np.ndarray
+
+    @property
+    def missing(self) -> np.ndarray:
+        """Per period: open (or not known to be closed) but not in the forecast."""
+        return ~self.covered & ~self.closed
+
+    def describe(self, mask: np.ndarray) -> str:
+        """The periods of ``mask`` as runs of period starts, ``first .. last``."""
+        return _ranges(self.grid, mask)
+
+
+def _ranges(grid: pd.DatetimeIndex, mask: np.ndarray) -> str:
+    idx = np.flatnonzero(mask)
+    if idx.size == 0:
+        return "none"
+    breaks = np.flatnonzero(np.diff(idx) > 1)
+    starts = np.r_[idx[0], idx[breaks + 1]]
+    ends = np.r_[idx[breaks], idx[-1]]
+    fmt = "%Y-%m-%d %H:%M"
+    runs = [
+        grid[a].strftime(fmt) if a == b else f"{grid[a].strftime(fmt)} .. {grid[b].strftime(fmt)}"
+        for a, b in zip(starts, ends, strict=True)
+    ]
+    more = len(runs) - MAX_LISTED_RANGES
+    text = ", ".join(runs[:MAX_LISTED_RANGES])
+    return text + (f" and {more} more run(s)" if more > 0 else "")
+
+
+def _scenario_grid(
+    scenario: object, first_day: pd.Timestamp, day: dt.date | None
+) -> pd.DatetimeIndex:
+    start_day = first_day if day is None else pd.Timestamp(day)
+    h, m = (int(x) for x in scenario.start.split(":"))  # type: ignore[attr-defined]
+    t0 = start_day + pd.Timedelta(hours=h, minutes=m)
+    step = scenario.interval_minutes  # type: ignore[attr-defined]
+    periods = scenario.periods  # type: ignore[attr-defined]
+    return pd.DatetimeIndex(t0 + pd.to_timedelta(np.arange(periods) * step, unit="m"))
+
+
+def forecast_coverage(
+    scenario: object,
+    forecast_frame: pd.DataFrame,
+    channel: str,
+    *,
+    day: dt.date | None = None,
+    calendar: Calendar | None = None,
+) -> ForecastCoverage:
+    """Which of ``scenario``'s periods the forecast of ``channel`` covers, and which
+    fall when the centre is closed.
+
+    Parameters
+    ----------
+    scenario : a :class:`sim.Scenario`; its periods run from its ``start`` clock time
+        on ``day`` (default: the forecast's first day).
+    forecast_frame : from :func:`forecast` (at the scenario's interval length).
+    calendar : the history's calendar (``History.calendar``): a period is closed when
+        its weekday or interval is not open in it. Without it, only closed intervals
+        and days between the forecast's first and last day are known to be closed.
+    """
+    fr = forecast_frame[forecast_frame["channel"] == channel]
+    if fr.empty:
+        raise HistoryError(f"channel: {channel!r} is not in the forecast")
+    stamps = pd.DatetimeIndex(fr["timestamp"])
+    grid = _scenario_grid(scenario, stamps.min().normalize(), day)
+    covered = grid.isin(stamps)
+    minute = np.asarray(grid.hour * 60 + grid.minute)
+    weekday = np.asarray(grid.day_of_week)
+    if calendar is not None:
+        if calendar.interval_minutes != scenario.interval_minutes:  # type: ignore[attr-defined]
+            raise HistoryError(
+                f"calendar: {calendar.interval_minutes}-minute intervals, the scenario has "
+                f"{scenario.interval_minutes}"  # type: ignore[attr-defined]
+            )
+        slots = {w: set(v) for w, v in calendar.open_slots.items()}
+        open_ = [int(s) in slots.get(int(w), set()) for w, s in zip(weekday, minute, strict=True)]
+        closed = ~np.array(open_, dtype=bool)
+    else:
+        days = np.asarray(grid.normalize())
+        inside = (days >= stamps.min().normalize()) & (days <= stamps.max().normalize())
+        closed = inside & ~covered
+    return ForecastCoverage(channel, grid, np.asarray(covered, bool), closed & ~covered)
+
+
 def scenario_with_forecast(
     scenario: object,
     forecast_frame: pd.DataFrame,
@@ -120,6 +243,7 @@ def scenario_with_forecast(
     channel_map: Mapping[str, str] | None = None,
     paths: Mapping[str, SeriesForecast] | None = None,
     n_paths: int = 0,
+    calendar: Calendar | None = None,
 ) -> object:
     """A copy of ``scenario`` whose channels' ``arrivals`` come from a forecast.
 
@@ -134,11 +258,19 @@ def scenario_with_forecast(
         ``n_paths`` > 0 the first ``n_paths`` sample paths also become each channel's
         ``arrival_paths`` (counts per period; replication r simulates path r mod
         n_paths), so forecast uncertainty drives the simulation.
+    calendar : the history's calendar (``History.calendar``), which says when the
+        centre is closed (see :func:`forecast_coverage`).
 
     Returns
     -------
     sim.Scenario
-        Validated; intervals the forecast has no value for (closed) get 0 arrivals.
+        Validated; periods when the centre is closed get 0 arrivals.
+
+    Raises
+    ------
+    HistoryError
+        A period the forecast does not cover and the centre is not known to be closed
+        then (e.g. past the forecast horizon): the message names those periods.
     """
     import sim
 
@@ -164,20 +296,24 @@ def scenario_with_forecast(
             f"matches a scenario channel ({', '.join(scenario.channels)}); map them, e.g. "
             f"--map {fr['channel'].iloc[0]}={next(iter(scenario.channels))}"
         )
-    first_day = pd.Timestamp(fr["timestamp"].min()).normalize()
-    start_day = first_day if day is None else pd.Timestamp(day)
-    h, m = (int(x) for x in scenario.start.split(":"))
-    t0 = start_day + pd.Timedelta(hours=h, minutes=m)
-    grid = t0 + pd.to_timedelta(np.arange(scenario.periods) * scenario.interval_minutes, unit="m")
     changes: dict[str, object] = {}
     for src, dst in targets.items():
-        s = fr[fr["channel"] == src].set_index("timestamp")["volume"]
-        if not s.index.isin(grid).any():
+        cov = forecast_coverage(scenario, fr, src, day=day, calendar=calendar)
+        grid = cov.grid
+        if not cov.covered.any():
             raise HistoryError(
                 f"day: the forecast of {src!r} has no interval in the scenario's periods "
                 f"({grid[0]} .. {grid[-1]}); check --day and the interval length"
             )
-        vals = s.reindex(grid).fillna(0.0).to_numpy()
+        if cov.missing.any():
+            raise HistoryError(
+                f"day: the forecast of {src!r} does not cover {int(cov.missing.sum())} of the "
+                f"scenario's {len(grid)} periods ({cov.describe(cov.missing)}), and the "
+                "centre is not known to be closed then; forecast more days (--horizon-days) "
+                "or choose another --day"
+            )
+        s = fr[fr["channel"] == src].set_index("timestamp")["volume"]
+        vals = s.reindex(grid).fillna(0.0).to_numpy()  # only closed periods are NaN here
         changes[f"channels.{dst}.arrivals"] = [round(float(v), 3) for v in vals]
         if paths is not None and n_paths > 0:
             changes[f"channels.{dst}.arrival_paths"] = _paths_on_grid(paths[src], grid, n_paths)
@@ -187,7 +323,7 @@ def scenario_with_forecast(
 
 def _paths_on_grid(fc: SeriesForecast, grid: pd.DatetimeIndex, n: int) -> list[list[int]]:
     """The first ``n`` sample paths as whole counts on the scenario's periods
-    (closed or missing intervals: 0)."""
+    (closed intervals: 0)."""
     if n > len(fc.paths):
         raise HistoryError(f"n_paths: asked for {n} paths, the forecast has {len(fc.paths)}")
     base = pd.to_datetime(pd.Series(list(fc.days))).to_numpy()

@@ -37,11 +37,17 @@ __all__ = [
     "DayMatrix",
     "History",
     "HistoryError",
+    "parse_timestamps",
     "read_history",
 ]
 
 WEEKDAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
 MINUTES_PER_DAY = 24 * 60
+DAY_DIVISORS = tuple(d for d in range(1, MINUTES_PER_DAY + 1) if MINUTES_PER_DAY % d == 0)
+"""Interval lengths (min) that divide a day."""
+ON_GRID_MIN_SHARE = 0.99
+"""The source interval is the longest whose grid holds at least this share of the rows;
+rows off it are errors (one stray 09:07 row must not turn hourly data into 1-minute)."""
 
 
 class HistoryError(ValueError):
@@ -302,7 +308,8 @@ def read_history(
     HistoryError
         Naming the row (CSV line) and column of the first problem: missing columns, text
         in numbers, negative volumes, unparsable or unsorted or duplicated timestamps,
-        an interval that does not fit, a history that is too short.
+        mixed UTC offsets, a row off the history's interval grid, an interval that does
+        not fit, a history that is too short or whose volumes are all 0.
     """
     cmap = columns if isinstance(columns, ColumnMap) else ColumnMap.from_mapping(columns or {})
     if isinstance(source, pd.DataFrame):
@@ -332,14 +339,7 @@ def read_history(
         raise HistoryError(f"{where}: no rows")
     raw = raw.reset_index(drop=True)
 
-    ts = pd.to_datetime(raw[cmap.timestamp].astype(str), errors="coerce", format="mixed")
-    bad = np.flatnonzero(ts.isna().to_numpy())
-    if bad.size:
-        i = int(bad[0])
-        raise HistoryError(
-            f"{where}: row {_line(i)}, column {cmap.timestamp!r}: "
-            f"not a timestamp: {raw[cmap.timestamp].iloc[i]!r}"
-        )
+    ts = parse_timestamps(raw[cmap.timestamp], where=where, column=cmap.timestamp)
     vol = _numeric(raw, cmap.volume, where)
     neg = np.flatnonzero(vol < 0)
     if neg.size:
@@ -360,20 +360,13 @@ def read_history(
         df["handle_time"] = ht
     _check_order(df, where, cmap.timestamp)
 
-    src = _source_interval(df)
+    src = _source_interval(df, where, cmap.timestamp)
     step = src if interval_minutes is None else int(interval_minutes)
     if step <= 0 or MINUTES_PER_DAY % step:
         raise HistoryError(f"interval_minutes: must divide a day (1440 min), got {step}")
     if step % src:
         raise HistoryError(
             f"interval_minutes: {step} is not a multiple of the history's interval ({src} min)"
-        )
-    ts_m = df["timestamp"].dt.hour * 60 + df["timestamp"].dt.minute
-    if (ts_m % src).any():
-        i = int(np.flatnonzero((ts_m % src).to_numpy())[0])
-        raise HistoryError(
-            f"{where}: row {_line(i)}, column {cmap.timestamp!r}: "
-            f"{df['timestamp'].iloc[i]} is off the {src}-minute grid"
         )
     agg = _aggregate(df, step)
     days: list[dt.date] = sorted({t.date() for t in pd.DatetimeIndex(agg["timestamp"])})
@@ -384,6 +377,12 @@ def read_history(
             "(weekly models need two weeks)"
         )
     calendar, closed_volume = _learn_calendar(agg, step)
+    if not calendar.open_weekdays:
+        raise HistoryError(
+            f"{where}: every volume (column {cmap.volume!r}) is 0, so no interval was ever "
+            "open: there is no calendar or pattern to forecast from (the forecast would be "
+            "0 everywhere)"
+        )
     agg, gaps = _open_grid(agg, calendar)
     span = [days[0] + dt.timedelta(days=i) for i in range((days[-1] - days[0]).days + 1)]
     present = set(days)
@@ -441,20 +440,114 @@ def _check_order(df: pd.DataFrame, where: str, col: str) -> None:
             )
 
 
-def _source_interval(df: pd.DataFrame) -> int:
-    """The data's interval (min): the gcd of the time-of-day steps inside days."""
-    step = 0
+def _within_day_steps(df: pd.DataFrame) -> np.ndarray:
+    """Minutes between consecutive rows of the same channel on the same day."""
+    out = []
     for _, g in df.groupby("channel", sort=False):
         t = g["timestamp"]
         same_day = (t.dt.normalize().diff() == pd.Timedelta(0)).to_numpy()
-        diffs = (t.diff().dt.total_seconds().to_numpy() / 60.0)[same_day]
-        for x in np.unique(diffs):
-            if x != int(x):
-                raise HistoryError("timestamp: intervals must be whole minutes")
-            step = math.gcd(step, int(x))
-    if step == 0:
+        out.append((t.diff().dt.total_seconds().to_numpy() / 60.0)[same_day])
+    return np.concatenate(out) if out else np.array([])
+
+
+def _source_interval(df: pd.DataFrame, where: str, col: str) -> int:
+    """The data's interval (min): the longest interval dividing a day whose grid (from
+    midnight) holds :data:`ON_GRID_MIN_SHARE` of the rows. Rows off that grid, or a
+    grid the rows step over (hourly rows at :30), are errors naming the first row."""
+    t = df["timestamp"]
+    frac = (t - t.dt.floor("min")).to_numpy() != np.timedelta64(0, "ns")
+    if frac.any():
+        i = int(np.flatnonzero(frac)[0])
+        raise HistoryError(
+            f"{where}: row {_line(i)}, column {col!r}: {t.iloc[i]} is not on a whole "
+            "minute; interval starts must be whole minutes"
+        )
+    if not _within_day_steps(df).size:
         raise HistoryError("timestamp: one row per day at most; cannot tell the interval length")
+    minute = (t.dt.hour * 60 + t.dt.minute).to_numpy()
+    step = max(d for d in DAY_DIVISORS if np.mean(minute % d == 0) >= ON_GRID_MIN_SHARE)
+    on = minute % step == 0
+    steps = _within_day_steps(df[on])
+    natural = math.gcd(*(int(x) for x in np.unique(steps))) if steps.size else step
+    if natural != step:  # the rows sit on a coarser step that does not start at midnight
+        i = int(np.flatnonzero(minute % natural)[0])
+        raise HistoryError(
+            f"{where}: row {_line(i)}, column {col!r}: {t.iloc[i]} is off the "
+            f"{natural}-minute grid (from midnight) of the history's steps"
+        )
+    if not on.all():
+        off = np.flatnonzero(~on)
+        raise HistoryError(
+            f"{where}: row {_line(int(off[0]))}, column {col!r}: {t.iloc[int(off[0])]} is off "
+            f"the {step}-minute grid of the other rows ({off.size} of {len(t)} rows are off "
+            "it); correct or remove such rows"
+        )
     return step
+
+
+def parse_timestamps(
+    values: pd.Series,
+    *,
+    where: str,
+    column: str,
+    error: type[ValueError] = HistoryError,
+) -> pd.Series:
+    """Parse a column of local clock times; row i of ``values`` is CSV line i + 2.
+
+    Timestamps may carry a UTC offset if they all carry the same one: the clock times
+    are kept and the offset dropped. Raises ``error`` naming the row and column of the
+    first unparsable timestamp, or of the first whose UTC offset differs from the first
+    row's (mixed offsets, or some rows with one and some without).
+    """
+    text = values.astype(str)
+    try:
+        ts = pd.to_datetime(text, errors="coerce", format="mixed")
+    except ValueError as exc:  # pandas refuses mixed UTC offsets
+        found = _first_other_offset(text)
+        if found is None:
+            raise error(f"{where}: column {column!r}: cannot read the timestamps ({exc})") from None
+        i, j, a, b = found
+        raise error(
+            f"{where}: row {_line(j)}, column {column!r}: {text.iloc[j]!r} has UTC offset {b}, "
+            f"row {_line(i)} has {a}; give local clock times with one UTC offset or none"
+        ) from None
+    bad = np.flatnonzero(ts.isna().to_numpy())
+    if bad.size:
+        i = int(bad[0])
+        raise error(
+            f"{where}: row {_line(i)}, column {column!r}: not a timestamp: {text.iloc[i]!r}"
+        )
+    if getattr(ts.dt, "tz", None) is not None:
+        ts = ts.dt.tz_localize(None)
+    return ts
+
+
+def _first_other_offset(text: pd.Series) -> tuple[int, int, str, str] | None:
+    """(first row, first row with another UTC offset, their offsets) of readable
+    timestamps, or None when every readable one has the same offset."""
+
+    def offset(x: str) -> str | None:
+        try:
+            ts = pd.Timestamp(x.strip())
+        except (ValueError, TypeError):
+            return None
+        off = ts.utcoffset()
+        if off is None:
+            return "none"
+        minutes = int(off.total_seconds() // 60)
+        sign = "-" if minutes < 0 else "+"
+        return f"{sign}{abs(minutes) // 60:02d}:{abs(minutes) % 60:02d}"
+
+    first: tuple[int, str] | None = None
+    for j, x in enumerate(text):
+        off = offset(x)
+        if off is None:
+            continue
+        if first is None:
+            first = (j, off)
+        elif off != first[1]:
+            return first[0], j, first[1], off
+    return None
 
 
 def _aggregate(df: pd.DataFrame, step: int) -> pd.DataFrame:

@@ -52,6 +52,8 @@ __all__ = [
 ]
 
 LEVELS = (80, 95)
+MIN_PATHS = 20
+"""Fewest sample paths behind the 80% / 95% prediction intervals."""
 
 
 # -- results --------------------------------------------------------------------------

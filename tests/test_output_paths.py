@@ -348,7 +348,7 @@ def command_line(work: Path, command: str, outputs: dict[str, str]) -> list[str]
         "staff": ["small.yaml", "--shifts", "templates.yaml"],
         "report": ["small.yaml"],
         "sweep": ["sweep.yaml"],
-        "forecast": ["history.csv", "--interval-minutes", "15", "--scenario", "small.yaml"],
+        "forecast": ["history.csv", "--scenario", "small.yaml"],
         "backtest": ["history.csv"],
         "calibrate": ["records.csv"],
     }[command]
