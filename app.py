@@ -21,11 +21,9 @@ import yaml
 
 import sim
 from sim import charts, editing
-from sim.display import count, duration, pct, pts
-from sim.journey_map import flows_dot
-from sim.paths import journey_paths
-from sim.scenario import read_yaml
-from sim.staffing import (
+from sim.config.scenario import read_yaml
+from sim.measure.paths import journey_paths
+from sim.plan.staffing import (
     BASES,
     Basis,
     group_requirements,
@@ -33,7 +31,9 @@ from sim.staffing import (
     simulated_offered,
     staffed_vs_required,
 )
-from sim.whatif import compare_flows, movable_agents, reallocate
+from sim.plan.whatif import compare_flows, movable_agents, reallocate
+from sim.present.display import count, duration, pct, pts
+from sim.present.journey_map import flows_dot
 
 # -- session state and cached runs --------------------------------------------------
 ROOT = Path(__file__).resolve().parent
@@ -529,7 +529,7 @@ BASIS_LABELS: dict[str, str] = {
 def page_staffing() -> None:
     """Staffing page: analytic (Erlang) requirement per channel vs the agents the scenario has.
 
-    The numbers are ``ccsim staff``'s (:func:`sim.staffing.requirements`, default targets)."""
+    The numbers are ``ccsim staff``'s (:func:`sim.plan.staffing.requirements`, default targets)."""
     st.title("Staffing")
     sc = scenario()
     st.caption(

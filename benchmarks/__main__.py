@@ -34,9 +34,9 @@ from typing import Any
 import yaml
 
 import sim
-from sim.cli import main as ccsim
+from sim.cli.ccsim import main as ccsim
 from sim.engine import compile_scenario, run_replication
-from sim.streams import replication_seeds
+from sim.engine.streams import replication_seeds
 
 from .ciw_reference import run_ciw
 from .reference import run_reference

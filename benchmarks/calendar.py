@@ -31,7 +31,7 @@ import sim
 from sim.engine import compile_scenario
 from sim.engine.calendar import Entry
 from sim.engine.core import _replicate
-from sim.streams import replication_seed
+from sim.engine.streams import replication_seed
 
 from .__main__ import Queue
 

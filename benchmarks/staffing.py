@@ -13,8 +13,8 @@ import time
 from pathlib import Path
 
 import sim
-from sim.optimise import OptimiseOptions, optimise
-from sim.staffing import requirements
+from sim.plan.optimise import OptimiseOptions, optimise
+from sim.plan.staffing import requirements
 
 ROOT = Path(__file__).resolve().parents[1]
 

@@ -27,8 +27,8 @@ from pathlib import Path
 import psutil
 
 import sim
-from sim.sweep_backends import DaskBackend, PoolBackend, split
-from sim.sweep_tasks import Task
+from sim.sweeps.backends import DaskBackend, PoolBackend, split
+from sim.sweeps.tasks import Task
 
 ROOT = Path(__file__).resolve().parents[1]
 SWEEP = ROOT / "scenarios" / "sweep_staffing.yaml"

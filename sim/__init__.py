@@ -7,15 +7,59 @@ Load a scenario, simulate it, read DataFrames::
     res = sim.simulate(sc, replications=20)
     res.channels          # per channel KPIs: mean and 95% CI half-width
     sim.compare(res, sim.simulate(sc.updated({"groups.phones.agents": 30})))
+
+The package is laid out by layer, each depending only on those above it:
+
+==================  =====================================================================
+``sim.config``      what a scenario is: the scenario model, distributions, YAML reading,
+                    clock times, output files
+``sim.engine``      one replication: compiled model, random draws, event calendar,
+                    callbacks, raw per-contact records
+``sim.measure``     KPI definitions, replications and results, journey paths
+``sim.plan``        Erlang formulas, staffing requirements, the simulation optimiser,
+                    shift scheduling, what-ifs
+``sim.sweeps``      batch sweeps: sweep files, tasks, process-pool and Dask backends
+``sim.present``     charts, the manager's report, display helpers for the app
+``sim.cli``         the ``ccsim`` command line (a leaf: nothing imports it)
+==================  =====================================================================
+
+Names are imported on first use, so ``import sim`` is cheap (``ccsim validate`` does not
+load pandas or scipy). Modules moved in the layout change keep their old import paths
+(``sim.scenario``, ``sim.runner``, ...) through :mod:`sim._moved`.
 """
 
-from .erlang import QueueMetrics, erlang_a, erlang_b, erlang_c, required_agents
-from .results import Result
-from .runner import Replication, collect, compare, simulate, simulate_replication
-from .scenario import Scenario, ScenarioError, load_scenario, parse_scenario
-from .sweep_spec import SweepError, SweepPlan, load_sweep, plan_sweep
-from .sweeps import sweep
+from __future__ import annotations
 
+import importlib
+from typing import TYPE_CHECKING, Any
+
+from ._moved import install as _install_moved
+
+__version__ = "0.1.0"
+
+# public name -> module that defines it
+_EXPORTS = {
+    "QueueMetrics": "sim.plan.erlang",
+    "erlang_a": "sim.plan.erlang",
+    "erlang_b": "sim.plan.erlang",
+    "erlang_c": "sim.plan.erlang",
+    "required_agents": "sim.plan.erlang",
+    "Result": "sim.measure.results",
+    "Replication": "sim.measure.runner",
+    "collect": "sim.measure.runner",
+    "compare": "sim.measure.runner",
+    "simulate": "sim.measure.runner",
+    "simulate_replication": "sim.measure.runner",
+    "Scenario": "sim.config.scenario",
+    "ScenarioError": "sim.config.scenario",
+    "load_scenario": "sim.config.scenario",
+    "parse_scenario": "sim.config.scenario",
+    "SweepError": "sim.sweeps.spec",
+    "SweepPlan": "sim.sweeps.spec",
+    "load_sweep": "sim.sweeps.spec",
+    "plan_sweep": "sim.sweeps.spec",
+    "sweep": "sim.sweeps.run",
+}
 __all__ = [
     "QueueMetrics",
     "Replication",
@@ -38,4 +82,27 @@ __all__ = [
     "simulate_replication",
     "sweep",
 ]
-__version__ = "0.1.0"
+
+_install_moved()
+
+
+def __getattr__(name: str) -> Any:
+    module = _EXPORTS.get(name)
+    if module is None:
+        raise AttributeError(f"module 'sim' has no attribute {name!r}")
+    value = getattr(importlib.import_module(module), name)
+    globals()[name] = value  # later look-ups skip this function
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | set(_EXPORTS))
+
+
+if TYPE_CHECKING:  # for type checkers and IDEs: the same names, eagerly
+    from sim.config.scenario import Scenario, ScenarioError, load_scenario, parse_scenario
+    from sim.measure.results import Result
+    from sim.measure.runner import Replication, collect, compare, simulate, simulate_replication
+    from sim.plan.erlang import QueueMetrics, erlang_a, erlang_b, erlang_c, required_agents
+    from sim.sweeps.run import sweep
+    from sim.sweeps.spec import SweepError, SweepPlan, load_sweep, plan_sweep

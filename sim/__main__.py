@@ -1,5 +1,5 @@
 import sys
 
-from .cli import main
+from sim.cli.ccsim import main
 
 sys.exit(main())

@@ -24,7 +24,7 @@ import numpy as np
 
 import sim
 from sim.engine import RawRun, compile_scenario, run_replication
-from sim.streams import replication_seed
+from sim.engine.streams import replication_seed
 
 from .helpers import SCENARIO_FILES
 

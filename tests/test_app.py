@@ -16,10 +16,10 @@ pytest.importorskip("streamlit")
 from streamlit.testing.v1 import AppTest  # noqa: E402
 
 import sim  # noqa: E402
-from sim.display import duration  # noqa: E402
-from sim.paths import journey_paths  # noqa: E402
-from sim.staffing import requirements, simulated_offered  # noqa: E402
-from sim.whatif import compare_flows, reallocate  # noqa: E402
+from sim.measure.paths import journey_paths  # noqa: E402
+from sim.plan.staffing import requirements, simulated_offered  # noqa: E402
+from sim.plan.whatif import compare_flows, reallocate  # noqa: E402
+from sim.present.display import duration  # noqa: E402
 
 from .helpers import ROOT, SCENARIOS  # noqa: E402
 from .test_cli import ccsim  # noqa: E402

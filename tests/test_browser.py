@@ -9,8 +9,8 @@ from pathlib import Path
 import pytest
 
 import sim
-from sim.display import pct, pts
-from sim.whatif import movable_agents, reallocate
+from sim.plan.whatif import movable_agents, reallocate
+from sim.present.display import pct, pts
 
 from .browser import CHROMIUM, chromium, serve_app, wait_idle
 from .helpers import SCENARIOS

@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from sim.display import duration
+from sim.present.display import duration
 
 from .helpers import ROOT, SCENARIOS, single_queue
 
@@ -191,7 +191,7 @@ def test_json_to_missing_directory_is_bad_input(small: Path, tmp_path: Path):
 
 
 def test_console_script_entry_point():
-    from sim.cli import main
+    from sim.cli.ccsim import main
 
     assert main(["validate", str(SCENARIOS / "retail_bank.yaml")]) == 0
 

@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 from pydantic import TypeAdapter, ValidationError
 
-from sim.distributions import Distribution
+from sim.config.distributions import Distribution
 
 ADAPTER = TypeAdapter(Distribution)
 

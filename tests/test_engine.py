@@ -7,7 +7,7 @@ import pytest
 
 import sim
 from sim.engine import ABANDONED, ANSWERED, MAX_ATTEMPTS, compile_scenario, run_replication
-from sim.streams import replication_seeds
+from sim.engine.streams import replication_seeds
 
 FIXED = lambda v: {"distribution": "fixed", "value": v}  # noqa: E731
 EXP = lambda m: {"distribution": "exponential", "mean": m}  # noqa: E731
@@ -295,7 +295,7 @@ def test_silent_abandonment_share_independent_of_resolution_draw():
 def test_codes_are_named_as_the_scenario_and_results_spell_them():
     """Causes follow the scenario's transition events; the old private name still imports."""
     from sim import engine
-    from sim.scenario import EVENTS
+    from sim.config.scenario import EVENTS
 
     assert engine.CAUSES == ("new", *EVENTS)
     assert {engine.CAUSES[c] for c in engine.CAUSE_OF_EVENT} == set(engine.EVENT_INDEX)

@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 from scipy import linalg
 
-from sim.erlang import erlang_a, erlang_b, erlang_c, required_agents
+from sim.plan.erlang import erlang_a, erlang_b, erlang_c, required_agents
 
 LAM = 100 / 1800  # 100 calls per 30 min, per second
 

@@ -305,7 +305,7 @@ def test_every_option_is_checked_and_named(argv, message, option_inputs, tmp_pat
     nothing written. (backtest --paths 0 / -1 used to raise IndexError / ValueError;
     forecast --seed -1 was reported as a --day problem; calibrate --sl-threshold nan
     exited 0.)"""
-    from sim.cli import main
+    from sim.cli.ccsim import main
 
     out = tmp_path / "out.file"
     fill = {**option_inputs, "out": str(out), "tmp": str(tmp_path)}
@@ -321,7 +321,7 @@ def test_every_option_is_checked_and_named(argv, message, option_inputs, tmp_pat
 def test_options_at_their_valid_edges_are_accepted(option_inputs, tmp_path, capsys):
     """The edges themselves are fine: --paths 20, --seed 0, --scenario-paths = --paths,
     --sl-threshold 0, --interval-minutes 60."""
-    from sim.cli import main
+    from sim.cli.ccsim import main
 
     hist, rec = option_inputs["hist"], option_inputs["rec"]
     new = tmp_path / "new.yaml"

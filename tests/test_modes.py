@@ -9,7 +9,7 @@ from scipy import stats
 
 import sim
 from sim.engine import ANSWERED, Cause, compile_scenario, first_contacts, run_replication
-from sim.streams import replication_seed
+from sim.engine.streams import replication_seed
 
 from .helpers import ERLANG_KPIS, agrees, chat_erlang_case
 

@@ -12,8 +12,8 @@ import pytest
 import yaml
 
 import sim
-from sim.optimise import OptimiseError, OptimiseOptions, optimise
-from sim.shifts import apply_shifts, parse_templates, schedule_shifts
+from sim.plan.optimise import OptimiseError, OptimiseOptions, optimise
+from sim.plan.shifts import apply_shifts, parse_templates, schedule_shifts
 
 from .helpers import SCENARIOS, single_queue
 from .test_cli import ccsim

@@ -32,10 +32,10 @@ import pytest
 import yaml
 
 import sim
-import sim.report
-from sim.cli import RUN_OUT_FILES, main
-from sim.outputs import staged_outputs
-from sim.report import chart_names, png_name
+import sim.present.report
+from sim.cli.ccsim import RUN_OUT_FILES, main
+from sim.config.outputs import staged_outputs
+from sim.present.report import chart_names, png_name
 
 from .forecast_helpers import synthetic_history
 from .helpers import SCENARIOS
@@ -373,11 +373,11 @@ def tree(directory: Path) -> dict[str, str]:
 
 
 WORK = {
-    "run": "sim.cli.simulate",
-    "compare": "sim.cli.simulate",
-    "staff": "sim.cli_staff.requirements",
-    "report": "sim.report.build_report",
-    "sweep": "sim.cli_sweep.sweep",
+    "run": "sim.measure.runner.simulate",
+    "compare": "sim.measure.runner.simulate",
+    "staff": "sim.cli.staff.requirements",
+    "report": "sim.present.report.build_report",
+    "sweep": "sim.cli.sweep.sweep",
     "forecast": "forecasting.forecast.forecast_series",
     "backtest": "forecasting.backtest.backtest",
     "calibrate": "forecasting.calibrate.calibrate",
@@ -515,7 +515,7 @@ def test_run_writes_no_csv_when_its_json_cannot_be_written(
     small: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ):
     out, js = tmp_path / "out", tmp_path / "r.json"
-    then(monkeypatch, "sim.cli.simulate", js.mkdir)  # --json became a directory meanwhile
+    then(monkeypatch, "sim.measure.runner.simulate", js.mkdir)  # --json became a directory meanwhile
     assert main(["run", str(small), "--out", str(out), "--json", str(js)]) == 2
     assert sorted(p.name for p in tmp_path.iterdir()) == ["r.json", "small.yaml"]
 
@@ -526,7 +526,7 @@ def test_staff_writes_none_of_its_three_outputs_unless_all(
     templates = tmp_path / "templates.yaml"
     templates.write_text(TEMPLATES)
     csv, planned, js = tmp_path / "s.csv", tmp_path / "planned.yaml", tmp_path / "s.json"
-    then(monkeypatch, "sim.cli_staff.requirements", js.mkdir)
+    then(monkeypatch, "sim.cli.staff.requirements", js.mkdir)
     argv = ["staff", str(SCENARIOS / "reallocation_demo.yaml"), "--shifts", str(templates)]
     argv += ["--out", str(csv), "--scenario-out", str(planned), "--json", str(js)]
     assert main(argv) == 2
@@ -537,14 +537,14 @@ def test_report_writes_no_png_when_its_page_cannot_be_written(
     small: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ):
     html, png = tmp_path / "r.html", tmp_path / "png"
-    monkeypatch.setattr("sim.report.render_png", lambda chart, scale=2.0: PNG)
-    build_report = sim.report.build_report
-    then(monkeypatch, "sim.report.build_report", html.mkdir)
+    monkeypatch.setattr("sim.present.report.render_png", lambda chart, scale=2.0: PNG)
+    build_report = sim.present.report.build_report
+    then(monkeypatch, "sim.present.report.build_report", html.mkdir)
     argv = ["report", str(small), "--out", str(html), "--png-dir", str(png), "-r", "2"]
     assert main(argv) == 2
     assert sorted(p.name for p in tmp_path.iterdir()) == ["r.html", "small.yaml"]
     html.rmdir()  # and once the page can be written, every file is
-    monkeypatch.setattr("sim.report.build_report", build_report)
+    monkeypatch.setattr("sim.present.report.build_report", build_report)
     assert main(argv) == 0
     assert html.read_text().startswith("<!DOCTYPE html>")
     assert sorted(p.name for p in png.iterdir()) == [

@@ -11,8 +11,8 @@ from hypothesis import strategies as st
 
 import sim
 from sim.engine import ABANDONED, ANSWERED, Cause, compile_scenario, run_replication
-from sim.kpi import CHANNEL_KPIS
-from sim.streams import replication_seeds
+from sim.engine.streams import replication_seeds
+from sim.measure.kpi import CHANNEL_KPIS
 
 NAMES = ["voice", "chat", "messaging"]
 SETTINGS = settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
@@ -282,7 +282,7 @@ def test_replication_unit_matches_the_loop():
     parallel work), whatever the order replications are collected in."""
     import numpy.random as npr
 
-    from sim.streams import replication_seed, replication_seeds
+    from sim.engine.streams import replication_seed, replication_seeds
 
     assert all(
         npr.Generator(npr.PCG64(a)).random() == npr.Generator(npr.PCG64(b)).random()

@@ -11,8 +11,8 @@ import pytest
 import yaml
 
 import sim
-from sim.display import duration
-from sim.report import CHARTS, build_report, write_report
+from sim.present.display import duration
+from sim.present.report import CHARTS, build_report, write_report
 
 from .helpers import SCENARIOS
 from .test_cli import ccsim

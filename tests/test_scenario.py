@@ -8,7 +8,7 @@ import textwrap
 
 import pytest
 
-from sim.scenario import ScenarioError, load_scenario, parse_scenario, read_yaml
+from sim.config.scenario import ScenarioError, load_scenario, parse_scenario, read_yaml
 
 from .helpers import SCENARIO_FILES
 

@@ -8,8 +8,14 @@ import pandas as pd
 import pytest
 
 import sim
-from sim.shifts import ShiftError, apply_shifts, load_templates, parse_templates, schedule_shifts
-from sim.staffing import group_requirements, requirements
+from sim.plan.shifts import (
+    ShiftError,
+    apply_shifts,
+    load_templates,
+    parse_templates,
+    schedule_shifts,
+)
+from sim.plan.staffing import group_requirements, requirements
 
 from .helpers import SCENARIOS
 from .test_cli import ccsim

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 import sim
-from sim.scenario import read_yaml
+from sim.config.scenario import read_yaml
 
 from .helpers import SCENARIO_FILES, SCENARIOS
 

@@ -12,7 +12,7 @@ import pytest
 import yaml
 
 import sim
-from sim.staffing import (
+from sim.plan.staffing import (
     BASES,
     StaffingError,
     Targets,

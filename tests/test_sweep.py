@@ -17,8 +17,8 @@ import pytest
 import yaml
 
 import sim
-from sim.sweep_backends import SerialBackend, split
-from sim.sweep_tasks import replication_rows
+from sim.sweeps.backends import SerialBackend, split
+from sim.sweeps.tasks import replication_rows
 
 from .helpers import ROOT, single_queue
 
@@ -57,7 +57,7 @@ def no_work(monkeypatch: pytest.MonkeyPatch) -> None:
     def refuse(*args: object, **kwargs: object) -> None:
         raise AssertionError("a replication ran before the sweep was validated")
 
-    monkeypatch.setattr("sim.sweep_tasks.simulate_replication", refuse)
+    monkeypatch.setattr("sim.sweeps.tasks.simulate_replication", refuse)
 
 
 def test_expansion_order_and_parameter_columns():
@@ -149,7 +149,7 @@ def test_serial_pool_and_dask_give_identical_tables(
     pool = sim.sweep(SPEC, workers=2)
     pd.testing.assert_frame_equal(serial, pool, check_exact=True)
     # Dask batches replications: here 3 per task (24 units, 2 workers, >= 4 tasks each)
-    monkeypatch.setattr("sim.sweep_backends.TASKS_PER_WORKER", 4)
+    monkeypatch.setattr("sim.sweeps.backends.TASKS_PER_WORKER", 4)
     with LocalCluster(
         n_workers=2,
         threads_per_worker=1,

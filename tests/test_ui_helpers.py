@@ -11,8 +11,17 @@ import pytest
 
 import sim
 from sim import charts, editing
-from sim.display import HOURS_FROM, MINUTES_FROM, count, duration, pct, pts, seconds, signed_seconds
-from sim.journey_map import MAX_WIDTH, MIN_WIDTH, flows_dot
+from sim.present.display import (
+    HOURS_FROM,
+    MINUTES_FROM,
+    count,
+    duration,
+    pct,
+    pts,
+    seconds,
+    signed_seconds,
+)
+from sim.present.journey_map import MAX_WIDTH, MIN_WIDTH, flows_dot
 
 from .helpers import SCENARIOS, single_queue
 

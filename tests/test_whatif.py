@@ -8,8 +8,8 @@ import pandas as pd
 import pytest
 
 import sim
-from sim.paths import ARROW, journey_paths
-from sim.whatif import compare_flows, movable_agents, reallocate
+from sim.measure.paths import ARROW, journey_paths
+from sim.plan.whatif import compare_flows, movable_agents, reallocate
 
 
 @pytest.fixture(scope="module")

@@ -14,7 +14,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from ..streams import stream
+from sim.engine.streams import stream
+
 from .model import Model
 
 __all__ = ["POOL_SIZE", "FirstContacts", "Pools", "first_contacts", "pool", "uniform"]

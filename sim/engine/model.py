@@ -8,8 +8,9 @@ from typing import Any
 
 import numpy as np
 
-from ..distributions import Distribution
-from ..scenario import Scenario
+from sim.config.distributions import Distribution
+from sim.config.scenario import Scenario
+
 from .codes import EVENT_INDEX, MODES, ROUTINGS
 
 __all__ = ["Model", "Route", "compile_scenario"]

@@ -12,8 +12,8 @@ from dataclasses import dataclass
 
 import pandas as pd
 
-from .runner import Replication, simulate_replication
-from .scenario import Scenario
+from sim.config.scenario import Scenario
+from sim.measure.runner import Replication, simulate_replication
 
 __all__ = ["Task", "TaskResult", "replication_rows", "run_task"]
 

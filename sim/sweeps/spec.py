@@ -39,7 +39,7 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
-from .scenario import (
+from sim.config.scenario import (
     Scenario,
     ScenarioError,
     format_validation_error,
@@ -236,7 +236,7 @@ def plan_sweep(
 
 def variant_key(scenario: Scenario, seed: int, replications: int) -> str:
     """A short hash identifying a variant's results (16 hex digits)."""
-    from . import __version__  # here: the package is still importing this module
+    from sim import __version__  # here: the package is still importing this module
 
     data = scenario.to_dict()
     data.pop("seed", None)

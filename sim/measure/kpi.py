@@ -72,7 +72,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from .engine import ABANDONED, ANSWERED, CONC, Cause, JourneyOutcome, Model, RawRun
+from sim.engine import ABANDONED, ANSWERED, CONC, Cause, JourneyOutcome, Model, RawRun
 
 __all__ = [
     "CHANNEL_KPIS",

@@ -1,6 +1,6 @@
 """``ccsim staff`` and ``ccsim report``: staffing requirements, shifts and the manager's report.
 
-Registered in :func:`sim.cli.build_parser` by :func:`add_staff_commands`; errors follow
+Registered in :func:`sim.cli.ccsim.build_parser` by :func:`add_staff_commands`; errors follow
 the CLI's rules (bad input: exit 2 with the field named, nothing half-written).
 """
 
@@ -15,7 +15,7 @@ from typing import Any
 
 import pandas as pd
 
-from .cli_io import (
+from sim.cli.io import (
     EXIT_OK,
     STDOUT,
     BadInput,
@@ -25,8 +25,8 @@ from .cli_io import (
     positive_int,
     staged_outputs,
 )
-from .scenario import Scenario, load_scenario
-from .staffing import StaffingError, Targets, group_requirements, requirements
+from sim.config.scenario import Scenario, load_scenario
+from sim.plan.staffing import StaffingError, Targets, group_requirements, requirements
 
 __all__ = ["add_staff_commands", "cmd_report", "cmd_staff"]
 
@@ -85,7 +85,7 @@ def cmd_staff(args: argparse.Namespace) -> int:
     targets = targets_from_args(args, sc)
     templates = None
     if args.shifts:
-        from .shifts import ShiftError, load_templates
+        from sim.plan.shifts import ShiftError, load_templates
 
         try:
             templates = load_templates(args.shifts)
@@ -118,7 +118,7 @@ def cmd_staff(args: argparse.Namespace) -> int:
             wide[["time", *sc.groups]].to_string(index=False),
         ]
     else:
-        from .optimise import OptimiseOptions, optimise
+        from sim.plan.optimise import OptimiseOptions, optimise
 
         opts = OptimiseOptions(
             replications=args.replications,
@@ -143,7 +143,7 @@ def cmd_staff(args: argparse.Namespace) -> int:
     payload["staffing"] = _records(staffing[["group", "period", "time", "scheduled"]])
     plan = None
     if templates is not None:
-        from .shifts import ShiftError, apply_shifts, schedule_shifts
+        from sim.plan.shifts import ShiftError, apply_shifts, schedule_shifts
 
         try:
             plan = schedule_shifts(sc, staffing, templates)
@@ -195,7 +195,7 @@ def _progress() -> Any:
 
 
 def cmd_report(args: argparse.Namespace) -> int:
-    from .report import build_report, chart_names, png_name, write_report
+    from sim.present.report import build_report, chart_names, png_name, write_report
 
     sc = load_scenario(args.file)
     whatif = load_scenario(args.whatif) if args.whatif else None

@@ -41,10 +41,10 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
-from .results import Result
-from .runner import simulate
-from .scenario import Scenario
-from .staffing import (
+from sim.config.scenario import Scenario
+from sim.measure.results import Result
+from sim.measure.runner import simulate
+from sim.plan.staffing import (
     Targets,
     _Caps,
     _fewest_servers,
@@ -474,7 +474,7 @@ def optimise(
     ----------
     sc : the scenario; its groups' current staffing is replaced (shifts become
         per-period ``agents`` lists), everything else is kept.
-    targets : caps beyond the channels' service levels (see :class:`sim.staffing.Targets`).
+    targets : caps beyond the channels' service levels (see :class:`sim.plan.staffing.Targets`).
     options : replications, seeds and simulation budget.
     start : scheduled agents per period to start from, per group (default: the
         analytic requirement split over the groups).

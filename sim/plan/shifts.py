@@ -28,7 +28,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 from scipy.optimize import Bounds, LinearConstraint, milp
 from scipy.sparse import coo_matrix, csr_matrix
 
-from .scenario import Scenario, read_yaml
+from sim.config.scenario import Scenario, read_yaml
 
 __all__ = [
     "BreakRule",
@@ -308,7 +308,7 @@ def schedule_shifts(sc: Scenario, required: pd.DataFrame, templates: Templates) 
     ----------
     sc : the scenario (its interval grid and groups).
     required : columns ``group``, ``period`` and ``scheduled`` (agents per interval),
-        e.g. from :func:`sim.staffing.group_requirements` or the optimiser.
+        e.g. from :func:`sim.plan.staffing.group_requirements` or the optimiser.
     templates : the shift templates and options.
 
     Raises

@@ -18,8 +18,8 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
-from .engine import RawRun
-from .scenario import Scenario
+from sim.config.scenario import Scenario
+from sim.engine import RawRun
 
 __all__ = ["Result", "summarise"]
 

@@ -26,7 +26,7 @@ from pydantic import (
     model_validator,
 )
 
-from .distributions import Distribution, Fixed
+from sim.config.distributions import Distribution, Fixed
 
 __all__ = [
     "Channel",

@@ -1,7 +1,7 @@
 """Altair charts of results (no streamlit): every chart takes result tables, returns a chart.
 
 Bands are 95% confidence intervals over replications, clipped to the KPI's range
-(:func:`sim.kpi.kpi_range`: shares in [0, 1], counts, queue lengths and durations
+(:func:`sim.measure.kpi.kpi_range`: shares in [0, 1], counts, queue lengths and durations
 >= 0); dashed rules are targets.
 """
 
@@ -11,8 +11,7 @@ import altair as alt
 import pandas as pd
 
 import sim
-
-from .kpi import kpi_range
+from sim.measure.kpi import kpi_range
 
 __all__ = [
     "agents_by_interval",

@@ -1,7 +1,7 @@
 """``ccsim forecast``, ``ccsim backtest`` and ``ccsim calibrate``: thin layers over the API.
 
 :func:`add_commands` registers the subcommands on ``ccsim``'s parser. Bad input raises
-``sim.cli.BadInput`` (exit code 2, a message naming the row / column / option, no
+``sim.cli.ccsim.BadInput`` (exit code 2, a message naming the row / column / option, no
 traceback); outputs are written atomically, so a failure leaves nothing half-written.
 """
 
@@ -17,8 +17,8 @@ from typing import Any
 
 import pandas as pd
 
-from .history import MINUTES_PER_DAY, ColumnMap, History, HistoryError, read_history
-from .models import MIN_PATHS
+from forecasting.history import MINUTES_PER_DAY, ColumnMap, History, HistoryError, read_history
+from forecasting.models import MIN_PATHS
 
 __all__ = ["add_commands"]
 
@@ -33,7 +33,7 @@ HISTORY_OPTIONS = {"interval_minutes": "--interval-minutes", "columns": "--colum
 
 
 def _bad(msg: str) -> Exception:
-    from sim.cli_io import BadInput
+    from sim.cli.io import BadInput
 
     return BadInput(msg)
 
@@ -147,14 +147,13 @@ def _history_opts(p: argparse.ArgumentParser) -> None:
 
 def cmd_forecast(args: argparse.Namespace) -> int:
     import sim
-    from sim.cli_io import check_output, staged_outputs
-
-    from .forecast import (
+    from forecasting.forecast import (
         forecast_coverage,
         forecast_frame,
         forecast_series,
         scenario_with_forecast,
     )
+    from sim.cli.io import check_output, staged_outputs
 
     if args.write_scenario and not args.scenario:
         raise _bad("--write-scenario: needs --scenario FILE (the scenario to fill)")
@@ -259,10 +258,9 @@ def cmd_forecast(args: argparse.Namespace) -> int:
 
 
 def cmd_backtest(args: argparse.Namespace) -> int:
-    from sim.cli_io import atomic_file, check_output
-
-    from .backtest import accuracy, backtest
-    from .models import MODELS
+    from forecasting.backtest import accuracy, backtest
+    from forecasting.models import MODELS
+    from sim.cli.io import atomic_file, check_output
 
     check_output(args.out, option="--out")
     _common_forecast_options(args)
@@ -312,15 +310,14 @@ def cmd_backtest(args: argparse.Namespace) -> int:
 
 
 def cmd_calibrate(args: argparse.Namespace) -> int:
-    from sim.cli_io import atomic_file, check_output
-
-    from .calibrate import (
+    from forecasting.calibrate import (
         INTERVAL_MINUTES_RANGE,
         RecordsError,
         calibrate,
         read_anonymous_bank,
         read_records,
     )
+    from sim.cli.io import atomic_file, check_output
 
     check_output(args.out, option="--out")
     lo, hi = INTERVAL_MINUTES_RANGE
@@ -361,7 +358,7 @@ def cmd_calibrate(args: argparse.Namespace) -> int:
 
 def add_commands(sub: Any) -> None:
     """Register ``forecast``, ``backtest`` and ``calibrate`` on ccsim's subparsers."""
-    from .models import MODELS
+    from forecasting.models import MODELS
 
     fc = sub.add_parser("forecast", help="forecast interval volumes from a history CSV")
     _history_opts(fc)

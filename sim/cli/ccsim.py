@@ -7,16 +7,15 @@ output files written), 1 internal error.
 from __future__ import annotations
 
 import argparse
+import importlib
 import json
 import os
 import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import pandas as pd
-
-from .cli_io import (
+from sim.cli.io import (
     EXIT_BAD_INPUT,
     EXIT_INTERNAL,
     EXIT_OK,
@@ -29,12 +28,12 @@ from .cli_io import (
     positive_int,
     staged_outputs,
 )
-from .display import duration
-from .kpi import DURATION_KPIS
-from .outputs import OutputPathError
-from .results import Result
-from .runner import Progress, compare, simulate
-from .scenario import Scenario, ScenarioError, load_scenario
+from sim.config.outputs import OutputPathError
+from sim.config.scenario import Scenario, ScenarioError, load_scenario
+
+if TYPE_CHECKING:  # the commands import pandas and the simulator on use (fast start-up)
+    from sim.measure.results import Result
+    from sim.measure.runner import Progress
 
 
 def _progress_bar(total_label: str) -> tuple[Progress | None, Callable[[], None]]:
@@ -58,6 +57,8 @@ def _progress_bar(total_label: str) -> tuple[Progress | None, Callable[[], None]
 
 
 def _run(sc: Scenario, args: argparse.Namespace, label: str) -> Result:
+    from sim.measure.runner import simulate
+
     progress, close = _progress_bar(label)
     try:
         return simulate(sc, replications=args.replications, seed=args.seed, progress=progress)
@@ -135,6 +136,11 @@ def _fmt_table(res: Result) -> str:
 
 def _fmt(kpi: str, mean: float, ci: float) -> str:
     """One cell of the KPI table: shares in %, durations (s) in s, min or h by size."""
+    import pandas as pd
+
+    from sim.measure.kpi import DURATION_KPIS
+    from sim.present.display import duration
+
     if pd.isna(mean):
         return "-"
     ci_s = "" if pd.isna(ci) else ci
@@ -175,6 +181,10 @@ def cmd_run(args: argparse.Namespace) -> int:
 
 
 def cmd_compare(args: argparse.Namespace) -> int:
+    import pandas as pd
+
+    from sim.measure.runner import compare
+
     base_sc = load_scenario(args.base)
     what_sc = load_scenario(args.whatif)
     _check_output_targets(args)
@@ -215,7 +225,27 @@ def cmd_compare(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
-def build_parser() -> argparse.ArgumentParser:
+# Commands registered by other modules: command -> (module, function adding its parsers).
+# A command line loads only its own command's module, so `ccsim validate` starts fast;
+# `ccsim --help` (or no command) loads them all.
+COMMAND_MODULES: dict[str, tuple[str, str]] = {
+    "forecast": ("sim.cli.forecast", "add_commands"),
+    "backtest": ("sim.cli.forecast", "add_commands"),
+    "calibrate": ("sim.cli.forecast", "add_commands"),
+    "staff": ("sim.cli.staff", "add_staff_commands"),
+    "report": ("sim.cli.staff", "add_staff_commands"),
+    "sweep": ("sim.cli.sweep", "add_sweep_parser"),
+}
+OWN_COMMANDS = ("run", "compare", "validate")
+
+
+def _command_word(argv: Sequence[str]) -> str | None:
+    """The subcommand of a command line (its first word that is not an option)."""
+    return next((a for a in argv if not a.startswith("-")), None)
+
+
+def build_parser(command: str | None = None) -> argparse.ArgumentParser:
+    """The ``ccsim`` parser; with ``command``, only the parsers that command needs."""
     p = argparse.ArgumentParser(
         prog="ccsim",
         description="Omnichannel contact-centre simulator: customers hop between channels.",
@@ -261,22 +291,20 @@ def build_parser() -> argparse.ArgumentParser:
     val.add_argument("file")
     val.set_defaults(func=cmd_validate)
 
-    from forecasting.cli import add_commands  # forecast, backtest, calibrate
-
-    add_commands(sub)
-
-    from .cli_staff import add_staff_commands  # staff, report
-
-    add_staff_commands(sub)
-
-    from .cli_sweep import add_sweep_parser  # here: cli_sweep imports this module
-
-    add_sweep_parser(sub)
+    if command in OWN_COMMANDS:
+        wanted = []
+    elif command in COMMAND_MODULES:
+        wanted = [COMMAND_MODULES[command]]
+    else:
+        wanted = list(dict.fromkeys(COMMAND_MODULES.values()))
+    for module, function in wanted:
+        getattr(importlib.import_module(module), function)(sub)
     return p
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    args = build_parser().parse_args(argv)
+    words = list(sys.argv[1:] if argv is None else argv)
+    args = build_parser(_command_word(words)).parse_args(words)
     try:
         return int(args.func(args))
     except ScenarioError as exc:

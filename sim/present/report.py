@@ -34,12 +34,12 @@ from typing import Any
 import altair as alt
 import pandas as pd
 
-from .display import count, duration, pct, pts
-from .outputs import staged_outputs
-from .results import Result
-from .runner import compare, simulate
-from .scenario import Scenario
-from .staffing import Targets, group_requirements, requirements
+from sim.config.outputs import staged_outputs
+from sim.config.scenario import Scenario
+from sim.measure.results import Result
+from sim.measure.runner import compare, simulate
+from sim.plan.staffing import Targets, group_requirements, requirements
+from sim.present.display import count, duration, pct, pts
 
 __all__ = [
     "CHARTS",

@@ -45,9 +45,9 @@ from typing import Literal
 import numpy as np
 import pandas as pd
 
-from .erlang import QueueMetrics, erlang_a, erlang_c
-from .results import Result
-from .scenario import Channel, Scenario
+from sim.config.scenario import Channel, Scenario
+from sim.measure.results import Result
+from sim.plan.erlang import QueueMetrics, erlang_a, erlang_c
 
 __all__ = [
     "BASES",

@@ -12,12 +12,12 @@ import argparse
 import sys
 from typing import Any
 
-from .cli_io import EXIT_OK, BadInput, positive_int
-from .runner import Progress
-from .sweep_backends import SchedulerError, default_workers
-from .sweep_spec import plan_sweep
-from .sweep_store import PartStore
-from .sweeps import sweep
+from sim.cli.io import EXIT_OK, BadInput, positive_int
+from sim.measure.runner import Progress
+from sim.sweeps.backends import SchedulerError, default_workers
+from sim.sweeps.run import sweep
+from sim.sweeps.spec import plan_sweep
+from sim.sweeps.store import PartStore
 
 __all__ = ["add_sweep_parser", "cmd_sweep"]
 

@@ -10,7 +10,7 @@ import sys
 from collections.abc import Iterable
 from pathlib import Path
 
-from .outputs import OutputKind, atomic_file, output_problem, staged_outputs
+from sim.config.outputs import OutputKind, atomic_file, output_problem, staged_outputs
 
 __all__ = [
     "EXIT_BAD_INPUT",
@@ -46,7 +46,7 @@ def check_output(
     allow_stdout: bool = False,
 ) -> None:
     """Refuse a bad output location before any work: :class:`BadInput` naming the option,
-    the path and the problem (see :func:`sim.outputs.output_problem`).
+    the path and the problem (see :func:`sim.config.outputs.output_problem`).
 
     Parameters
     ----------

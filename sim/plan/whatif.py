@@ -2,7 +2,7 @@
 
 A reallocation moves agents from one group to another during a window of periods,
 e.g. "6 agents from the phone team to the digital team from 10:00 to 14:00". It
-returns a new validated :class:`~sim.scenario.Scenario`; the original is untouched,
+returns a new validated :class:`~sim.config.scenario.Scenario`; the original is untouched,
 so the baseline and the what-if can run side by side with common random numbers.
 """
 
@@ -12,8 +12,8 @@ from typing import cast
 
 import pandas as pd
 
-from .results import Result, summarise
-from .scenario import Scenario, ScenarioError
+from sim.config.scenario import Scenario, ScenarioError
+from sim.measure.results import Result, summarise
 
 __all__ = ["compare_flows", "movable_agents", "reallocate"]
 

@@ -17,8 +17,8 @@ from pathlib import Path
 
 import pandas as pd
 
-from .outputs import atomic_file, output_problem
-from .sweep_spec import SweepError
+from sim.config.outputs import atomic_file, output_problem
+from sim.sweeps.spec import SweepError
 
 __all__ = ["FORMATS", "PartStore", "output_format"]
 

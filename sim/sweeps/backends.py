@@ -1,7 +1,7 @@
 """Where sweep tasks run: in this process, in a local process pool, or on Dask.
 
 Every backend is a context manager with ``run(tasks)``, an iterator of
-:class:`~sim.sweep_tasks.TaskResult` in completion order. Leaving the context
+:class:`~sim.sweeps.tasks.TaskResult` in completion order. Leaving the context
 after an error or Ctrl-C cancels what has not started and stops the workers, so
 an interrupted sweep loses only the tasks in flight.
 """
@@ -20,7 +20,7 @@ from contextlib import contextmanager
 from types import TracebackType
 from typing import Any, Protocol
 
-from .sweep_tasks import Task, TaskResult, run_task
+from sim.sweeps.tasks import Task, TaskResult, run_task
 
 __all__ = [
     "Backend",
@@ -127,7 +127,7 @@ class PoolBackend:
             ctx = multiprocessing.get_context("fork")
         elif "forkserver" in methods:
             ctx = multiprocessing.get_context("forkserver")
-            ctx.set_forkserver_preload(["sim.sweep_tasks"])
+            ctx.set_forkserver_preload(["sim.sweeps.tasks"])
         else:
             ctx = multiprocessing.get_context("spawn")
         self._pool = ProcessPoolExecutor(

@@ -21,11 +21,11 @@ from typing import Any
 
 import pandas as pd
 
-from .runner import Progress
-from .sweep_backends import make_backend, split
-from .sweep_spec import SweepPlan, SweepSpec, Variant, parameter_value, plan_sweep
-from .sweep_store import PartStore
-from .sweep_tasks import Task
+from sim.measure.runner import Progress
+from sim.sweeps.backends import make_backend, split
+from sim.sweeps.spec import SweepPlan, SweepSpec, Variant, parameter_value, plan_sweep
+from sim.sweeps.store import PartStore
+from sim.sweeps.tasks import Task
 
 __all__ = ["sweep", "sweep_table"]
 

@@ -11,8 +11,8 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from .engine import JOURNEY_OUTCOMES, RawRun
-from .results import Result
+from sim.engine import JOURNEY_OUTCOMES, RawRun
+from sim.measure.results import Result
 
 __all__ = ["ARROW", "journey_paths", "run_paths"]
 

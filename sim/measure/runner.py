@@ -14,11 +14,18 @@ from functools import cached_property
 import numpy as np
 import pandas as pd
 
-from .engine import Model, RawRun, compile_scenario, run_replication
-from .kpi import Columns, channel_columns, flow_columns, frame, group_columns, journey_columns
-from .results import Result, summarise
-from .scenario import Scenario
-from .streams import replication_seed
+from sim.config.scenario import Scenario
+from sim.engine import Model, RawRun, compile_scenario, run_replication
+from sim.engine.streams import replication_seed
+from sim.measure.kpi import (
+    Columns,
+    channel_columns,
+    flow_columns,
+    frame,
+    group_columns,
+    journey_columns,
+)
+from sim.measure.results import Result, summarise
 
 __all__ = [
     "TABLES",
@@ -69,7 +76,7 @@ class Replication:
 
     @cached_property
     def channels(self) -> pd.DataFrame:
-        """Per channel KPIs (:data:`sim.kpi.CHANNEL_KPIS`)."""
+        """Per channel KPIs (:data:`sim.measure.kpi.CHANNEL_KPIS`)."""
         return self._frame("channels")
 
     @cached_property
@@ -79,7 +86,7 @@ class Replication:
 
     @cached_property
     def groups(self) -> pd.DataFrame:
-        """Per agent group KPIs (:data:`sim.kpi.GROUP_KPIS`)."""
+        """Per agent group KPIs (:data:`sim.measure.kpi.GROUP_KPIS`)."""
         return self._frame("groups")
 
     @cached_property
@@ -89,7 +96,7 @@ class Replication:
 
     @cached_property
     def journeys(self) -> pd.DataFrame:
-        """Journey KPIs (:data:`sim.kpi.JOURNEY_KPIS`), one row."""
+        """Journey KPIs (:data:`sim.measure.kpi.JOURNEY_KPIS`), one row."""
         return self._frame("journeys")
 
     @cached_property

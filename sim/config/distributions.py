@@ -20,7 +20,6 @@ from pydantic import (
     field_validator,
     model_validator,
 )
-from scipy import stats
 
 __all__ = [
     "Distribution",
@@ -139,6 +138,8 @@ class Exponential(_Dist):
         return self.mean_value**2
 
     def _scipy(self) -> Any:
+        from scipy import stats  # on use: scipy.stats is slow to import
+
         return stats.expon(scale=self.mean_value)
 
     def _draw(self, rng: np.random.Generator, size: int) -> np.ndarray:
@@ -164,6 +165,8 @@ class LogNormal(_MeanCV):
     distribution: Literal["lognormal"]
 
     def _scipy(self) -> Any:
+        from scipy import stats  # on use: scipy.stats is slow to import
+
         s2 = math.log1p(self.cv**2)
         return stats.lognorm(math.sqrt(s2), scale=self.mean_value * math.exp(-s2 / 2))
 
@@ -178,6 +181,8 @@ class Gamma(_MeanCV):
     distribution: Literal["gamma"]
 
     def _scipy(self) -> Any:
+        from scipy import stats  # on use: scipy.stats is slow to import
+
         k = 1.0 / self.cv**2
         return stats.gamma(k, scale=self.mean_value / k)
 
@@ -204,6 +209,8 @@ class Weibull(_Dist):
         return self.scale**2 * math.gamma(1.0 + 2.0 / self.shape) - self.mean_value**2
 
     def _scipy(self) -> Any:
+        from scipy import stats  # on use: scipy.stats is slow to import
+
         return stats.weibull_min(self.shape, scale=self.scale)
 
     def _draw(self, rng: np.random.Generator, size: int) -> np.ndarray:
