@@ -7,7 +7,7 @@ SCENARIO ?= scenarios/retail_bank.yaml
 
 CHROMIUM ?= /usr/bin/chromium
 
-.PHONY: install run app test bench lint clean chromium screenshots
+.PHONY: install run app test test-fast bench lint clean chromium screenshots
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -31,9 +31,13 @@ chromium: $(CHROMIUM)
 $(CHROMIUM):
 	bash .ci/install-chromium $(CHROMIUM)
 
-## the whole test suite (what CI runs)
-test: $(STAMP) $(CHROMIUM)
+## the whole test suite (what CI runs): lint, then every test
+test: $(STAMP) $(CHROMIUM) lint
 	$(PY) -m pytest -q
+
+## a quick run while developing: no slow statistics, browser or Dask tests, stop at the first failure
+test-fast: $(STAMP)
+	$(PY) -m pytest -q -x -m "not slow and not browser and not dask"
 
 ## README screenshots of the app's main pages, into tests/images/
 screenshots: $(STAMP) $(CHROMIUM)
@@ -49,9 +53,12 @@ bench: $(STAMP)
 	$(PY) -m benchmarks.staffing
 	$(PY) -m benchmarks.sweep
 
+## ruff (lint and format) and mypy: part of make test, so CI checks them
 lint: $(STAMP)
 	$(VENV)/bin/ruff check sim forecasting tests benchmarks app.py
-	$(VENV)/bin/mypy && $(VENV)/bin/mypy app.py
+	$(VENV)/bin/ruff format --check sim forecasting tests benchmarks app.py
+	$(VENV)/bin/mypy
+	$(VENV)/bin/mypy app.py
 
 clean:
 	rm -rf $(VENV) .pytest_cache .hypothesis

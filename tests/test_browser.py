@@ -15,11 +15,14 @@ from sim.present.display import pct, pts
 from .browser import CHROMIUM, chromium, serve_app, wait_idle
 from .helpers import SCENARIOS
 
+pytestmark = [pytest.mark.browser]
 # In CI (`make test` installs Chromium first) a missing browser is a failure, not a skip.
 if not os.environ.get("CI"):
     pytest.importorskip("playwright.sync_api")
-    pytestmark = pytest.mark.skipif(
-        not CHROMIUM.exists(), reason=f"{CHROMIUM} missing (make chromium installs it)"
+    pytestmark.append(
+        pytest.mark.skipif(
+            not CHROMIUM.exists(), reason=f"{CHROMIUM} missing (make chromium installs it)"
+        )
     )
 
 

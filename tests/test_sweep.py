@@ -139,6 +139,7 @@ def test_rows_are_the_replications_kpis_with_common_random_numbers():
         assert (wide[many] < wide[few]).all()
 
 
+@pytest.mark.dask
 def test_serial_pool_and_dask_give_identical_tables(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ):
