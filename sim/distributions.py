@@ -22,6 +22,8 @@ from pydantic import (
 )
 from scipy import stats
 
+from .quoting import quote
+
 __all__ = [
     "Distribution",
     "Empirical",
@@ -289,7 +291,8 @@ def read_samples(path: Path, column: str | None) -> tuple[float, ...]:
     if bad.any():
         row = int(np.flatnonzero(bad.to_numpy())[0])
         raise ValueError(
-            f"{path}, column {col!r}, row {row + 2}: {df[col].iloc[row]!r} is not a duration >= 0"
+            f"{path}, column {quote(col)}, row {row + 2}: {quote(df[col].iloc[row])} "
+            "is not a duration >= 0"
         )
     return tuple(float(x) for x in values)
 

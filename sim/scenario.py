@@ -27,6 +27,7 @@ from pydantic import (
 )
 
 from .distributions import Distribution, Fixed
+from .quoting import clip, quote
 
 __all__ = [
     "Channel",
@@ -46,6 +47,18 @@ _DIST_TAGS = {"exponential", "lognormal", "gamma", "weibull", "fixed", "empirica
 _DIST_FIELDS = {"handle_time", "patience", "delay", "time"}
 
 
+MAX_SHOWN_PROBLEMS = 50
+"""Problems an error message lists; the rest are counted (``problems`` keeps all)."""
+
+
+def problem_lines(problems: Sequence[str]) -> str:
+    """Problems as indented lines, at most :data:`MAX_SHOWN_PROBLEMS` of them."""
+    lines = [f"  {p}" for p in problems[:MAX_SHOWN_PROBLEMS]]
+    if len(problems) > MAX_SHOWN_PROBLEMS:
+        lines.append(f"  ... and {len(problems) - MAX_SHOWN_PROBLEMS:,} more problems")
+    return "\n".join(lines)
+
+
 class ScenarioError(ValueError):
     """A scenario is invalid. ``problems`` holds one ``"field.path: problem"`` per error."""
 
@@ -53,8 +66,7 @@ class ScenarioError(ValueError):
         self.problems = list(problems)
         self.source = source
         head = f"{source}: " if source else ""
-        lines = "\n".join(f"  {p}" for p in self.problems)
-        super().__init__(f"{head}invalid scenario\n{lines}")
+        super().__init__(f"{head}invalid scenario\n{problem_lines(self.problems)}")
 
 
 class _Frozen(BaseModel):
@@ -66,11 +78,11 @@ def _per_period(value: Any, *, integer: bool, what: str) -> float | tuple[float,
 
     def check(x: Any, where: str) -> float:
         if isinstance(x, bool) or not isinstance(x, (int, float)):
-            raise ValueError(f"{where}must be a number, got {x!r}")
+            raise ValueError(f"{where}must be a number, got {quote(x)}")
         if not math.isfinite(x) or x < 0:
-            raise ValueError(f"{where}must be >= 0, got {x!r}")
+            raise ValueError(f"{where}must be >= 0, got {quote(x)}")
         if integer and x != int(x):
-            raise ValueError(f"{where}must be a whole number of {what}, got {x!r}")
+            raise ValueError(f"{where}must be a whole number of {what}, got {quote(x)}")
         return int(x) if integer else float(x)
 
     if isinstance(value, (list, tuple)):
@@ -225,7 +237,7 @@ def _minutes(clock: str) -> int:
 def _clock(v: str) -> str:
     m = re.fullmatch(r"(\d{1,2}):(\d{2})", v)
     if not m or int(m[1]) > 24 or int(m[2]) > 59 or (int(m[1]) == 24 and int(m[2])):
-        raise ValueError(f"must be a clock time HH:MM, got {v!r}")
+        raise ValueError(f"must be a clock time HH:MM, got {quote(v)}")
     return v
 
 
@@ -409,7 +421,7 @@ class Scenario(_Frozen):
     def _start_clock(cls, v: str) -> str:
         _clock(v)
         if _minutes(v) >= 1440:
-            raise ValueError(f"must be a clock time HH:MM before 24:00, got {v!r}")
+            raise ValueError(f"must be a clock time HH:MM before 24:00, got {quote(v)}")
         return v
 
     @model_validator(mode="after")
@@ -635,7 +647,7 @@ def format_validation_error(err: Mapping[str, Any]) -> list[str]:
         "too_short": "must not be empty",
         "union_tag_not_found": "needs a 'distribution' key "
         "(exponential, lognormal, gamma, weibull, fixed, empirical)",
-        "union_tag_invalid": f"unknown distribution {ctx.get('tag')!r} "
+        "union_tag_invalid": f"unknown distribution {quote(ctx.get('tag'))} "
         f"(expected one of {ctx.get('expected_tags')})",
         "int_from_float": "must be a whole number",
         "int_parsing": "must be a whole number",
@@ -650,8 +662,8 @@ def format_validation_error(err: Mapping[str, Any]) -> list[str]:
         problem = msg[0].lower() + msg[1:] if msg else kind
         problem = problem.replace("input should be", "must be")
     if kind not in ("missing", "extra_forbidden", "too_short") and not kind.startswith("union"):
-        problem += f", got {got!r}"
-    return [f"{path or '(top level)'}: {problem}"]
+        problem += f", got {quote(got)}"
+    return [f"{clip(path) or '(top level)'}: {problem}"]
 
 
 def parse_scenario(

@@ -45,6 +45,7 @@ from .scenario import (
     format_validation_error,
     load_scenario,
     parse_scenario,
+    problem_lines,
     read_yaml_file,
 )
 
@@ -76,8 +77,7 @@ class SweepError(ScenarioError):
     def __init__(self, problems: Sequence[str], source: str | None = None):
         super().__init__(problems, source)
         head = f"{source}: " if source else ""
-        lines = "\n".join(f"  {p}" for p in self.problems)
-        self.args = (f"{head}invalid sweep\n{lines}",)
+        self.args = (f"{head}invalid sweep\n{problem_lines(self.problems)}",)
 
     def __str__(self) -> str:
         return str(self.args[0])
