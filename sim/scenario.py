@@ -28,6 +28,7 @@ from pydantic import (
 
 from .distributions import Distribution, Fixed
 from .quoting import clip, quote
+from .yaml_reader import read_yaml, read_yaml_file
 
 __all__ = [
     "Channel",
@@ -39,6 +40,8 @@ __all__ = [
     "Transition",
     "load_scenario",
     "parse_scenario",
+    "read_yaml",
+    "read_yaml_file",
 ]
 
 CHANNEL_MODES = ("synchronous", "concurrent", "deferred")
@@ -686,56 +689,6 @@ def parse_scenario(
         for err in exc.errors(include_url=False):
             problems.extend(format_validation_error(err))
         raise ScenarioError(problems, source) from None
-
-
-class _Yaml12Loader(yaml.SafeLoader):
-    """SafeLoader with YAML 1.2 booleans: only true/false, so ``on:`` stays a key."""
-
-
-_YAML11_ONLY = {"tag:yaml.org,2002:bool", "tag:yaml.org,2002:int", "tag:yaml.org,2002:float"}
-_Yaml12Loader.yaml_implicit_resolvers = {
-    first: [(tag, rx) for tag, rx in resolvers if tag not in _YAML11_ONLY]
-    for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
-}
-# YAML 1.2 core schema: no yes/no/on/off booleans, no 12:00 sexagesimal numbers
-_Yaml12Loader.add_implicit_resolver(
-    "tag:yaml.org,2002:bool",
-    re.compile(r"^(?:true|True|TRUE|false|False|FALSE)$"),
-    list("tTfF"),
-)
-_Yaml12Loader.add_implicit_resolver(
-    "tag:yaml.org,2002:int",
-    re.compile(r"^(?:[-+]?[0-9]+|0o[0-7]+|0x[0-9a-fA-F]+)$"),
-    list("-+0123456789"),
-)
-_Yaml12Loader.add_implicit_resolver(
-    "tag:yaml.org,2002:float",
-    re.compile(
-        r"^(?:[-+]?(?:\.[0-9]+|[0-9]+(?:\.[0-9]*)?)(?:[eE][-+]?[0-9]+)?"
-        r"|[-+]?\.(?:inf|Inf|INF)|\.(?:nan|NaN|NAN))$"
-    ),
-    list("-+0123456789."),
-)
-
-
-def read_yaml(text: str) -> Any:
-    """Parse YAML text as scenario files are parsed (YAML 1.2 booleans)."""
-    return yaml.load(text, Loader=_Yaml12Loader)  # noqa: S506 - a SafeLoader subclass
-
-
-def read_yaml_file(path: Path) -> tuple[Any, list[str]]:
-    """Read and parse a YAML file: (data, problems); problems name the line and column."""
-    try:
-        text = path.read_text(encoding="utf-8")
-    except OSError as exc:
-        return None, [f"cannot read file: {exc.strerror or exc}"]
-    try:
-        return read_yaml(text), []
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        where = f"line {mark.line + 1}, column {mark.column + 1}: " if mark else ""
-        problem = getattr(exc, "problem", None) or str(exc)
-        return None, [f"{where}not valid YAML ({problem})"]
 
 
 def load_scenario(path: str | Path) -> Scenario:

@@ -29,7 +29,7 @@ from scipy.optimize import Bounds, LinearConstraint, milp
 from scipy.sparse import coo_matrix, csr_matrix
 
 from .quoting import clip, quote
-from .scenario import Scenario, read_yaml
+from .scenario import Scenario, read_yaml_file
 
 __all__ = [
     "BreakRule",
@@ -163,14 +163,9 @@ def parse_templates(data: Any, source: str = "templates") -> Templates:
 def load_templates(path: str | Path) -> Templates:
     """Read shift templates from a YAML file."""
     p = Path(path)
-    try:
-        text = p.read_text(encoding="utf-8")
-    except OSError as exc:
-        raise ShiftError(f"{p}: cannot read file: {exc.strerror or exc}") from None
-    try:
-        data = read_yaml(text)
-    except Exception as exc:  # noqa: BLE001 - any YAML problem is bad input
-        raise ShiftError(f"{p}: not valid YAML ({exc})") from None
+    data, problems = read_yaml_file(p)
+    if problems:
+        raise ShiftError(f"{p}: " + "; ".join(problems))
     return parse_templates(data, str(p))
 
 
