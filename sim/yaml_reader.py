@@ -6,7 +6,13 @@ read defensively, so every bad file gets one clear message naming the line:
 
 * the text is UTF-8 (a UTF-8 byte-order mark is dropped), or UTF-16 / UTF-32 with a
   byte-order mark, as the YAML spec requires; anything else is refused with the
-  line and column of the first byte that is not UTF-8.
+  line and column of the first byte that is not UTF-8;
+* nesting deeper than :data:`MAX_YAML_DEPTH` is refused (instead of overflowing
+  Python's stack);
+* a document that would hold more than :data:`MAX_YAML_VALUES` values, aliases
+  counted at their expanded size, is refused while it is being read, before the
+  data is built (a "billion laughs" file of a few hundred bytes would otherwise
+  expand to 10^8 values); so is an alias inside the collection it names;
 """
 
 from __future__ import annotations
@@ -17,16 +23,30 @@ from pathlib import Path
 from typing import Any
 
 import yaml
+from yaml.events import AliasEvent, CollectionStartEvent
+from yaml.nodes import Node
 
 from .quoting import clip
 
 __all__ = [
+    "MAX_YAML_DEPTH",
+    "MAX_YAML_VALUES",
     "NotText",
+    "RefusedYaml",
     "decode_text",
     "read_yaml",
     "read_yaml_file",
     "yaml_problem",
 ]
+
+MAX_YAML_DEPTH = 32
+"""Nesting levels (collections inside collections) a file may have; ccsim's own
+formats need fewer than ten."""
+
+MAX_YAML_VALUES = 2_000_000
+"""Values (scalars and collections) one document may hold, aliases counted at their
+expanded size. A year of 5-minute intervals with a per-interval list for ten
+channels and groups is about 1,000,000; reading a file that large takes a minute."""
 
 _BOMS = (  # longest first: the UTF-32-LE mark starts with the UTF-16-LE one
     (codecs.BOM_UTF32_LE, "utf-32-le", "UTF-32"),
@@ -40,6 +60,14 @@ _BOMS = (  # longest first: the UTF-32-LE mark starts with the UTF-16-LE one
 class NotText(ValueError):
     """A file is not text ccsim can read (not UTF-8, nor UTF-16/32 with a byte-order
     mark). The message names the line and column of the first bad byte."""
+
+
+class RefusedYaml(yaml.MarkedYAMLError):
+    """Parseable YAML that ccsim refuses: nested too deeply, expanding too far through
+    aliases, or containing itself. ``problem`` says which, ``problem_mark`` where."""
+
+    def __init__(self, problem: str, mark: Any):
+        super().__init__(None, None, problem, mark)
 
 
 def decode_text(raw: bytes) -> str:
@@ -74,7 +102,55 @@ def decode_text(raw: bytes) -> str:
 
 
 class _Loader(yaml.SafeLoader):
-    """SafeLoader with YAML 1.2 core-schema scalars."""
+    """SafeLoader with YAML 1.2 core-schema scalars and the limits of this module."""
+
+    def __init__(self, stream: str) -> None:
+        super().__init__(stream)
+        self._depth = 0  # collections open around the node being composed
+        self._values = 0  # values composed so far, aliases at their expanded size
+        self._open_anchors: set[str] = set()  # anchors of collections still open
+        self._anchor_values: dict[str, int] = {}  # expanded size of each anchored node
+
+    def _count(self, values: int, node_mark: Any) -> None:
+        self._values += values
+        if self._values > MAX_YAML_VALUES:
+            raise RefusedYaml(
+                f"the document holds more than {MAX_YAML_VALUES:,} values with its "
+                "aliases expanded (a 'billion laughs' file?); refusing to build it",
+                node_mark,
+            )
+
+    def compose_node(self, parent: Node | None, index: Any) -> Node | None:
+        event = self.peek_event()
+        if isinstance(event, AliasEvent):
+            if event.anchor in self._open_anchors:
+                raise RefusedYaml(
+                    f"alias *{clip(event.anchor)} is inside the collection it names "
+                    "(a structure containing itself)",
+                    event.start_mark,
+                )
+            shared = super().compose_node(parent, index)  # (an undefined alias raises)
+            self._count(self._anchor_values.get(event.anchor or "", 1), event.start_mark)
+            return shared
+        anchor = event.anchor
+        collection = isinstance(event, CollectionStartEvent)
+        before = self._values
+        if collection:
+            if self._depth >= MAX_YAML_DEPTH:
+                raise RefusedYaml(
+                    f"nested more than {MAX_YAML_DEPTH} levels deep", event.start_mark
+                )
+            self._depth += 1
+            if anchor is not None:
+                self._open_anchors.add(anchor)
+        self._count(1, event.start_mark)
+        node = super().compose_node(parent, index)
+        if collection:
+            self._depth -= 1
+            self._open_anchors.discard(anchor)
+        if anchor is not None:
+            self._anchor_values[anchor] = self._values - before
+        return node
 
 
 _YAML11_ONLY = {"tag:yaml.org,2002:bool", "tag:yaml.org,2002:int", "tag:yaml.org,2002:float"}
@@ -104,7 +180,7 @@ _Loader.add_implicit_resolver(
 
 
 def read_yaml(text: str | bytes) -> Any:
-    """Parse YAML as ccsim's files are parsed (YAML 1.2 scalars).
+    """Parse YAML as ccsim's files are parsed (YAML 1.2 scalars, the limits above).
 
     ``bytes`` are decoded by :func:`decode_text` first. Raises :class:`yaml.YAMLError`
     (line and column in ``problem_mark``) or :class:`NotText`.
@@ -126,6 +202,8 @@ def yaml_problem(exc: yaml.YAMLError, text: str | None = None) -> str:
     mark = getattr(exc, "problem_mark", None)
     where = f"line {mark.line + 1}, column {mark.column + 1}: " if mark else ""
     problem = getattr(exc, "problem", None) or str(exc)
+    if isinstance(exc, RefusedYaml):
+        return f"{where}{problem}"
     return f"{where}not valid YAML ({clip(problem)})"
 
 

@@ -31,6 +31,14 @@ SMALL = single_queue(
 SMALL_TEXT = yaml.safe_dump(SMALL, sort_keys=False)
 
 
+def laughs(levels: int, key: str = "name") -> str:
+    """A 'billion laughs' document: 10**levels leaves through nested aliases."""
+    lines = ["l0: &a0 [lol, lol, lol, lol, lol, lol, lol, lol, lol, lol]"]
+    for i in range(1, levels):
+        lines.append(f"l{i}: &a{i} [" + ", ".join([f"*a{i - 1}"] * 10) + "]")
+    return "\n".join(lines) + f"\n{key}: *a{levels - 1}\n"
+
+
 def _cap_memory() -> None:
     resource.setrlimit(resource.RLIMIT_AS, (CHILD_MEMORY, CHILD_MEMORY))
 
@@ -58,6 +66,18 @@ BAD_YAML: dict[str, tuple[Callable[[str], bytes], str]] = {
         lambda t: t.encode("utf-16-le"),
         "UTF-16 or UTF-32 without a byte-order mark",
     ),
+    "nested_600": (
+        lambda t: f"{t}deep: {'[' * 600}{']' * 600}\n".encode(),
+        "nested more than 32 levels deep",
+    ),
+    "alias_bomb_1e6": (
+        lambda t: f"{laughs(6, 'bomb')}{t}".encode(),
+        "values with its aliases expanded",
+    ),
+    "alias_bomb_1e8": (
+        lambda t: f"{laughs(8, 'bomb')}{t}".encode(),
+        "values with its aliases expanded",
+    ),
 }
 
 
@@ -81,7 +101,7 @@ def test_bad_scenario_file(name: str, tmp_path: Path):
     _assert_clean(ccsim("validate", str(f)), str(f), expected)
 
 
-@pytest.mark.parametrize("name", ["latin1"])
+@pytest.mark.parametrize("name", ["latin1", "alias_bomb_1e8"])
 def test_bad_sweep_file_and_bad_base(name: str, tmp_path: Path):
     make, expected = BAD_YAML[name]
     good_base = tmp_path / "base.yaml"
@@ -102,7 +122,7 @@ TEMPLATES = "templates:\n  - {name: full, length_minutes: 480, starts: ['08:00']
 """Good templates (reallocation_demo.yaml has 15-minute intervals)."""
 
 
-@pytest.mark.parametrize("name", ["latin1", "utf16_no_bom"])
+@pytest.mark.parametrize("name", ["latin1", "utf16_no_bom", "nested_600"])
 def test_bad_shift_templates(name: str, tmp_path: Path):
     make, expected = BAD_YAML[name]
     templates = tmp_path / "t.yaml"

@@ -3,17 +3,35 @@
 from __future__ import annotations
 
 import codecs
+import os
+import subprocess
+import sys
+import textwrap
 from pathlib import Path
 
 import pytest
 
+from sim.quoting import MAX_QUOTED_CHARS
 from sim.scenario import ScenarioError, load_scenario
-from sim.yaml_reader import NotText, decode_text, read_yaml_file
+from sim.yaml_reader import (
+    MAX_YAML_DEPTH,
+    MAX_YAML_VALUES,
+    NotText,
+    RefusedYaml,
+    decode_text,
+    read_yaml,
+    read_yaml_file,
+)
 
-from .helpers import SCENARIOS
+from .helpers import ROOT, SCENARIOS
+from .test_input_safety import laughs
 
 RETAIL = SCENARIOS / "retail_bank.yaml"
 TEXT = RETAIL.read_text(encoding="utf-8")
+
+MEMORY_CAP = 2 * 1024**3
+"""Address space (bytes) of the child process that reads a bomb: a regression fails
+the test with MemoryError instead of swapping the shared machine to death."""
 
 # -- encodings ------------------------------------------------------------------------
 
@@ -54,3 +72,75 @@ def test_a_control_character_is_placed_by_line_and_column(tmp_path: Path):
         None,
         ["line 2, column 11: not valid YAML (character #x0001 is not allowed)"],
     )
+
+
+# -- nesting and aliases ----------------------------------------------------------------
+
+
+def test_deep_nesting_is_refused_with_the_line_not_a_recursion_error():
+    text = "name: " + "[" * 600 + "]" * 600 + "\n"
+    with pytest.raises(RefusedYaml, match=f"nested more than {MAX_YAML_DEPTH} levels deep"):
+        read_yaml(text)
+    block = "".join(f"{'  ' * i}k{i}:\n" for i in range(600)) + "  " * 600 + "x: 1\n"
+    with pytest.raises(RefusedYaml) as err:
+        read_yaml(block)
+    assert err.value.problem_mark.line == MAX_YAML_DEPTH  # the first level too deep
+    ok = "[" * MAX_YAML_DEPTH + "]" * MAX_YAML_DEPTH
+    assert read_yaml(ok) is not None
+
+
+def test_alias_bomb_is_refused_before_the_data_is_built():
+    """10**8 leaves from a 400-byte file: refused while composing, in well under a
+    second and without the memory. Run in a child with a capped address space."""
+    code = textwrap.dedent(
+        f"""
+        import resource, time
+        resource.setrlimit(resource.RLIMIT_AS, ({MEMORY_CAP}, {MEMORY_CAP}))
+        from sim.yaml_reader import RefusedYaml, read_yaml
+        from tests.test_input_safety import laughs
+        t = time.perf_counter()
+        try:
+            read_yaml(laughs(8))
+        except RefusedYaml as exc:
+            print("refused", exc.problem_mark.line + 1, round(time.perf_counter() - t, 3))
+        """
+    )
+    assert len(laughs(8)) < 500
+    r = subprocess.run(
+        [sys.executable, "-c", code],
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+        env={**os.environ, "PYTHONPATH": str(ROOT)},
+        timeout=120,
+    )
+    assert r.returncode == 0, r.stderr[-2000:]
+    word, line, seconds = r.stdout.split()
+    assert word == "refused" and int(line) <= 8 and float(seconds) < 5
+
+
+def test_expansion_counts_every_use_of_an_alias():
+    with pytest.raises(RefusedYaml, match=f"more than {MAX_YAML_VALUES:,} values"):
+        read_yaml(laughs(7))  # 10**7 leaves
+    # shared values of ordinary size are fine, and read as shared data
+    data = read_yaml("a: &curve [1, 2, 3]\nb: *curve\nc: {<<: &d {x: 1}, y: 2}\ne: *d\n")
+    assert data == {"a": [1, 2, 3], "b": [1, 2, 3], "c": {"x": 1, "y": 2}, "e": {"x": 1}}
+
+
+def test_a_structure_containing_itself_is_refused():
+    with pytest.raises(RefusedYaml, match=r"alias \*a is inside the collection it names"):
+        read_yaml("x: &a [1, *a]\n")
+    with pytest.raises(RefusedYaml, match=r"alias \*m is inside"):
+        read_yaml("x: &m {k: *m}\n")
+
+
+def test_a_modest_alias_bomb_gets_a_short_message(tmp_path: Path):
+    """10**5 leaves pass the reader; the scenario error quotes a few lines, not 400 kB."""
+    path = tmp_path / "lol.yaml"
+    path.write_text(laughs(5))
+    with pytest.raises(ScenarioError) as err:
+        load_scenario(path)
+    message = str(err.value)
+    assert "name: must be a valid string, got [[[" in message
+    assert max(len(line) for line in message.splitlines()) < MAX_QUOTED_CHARS + 60
+    assert len(message) < 2000
