@@ -13,6 +13,8 @@ read defensively, so every bad file gets one clear message naming the line:
   counted at their expanded size, is refused while it is being read, before the
   data is built (a "billion laughs" file of a few hundred bytes would otherwise
   expand to 10^8 values); so is an alias inside the collection it names;
+* a key given twice in one mapping is an error naming the key and both lines
+  (plain YAML keeps the last silently).
 """
 
 from __future__ import annotations
@@ -24,9 +26,9 @@ from typing import Any
 
 import yaml
 from yaml.events import AliasEvent, CollectionStartEvent
-from yaml.nodes import Node
+from yaml.nodes import MappingNode, Node, ScalarNode
 
-from .quoting import clip
+from .quoting import clip, quote
 
 __all__ = [
     "MAX_YAML_DEPTH",
@@ -48,6 +50,8 @@ MAX_YAML_VALUES = 2_000_000
 expanded size. A year of 5-minute intervals with a per-interval list for ten
 channels and groups is about 1,000,000; reading a file that large takes a minute."""
 
+_MERGE_TAG = "tag:yaml.org,2002:merge"
+
 _BOMS = (  # longest first: the UTF-32-LE mark starts with the UTF-16-LE one
     (codecs.BOM_UTF32_LE, "utf-32-le", "UTF-32"),
     (codecs.BOM_UTF32_BE, "utf-32-be", "UTF-32"),
@@ -64,7 +68,8 @@ class NotText(ValueError):
 
 class RefusedYaml(yaml.MarkedYAMLError):
     """Parseable YAML that ccsim refuses: nested too deeply, expanding too far through
-    aliases, or containing itself. ``problem`` says which, ``problem_mark`` where."""
+    aliases, containing itself, or a key given twice. ``problem`` says which,
+    ``problem_mark`` where."""
 
     def __init__(self, problem: str, mark: Any):
         super().__init__(None, None, problem, mark)
@@ -150,7 +155,27 @@ class _Loader(yaml.SafeLoader):
             self._open_anchors.discard(anchor)
         if anchor is not None:
             self._anchor_values[anchor] = self._values - before
+        if isinstance(node, MappingNode):
+            self._check_unique_keys(node)
         return node
+
+    def _check_unique_keys(self, node: MappingNode) -> None:
+        """Refuse a key given twice in one mapping (merged ``<<`` keys may be overridden)."""
+        seen: dict[Any, int] = {}  # key -> line it was first given on
+        for key_node, _ in node.value:
+            if not isinstance(key_node, ScalarNode) or key_node.tag == _MERGE_TAG:
+                continue  # complex keys: the constructor refuses unhashable ones
+            key = self.construct_object(key_node)
+            try:
+                first = seen.get(key)
+            except TypeError:  # unhashable: the constructor says so
+                continue
+            if first is not None:
+                raise RefusedYaml(
+                    f"duplicate key {quote(key)} (first given on line {first})",
+                    key_node.start_mark,
+                )
+            seen[key] = key_node.start_mark.line + 1
 
 
 _YAML11_ONLY = {"tag:yaml.org,2002:bool", "tag:yaml.org,2002:int", "tag:yaml.org,2002:float"}

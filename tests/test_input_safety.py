@@ -78,6 +78,10 @@ BAD_YAML: dict[str, tuple[Callable[[str], bytes], str]] = {
         lambda t: f"{laughs(8, 'bomb')}{t}".encode(),
         "values with its aliases expanded",
     ),
+    "duplicate_key": (  # the first line's key again, at the end
+        lambda t: f"{t}{t.split(':', 1)[0]}: again\n".encode(),
+        "' (first given on line 1)",
+    ),
 }
 
 
@@ -101,7 +105,7 @@ def test_bad_scenario_file(name: str, tmp_path: Path):
     _assert_clean(ccsim("validate", str(f)), str(f), expected)
 
 
-@pytest.mark.parametrize("name", ["latin1", "alias_bomb_1e8"])
+@pytest.mark.parametrize("name", ["latin1", "alias_bomb_1e8", "duplicate_key"])
 def test_bad_sweep_file_and_bad_base(name: str, tmp_path: Path):
     make, expected = BAD_YAML[name]
     good_base = tmp_path / "base.yaml"
@@ -122,7 +126,7 @@ TEMPLATES = "templates:\n  - {name: full, length_minutes: 480, starts: ['08:00']
 """Good templates (reallocation_demo.yaml has 15-minute intervals)."""
 
 
-@pytest.mark.parametrize("name", ["latin1", "utf16_no_bom", "nested_600"])
+@pytest.mark.parametrize("name", ["latin1", "utf16_no_bom", "nested_600", "duplicate_key"])
 def test_bad_shift_templates(name: str, tmp_path: Path):
     make, expected = BAD_YAML[name]
     templates = tmp_path / "t.yaml"

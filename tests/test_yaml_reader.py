@@ -11,6 +11,7 @@ from pathlib import Path
 
 import pytest
 
+import sim
 from sim.quoting import MAX_QUOTED_CHARS
 from sim.scenario import ScenarioError, load_scenario
 from sim.yaml_reader import (
@@ -144,3 +145,42 @@ def test_a_modest_alias_bomb_gets_a_short_message(tmp_path: Path):
     assert "name: must be a valid string, got [[[" in message
     assert max(len(line) for line in message.splitlines()) < MAX_QUOTED_CHARS + 60
     assert len(message) < 2000
+
+
+# -- duplicate keys ---------------------------------------------------------------------
+
+
+def test_duplicate_keys_name_the_key_and_both_lines(tmp_path: Path):
+    path = tmp_path / "dup.yaml"
+    path.write_text(TEXT.replace("seed: 7\n", "seed: 7\nseed: 8\n"))
+    line = TEXT.splitlines().index("seed: 7") + 1
+    with pytest.raises(ScenarioError) as err:
+        load_scenario(path)
+    assert err.value.problems == [
+        f"line {line + 1}, column 1: duplicate key 'seed' (first given on line {line})"
+    ]
+    nested = "channels:\n  voice: {arrivals: 5, arrivals: 6}\n"
+    with pytest.raises(RefusedYaml, match="duplicate key 'arrivals'") as exc:
+        read_yaml(nested)
+    assert exc.value.problem_mark.line == 1
+    # keys equal as values are duplicates whatever their spelling
+    with pytest.raises(RefusedYaml, match="duplicate key 1"):
+        read_yaml("1: a\n01: b\n")
+
+
+def test_merged_keys_may_still_be_overridden():
+    data = read_yaml("base: &b {x: 1, y: 2}\nmine:\n  <<: *b\n  x: 3\n")
+    assert data["mine"] == {"x": 3, "y": 2}
+
+
+def test_sweep_and_templates_use_the_same_reader(tmp_path: Path):
+    sweep = tmp_path / "sweep.yaml"
+    sweep.write_text("base: x.yaml\nseed: 1\nseed: 2\n")
+    with pytest.raises(sim.SweepError, match="line 3, column 1: duplicate key 'seed'"):
+        sim.load_sweep(sweep)
+    from sim.shifts import ShiftError, load_templates
+
+    templates = tmp_path / "t.yaml"
+    templates.write_bytes("templates: [{name: é}]\n".encode("latin-1"))
+    with pytest.raises(ShiftError, match=r"t\.yaml: line 1, column 20: not UTF-8 text"):
+        load_templates(templates)
