@@ -1,7 +1,7 @@
 """The one YAML reader of ccsim's input files (scenarios, sweeps, shift templates).
 
 Files are parsed with YAML 1.2 core-schema scalars (only ``true``/``false`` are
-booleans, so ``on:`` stays a key; ``12:00`` is text) and
+booleans, so ``on:`` stays a key; ``0123`` is the number 123; ``12:00`` is text) and
 read defensively, so every bad file gets one clear message naming the line:
 
 * the text is UTF-8 (a UTF-8 byte-order mark is dropped), or UTF-16 / UTF-32 with a
@@ -31,6 +31,7 @@ from yaml.nodes import MappingNode, Node, ScalarNode
 from .quoting import clip, quote
 
 __all__ = [
+    "MAX_NUMBER_DIGITS",
     "MAX_YAML_DEPTH",
     "MAX_YAML_VALUES",
     "NotText",
@@ -50,6 +51,9 @@ MAX_YAML_VALUES = 2_000_000
 expanded size. A year of 5-minute intervals with a per-interval list for ten
 channels and groups is about 1,000,000; reading a file that large takes a minute."""
 
+MAX_NUMBER_DIGITS = 1_000
+"""Digits a whole number in a file may have (Python converts at most 4,300)."""
+
 _MERGE_TAG = "tag:yaml.org,2002:merge"
 
 _BOMS = (  # longest first: the UTF-32-LE mark starts with the UTF-16-LE one
@@ -68,8 +72,8 @@ class NotText(ValueError):
 
 class RefusedYaml(yaml.MarkedYAMLError):
     """Parseable YAML that ccsim refuses: nested too deeply, expanding too far through
-    aliases, containing itself, or a key given twice. ``problem`` says which,
-    ``problem_mark`` where."""
+    aliases, containing itself, a key given twice, or a scalar that is not what its
+    tag says. ``problem`` says which, ``problem_mark`` where."""
 
     def __init__(self, problem: str, mark: Any):
         super().__init__(None, None, problem, mark)
@@ -177,6 +181,38 @@ class _Loader(yaml.SafeLoader):
                 )
             seen[key] = key_node.start_mark.line + 1
 
+    def construct_object(self, node: Node, deep: bool = False) -> Any:
+        """As SafeLoader, but a scalar that is not what its tag says (``!!int x``, a
+        13th month) is a :class:`RefusedYaml` naming the line, not a ValueError."""
+        try:
+            return super().construct_object(node, deep)
+        except (ValueError, OverflowError) as exc:
+            if isinstance(exc, yaml.YAMLError) or not isinstance(node, ScalarNode):
+                raise
+            tag = node.tag.rsplit(":", 1)[-1]
+            raise RefusedYaml(
+                f"{quote(node.value)} is not a valid {tag} ({clip(str(exc), 80)})",
+                node.start_mark,
+            ) from None
+
+    def construct_yaml_int(self, node: ScalarNode) -> int:
+        """YAML 1.2 core schema: decimal (leading zeros allowed), 0o octal, 0x hex."""
+        text = str(self.construct_scalar(node))
+        if len(text) > MAX_NUMBER_DIGITS:
+            raise RefusedYaml(
+                f"a whole number of {len(text):,} digits (at most {MAX_NUMBER_DIGITS:,})",
+                node.start_mark,
+            )
+        sign = -1 if text.startswith("-") else 1
+        digits = text.lstrip("+-")
+        if digits.startswith("0o"):
+            return sign * int(digits[2:], 8)
+        if digits.startswith("0x"):
+            return sign * int(digits[2:], 16)
+        return sign * int(digits, 10)
+
+
+_Loader.add_constructor("tag:yaml.org,2002:int", _Loader.construct_yaml_int)
 
 _YAML11_ONLY = {"tag:yaml.org,2002:bool", "tag:yaml.org,2002:int", "tag:yaml.org,2002:float"}
 _Loader.yaml_implicit_resolvers = {

@@ -78,6 +78,10 @@ BAD_YAML: dict[str, tuple[Callable[[str], bytes], str]] = {
         lambda t: f"{laughs(8, 'bomb')}{t}".encode(),
         "values with its aliases expanded",
     ),
+    "bad_scalar": (
+        lambda t: t.replace(t.split("\n", 1)[0], "n: !!int x", 1).encode(),
+        "line 1, column 4: 'x' is not a valid int",
+    ),
     "duplicate_key": (  # the first line's key again, at the end
         lambda t: f"{t}{t.split(':', 1)[0]}: again\n".encode(),
         "' (first given on line 1)",
@@ -105,7 +109,7 @@ def test_bad_scenario_file(name: str, tmp_path: Path):
     _assert_clean(ccsim("validate", str(f)), str(f), expected)
 
 
-@pytest.mark.parametrize("name", ["latin1", "alias_bomb_1e8", "duplicate_key"])
+@pytest.mark.parametrize("name", ["latin1", "alias_bomb_1e8", "duplicate_key", "bad_scalar"])
 def test_bad_sweep_file_and_bad_base(name: str, tmp_path: Path):
     make, expected = BAD_YAML[name]
     good_base = tmp_path / "base.yaml"

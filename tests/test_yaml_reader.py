@@ -1,4 +1,5 @@
-"""The YAML reader of every input file (scenarios, sweeps, shift templates)."""
+"""The YAML reader of every input file: encodings, nesting, alias bombs, duplicate keys
+and YAML 1.2 numbers."""
 
 from __future__ import annotations
 
@@ -33,6 +34,7 @@ TEXT = RETAIL.read_text(encoding="utf-8")
 MEMORY_CAP = 2 * 1024**3
 """Address space (bytes) of the child process that reads a bomb: a regression fails
 the test with MemoryError instead of swapping the shared machine to death."""
+
 
 # -- encodings ------------------------------------------------------------------------
 
@@ -171,6 +173,25 @@ def test_duplicate_keys_name_the_key_and_both_lines(tmp_path: Path):
 def test_merged_keys_may_still_be_overridden():
     data = read_yaml("base: &b {x: 1, y: 2}\nmine:\n  <<: *b\n  x: 3\n")
     assert data["mine"] == {"x": 3, "y": 2}
+
+
+# -- scalars ----------------------------------------------------------------------------
+
+
+def test_yaml_12_integers_and_bad_scalars_are_clean_errors():
+    assert read_yaml("a: 0123\nb: 08\nc: 0o17\nd: 0x1f\ne: -007\n") == {
+        "a": 123,
+        "b": 8,
+        "c": 15,
+        "d": 31,
+        "e": -7,
+    }
+    with pytest.raises(RefusedYaml, match=r"'x' is not a valid int"):
+        read_yaml("a: !!int x\n")
+    with pytest.raises(RefusedYaml, match=r"'2020-13-45' is not a valid timestamp"):
+        read_yaml("a: !!timestamp 2020-13-45\n")
+    with pytest.raises(RefusedYaml, match=r"a whole number of 5,001 digits"):
+        read_yaml("a: 1" + "0" * 5000 + "\n")
 
 
 def test_sweep_and_templates_use_the_same_reader(tmp_path: Path):
