@@ -50,6 +50,15 @@ _DIST_TAGS = {"exponential", "lognormal", "gamma", "weibull", "fixed", "empirica
 _DIST_FIELDS = {"handle_time", "patience", "delay", "time"}
 
 
+MAX_HORIZON_DAYS = 366
+"""Days of intervals a scenario may simulate (``periods x interval_minutes``): a year."""
+
+MAX_CONTACTS_PER_INTERVAL = 1_000_000
+"""New journeys a channel may receive in one interval (a large centre takes ~10,000)."""
+
+MAX_AGENTS = 1_000_000
+"""Agents a group (or a shift) may have in one interval."""
+
 MAX_SHOWN_PROBLEMS = 50
 """Problems an error message lists; the rest are counted (``problems`` keeps all)."""
 
@@ -76,14 +85,18 @@ class _Frozen(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
 
 
-def _per_period(value: Any, *, integer: bool, what: str) -> float | tuple[float, ...]:
-    """Accept one number or a list of numbers, each finite and >= 0."""
+def _per_period(
+    value: Any, *, integer: bool, what: str, most: float = math.inf
+) -> float | tuple[float, ...]:
+    """Accept one number or a list of numbers, each finite, >= 0 and <= ``most``."""
 
     def check(x: Any, where: str) -> float:
         if isinstance(x, bool) or not isinstance(x, (int, float)):
             raise ValueError(f"{where}must be a number, got {quote(x)}")
         if not math.isfinite(x) or x < 0:
             raise ValueError(f"{where}must be >= 0, got {quote(x)}")
+        if x > most:
+            raise ValueError(f"{where}must be at most {most:,} {what} per interval, got {quote(x)}")
         if integer and x != int(x):
             raise ValueError(f"{where}must be a whole number of {what}, got {quote(x)}")
         return int(x) if integer else float(x)
@@ -166,7 +179,9 @@ class Channel(_Frozen):
     @field_validator("arrivals", mode="before")
     @classmethod
     def _arrivals(cls, v: Any) -> Any:
-        return None if v is None else _per_period(v, integer=False, what="contacts")
+        if v is None:
+            return v
+        return _per_period(v, integer=False, what="contacts", most=MAX_CONTACTS_PER_INTERVAL)
 
     @field_validator("arrival_paths", mode="before")
     @classmethod
@@ -180,7 +195,11 @@ class Channel(_Frozen):
             if not isinstance(row, (list, tuple)):
                 raise ValueError(f"row {i} must be a list of counts, one per period")
             try:
-                rows.append(_per_period(list(row), integer=True, what="contacts"))
+                rows.append(
+                    _per_period(
+                        list(row), integer=True, what="contacts", most=MAX_CONTACTS_PER_INTERVAL
+                    )
+                )
             except ValueError as exc:
                 raise ValueError(f"row {i}: {exc}") from None
         return tuple(rows)
@@ -249,7 +268,7 @@ class Break(_Frozen):
 
     start: str
     end: str
-    count: int | None = Field(default=None, ge=0)
+    count: int | None = Field(default=None, ge=0, le=MAX_AGENTS)
     """Agents on this break (default: the whole shift)."""
 
     @field_validator("start", "end")
@@ -264,7 +283,7 @@ class Shift(_Frozen):
     start: str
     end: str
     """Clock time the shift ends; before ``start`` = the shift runs past midnight."""
-    count: int = Field(ge=0)
+    count: int = Field(ge=0, le=MAX_AGENTS)
     breaks: tuple[Break, ...] = ()
 
     @field_validator("start", "end")
@@ -290,7 +309,9 @@ class Group(_Frozen):
     @field_validator("agents", mode="before")
     @classmethod
     def _agents(cls, v: Any) -> Any:
-        return None if v is None else _per_period(v, integer=True, what="agents")
+        if v is None:
+            return v
+        return _per_period(v, integer=True, what="agents", most=MAX_AGENTS)
 
     @field_validator("shrinkage", mode="before")
     @classmethod
@@ -431,6 +452,13 @@ class Scenario(_Frozen):
     def _cross_fields(self) -> Scenario:
         problems: list[str] = []
         p = self.periods
+        days = p * self.interval_minutes / 1440
+        if days > MAX_HORIZON_DAYS:
+            most = MAX_HORIZON_DAYS * 1440 // self.interval_minutes
+            raise ValueError(
+                f"periods: {p:,} periods of {self.interval_minutes} min are {days:,.0f} days; "
+                f"at most {MAX_HORIZON_DAYS} days ({most:,} periods) are simulated"
+            )
         if self.warmup_minutes >= p * self.interval_minutes:
             problems.append(
                 f"warmup_minutes: {self.warmup_minutes:g} leaves no counted time in "

@@ -1,8 +1,10 @@
-"""Issue 10: every bad input file gets a clean answer on the command line.
+"""Issue 10: every bad input file and every huge request gets a clean answer on the
+command line.
 
-Each case: exit 2, one ``error:`` message naming the file and the line (or field), no
-traceback, a short message, and nothing written. Every YAML input is covered: a
-scenario (run, validate), a sweep file and its base scenario, and shift templates.
+Each case: exit 2, one ``error:`` message naming the file and the line, field or
+option, no traceback, a short message, and nothing written. Every YAML input is
+covered (a scenario for run and validate, a sweep file and its base scenario, shift
+templates), and so are requests too big for memory (refused before any work).
 Children run with a capped address space, so a regression fails instead of eating the
 shared machine's memory.
 """
@@ -43,14 +45,14 @@ def _cap_memory() -> None:
     resource.setrlimit(resource.RLIMIT_AS, (CHILD_MEMORY, CHILD_MEMORY))
 
 
-def ccsim(*args: str) -> subprocess.CompletedProcess[str]:
+def ccsim(*args: str, timeout: float = 300) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
         [sys.executable, "-m", "sim", *args],
         capture_output=True,
         text=True,
         cwd=ROOT,
         env={**os.environ, "PYTHONPATH": str(ROOT)},
-        timeout=300,
+        timeout=timeout,
         preexec_fn=_cap_memory,
     )
 
@@ -153,3 +155,48 @@ def test_utf16_with_a_byte_order_mark_runs(tmp_path: Path):
     f.write_bytes(codecs.BOM_UTF16_BE + SMALL_TEXT.encode("utf-16-be"))
     r = ccsim("run", str(f), "--json", "-")
     assert r.returncode == 0, r.stderr
+
+
+# -- absurd sizes (item 14): refused when the file is validated -------------------------
+
+
+def _scenario(**changes: object) -> str:
+    data = yaml.safe_load(SMALL_TEXT)
+    data.update(changes)
+    return yaml.safe_dump(data, sort_keys=False)
+
+
+def _voice(**changes: object) -> dict[str, object]:
+    return {**SMALL["channels"]["voice"], **changes}
+
+
+HUGE = {
+    # name: (scenario text, command after the file, what the message must say)
+    "periods_1e9": (
+        _scenario(periods=10**9),
+        ("validate",),
+        "periods: 1,000,000,000 periods of 30 min are 20,833,333 days; at most 366 days",
+    ),
+    "arrivals_1e9": (
+        _scenario(channels={"voice": _voice(arrivals=1e9)}),
+        ("staff",),
+        "channels.voice.arrivals: must be at most 1,000,000 contacts per interval",
+    ),
+    "agents_1e9": (
+        _scenario(groups={"agents": {"skills": ["voice"], "agents": 10**9}}),
+        ("run",),
+        "groups.agents.agents: must be at most 1,000,000 agents per interval",
+    ),
+}
+
+
+@pytest.mark.parametrize("name", sorted(HUGE))
+def test_absurd_size_is_refused(name: str, tmp_path: Path):
+    text, (command, *options), expected = HUGE[name]
+    f = tmp_path / f"{name}.yaml"
+    f.write_text(text)
+    js = tmp_path / "r.json"
+    extra = ("--json", str(js)) if command != "validate" else ()
+    r = ccsim(command, str(f), *options, *extra, timeout=120)
+    _assert_clean(r, str(f), expected)
+    assert not js.exists()
