@@ -25,6 +25,7 @@ from .cli_io import (
 )
 from .scenario import Scenario, load_scenario
 from .staffing import StaffingError, Targets, group_requirements, requirements
+from .workload import check, estimate
 
 __all__ = ["add_staff_commands", "cmd_report", "cmd_staff"]
 
@@ -120,6 +121,7 @@ def cmd_staff(args: argparse.Namespace) -> int:
     else:
         from .optimise import OptimiseOptions, optimise
 
+        _check_search(sc, args)
         opts = OptimiseOptions(
             replications=args.replications,
             confirm_replications=args.confirm_replications,
@@ -182,6 +184,15 @@ def _records(df: pd.DataFrame) -> list[dict[str, Any]]:
     return out
 
 
+def _check_search(sc: Scenario, args: argparse.Namespace) -> None:
+    """Refuse a simulated search whose simulations cannot fit in memory."""
+    for reps, option in (
+        (args.replications, "--replications"),
+        (args.confirm_replications, "--confirm-replications"),
+    ):
+        check(estimate(sc, reps), source=args.file, replications_from=option)
+
+
 def _progress() -> Any:
     if not sys.stderr.isatty():
         return None
@@ -203,6 +214,11 @@ def cmd_report(args: argparse.Namespace) -> int:
     if args.png_dir and Path(args.png_dir).exists() and not Path(args.png_dir).is_dir():
         raise BadInput(f"--png-dir: {args.png_dir} exists and is not a directory")
     targets = targets_from_args(args, sc)
+    reps = sc.replications if args.replications is None else args.replications
+    option = "--replications" if args.replications is not None else "replications"
+    for path, scenario in ((args.file, sc), (args.whatif, whatif)):
+        if scenario is not None:
+            check(estimate(scenario, reps), source=path, replications_from=option)
     try:
         report = build_report(
             sc, targets=targets, whatif=whatif, replications=args.replications, seed=args.seed

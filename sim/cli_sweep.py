@@ -17,7 +17,7 @@ from .runner import Progress
 from .sweep_backends import SchedulerError, default_workers
 from .sweep_spec import plan_sweep
 from .sweep_store import PartStore
-from .sweeps import sweep
+from .sweeps import check_sweep_memory, sweep
 
 __all__ = ["add_sweep_parser", "cmd_sweep"]
 
@@ -81,6 +81,8 @@ def cmd_sweep(args: argparse.Namespace) -> int:
     plan = plan_sweep(args.file)
     store = PartStore(args.out)
     keys = {v.key for v in plan.variants}
+    local = args.scheduler in (None, "local")  # a remote cluster has its own memory
+    check_sweep_memory(plan, list(plan.variants), args.workers if local else 1, len(keys))
     resumed = len(store.finished(keys))
     print(
         f"{args.file}: {len(plan.variants)} variants x {plan.replications} replications, "

@@ -18,6 +18,7 @@ from .kpi import channel_table, flow_table, group_table, journey_row
 from .results import Result, summarise
 from .scenario import Scenario
 from .streams import replication_seed
+from .workload import check, estimate
 
 __all__ = ["Progress", "Replication", "collect", "compare", "simulate", "simulate_replication"]
 
@@ -57,7 +58,17 @@ def simulate_replication(
 
     The same (seed, replication) always draws the same customers, whichever process
     or machine runs it: this is the unit of work for parallel runs and sweeps.
+
+    Raises :class:`~sim.workload.WorkloadError` before drawing anything if the
+    replication cannot fit in the memory available.
     """
+    check(estimate(scenario, 1, keep_runs=keep_run))
+    return _simulate_replication(scenario, replication, seed, keep_run)
+
+
+def _simulate_replication(
+    scenario: Scenario, replication: int, seed: int | None, keep_run: bool
+) -> Replication:
     seed = scenario.seed if seed is None else int(seed)
     model = compile_scenario(scenario)
     run = run_replication(model, replication_seed(seed, replication))
@@ -107,14 +118,21 @@ def simulate(
     replications, seed : override the scenario's own values.
     progress : called after each replication with (done, total).
     keep_runs : keep every contact record (``Result.runs``) for path analysis.
+
+    Raises
+    ------
+    WorkloadError
+        before anything runs, when the estimated memory of the run (one replication's
+        contacts, every replication's kept results) exceeds what is available.
     """
     reps = scenario.replications if replications is None else int(replications)
     if reps < 1:
         raise ValueError("replications must be >= 1")
+    check(estimate(scenario, reps, keep_runs=keep_runs))
     seed = scenario.seed if seed is None else int(seed)
     done: list[Replication] = []
     for r in range(reps):
-        done.append(simulate_replication(scenario, r, seed, keep_run=keep_runs))
+        done.append(_simulate_replication(scenario, r, seed, keep_runs))
         if progress is not None:
             progress(r + 1, reps)
     return collect(scenario, seed, done)

@@ -31,6 +31,7 @@ from __future__ import annotations
 import hashlib
 import itertools
 import json
+import math
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
@@ -48,6 +49,7 @@ from .scenario import (
     problem_lines,
     read_yaml_file,
 )
+from .workload import SWEEP_FIXED_COLUMNS, check_plan
 
 __all__ = [
     "OUTPUT_COLUMNS",
@@ -55,6 +57,7 @@ __all__ = [
     "SweepPlan",
     "SweepSpec",
     "Variant",
+    "count_variants",
     "load_sweep",
     "parameter_value",
     "parse_sweep",
@@ -175,6 +178,17 @@ def parse_sweep(data: Any, source: str | None = None) -> SweepSpec:
         raise SweepError(problems, source) from None
 
 
+def count_variants(spec: SweepSpec) -> int:
+    """Variants the sweep expands to, counted without building them."""
+    rows = len(next(iter(spec.zip_.values()))) if spec.zip_ else 1
+    return max(len(spec.variants), 1) * math.prod(len(v) for v in spec.grid.values()) * rows
+
+
+def table_columns(base: Scenario, parameters: Sequence[str]) -> int:
+    """Columns of the sweep's results table, about (exactly: see :mod:`sim.sweeps`)."""
+    return SWEEP_FIXED_COLUMNS + 3 * len(base.groups) + len(parameters)
+
+
 def plan_sweep(
     spec: SweepSpec | Mapping[str, Any] | str | Path,
     *,
@@ -193,6 +207,8 @@ def plan_sweep(
     SweepError
         naming the variant (its number and changes) and the field, for every bad
         path or value, before any simulation runs.
+    WorkloadError
+        when the variants would not fit in memory, before any is built.
     """
     source: str | None = None
     if isinstance(spec, (str, Path)):
@@ -207,10 +223,12 @@ def plan_sweep(
         raise SweepError(problems, source)
     seed = base.seed if spec.seed is None else spec.seed
     reps = base.replications if spec.replications is None else spec.replications
-    combos = _expand(spec)
+    total = count_variants(spec)
     parameters = tuple(
         dict.fromkeys([*(p for v in spec.variants for p in v), *spec.grid, *spec.zip_])
     )
+    check_plan(total, base, reps, table_columns(base, parameters), source=source)
+    combos = _expand(spec)
     variants: list[Variant] = []
     bad: list[str] = []
     invalid = 0

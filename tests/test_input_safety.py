@@ -157,7 +157,7 @@ def test_utf16_with_a_byte_order_mark_runs(tmp_path: Path):
     assert r.returncode == 0, r.stderr
 
 
-# -- absurd sizes (item 14): refused when the file is validated -------------------------
+# -- huge requests (item 14): refused up front, naming the limit -------------------------
 
 
 def _scenario(**changes: object) -> str:
@@ -187,11 +187,31 @@ HUGE = {
         ("run",),
         "groups.agents.agents: must be at most 1,000,000 agents per interval",
     ),
+    "contacts_17e9": (  # each field within its cap, together ~10 TiB per replication
+        _scenario(periods=17_000, channels={"voice": _voice(arrivals=10**6)}),
+        ("run",),
+        "channels: ~17,000,000,000 contacts per replication",
+    ),
+    "replications_1e7": (
+        _scenario(replications=10**7),
+        ("run",),
+        "replications: 10,000,000 replications keep about",
+    ),
+    "option_replications_1e7": (
+        SMALL_TEXT,
+        ("run", "--replications", "10000000"),
+        "--replications: 10,000,000 replications keep about",
+    ),
+    "staff_search_1e7": (
+        SMALL_TEXT,
+        ("staff", "--method", "simulate", "--replications", "10000000"),
+        "--replications: 10,000,000 replications keep about",
+    ),
 }
 
 
 @pytest.mark.parametrize("name", sorted(HUGE))
-def test_absurd_size_is_refused(name: str, tmp_path: Path):
+def test_huge_request_is_refused_up_front(name: str, tmp_path: Path):
     text, (command, *options), expected = HUGE[name]
     f = tmp_path / f"{name}.yaml"
     f.write_text(text)
@@ -200,3 +220,19 @@ def test_absurd_size_is_refused(name: str, tmp_path: Path):
     r = ccsim(command, str(f), *options, *extra, timeout=120)
     _assert_clean(r, str(f), expected)
     assert not js.exists()
+
+
+def test_a_million_variant_sweep_is_refused_before_planning(tmp_path: Path):
+    (tmp_path / "base.yaml").write_text(SMALL_TEXT)
+    grid = {
+        "groups.agents.agents": list(range(5, 105)),
+        "channels.voice.handle_time.mean": list(range(100, 200)),
+        "channels.voice.patience.mean": list(range(100, 200)),
+    }
+    sweep = tmp_path / "sweep.yaml"
+    sweep.write_text(yaml.safe_dump({"base": "base.yaml", "replications": 10, "grid": grid}))
+    out = tmp_path / "res" / "r.parquet"
+    r = ccsim("sweep", str(sweep), "--out", str(out), timeout=120)
+    _assert_clean(r, str(sweep), "grid/zip/variants: 1,000,000 variants x 10 replications need")
+    assert "variants fit" in r.stderr
+    assert not out.parent.exists()
