@@ -29,7 +29,7 @@ from .cli_io import (
 from .results import Result
 from .runner import Progress, compare, simulate
 from .scenario import Scenario, ScenarioError, load_scenario
-from .workload import check, estimate
+from .workload import check, estimate, long_work_notice
 
 
 def _progress_bar(total_label: str) -> tuple[Progress | None, Callable[[], None]]:
@@ -59,6 +59,9 @@ def _run(
     (and ``--replications`` when ``option`` says the count came from it)."""
     work = estimate(sc, args.replications)
     check(work, source=path, replications_from="--replications" if option else "replications")
+    notice = long_work_notice(f"{path}: {work.describe()}", work.seconds)
+    if notice:  # long work is announced; on a terminal the bar with its ETA follows
+        print(notice, file=sys.stderr)
     progress, close = _progress_bar(label)
     try:
         return simulate(sc, replications=args.replications, seed=args.seed, progress=progress)

@@ -10,6 +10,7 @@ import argparse
 import json
 import math
 import sys
+import time
 from pathlib import Path
 from typing import Any
 
@@ -25,7 +26,7 @@ from .cli_io import (
 )
 from .scenario import Scenario, load_scenario
 from .staffing import StaffingError, Targets, group_requirements, requirements
-from .workload import check, estimate
+from .workload import check, estimate, long_work_notice
 
 __all__ = ["add_staff_commands", "cmd_report", "cmd_staff"]
 
@@ -185,20 +186,35 @@ def _records(df: pd.DataFrame) -> list[dict[str, Any]]:
 
 
 def _check_search(sc: Scenario, args: argparse.Namespace) -> None:
-    """Refuse a simulated search whose simulations cannot fit in memory."""
+    """Refuse a simulated search that cannot fit in memory; announce a long one with
+    its time at most (the whole budget of simulations)."""
     for reps, option in (
         (args.replications, "--replications"),
         (args.confirm_replications, "--confirm-replications"),
     ):
         check(estimate(sc, reps), source=args.file, replications_from=option)
+    most = (
+        args.max_simulations * estimate(sc, args.replications).seconds
+        + estimate(sc, args.confirm_replications).seconds
+    )
+    notice = long_work_notice(
+        f"{args.file}: at most {args.max_simulations} simulations of "
+        f"{args.replications} replications (the whole budget)",
+        most,
+    )
+    if notice:
+        print(notice, file=sys.stderr)
 
 
 def _progress() -> Any:
+    """Each search step on stderr (a terminal only), after the time elapsed."""
     if not sys.stderr.isatty():
         return None
+    start = time.monotonic()
 
     def show(message: str) -> None:
-        print(message, file=sys.stderr)
+        elapsed = int(time.monotonic() - start)
+        print(f"{elapsed // 60}:{elapsed % 60:02d} {message}", file=sys.stderr)
 
     return show
 
@@ -218,7 +234,11 @@ def cmd_report(args: argparse.Namespace) -> int:
     option = "--replications" if args.replications is not None else "replications"
     for path, scenario in ((args.file, sc), (args.whatif, whatif)):
         if scenario is not None:
-            check(estimate(scenario, reps), source=path, replications_from=option)
+            work = estimate(scenario, reps)
+            check(work, source=path, replications_from=option)
+            notice = long_work_notice(f"{path}: {work.describe()}", work.seconds)
+            if notice:
+                print(notice, file=sys.stderr)
     try:
         report = build_report(
             sc, targets=targets, whatif=whatif, replications=args.replications, seed=args.seed

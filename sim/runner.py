@@ -23,7 +23,8 @@ from .workload import check, estimate
 __all__ = ["Progress", "Replication", "collect", "compare", "simulate", "simulate_replication"]
 
 Progress = Callable[[int, int], None]
-"""Called as ``progress(done, total)`` after each replication."""
+"""Called as ``progress(done, total)`` before the first replication (``done`` 0) and
+after each one."""
 
 DEFAULT_SL_THRESHOLD = 20.0  # s, when a channel has no service_level
 
@@ -116,7 +117,8 @@ def simulate(
     Parameters
     ----------
     replications, seed : override the scenario's own values.
-    progress : called after each replication with (done, total).
+    progress : called with (0, total) first, then after each replication with
+        (done, total).
     keep_runs : keep every contact record (``Result.runs``) for path analysis.
 
     Raises
@@ -131,6 +133,8 @@ def simulate(
     check(estimate(scenario, reps, keep_runs=keep_runs))
     seed = scenario.seed if seed is None else int(seed)
     done: list[Replication] = []
+    if progress is not None:
+        progress(0, reps)
     for r in range(reps):
         done.append(_simulate_replication(scenario, r, seed, keep_runs))
         if progress is not None:

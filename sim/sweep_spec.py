@@ -33,7 +33,7 @@ import itertools
 import json
 import math
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -193,6 +193,7 @@ def plan_sweep(
     spec: SweepSpec | Mapping[str, Any] | str | Path,
     *,
     root: str | Path | None = None,
+    progress: Callable[[int, int], None] | None = None,
 ) -> SweepPlan:
     """Expand a sweep into variants and validate every one of them.
 
@@ -201,6 +202,8 @@ def plan_sweep(
     spec : a sweep file path, its parsed data, or a :class:`SweepSpec`.
     root : directory a relative ``base`` path is resolved against (default: the
         sweep file's directory, or the working directory for data).
+    progress : called as ``progress(done, total)`` as the variants are built and
+        validated (``done`` 0 first).
 
     Raises
     ------
@@ -228,6 +231,8 @@ def plan_sweep(
         dict.fromkeys([*(p for v in spec.variants for p in v), *spec.grid, *spec.zip_])
     )
     check_plan(total, base, reps, table_columns(base, parameters), source=source)
+    if progress is not None:
+        progress(0, total)
     combos = _expand(spec)
     variants: list[Variant] = []
     bad: list[str] = []
@@ -241,8 +246,10 @@ def plan_sweep(
                 f"variant {i} ({_describe(changes)}): {p}{_origin(p, origins)}"
                 for p in exc.problems
             )
-            continue
-        variants.append(Variant(i, changes, sc, variant_key(sc, seed, reps)))
+        else:
+            variants.append(Variant(i, changes, sc, variant_key(sc, seed, reps)))
+        if progress is not None:
+            progress(i + 1, total)
     if bad:
         shown = bad[:MAX_LISTED_PROBLEMS]
         if len(bad) > len(shown):

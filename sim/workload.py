@@ -5,10 +5,11 @@ A scenario file of a few lines can ask for more than any machine holds (``arriva
 in memory, and :func:`sim.simulate` keeps every replication's KPI tables until it
 summarises them. :func:`estimate` predicts both from the scenario alone, before
 anything is drawn, and :func:`check` raises :class:`WorkloadError` naming the limit
-(the memory available to this process) and the inputs that drive the estimate.
+(the memory available to this process) and the inputs that drive the estimate. The
+time estimate is rough; the command line uses it to announce long work.
 
-The byte figures are measured on CPython 3.11 (64-bit) with this engine and rounded
-up; see :data:`BYTES_PER_CONTACT` and its neighbours. The contact count
+The byte and time figures are measured on CPython 3.11 (64-bit) with this engine and
+rounded up; see :data:`BYTES_PER_CONTACT` and its neighbours. The contact count
 is an upper estimate: every contact is assumed to end in its channel's most likely
 follow-up event (e.g. every caller abandons and redials as often as the journey
 allows), so it can overstate busy-but-served scenarios by a factor of two or so,
@@ -39,6 +40,7 @@ __all__ = [
     "BYTES_PER_REPLICATION",
     "BYTES_PER_TABLE_ROW",
     "FALLBACK_MEMORY_BYTES",
+    "LONG_WORK_SECONDS",
     "Workload",
     "WorkloadError",
     "available_memory",
@@ -48,6 +50,8 @@ __all__ = [
     "contacts_per_journey",
     "estimate",
     "format_bytes",
+    "format_seconds",
+    "long_work_notice",
 ]
 
 BYTES_PER_CONTACT = 600
@@ -68,6 +72,12 @@ BYTES_PER_TABLE_ROW = 300
 """Memory per row of the per-interval KPI tables (one per channel and group and
 period) kept per replication, including the final concatenation (~250 bytes)."""
 
+SECONDS_PER_CONTACT = 10e-6
+"""Wall-clock time per simulated contact on a shared core (measured 4-7 us)."""
+
+SECONDS_PER_REPLICATION = 0.006
+"""Wall-clock time per replication besides its contacts (KPI tables; measured 4-8 ms)."""
+
 PLAN_BYTES_PER_VARIANT = 2_000
 """Memory of one planned sweep variant besides its scenario (changes, key, Variant)."""
 
@@ -83,9 +93,17 @@ SWEEP_BYTES_PER_CELL = 24
 """Memory per value of a sweep's results table (its parts, the table, the copy
 written out)."""
 
+SWEEP_SECONDS_PER_VARIANT = 0.01
+"""Wall-clock time per variant in the sweep's own process (its part file written and
+read back; measured ~8 ms)."""
+
 SWEEP_FIXED_COLUMNS = 40
 """Columns of a sweep's table besides the swept parameters and 3 per group: ids,
 channel KPIs and journey KPIs."""
+
+LONG_WORK_SECONDS = 30.0
+"""Work estimated to take longer than this is announced on stderr before it starts
+(by the command line; a bar with its ETA follows on a terminal)."""
 
 FALLBACK_MEMORY_BYTES = 4 * 1024**3
 """Memory assumed available where the operating system does not say."""
@@ -143,6 +161,18 @@ class Workload:
     def total_bytes(self) -> int:
         """Memory of the whole run at its end: the kept results and one replication."""
         return self.peak_bytes + self.replications * self.kept_bytes
+
+    @property
+    def seconds(self) -> float:
+        """Wall-clock time of the whole run on one core (rough)."""
+        per = SECONDS_PER_REPLICATION + self.contacts * SECONDS_PER_CONTACT
+        return self.replications * per
+
+    def describe(self) -> str:
+        """``"about 1,234,567 contacts in 10 replications"``."""
+        total = self.contacts * self.replications
+        reps = f"{self.replications:,} replication" + ("s" if self.replications != 1 else "")
+        return f"about {total:,.0f} contacts in {reps}"
 
 
 def contacts_per_journey(sc: Scenario) -> np.ndarray:
@@ -274,6 +304,14 @@ def available_memory() -> int:
     return min(known)
 
 
+def long_work_notice(what: str, seconds: float) -> str | None:
+    """``"<what>, estimated ~12 min"`` for work longer than :data:`LONG_WORK_SECONDS`;
+    None for shorter work (the command line prints the notice on stderr)."""
+    if seconds <= LONG_WORK_SECONDS:
+        return None
+    return f"{what}, estimated ~{format_seconds(seconds)}"
+
+
 def format_bytes(n: float) -> str:
     """``1536`` -> ``"1.5 KiB"``."""
     for unit in ("bytes", "KiB", "MiB", "GiB", "TiB", "PiB"):
@@ -281,6 +319,17 @@ def format_bytes(n: float) -> str:
             return f"{n:,.0f} {unit}" if unit == "bytes" else f"{n:,.1f} {unit}"
         n /= 1024
     raise AssertionError("unreachable")
+
+
+def format_seconds(s: float) -> str:
+    """``90`` -> ``"2 min"``, ``7200`` -> ``"2.0 h"``, ``3e5`` -> ``"3.5 days"``."""
+    if s < 60:
+        return f"{s:.0f} s"
+    if s < 3600:
+        return f"{s / 60:.0f} min"
+    if s < 86400 * 2:
+        return f"{s / 3600:.1f} h"
+    return f"{s / 86400:,.1f} days"
 
 
 def check(

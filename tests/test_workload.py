@@ -1,5 +1,5 @@
-"""Up-front work estimates: what cannot fit in memory is refused before it runs
-(issue 10, item 14)."""
+"""Up-front work estimates: what cannot fit in memory is refused before it runs, and
+long work is announced (issue 10, item 14)."""
 
 from __future__ import annotations
 
@@ -84,6 +84,12 @@ def test_agents_dominating_are_named(monkeypatch: pytest.MonkeyPatch, no_replica
         sim.simulate(sc, replications=1)
 
 
+def test_progress_starts_at_zero():
+    seen: list[tuple[int, int]] = []
+    sim.simulate(sim.parse_scenario(SMALL), progress=lambda d, t: seen.append((d, t)))
+    assert seen == [(0, 2), (1, 2), (2, 2)]
+
+
 def test_sweep_refused_before_any_variant_is_built(monkeypatch: pytest.MonkeyPatch):
     def refuse(*args: object, **kwargs: object) -> None:
         raise AssertionError("a variant was built")
@@ -126,3 +132,40 @@ def test_available_memory_respects_an_address_space_limit():
     assert r.returncode == 0, r.stderr
     assert 0 < int(r.stdout) < cap
     assert available_memory() > 0
+
+
+def test_long_work_is_announced(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str], tmp_path: Path
+):
+    import yaml
+
+    from sim.cli import main
+
+    f = tmp_path / "small.yaml"
+    f.write_text(yaml.safe_dump(SMALL))
+    monkeypatch.setattr(workload, "LONG_WORK_SECONDS", 0.0)
+    assert main(["run", str(f), "--json", "-"]) == 0
+    err = capsys.readouterr().err
+    assert err.startswith(f"{f}: about 160 contacts in 2 replications, estimated ~0 s")
+    monkeypatch.setattr(workload, "LONG_WORK_SECONDS", 3600.0)
+    assert main(["run", str(f), "--json", "-"]) == 0
+    assert capsys.readouterr().err == ""
+
+
+def test_planning_reports_progress():
+    spec = {"base": SMALL, "grid": {"groups.agents.agents": [5, 6, 7]}}
+    seen: list[tuple[int, int]] = []
+    sim.plan_sweep(spec, progress=lambda d, t: seen.append((d, t)))
+    assert seen == [(0, 3), (1, 3), (2, 3), (3, 3)]
+
+
+def test_staff_search_steps_show_the_time_elapsed(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+):
+    from sim import cli_staff
+
+    monkeypatch.setattr(sys.stderr, "isatty", lambda: True)
+    show = cli_staff._progress()
+    assert show is not None
+    show("[3] 13 targets missed: +1 agent in 13 cells")
+    assert capsys.readouterr().err == "0:00 [3] 13 targets missed: +1 agent in 13 cells\n"
