@@ -56,9 +56,19 @@ def _progress_bar(total_label: str) -> tuple[Progress | None, Callable[[], None]
     return update, close
 
 
-def _run(sc: Scenario, args: argparse.Namespace, label: str) -> Result:
+def _run(
+    sc: Scenario, args: argparse.Namespace, label: str, path: str, option: bool = False
+) -> Result:
+    """Simulate with the bar; first refuse what cannot fit in memory, naming ``path``
+    (and ``--replications`` when ``option`` says the count came from it)."""
     from sim.measure.runner import simulate
+    from sim.measure.workload import check, estimate, long_work_notice
 
+    work = estimate(sc, args.replications)
+    check(work, source=path, replications_from="--replications" if option else "replications")
+    notice = long_work_notice(f"{path}: {work.describe()}", work.seconds)
+    if notice:  # long work is announced; on a terminal the bar with its ETA follows
+        print(notice, file=sys.stderr)
     progress, close = _progress_bar(label)
     try:
         return simulate(sc, replications=args.replications, seed=args.seed, progress=progress)
@@ -163,7 +173,7 @@ def cmd_validate(args: argparse.Namespace) -> int:
 def cmd_run(args: argparse.Namespace) -> int:
     sc = load_scenario(args.file)
     _check_output_targets(args)
-    res = _run(sc, args, sc.name)
+    res = _run(sc, args, sc.name, args.file, args.replications is not None)
     text = res.to_json()
     with staged_outputs() as stage:  # --out DIR and --json PATH: all written, or none
         if args.out:
@@ -189,10 +199,11 @@ def cmd_compare(args: argparse.Namespace) -> int:
     what_sc = load_scenario(args.whatif)
     _check_output_targets(args)
     seed = base_sc.seed if args.seed is None else args.seed
+    option = args.replications is not None
     reps = base_sc.replications if args.replications is None else args.replications
     args.seed, args.replications = seed, reps
-    base = _run(base_sc, args, f"baseline {base_sc.name}")
-    whatif = _run(what_sc, args, f"what-if {what_sc.name}")
+    base = _run(base_sc, args, f"baseline {base_sc.name}", args.base, option)
+    whatif = _run(what_sc, args, f"what-if {what_sc.name}", args.whatif, option)
     table = compare(base, whatif)
     if args.json:
         channels: dict[str, dict[str, Any]] = {}

@@ -10,6 +10,7 @@ import argparse
 import json
 import math
 import sys
+import time
 from pathlib import Path
 from typing import Any
 
@@ -26,6 +27,7 @@ from sim.cli.io import (
     staged_outputs,
 )
 from sim.config.scenario import Scenario, load_scenario
+from sim.measure.workload import check, estimate, long_work_notice
 from sim.plan.staffing import StaffingError, Targets, group_requirements, requirements
 
 __all__ = ["add_staff_commands", "cmd_report", "cmd_staff"]
@@ -120,6 +122,7 @@ def cmd_staff(args: argparse.Namespace) -> int:
     else:
         from sim.plan.optimise import OptimiseOptions, optimise
 
+        _check_search(sc, args)
         opts = OptimiseOptions(
             replications=args.replications,
             confirm_replications=args.confirm_replications,
@@ -184,12 +187,36 @@ def _records(df: pd.DataFrame) -> list[dict[str, Any]]:
     return out
 
 
+def _check_search(sc: Scenario, args: argparse.Namespace) -> None:
+    """Refuse a simulated search that cannot fit in memory; announce a long one with
+    its time at most (the whole budget of simulations)."""
+    for reps, option in (
+        (args.replications, "--replications"),
+        (args.confirm_replications, "--confirm-replications"),
+    ):
+        check(estimate(sc, reps), source=args.file, replications_from=option)
+    most = (
+        args.max_simulations * estimate(sc, args.replications).seconds
+        + estimate(sc, args.confirm_replications).seconds
+    )
+    notice = long_work_notice(
+        f"{args.file}: at most {args.max_simulations} simulations of "
+        f"{args.replications} replications (the whole budget)",
+        most,
+    )
+    if notice:
+        print(notice, file=sys.stderr)
+
+
 def _progress() -> Any:
+    """Each search step on stderr (a terminal only), after the time elapsed."""
     if not sys.stderr.isatty():
         return None
+    start = time.monotonic()
 
     def show(message: str) -> None:
-        print(message, file=sys.stderr)
+        elapsed = int(time.monotonic() - start)
+        print(f"{elapsed // 60}:{elapsed % 60:02d} {message}", file=sys.stderr)
 
     return show
 
@@ -204,6 +231,15 @@ def cmd_report(args: argparse.Namespace) -> int:
     pngs = [png_name(c) for c in chart_names(whatif=whatif is not None)]
     check_outputs_in(args.png_dir, pngs, option="--png-dir")
     targets = targets_from_args(args, sc)
+    reps = sc.replications if args.replications is None else args.replications
+    option = "--replications" if args.replications is not None else "replications"
+    for path, scenario in ((args.file, sc), (args.whatif, whatif)):
+        if scenario is not None:
+            work = estimate(scenario, reps)
+            check(work, source=path, replications_from=option)
+            notice = long_work_notice(f"{path}: {work.describe()}", work.seconds)
+            if notice:
+                print(notice, file=sys.stderr)
     try:
         report = build_report(
             sc, targets=targets, whatif=whatif, replications=args.replications, seed=args.seed

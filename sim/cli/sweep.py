@@ -14,10 +14,14 @@ from typing import Any
 
 from sim.cli.io import EXIT_OK, BadInput, positive_int
 from sim.measure.runner import Progress
+from sim.measure.workload import SWEEP_SECONDS_PER_VARIANT, estimate, long_work_notice
 from sim.sweeps.backends import SchedulerError, default_workers
-from sim.sweeps.run import sweep
+from sim.sweeps.run import check_sweep_memory, sweep
 from sim.sweeps.spec import plan_sweep
 from sim.sweeps.store import PartStore
+
+PLAN_BAR_VARIANTS = 2_000
+"""Sweeps of at least this many variants show a bar while they are planned."""
 
 __all__ = ["add_sweep_parser", "cmd_sweep"]
 
@@ -56,7 +60,7 @@ def add_sweep_parser(sub: Any) -> None:
     sp.set_defaults(func=cmd_sweep)
 
 
-def _progress_bar() -> tuple[Progress | None, Any]:
+def _progress_bar(desc: str = "sweep", unit: str = "run") -> tuple[Progress | None, Any]:
     """A tqdm bar with ETA on stderr when it is a terminal; otherwise nothing."""
     if not sys.stderr.isatty():
         return None, lambda: None
@@ -67,7 +71,7 @@ def _progress_bar() -> tuple[Progress | None, Any]:
 
     def update(done: int, total: int) -> None:
         if "bar" not in bar:
-            bar["bar"] = tqdm(total=total, desc="sweep", unit="run", file=sys.stderr)
+            bar["bar"] = tqdm(total=total, desc=desc, unit=unit, file=sys.stderr)
         bar["bar"].update(done - bar["bar"].n)
 
     def close() -> None:
@@ -77,17 +81,39 @@ def _progress_bar() -> tuple[Progress | None, Any]:
     return update, close
 
 
+def _plan_progress() -> tuple[Progress | None, Any]:
+    """A planning bar for sweeps of :data:`PLAN_BAR_VARIANTS` variants or more."""
+    update, close = _progress_bar("plan", "variant")
+    if update is None:
+        return None, close
+
+    def big_only(done: int, total: int) -> None:
+        if total >= PLAN_BAR_VARIANTS:
+            update(done, total)
+
+    return big_only, close
+
+
 def cmd_sweep(args: argparse.Namespace) -> int:
-    plan = plan_sweep(args.file)
+    plan_progress, plan_close = _plan_progress()
+    try:
+        plan = plan_sweep(args.file, progress=plan_progress)
+    finally:
+        plan_close()
     store = PartStore(args.out)
     keys = {v.key for v in plan.variants}
+    local = args.scheduler in (None, "local")  # a remote cluster has its own memory
+    check_sweep_memory(plan, list(plan.variants), args.workers if local else 1, len(keys))
     resumed = len(store.finished(keys))
-    print(
+    workers = args.workers or default_workers()
+    work = estimate(plan.base, plan.replications)
+    seconds = (len(keys) - resumed) * (work.seconds / workers + SWEEP_SECONDS_PER_VARIANT)
+    head = (
         f"{args.file}: {len(plan.variants)} variants x {plan.replications} replications, "
         f"seed {plan.seed}"
-        + (f"; {resumed} finished variants found in {store.parts}" if resumed else ""),
-        file=sys.stderr,
+        + (f"; {resumed} finished variants found in {store.parts}" if resumed else "")
     )
+    print(long_work_notice(head, seconds) or head, file=sys.stderr)
     progress, close = _progress_bar()
     try:
         table = sweep(

@@ -21,6 +21,8 @@ from pydantic import (
     model_validator,
 )
 
+from sim.config.quoting import quote
+
 __all__ = [
     "Distribution",
     "Empirical",
@@ -296,7 +298,8 @@ def read_samples(path: Path, column: str | None) -> tuple[float, ...]:
     if bad.any():
         row = int(np.flatnonzero(bad.to_numpy())[0])
         raise ValueError(
-            f"{path}, column {col!r}, row {row + 2}: {df[col].iloc[row]!r} is not a duration >= 0"
+            f"{path}, column {quote(col)}, row {row + 2}: {quote(df[col].iloc[row])} "
+            "is not a duration >= 0"
         )
     return tuple(float(x) for x in values)
 

@@ -27,6 +27,8 @@ from pydantic import (
 )
 
 from sim.config.distributions import Distribution, Fixed
+from sim.config.quoting import clip, quote
+from sim.config.yaml_reader import read_yaml, read_yaml_file
 
 __all__ = [
     "Channel",
@@ -38,12 +40,35 @@ __all__ = [
     "Transition",
     "load_scenario",
     "parse_scenario",
+    "read_yaml",
+    "read_yaml_file",
 ]
 
 CHANNEL_MODES = ("synchronous", "concurrent", "deferred")
 EVENTS = ("abandon", "unresolved", "balk", "chase")
 _DIST_TAGS = {"exponential", "lognormal", "gamma", "weibull", "fixed", "empirical"}
 _DIST_FIELDS = {"handle_time", "patience", "delay", "time"}
+
+
+MAX_HORIZON_DAYS = 366
+"""Days of intervals a scenario may simulate (``periods x interval_minutes``): a year."""
+
+MAX_CONTACTS_PER_INTERVAL = 1_000_000
+"""New journeys a channel may receive in one interval (a large centre takes ~10,000)."""
+
+MAX_AGENTS = 1_000_000
+"""Agents a group (or a shift) may have in one interval."""
+
+MAX_SHOWN_PROBLEMS = 50
+"""Problems an error message lists; the rest are counted (``problems`` keeps all)."""
+
+
+def problem_lines(problems: Sequence[str]) -> str:
+    """Problems as indented lines, at most :data:`MAX_SHOWN_PROBLEMS` of them."""
+    lines = [f"  {p}" for p in problems[:MAX_SHOWN_PROBLEMS]]
+    if len(problems) > MAX_SHOWN_PROBLEMS:
+        lines.append(f"  ... and {len(problems) - MAX_SHOWN_PROBLEMS:,} more problems")
+    return "\n".join(lines)
 
 
 class ScenarioError(ValueError):
@@ -53,24 +78,27 @@ class ScenarioError(ValueError):
         self.problems = list(problems)
         self.source = source
         head = f"{source}: " if source else ""
-        lines = "\n".join(f"  {p}" for p in self.problems)
-        super().__init__(f"{head}invalid scenario\n{lines}")
+        super().__init__(f"{head}invalid scenario\n{problem_lines(self.problems)}")
 
 
 class _Frozen(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
 
 
-def _per_period(value: Any, *, integer: bool, what: str) -> float | tuple[float, ...]:
-    """Accept one number or a list of numbers, each finite and >= 0."""
+def _per_period(
+    value: Any, *, integer: bool, what: str, most: float = math.inf
+) -> float | tuple[float, ...]:
+    """Accept one number or a list of numbers, each finite, >= 0 and <= ``most``."""
 
     def check(x: Any, where: str) -> float:
         if isinstance(x, bool) or not isinstance(x, (int, float)):
-            raise ValueError(f"{where}must be a number, got {x!r}")
+            raise ValueError(f"{where}must be a number, got {quote(x)}")
         if not math.isfinite(x) or x < 0:
-            raise ValueError(f"{where}must be >= 0, got {x!r}")
+            raise ValueError(f"{where}must be >= 0, got {quote(x)}")
+        if x > most:
+            raise ValueError(f"{where}must be at most {most:,} {what} per interval, got {quote(x)}")
         if integer and x != int(x):
-            raise ValueError(f"{where}must be a whole number of {what}, got {x!r}")
+            raise ValueError(f"{where}must be a whole number of {what}, got {quote(x)}")
         return int(x) if integer else float(x)
 
     if isinstance(value, (list, tuple)):
@@ -151,7 +179,9 @@ class Channel(_Frozen):
     @field_validator("arrivals", mode="before")
     @classmethod
     def _arrivals(cls, v: Any) -> Any:
-        return None if v is None else _per_period(v, integer=False, what="contacts")
+        if v is None:
+            return v
+        return _per_period(v, integer=False, what="contacts", most=MAX_CONTACTS_PER_INTERVAL)
 
     @field_validator("arrival_paths", mode="before")
     @classmethod
@@ -165,7 +195,11 @@ class Channel(_Frozen):
             if not isinstance(row, (list, tuple)):
                 raise ValueError(f"row {i} must be a list of counts, one per period")
             try:
-                rows.append(_per_period(list(row), integer=True, what="contacts"))
+                rows.append(
+                    _per_period(
+                        list(row), integer=True, what="contacts", most=MAX_CONTACTS_PER_INTERVAL
+                    )
+                )
             except ValueError as exc:
                 raise ValueError(f"row {i}: {exc}") from None
         return tuple(rows)
@@ -225,7 +259,7 @@ def _minutes(clock: str) -> int:
 def _clock(v: str) -> str:
     m = re.fullmatch(r"(\d{1,2}):(\d{2})", v)
     if not m or int(m[1]) > 24 or int(m[2]) > 59 or (int(m[1]) == 24 and int(m[2])):
-        raise ValueError(f"must be a clock time HH:MM, got {v!r}")
+        raise ValueError(f"must be a clock time HH:MM, got {quote(v)}")
     return v
 
 
@@ -234,7 +268,7 @@ class Break(_Frozen):
 
     start: str
     end: str
-    count: int | None = Field(default=None, ge=0)
+    count: int | None = Field(default=None, ge=0, le=MAX_AGENTS)
     """Agents on this break (default: the whole shift)."""
 
     @field_validator("start", "end")
@@ -249,7 +283,7 @@ class Shift(_Frozen):
     start: str
     end: str
     """Clock time the shift ends; before ``start`` = the shift runs past midnight."""
-    count: int = Field(ge=0)
+    count: int = Field(ge=0, le=MAX_AGENTS)
     breaks: tuple[Break, ...] = ()
 
     @field_validator("start", "end")
@@ -275,7 +309,9 @@ class Group(_Frozen):
     @field_validator("agents", mode="before")
     @classmethod
     def _agents(cls, v: Any) -> Any:
-        return None if v is None else _per_period(v, integer=True, what="agents")
+        if v is None:
+            return v
+        return _per_period(v, integer=True, what="agents", most=MAX_AGENTS)
 
     @field_validator("shrinkage", mode="before")
     @classmethod
@@ -409,13 +445,20 @@ class Scenario(_Frozen):
     def _start_clock(cls, v: str) -> str:
         _clock(v)
         if _minutes(v) >= 1440:
-            raise ValueError(f"must be a clock time HH:MM before 24:00, got {v!r}")
+            raise ValueError(f"must be a clock time HH:MM before 24:00, got {quote(v)}")
         return v
 
     @model_validator(mode="after")
     def _cross_fields(self) -> Scenario:
         problems: list[str] = []
         p = self.periods
+        days = p * self.interval_minutes / 1440
+        if days > MAX_HORIZON_DAYS:
+            most = MAX_HORIZON_DAYS * 1440 // self.interval_minutes
+            raise ValueError(
+                f"periods: {p:,} periods of {self.interval_minutes} min are {days:,.0f} days; "
+                f"at most {MAX_HORIZON_DAYS} days ({most:,} periods) are simulated"
+            )
         if self.warmup_minutes >= p * self.interval_minutes:
             problems.append(
                 f"warmup_minutes: {self.warmup_minutes:g} leaves no counted time in "
@@ -635,7 +678,7 @@ def format_validation_error(err: Mapping[str, Any]) -> list[str]:
         "too_short": "must not be empty",
         "union_tag_not_found": "needs a 'distribution' key "
         "(exponential, lognormal, gamma, weibull, fixed, empirical)",
-        "union_tag_invalid": f"unknown distribution {ctx.get('tag')!r} "
+        "union_tag_invalid": f"unknown distribution {quote(ctx.get('tag'))} "
         f"(expected one of {ctx.get('expected_tags')})",
         "int_from_float": "must be a whole number",
         "int_parsing": "must be a whole number",
@@ -650,8 +693,8 @@ def format_validation_error(err: Mapping[str, Any]) -> list[str]:
         problem = msg[0].lower() + msg[1:] if msg else kind
         problem = problem.replace("input should be", "must be")
     if kind not in ("missing", "extra_forbidden", "too_short") and not kind.startswith("union"):
-        problem += f", got {got!r}"
-    return [f"{path or '(top level)'}: {problem}"]
+        problem += f", got {quote(got)}"
+    return [f"{clip(path) or '(top level)'}: {problem}"]
 
 
 def parse_scenario(
@@ -674,56 +717,6 @@ def parse_scenario(
         for err in exc.errors(include_url=False):
             problems.extend(format_validation_error(err))
         raise ScenarioError(problems, source) from None
-
-
-class _Yaml12Loader(yaml.SafeLoader):
-    """SafeLoader with YAML 1.2 booleans: only true/false, so ``on:`` stays a key."""
-
-
-_YAML11_ONLY = {"tag:yaml.org,2002:bool", "tag:yaml.org,2002:int", "tag:yaml.org,2002:float"}
-_Yaml12Loader.yaml_implicit_resolvers = {
-    first: [(tag, rx) for tag, rx in resolvers if tag not in _YAML11_ONLY]
-    for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
-}
-# YAML 1.2 core schema: no yes/no/on/off booleans, no 12:00 sexagesimal numbers
-_Yaml12Loader.add_implicit_resolver(
-    "tag:yaml.org,2002:bool",
-    re.compile(r"^(?:true|True|TRUE|false|False|FALSE)$"),
-    list("tTfF"),
-)
-_Yaml12Loader.add_implicit_resolver(
-    "tag:yaml.org,2002:int",
-    re.compile(r"^(?:[-+]?[0-9]+|0o[0-7]+|0x[0-9a-fA-F]+)$"),
-    list("-+0123456789"),
-)
-_Yaml12Loader.add_implicit_resolver(
-    "tag:yaml.org,2002:float",
-    re.compile(
-        r"^(?:[-+]?(?:\.[0-9]+|[0-9]+(?:\.[0-9]*)?)(?:[eE][-+]?[0-9]+)?"
-        r"|[-+]?\.(?:inf|Inf|INF)|\.(?:nan|NaN|NAN))$"
-    ),
-    list("-+0123456789."),
-)
-
-
-def read_yaml(text: str) -> Any:
-    """Parse YAML text as scenario files are parsed (YAML 1.2 booleans)."""
-    return yaml.load(text, Loader=_Yaml12Loader)  # noqa: S506 - a SafeLoader subclass
-
-
-def read_yaml_file(path: Path) -> tuple[Any, list[str]]:
-    """Read and parse a YAML file: (data, problems); problems name the line and column."""
-    try:
-        text = path.read_text(encoding="utf-8")
-    except OSError as exc:
-        return None, [f"cannot read file: {exc.strerror or exc}"]
-    try:
-        return read_yaml(text), []
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        where = f"line {mark.line + 1}, column {mark.column + 1}: " if mark else ""
-        problem = getattr(exc, "problem", None) or str(exc)
-        return None, [f"{where}not valid YAML ({problem})"]
 
 
 def load_scenario(path: str | Path) -> Scenario:

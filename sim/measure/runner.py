@@ -26,6 +26,7 @@ from sim.measure.kpi import (
     journey_columns,
 )
 from sim.measure.results import Result, summarise
+from sim.measure.workload import check, estimate
 
 __all__ = [
     "TABLES",
@@ -38,7 +39,8 @@ __all__ = [
 ]
 
 Progress = Callable[[int, int], None]
-"""Called as ``progress(done, total)`` after each replication."""
+"""Called as ``progress(done, total)`` before the first replication (``done`` 0) and
+after each one."""
 
 DEFAULT_SL_THRESHOLD = 20.0  # s, when a channel has no service_level
 
@@ -135,7 +137,17 @@ def simulate_replication(
 
     The same (seed, replication) always draws the same customers, whichever process
     or machine runs it: this is the unit of work for parallel runs and sweeps.
+
+    Raises :class:`~sim.measure.workload.WorkloadError` before drawing anything if the
+    replication cannot fit in the memory available.
     """
+    check(estimate(scenario, 1, keep_runs=keep_run))
+    return _simulate_replication(scenario, replication, seed, keep_run)
+
+
+def _simulate_replication(
+    scenario: Scenario, replication: int, seed: int | None, keep_run: bool
+) -> Replication:
     seed = scenario.seed if seed is None else int(seed)
     model = compile_scenario(scenario)
     return _replication(scenario, model, _thresholds(scenario), replication, seed, keep_run)
@@ -184,16 +196,26 @@ def simulate(
     Parameters
     ----------
     replications, seed : override the scenario's own values.
-    progress : called after each replication with (done, total).
+    progress : called with (0, total) first, then after each replication with
+        (done, total).
     keep_runs : keep every contact record (``Result.runs``) for path analysis.
+
+    Raises
+    ------
+    WorkloadError
+        before anything runs, when the estimated memory of the run (one replication's
+        contacts, every replication's kept results) exceeds what is available.
     """
     reps = scenario.replications if replications is None else int(replications)
     if reps < 1:
         raise ValueError("replications must be >= 1")
+    check(estimate(scenario, reps, keep_runs=keep_runs))
     seed = scenario.seed if seed is None else int(seed)
     model = compile_scenario(scenario)
     thresholds = _thresholds(scenario)
     done: list[Replication] = []
+    if progress is not None:
+        progress(0, reps)
     for r in range(reps):
         done.append(_replication(scenario, model, thresholds, r, seed, keep_runs))
         if progress is not None:

@@ -28,7 +28,8 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 from scipy.optimize import Bounds, LinearConstraint, milp
 from scipy.sparse import coo_matrix, csr_matrix
 
-from sim.config.scenario import Scenario, read_yaml
+from sim.config.quoting import clip, quote
+from sim.config.scenario import Scenario, read_yaml_file
 
 __all__ = [
     "BreakRule",
@@ -50,10 +51,10 @@ class ShiftError(ValueError):
 def _clock_minutes(v: str) -> int:
     parts = v.split(":")
     if len(parts) != 2 or not all(p.isdigit() for p in parts):
-        raise ValueError(f"must be a clock time HH:MM, got {v!r}")
+        raise ValueError(f"must be a clock time HH:MM, got {quote(v)}")
     h, m = int(parts[0]), int(parts[1])
     if h > 23 or m > 59:
-        raise ValueError(f"must be a clock time HH:MM before 24:00, got {v!r}")
+        raise ValueError(f"must be a clock time HH:MM before 24:00, got {quote(v)}")
     return h * 60 + m
 
 
@@ -155,21 +156,16 @@ def parse_templates(data: Any, source: str = "templates") -> Templates:
             for part in err["loc"]:
                 path += f"[{part}]" if isinstance(part, int) else ("." if path else "") + str(part)
             msg = str(err.get("ctx", {}).get("error", err["msg"])).removeprefix("Value error, ")
-            problems.append(f"{path or '(top level)'}: {msg}")
+            problems.append(f"{clip(path) or '(top level)'}: {clip(msg)}")
         raise ShiftError(f"{source}: " + "; ".join(problems)) from None
 
 
 def load_templates(path: str | Path) -> Templates:
     """Read shift templates from a YAML file."""
     p = Path(path)
-    try:
-        text = p.read_text(encoding="utf-8")
-    except OSError as exc:
-        raise ShiftError(f"{p}: cannot read file: {exc.strerror or exc}") from None
-    try:
-        data = read_yaml(text)
-    except Exception as exc:  # noqa: BLE001 - any YAML problem is bad input
-        raise ShiftError(f"{p}: not valid YAML ({exc})") from None
+    data, problems = read_yaml_file(p)
+    if problems:
+        raise ShiftError(f"{p}: " + "; ".join(problems))
     return parse_templates(data, str(p))
 
 

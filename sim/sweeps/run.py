@@ -22,12 +22,43 @@ from typing import Any
 import pandas as pd
 
 from sim.measure.runner import Progress
-from sim.sweeps.backends import make_backend, split
-from sim.sweeps.spec import SweepPlan, SweepSpec, Variant, parameter_value, plan_sweep
+from sim.measure.workload import check_sweep, estimate
+from sim.sweeps.backends import default_workers, make_backend, split
+from sim.sweeps.spec import (
+    SweepPlan,
+    SweepSpec,
+    Variant,
+    parameter_value,
+    plan_sweep,
+    table_columns,
+)
 from sim.sweeps.store import PartStore
 from sim.sweeps.tasks import Task
 
-__all__ = ["sweep", "sweep_table"]
+__all__ = ["SAMPLED_VARIANTS", "check_sweep_memory", "sweep", "sweep_table"]
+
+SAMPLED_VARIANTS = 200
+"""Variants (evenly spread, the base among them) whose replication memory is
+estimated before a sweep runs; every replication still checks its own as it starts."""
+
+
+def check_sweep_memory(
+    plan: SweepPlan, todo: list[Variant], workers: int | None = None, variants: int | None = None
+) -> None:
+    """Raise :class:`~sim.measure.workload.WorkloadError` if running the variants ``todo`` with
+    ``workers`` processes cannot fit in memory: the results table of ``variants``
+    variants (default: all of ``plan``'s) and the replications running at once."""
+    step = max(len(todo) // SAMPLED_VARIANTS, 1)
+    works = [estimate(sc, 1) for sc in [plan.base, *(v.scenario for v in todo[::step])]]
+    check_sweep(
+        variants=len(plan.variants) if variants is None else variants,
+        replications=plan.replications,
+        channels=len(plan.base.channels),
+        columns=table_columns(plan.base, plan.parameters),
+        replication_peak=max(w.peak_bytes for w in works) if todo else 0,
+        workers=workers or default_workers(),
+        source=plan.source,
+    )
 
 
 def sweep(
@@ -67,6 +98,9 @@ def sweep(
     ------
     SweepError
         for an invalid sweep or output path, before anything runs.
+    WorkloadError
+        when the sweep cannot fit in memory (see :func:`check_sweep_memory`), before
+        anything runs.
     """
     plan = spec if isinstance(spec, SweepPlan) else plan_sweep(spec, root=root)
     store = PartStore(out) if out is not None else None
@@ -75,6 +109,8 @@ def sweep(
         first.setdefault(v.key, v)
     done = store.finished(first) if store is not None else set()
     todo = [v for key, v in first.items() if key not in done]
+    local = scheduler is None or scheduler == "local"  # a remote cluster has its own memory
+    check_sweep_memory(plan, todo, workers if local else 1, len(first))
     units = len(todo) * plan.replications
     frames: dict[str, pd.DataFrame] = {}
     if units:

@@ -31,8 +31,9 @@ from __future__ import annotations
 import hashlib
 import itertools
 import json
+import math
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -45,8 +46,10 @@ from sim.config.scenario import (
     format_validation_error,
     load_scenario,
     parse_scenario,
+    problem_lines,
     read_yaml_file,
 )
+from sim.measure.workload import SWEEP_FIXED_COLUMNS, check_plan
 
 __all__ = [
     "OUTPUT_COLUMNS",
@@ -54,6 +57,7 @@ __all__ = [
     "SweepPlan",
     "SweepSpec",
     "Variant",
+    "count_variants",
     "load_sweep",
     "parameter_value",
     "parse_sweep",
@@ -76,8 +80,7 @@ class SweepError(ScenarioError):
     def __init__(self, problems: Sequence[str], source: str | None = None):
         super().__init__(problems, source)
         head = f"{source}: " if source else ""
-        lines = "\n".join(f"  {p}" for p in self.problems)
-        self.args = (f"{head}invalid sweep\n{lines}",)
+        self.args = (f"{head}invalid sweep\n{problem_lines(self.problems)}",)
 
     def __str__(self) -> str:
         return str(self.args[0])
@@ -175,10 +178,22 @@ def parse_sweep(data: Any, source: str | None = None) -> SweepSpec:
         raise SweepError(problems, source) from None
 
 
+def count_variants(spec: SweepSpec) -> int:
+    """Variants the sweep expands to, counted without building them."""
+    rows = len(next(iter(spec.zip_.values()))) if spec.zip_ else 1
+    return max(len(spec.variants), 1) * math.prod(len(v) for v in spec.grid.values()) * rows
+
+
+def table_columns(base: Scenario, parameters: Sequence[str]) -> int:
+    """Columns of the sweep's results table, about (exactly: see :mod:`sim.sweeps`)."""
+    return SWEEP_FIXED_COLUMNS + 3 * len(base.groups) + len(parameters)
+
+
 def plan_sweep(
     spec: SweepSpec | Mapping[str, Any] | str | Path,
     *,
     root: str | Path | None = None,
+    progress: Callable[[int, int], None] | None = None,
 ) -> SweepPlan:
     """Expand a sweep into variants and validate every one of them.
 
@@ -187,12 +202,16 @@ def plan_sweep(
     spec : a sweep file path, its parsed data, or a :class:`SweepSpec`.
     root : directory a relative ``base`` path is resolved against (default: the
         sweep file's directory, or the working directory for data).
+    progress : called as ``progress(done, total)`` as the variants are built and
+        validated (``done`` 0 first).
 
     Raises
     ------
     SweepError
         naming the variant (its number and changes) and the field, for every bad
         path or value, before any simulation runs.
+    WorkloadError
+        when the variants would not fit in memory, before any is built.
     """
     source: str | None = None
     if isinstance(spec, (str, Path)):
@@ -207,10 +226,14 @@ def plan_sweep(
         raise SweepError(problems, source)
     seed = base.seed if spec.seed is None else spec.seed
     reps = base.replications if spec.replications is None else spec.replications
-    combos = _expand(spec)
+    total = count_variants(spec)
     parameters = tuple(
         dict.fromkeys([*(p for v in spec.variants for p in v), *spec.grid, *spec.zip_])
     )
+    check_plan(total, base, reps, table_columns(base, parameters), source=source)
+    if progress is not None:
+        progress(0, total)
+    combos = _expand(spec)
     variants: list[Variant] = []
     bad: list[str] = []
     invalid = 0
@@ -223,8 +246,10 @@ def plan_sweep(
                 f"variant {i} ({_describe(changes)}): {p}{_origin(p, origins)}"
                 for p in exc.problems
             )
-            continue
-        variants.append(Variant(i, changes, sc, variant_key(sc, seed, reps)))
+        else:
+            variants.append(Variant(i, changes, sc, variant_key(sc, seed, reps)))
+        if progress is not None:
+            progress(i + 1, total)
     if bad:
         shown = bad[:MAX_LISTED_PROBLEMS]
         if len(bad) > len(shown):
