@@ -23,12 +23,13 @@ with the simulator:
    target the mean, its 95% CI and the confidence that the target is met.
 
 Cost per decision: a plan's replications are judged on the few counts the targets need
-(:mod:`sim.kpi_lean`, no DataFrames), and with ``early_reject`` a **removal** is simulated
-one replication at a time: after each, the candidate's replications so far completed with the current plan's
-remaining ones (which, having more agents, are the candidate's best case) are judged as
-a whole; if even that misses a target the removal is rejected without simulating the
-rest. A removal is only ever accepted on all of its own replications, judged exactly as
-before, so early rejection saves replications without accepting anything weaker.
+(:mod:`sim.kpi_lean`, no DataFrames), and a **removal** is simulated one replication at
+a time (``early_reject``, on by default): after each, the candidate's replications so
+far, completed with the current plan's remaining ones (which, having more agents, are
+the candidate's best case), are judged as a whole; if even that misses a target the
+removal is rejected without simulating the rest. A removal is only ever accepted on
+all of its own replications, judged exactly as before, so early rejection saves
+replications without accepting anything weaker.
 
 Targets: live channels must meet their service level (and any ASA / abandon cap) in
 every interval, pooled over the search replications, and over the whole window;
@@ -110,7 +111,7 @@ class OptimiseOptions:
     max_simulations: int = 300
     confidence: float = 0.9
     interval_confidence: float = 0.75
-    early_reject: bool = False
+    early_reject: bool = True
 
     def __post_init__(self) -> None:
         for name in ("confidence", "interval_confidence"):

@@ -15,8 +15,9 @@ import sim
 from sim.engine import compile_scenario, run_replication
 from sim.kpi import channel_table
 from sim.kpi_lean import ratio, service_counts
-from sim.optimise import OptimiseError, OptimiseOptions, optimise
+from sim.optimise import OptimiseError, OptimiseOptions, _Search, optimise
 from sim.shifts import apply_shifts, parse_templates, schedule_shifts
+from sim.staffing import Targets
 from sim.streams import replication_seed
 
 from .helpers import SCENARIOS, single_queue
@@ -200,3 +201,43 @@ def test_lean_counts_equal_the_kpi_tables_exactly(case: str):
             np.testing.assert_array_equal(window, tot[kpi].to_numpy(float), err_msg=kpi)
         if sc.warmup_seconds > 0:  # the window leaves the warm-up's arrivals out
             assert (counts.window_offered < counts.offered.sum(axis=1)).all()
+
+
+def test_early_rejection_stops_a_hopeless_removal_and_accepts_only_on_every_replication(
+    single: sim.Scenario,
+):
+    """A removal far below the need is rejected after one replication; a plan that
+    passes has been simulated on all replications and gets the verdict a full
+    evaluation gives; a rejected plan evaluated again resumes where it stopped."""
+    opts = OptimiseOptions(replications=4)
+    search = _Search(single, Targets(), opts, None)
+    rich = np.full((1, 8), 16)
+    assert search.evaluate(rich).ok and search.replications == 4
+    poor = rich - 6  # 10 agents for 10 Erlangs: hopeless
+    ev = search.evaluate(poor, reference=rich)
+    assert not ev.ok and search.replications == 5
+    fine = rich - 1
+    assert search.evaluate(fine, reference=rich).ok and search.replications == 9
+    # without a reference the rejected plan is completed, not started again
+    assert not search.evaluate(poor).ok and search.replications == 12
+    full = _Search(single, Targets(), OptimiseOptions(replications=4, early_reject=False), None)
+    for plan in (fine, poor):
+        a, b = search.evaluate(plan), full.evaluate(plan, reference=rich)
+        assert (a.ok, a.failures) == (b.ok, b.failures)
+        np.testing.assert_array_equal(a.sl["voice"], b.sl["voice"])
+    assert full.replications == 8  # off: every evaluation runs every replication
+
+
+def test_early_rejection_saves_replications_and_keeps_the_answer(single: sim.Scenario):
+    """From far above Erlang A the search rejects many removals; rejecting them early
+    costs fewer replications and still lands within one agent of Erlang A, meeting
+    the target on new customers."""
+    start = {"agents": [20] * 8}
+    on = optimise(single, start=start)
+    off = optimise(single, start=start, options=OptimiseOptions(early_reject=False))
+    assert on.replications_simulated < off.replications_simulated
+    for out in (on, off):
+        assert out.converged and out.met
+        assert np.all(np.abs(np.array(out.staffing["optimised"]) - 13) <= 1)
+    # the count is of replications really simulated: the search's and the confirmation's
+    assert off.replications_simulated == (off.simulations - 1) * 6 + 20
