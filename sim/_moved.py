@@ -22,6 +22,7 @@ MOVED = {
     "sim.workload": "sim.measure.workload",
     "sim.streams": "sim.engine.streams",
     "sim.kpi": "sim.measure.kpi",
+    "sim.kpi_lean": "sim.measure.kpi_lean",
     "sim.results": "sim.measure.results",
     "sim.runner": "sim.measure.runner",
     "sim.paths": "sim.measure.paths",

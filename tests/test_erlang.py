@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 from scipy import linalg
 
-from sim.plan.erlang import erlang_a, erlang_b, erlang_c, required_agents
+from sim.plan.erlang import _served_within, erlang_a, erlang_b, erlang_c, required_agents
 
 LAM = 100 / 1800  # 100 calls per 30 min, per second
 
@@ -55,6 +55,33 @@ def test_erlang_a_matches_brute_force_chain(n, lam, aht, pat):
     # abandonment flow = theta x mean queue (Little), per arrival
     assert q.p_abandon == pytest.approx(th * (pi * queue).sum() / lam, rel=1e-6)
     assert q.mean_queue == pytest.approx((pi * queue).sum(), rel=1e-6)
+
+
+@pytest.mark.parametrize(
+    ("ahead", "service_rate", "patience", "threshold"),
+    [(40, 14 / 180, 300, 20), (120, 40 / 300, 150, 20), (60, 3 / 420, 240, 60), (15, 0.5, 50, 300)],
+)
+def test_served_within_closed_form_equals_the_absorbing_chain(
+    ahead: int, service_rate: float, patience: float, threshold: float
+):
+    """The incomplete-beta service level equals the matrix exponential of the waiting
+    customer's absorbing chain (j ahead -> j - 1 at s + j theta, abandon at theta,
+    answered from 0 at s), for an arbitrary distribution over customers ahead."""
+    theta = 1 / patience
+    waiting = np.random.default_rng(ahead).random(ahead + 1) ** 2
+    waiting *= 0.6 / waiting.sum()
+    K = ahead
+    G = np.zeros((K + 3, K + 3))  # states 0..K ahead, K+1 answered, K+2 abandoned
+    for j in range(K + 1):
+        G[j, j - 1 if j else K + 1] = service_rate + j * theta
+        G[j, K + 2] = theta
+        G[j, j] = -G[j].sum()
+    start = np.concatenate([waiting, [0.0, 0.0]])
+    exact = (start @ linalg.expm(G * threshold))[K + 1]
+    assert _served_within(waiting, service_rate, theta, threshold) == pytest.approx(
+        exact, rel=1e-9, abs=1e-13
+    )
+    assert _served_within(waiting, service_rate, theta, 0.0) == 0.0
 
 
 def test_erlang_a_tends_to_erlang_c_without_abandonment():

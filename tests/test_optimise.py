@@ -12,8 +12,13 @@ import pytest
 import yaml
 
 import sim
-from sim.plan.optimise import OptimiseError, OptimiseOptions, optimise
+from sim.engine import compile_scenario, run_replication
+from sim.engine.streams import replication_seed
+from sim.measure.kpi import channel_table
+from sim.measure.kpi_lean import ratio, service_counts
+from sim.plan.optimise import OptimiseError, OptimiseOptions, _Search, optimise
 from sim.plan.shifts import apply_shifts, parse_templates, schedule_shifts
+from sim.plan.staffing import Targets
 
 from .helpers import SCENARIOS, single_queue
 from .test_cli import ccsim
@@ -147,3 +152,92 @@ def test_cli_staff_simulate_json(single: sim.Scenario, tmp_path: Path):
     assert target["channel"] == "voice" and target["met"] is True
     assert len(data["staffing"]) == 8
     assert out_csv.read_text().startswith("group,period,time,analytic,optimised,delta")
+
+
+@pytest.mark.parametrize("case", ["retail", "warmup"])
+def test_lean_counts_equal_the_kpi_tables_exactly(case: str):
+    """The optimiser's counts give sim.kpi's service level, ASA and abandon rate per
+    channel and interval and over the window, bit for bit, on the same raw runs."""
+    if case == "retail":
+        sc = sim.load_scenario(SCENARIOS / "retail_bank.yaml")
+    else:  # a warm-up inside the periods, and a channel without a service level
+        data = single_queue(per_interval=60, aht=200, agents=6, patience=120, periods=6)
+        data["channels"]["chat"] = {
+            "arrivals": 20,
+            "handle_time": {"distribution": "exponential", "mean": 300},
+            "patience": {"distribution": "exponential", "mean": 200},
+        }
+        data["groups"]["agents"]["skills"] = ["voice", "chat"]
+        sc = sim.parse_scenario(data)
+    model = compile_scenario(sc)
+    thresholds = np.array(
+        [ch.service_level.threshold if ch.service_level else 20.0 for ch in sc.channels.values()]
+    )
+    C, P = len(sc.channels), sc.periods
+    for r in range(2):
+        run = run_replication(model, replication_seed(sc.seed, r))
+        counts = service_counts(model, run, thresholds, sc.warmup_seconds)
+        tot, per = channel_table(model, run, thresholds, sc.warmup_seconds)
+        lean = {
+            "offered": (counts.offered, counts.window_offered),
+            "answered": (counts.answered, counts.window_answered),
+            "abandoned": (counts.abandoned, counts.window_abandoned),
+            "service_level": (
+                ratio(counts.within, counts.offered),
+                ratio(counts.window_within, counts.window_offered),
+            ),
+            "asa": (
+                ratio(counts.waited, counts.answered),
+                ratio(counts.window_waited, counts.window_answered),
+            ),
+            "abandon_rate": (
+                ratio(counts.abandoned, counts.offered),
+                ratio(counts.window_abandoned, counts.window_offered),
+            ),
+        }
+        for kpi, (by_interval, window) in lean.items():
+            want = per[kpi].to_numpy(float).reshape(C, P)  # channel-major, then period
+            np.testing.assert_array_equal(by_interval, want, err_msg=kpi)
+            np.testing.assert_array_equal(window, tot[kpi].to_numpy(float), err_msg=kpi)
+        if sc.warmup_seconds > 0:  # the window leaves the warm-up's arrivals out
+            assert (counts.window_offered < counts.offered.sum(axis=1)).all()
+
+
+def test_early_rejection_stops_a_hopeless_removal_and_accepts_only_on_every_replication(
+    single: sim.Scenario,
+):
+    """A removal far below the need is rejected after one replication; a plan that
+    passes has been simulated on all replications and gets the verdict a full
+    evaluation gives; a rejected plan evaluated again resumes where it stopped."""
+    opts = OptimiseOptions(replications=4)
+    search = _Search(single, Targets(), opts, None)
+    rich = np.full((1, 8), 16)
+    assert search.evaluate(rich).ok and search.replications == 4
+    poor = rich - 6  # 10 agents for 10 Erlangs: hopeless
+    ev = search.evaluate(poor, reference=rich)
+    assert not ev.ok and search.replications == 5
+    fine = rich - 1
+    assert search.evaluate(fine, reference=rich).ok and search.replications == 9
+    # without a reference the rejected plan is completed, not started again
+    assert not search.evaluate(poor).ok and search.replications == 12
+    full = _Search(single, Targets(), OptimiseOptions(replications=4, early_reject=False), None)
+    for plan in (fine, poor):
+        a, b = search.evaluate(plan), full.evaluate(plan, reference=rich)
+        assert (a.ok, a.failures) == (b.ok, b.failures)
+        np.testing.assert_array_equal(a.sl["voice"], b.sl["voice"])
+    assert full.replications == 8  # off: every evaluation runs every replication
+
+
+def test_early_rejection_saves_replications_and_keeps_the_answer(single: sim.Scenario):
+    """From far above Erlang A the search rejects many removals; rejecting them early
+    costs fewer replications and still lands within one agent of Erlang A, meeting
+    the target on new customers."""
+    start = {"agents": [20] * 8}
+    on = optimise(single, start=start)
+    off = optimise(single, start=start, options=OptimiseOptions(early_reject=False))
+    assert on.replications_simulated < off.replications_simulated
+    for out in (on, off):
+        assert out.converged and out.met
+        assert np.all(np.abs(np.array(out.staffing["optimised"]) - 13) <= 1)
+    # the count is of replications really simulated: the search's and the confirmation's
+    assert off.replications_simulated == (off.simulations - 1) * 6 + 20

@@ -8,8 +8,10 @@ Erlang A is solved exactly from its birth-death chain (number in system, service
 rate ``min(i, n) / aht``, abandonment rate ``(i - n)+ / patience``), truncated where
 the stationary probabilities fall below 1e-17 of their peak. A waiting customer
 with ``j`` others ahead moves forward at rate ``n/aht + j/patience`` and abandons at
-rate ``1/patience``; the service level comes from that absorbing chain with a
-matrix exponential.
+rate ``1/patience``; the service level comes from that absorbing chain in closed
+form: the time to clear ``j`` ahead and be answered, weighted by not abandoning
+meanwhile, is a sum of exponentials whose rates step by ``1/patience``, and its
+distribution is a regularised incomplete beta function (see :func:`_served_within`).
 """
 
 from __future__ import annotations
@@ -18,9 +20,7 @@ import math
 from dataclasses import dataclass
 
 import numpy as np
-from scipy.sparse import diags
-from scipy.sparse.linalg import expm_multiply
-from scipy.special import gammaln, logsumexp
+from scipy.special import betainc, gammaln, logsumexp
 
 __all__ = [
     "QueueMetrics",
@@ -156,20 +156,27 @@ def erlang_a(
 
 
 def _served_within(waiting: np.ndarray, service_rate: float, theta: float, t: float) -> float:
-    """P(a waiting customer is answered within t), weighted by the arrival states."""
+    """P(a waiting customer is answered within t), weighted by the arrival states.
+
+    ``waiting[j]``: probability of arriving with ``j`` customers ahead; ``service_rate``
+    (1/s): all agents' service rate ``n / aht``; ``theta`` (1/s): ``1 / patience``.
+
+    With ``j`` ahead the customer is answered after ``T = E_0 + ... + E_j`` with
+    ``E_k ~ Exp(s + k theta)`` (the queue ahead moving forward), if its own patience
+    ``Exp(theta)`` outlasts ``T``: ``P = E[exp(-theta T); T <= t]``. Tilting each
+    ``E_k`` by ``exp(-theta E_k)`` gives the factor ``(s + k theta) / (s + (k + 1)
+    theta)`` (the product telescopes to ``s / (s + (j + 1) theta)``, the chance to be
+    answered at all) times ``P(E'_1 + ... + E'_{j+1} <= t)`` with ``E'_k ~ Exp(theta
+    (b + k))``, ``b = s / theta``. For such rates ``exp(-theta sum)`` is a product of
+    ``Beta(b + k, 1)`` variables, i.e. ``Beta(b + 1, j + 1)``, so that probability is
+    ``I_{1 - exp(-theta t)}(j + 1, b + 1)`` (regularised incomplete beta).
+    """
     if t <= 0 or waiting.sum() == 0:
         return 0.0
-    K = len(waiting) - 1
-    ahead = np.arange(K + 1)
-    # states 0..K = customers ahead, K+1 = answered (absorbing); abandonment leaks mass
-    forward = service_rate + ahead * theta
-    diag = np.append(-(forward + theta), 0.0)
-    # generator G: G[j, j-1] = forward[j] for j >= 1, G[0, K+1] = service_rate
-    G = diags([diag, np.append(forward[1:], 0.0)], [0, -1], shape=(K + 2, K + 2), format="lil")
-    G[0, K + 1] = service_rate
-    start = np.append(waiting, 0.0)
-    end = expm_multiply(G.T.tocsr() * t, start)
-    return float(end[K + 1])
+    to_clear = np.arange(1, len(waiting) + 1)  # j ahead plus the customer itself
+    answered = service_rate / (service_rate + to_clear * theta)
+    within = betainc(to_clear, service_rate / theta + 1.0, -math.expm1(-theta * t))
+    return float(np.sum(waiting * answered * within))
 
 
 def required_agents(

@@ -22,6 +22,15 @@ with the simulator:
 5. **confirm** with more replications and new seeds (new customers), reporting per
    target the mean, its 95% CI and the confidence that the target is met.
 
+Cost per decision: a plan's replications are judged on the few counts the targets need
+(:mod:`sim.measure.kpi_lean`, no DataFrames), and a **removal** is simulated one replication at
+a time (``early_reject``, on by default): after each, the candidate's replications so
+far, completed with the current plan's remaining ones (which, having more agents, are
+the candidate's best case), are judged as a whole; if even that misses a target the
+removal is rejected without simulating the rest. A removal is only ever accepted on
+all of its own replications, judged exactly as before, so early rejection saves
+replications without accepting anything weaker.
+
 Targets: live channels must meet their service level (and any ASA / abandon cap) in
 every interval, pooled over the search replications, and over the whole window;
 deferred channels (whose thresholds are hours) over the window and in every interval
@@ -34,6 +43,7 @@ from __future__ import annotations
 
 import math
 import time
+import warnings
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 
@@ -42,8 +52,12 @@ import pandas as pd
 from scipy import stats
 
 from sim.config.scenario import Scenario
+from sim.engine import Model, compile_scenario, run_replication
+from sim.engine.streams import replication_seed
+from sim.measure.kpi import group_table
+from sim.measure.kpi_lean import ServiceCounts, ratio, service_counts
 from sim.measure.results import Result
-from sim.measure.runner import simulate
+from sim.measure.runner import DEFAULT_SL_THRESHOLD, simulate
 from sim.plan.staffing import (
     Targets,
     _Caps,
@@ -83,6 +97,11 @@ class OptimiseOptions:
         error over the search replications): choosing the fewest agents interval by
         interval favours intervals whose search customers were lucky, so without a
         margin the plan falls short on new customers.
+    early_reject : simulate a removal one replication at a time and reject it as soon
+        as its replications so far, completed with the current plan's remaining ones,
+        miss a target (the candidate has fewer agents, so the current plan's
+        replications are its best case); off, every evaluation runs all
+        ``replications``. Acceptance always needs all of them either way.
     """
 
     replications: int = 6
@@ -92,6 +111,7 @@ class OptimiseOptions:
     max_simulations: int = 300
     confidence: float = 0.9
     interval_confidence: float = 0.75
+    early_reject: bool = True
 
     def __post_init__(self) -> None:
         for name in ("confidence", "interval_confidence"):
@@ -187,6 +207,26 @@ class Optimised:
         return "\n".join(lines)
 
 
+@dataclass(frozen=True, eq=False)
+class _Runs:
+    """A plan's search replications simulated so far, in replication order: their
+    counts and, when an occupancy cap is set, slot utilisation per group and period."""
+
+    counts: list[ServiceCounts]
+    occupancy: list[np.ndarray]
+
+
+def _spread(per_rep: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Per period: standard deviation (ddof 1; 0 below two values) and number of the
+    replications' defined (non-NaN) values; ``per_rep`` is (replications, periods)."""
+    n = (~np.isnan(per_rep)).sum(axis=0)
+    safe = np.where(np.isnan(per_rep), 0.0, per_rep)
+    mean = safe.sum(axis=0) / np.maximum(n, 1)
+    dev = np.where(np.isnan(per_rep), 0.0, per_rep - mean)
+    sd = np.sqrt((dev**2).sum(axis=0) / np.maximum(n - 1, 1))
+    return np.where(n > 1, sd, 0.0), n.astype(float)
+
+
 def _pooled(num: np.ndarray, den: np.ndarray) -> np.ndarray:
     with np.errstate(invalid="ignore", divide="ignore"):
         return np.where(den > 0, num / np.maximum(den, 1e-300), np.nan)
@@ -209,7 +249,16 @@ class _Search:
         self.groups = list(sc.groups)
         self.channels = list(sc.channels)
         self.cache: dict[bytes, _Eval] = {}
+        self.runs: dict[bytes, _Runs] = {}
         self.sims = 0
+        self.replications = 0
+        self.thresholds = np.array(
+            [
+                ch.service_level.threshold if ch.service_level else DEFAULT_SL_THRESHOLD
+                for ch in sc.channels.values()
+            ]
+        )
+        self.check_occupancy = targets.max_occupancy is not None
         self.message = message
         self.trace: list[str] = []
         step = sc.interval_seconds
@@ -245,106 +294,116 @@ class _Search:
             changes[f"groups.{g}.agents"] = [int(v) for v in x[i]]
         return self.sc.updated(changes)
 
-    def evaluate(self, x: np.ndarray) -> _Eval:
+    def evaluate(self, x: np.ndarray, reference: np.ndarray | None = None) -> _Eval:
+        """Judge plan ``x`` on the search replications (cached per plan).
+
+        ``reference``: a plan already judged on all its replications that has at least
+        as many agents everywhere as ``x`` (the plan a removal starts from). With it
+        (and ``early_reject``), ``x`` is simulated one replication at a time and
+        rejected as soon as its replications so far, completed with the reference's
+        remaining ones, miss a target; such a verdict is not cached, and a later
+        evaluation of ``x`` resumes from the replications already simulated.
+        """
         key = x.tobytes()
         if key in self.cache:
             return self.cache[key]
         self.sims += 1
-        res = simulate(self.scenario(x), replications=self.opts.replications, seed=self.seed)
-        ev = self._judge(res)
+        n = self.opts.replications
+        runs = self.runs.setdefault(key, _Runs([], []))
+        ref = None
+        if reference is not None and self.opts.early_reject:
+            ref = self.runs.get(reference.tobytes())
+            if ref is None or len(ref.counts) < n:
+                ref = None
+        model = None
+        for r in range(n):
+            if r >= len(runs.counts):
+                if model is None:
+                    model = compile_scenario(self.scenario(x))
+                self._replicate(model, r, runs)
+            if ref is not None and r + 1 < n:
+                ev = self._judge(
+                    runs.counts[: r + 1] + ref.counts[r + 1 :],
+                    runs.occupancy[: r + 1] + ref.occupancy[r + 1 :],
+                )
+                if not ev.ok:
+                    return ev
+        ev = self._judge(runs.counts, runs.occupancy)
         self.cache[key] = ev
         return ev
 
-    def _judge(self, res: Result) -> _Eval:
+    def _replicate(self, model: Model, r: int, runs: _Runs) -> None:
+        """Simulate search replication ``r`` of a compiled plan; keep only its counts."""
+        run = run_replication(model, replication_seed(self.seed, r))
+        runs.counts.append(service_counts(model, run, self.thresholds, self.sc.warmup_seconds))
+        if self.check_occupancy:
+            gi = group_table(model, run, self.sc.warmup_seconds)[1]
+            runs.occupancy.append(
+                gi["slot_utilisation"].to_numpy(float).reshape(len(self.groups), self.sc.periods)
+            )
+        self.replications += 1
+
+    def _judge(self, counts: Sequence[ServiceCounts], occupancy: Sequence[np.ndarray]) -> _Eval:
+        """Verdict on replications' counts: pooled per interval with a margin of the
+        per-replication spread, and over the window with the t-confidence."""
         sc, t = self.sc, self.targets
-        iv = res.interval_reps
         failures: list[_Failure] = []
         sls: dict[str, np.ndarray] = {}
-        sums = (
-            iv.assign(
-                within=iv["service_level"].fillna(0) * iv["offered"],
-                waited=iv["asa"].fillna(0) * iv["answered"],
-            )
-            .groupby(["channel", "period"])[
-                ["offered", "answered", "abandoned", "within", "waited"]
-            ]
-            .sum()
-        )
-        spread: dict[tuple[str, str], tuple[np.ndarray, np.ndarray]] = {}
-        kpis = ["service_level", "asa", "abandon_rate"]
-        per = iv.groupby(["channel", "period"])[kpis].agg(["std", "count"])
-        for c in sc.channels:
-            block = per.loc[c].reindex(range(sc.periods))
-            for k in kpis:
-                spread[(c, k)] = (
-                    block[(k, "std")].fillna(0).to_numpy(float),
-                    block[(k, "count")].fillna(0).to_numpy(float),
-                )
-        for c, ch in sc.channels.items():
-            s = sums.loc[c].reindex(range(sc.periods), fill_value=0)
-            off = s["offered"].to_numpy(float)
-            checks: list[tuple[str, np.ndarray, float, bool]] = []
+        stack = {
+            name: np.stack([getattr(c, name) for c in counts])
+            for name in ("offered", "answered", "abandoned", "within", "waited")
+        }
+        total = {name: v.sum(axis=0) for name, v in stack.items()}
+        # per KPI: (numerator, denominator) count names
+        parts = {
+            "service_level": ("within", "offered"),
+            "asa": ("waited", "answered"),
+            "abandon_rate": ("abandoned", "offered"),
+        }
+        for ci, (c, ch) in enumerate(sc.channels.items()):
+            checks: list[tuple[str, float, bool]] = []
             if ch.service_level is not None:
-                checks.append(
-                    (
-                        "service_level",
-                        _pooled(s["within"].to_numpy(float), off),
-                        ch.service_level.target,
-                        True,
-                    )
-                )
+                checks.append(("service_level", ch.service_level.target, True))
             if c in t.max_asa:
-                checks.append(
-                    (
-                        "asa",
-                        _pooled(s["waited"].to_numpy(float), s["answered"].to_numpy(float)),
-                        t.max_asa[c],
-                        False,
-                    )
-                )
+                checks.append(("asa", t.max_asa[c], False))
             if c in t.max_abandon:
-                checks.append(
-                    (
-                        "abandon_rate",
-                        _pooled(s["abandoned"].to_numpy(float), off),
-                        t.max_abandon[c],
-                        False,
-                    )
-                )
-            for kpi, values, target, at_least in checks:
+                checks.append(("abandon_rate", t.max_abandon[c], False))
+            for kpi, target, at_least in checks:
+                num, den = parts[kpi]
+                values = _pooled(total[num][ci], total[den][ci])
                 if kpi == "service_level":
                     sls[c] = values
-                margin = self._margin(spread.get((c, kpi)))
+                per_rep = ratio(stack[num][:, ci], stack[den][:, ci])  # (reps, periods)
+                margin = self._margin(_spread(per_rep))
                 if at_least:
                     bad = values < target + margin - 1e-12
                 else:
                     bad = values > target - margin + 1e-12
                 bad &= ~np.isnan(values) & self.feasible[c]
                 failures.extend(_Failure("interval", c, int(p), kpi) for p in np.flatnonzero(bad))
-                total_num = {
-                    "service_level": s["within"].sum(),
-                    "asa": s["waited"].sum(),
-                    "abandon_rate": s["abandoned"].sum(),
-                }[kpi]
-                total_den = s["answered"].sum() if kpi == "asa" else off.sum()
+                total_num, total_den = total[num][ci].sum(), total[den][ci].sum()
                 if total_den > 0:
                     whole = total_num / total_den
-                    reps = res.channel_reps
-                    per_rep = reps.loc[reps["channel"] == c, kpi].dropna().to_numpy(float)
-                    n = len(per_rep)
-                    sd = float(per_rep.std(ddof=1)) if n > 1 else 0.0
-                    se = sd / math.sqrt(n) if n > 1 else 0.0
+                    window = ratio(
+                        np.array([getattr(x, "window_" + num)[ci] for x in counts]),
+                        np.array([getattr(x, "window_" + den)[ci] for x in counts]),
+                    )
+                    window = window[~np.isnan(window)]
+                    k = len(window)
+                    sd = float(window.std(ddof=1)) if k > 1 else 0.0
+                    se = sd / math.sqrt(k) if k > 1 else 0.0
                     conf = _confidence_se(
-                        float(per_rep.mean()) if n else whole, se, n, target, at_least
+                        float(window.mean()) if k else whole, se, k, target, at_least
                     )
                     missed = (whole < target - 1e-12) if at_least else (whole > target + 1e-12)
                     if missed or conf < self.opts.confidence:
                         failures.append(_Failure("window", c, -1, kpi))
         if t.max_occupancy is not None and self.occ_groups:
-            gi = res.group_interval_reps
-            occ = gi.groupby(["group", "period"])["slot_utilisation"].mean()
+            with np.errstate(invalid="ignore"), warnings.catch_warnings():
+                warnings.simplefilter("ignore", RuntimeWarning)  # all-NaN: nobody staffed
+                occ = np.nanmean(np.stack(occupancy), axis=0)
             for g in self.occ_groups:
-                vals = occ.loc[g].reindex(range(sc.periods)).to_numpy(float)
+                vals = occ[self.groups.index(g)]
                 for p in np.flatnonzero(vals > t.max_occupancy + 1e-12):
                     failures.append(_Failure("occupancy", g, int(p), "occupancy"))
         return _Eval(not failures, tuple(failures), sls)
@@ -523,7 +582,7 @@ def optimise(
             return x
         y = x.copy()
         y[g, cells] -= 1
-        ev = search.evaluate(y)
+        ev = search.evaluate(y, reference=x)
         if ev.ok:
             search.log(f"[{search.sims}] {search.groups[g]}: -1 agent in {len(cells)} periods")
             return y
@@ -556,7 +615,7 @@ def optimise(
     confirm_seed = opts.confirm_seed if opts.confirm_seed is not None else search.seed + 1_000_003
     confirmation = simulate(final, replications=opts.confirm_replications, seed=confirm_seed)
     sims = search.sims + 1
-    reps = search.sims * opts.replications + opts.confirm_replications
+    reps = search.replications + opts.confirm_replications
     labels = sc.period_labels()
     staffing = pd.DataFrame(
         [

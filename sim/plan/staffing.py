@@ -17,7 +17,7 @@ deferred channels (email)
     service-level threshold, cut at the end of the horizon, because backlogs are not
     worked while the centre is closed), so every item is cleared within the
     threshold. This is conservative for a share target below 1, which the
-    simulation optimiser (:mod:`sim.optimise`) may then trim.
+    simulation optimiser (:mod:`sim.plan.optimise`) may then trim.
 
 Productive agents become scheduled agents through shrinkage:
 ``scheduled = ceil(productive / (1 - shrinkage))``, the smallest head count whose
