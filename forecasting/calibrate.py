@@ -49,6 +49,8 @@ import pandas as pd
 import yaml
 from scipy import stats
 
+from sim.config.scenario import ScenarioError, parse_scenario
+
 from .history import parse_timestamps
 
 __all__ = [
@@ -832,11 +834,9 @@ def calibrate(
 def _check_loads(cal: Calibration) -> None:
     """Raise :class:`RecordsError` unless the calibration's scenario fragment loads (so
     what ``ccsim calibrate`` writes, the simulator reads)."""
-    import sim
-
     try:
-        sim.parse_scenario(cal.fragment())
-    except sim.ScenarioError as exc:
+        parse_scenario(cal.fragment())
+    except ScenarioError as exc:
         raise RecordsError(
             f"records: the calibrated scenario would not load: {'; '.join(exc.problems)}"
         ) from None

@@ -1,4 +1,10 @@
-"""The package's import graph: no cycles in ``sim`` and ``forecasting``.
+"""The package's import graph: no cycles in ``sim`` and ``forecasting``, and the layers.
+
+Layers (``sim/__init__.py``): ``sim.config`` < ``engine`` < ``measure`` < ``plan`` <
+``sweeps`` < ``present`` < ``cli``, each importing only layers before it; ``sim.config``
+imports nothing else of ``sim``; nothing outside ``sim.cli`` imports it but
+``sim/__main__.py``; ``forecasting`` imports only ``sim.config`` of the simulator (and,
+in its compatibility ``__getattr__``, :mod:`sim.measure.replay`).
 
 Imports are read from the source with :mod:`ast`, at module level and inside functions
 alike (a lazy import inside a function still makes the two modules depend on each
@@ -9,12 +15,19 @@ so they make no cycle. Each check is shown to fail on a planted package first.
 from __future__ import annotations
 
 import ast
+import subprocess
+import sys
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 PACKAGES = ("sim", "forecasting")
+APP = "app"  # the Streamlit app, app.py: a leaf like the CLI
+LAYERS = ("config", "engine", "measure", "plan", "sweeps", "present", "cli")
+"""The layers of ``sim``, lowest first."""
+COMPAT_GETATTR = ("forecasting", "__getattr__")
+"""(module, function) allowed to import from the simulator beyond ``sim.config``."""
 
 
 @dataclass(frozen=True)
@@ -34,9 +47,13 @@ class Import:
 
 
 def module_files(root: Path, packages: Iterable[str]) -> dict[str, tuple[Path, bool]]:
-    """Dotted module name -> (file, is a package ``__init__``) for every module."""
+    """Dotted module name -> (file, is a package ``__init__``) for every module of the
+    packages (folders) or single modules (``name.py``) named."""
     out: dict[str, tuple[Path, bool]] = {}
     for package in packages:
+        if not (root / package).is_dir():
+            out[package] = (root / f"{package}.py", False)
+            continue
         for path in sorted((root / package).rglob("*.py")):
             parts = list(path.relative_to(root).with_suffix("").parts)
             is_package = parts[-1] == "__init__"
@@ -171,6 +188,34 @@ def _edges(imports: Iterable[Import], component: Sequence[str]) -> list[str]:
     ]
 
 
+def layer(module: str) -> str | None:
+    """The layer of a ``sim`` module (``sim.plan.staffing`` -> ``plan``), else None."""
+    parts = module.split(".")
+    return parts[1] if parts[0] == "sim" and len(parts) > 1 and parts[1] in LAYERS else None
+
+
+def _in(module: str, package: str) -> bool:
+    return module == package or module.startswith(package + ".")
+
+
+def layering_problems(imports: Iterable[Import]) -> list[str]:
+    """Every import (type-only ones too: a dependency all the same) against the layers."""
+    problems = []
+    for imp in imports:
+        src, dst = imp.importer, imp.target
+        if _in(src, "forecasting") and _in(dst, "sim") and not _in(dst, "sim.config"):
+            if (src, imp.function) != COMPAT_GETATTR:
+                problems.append(f"{imp.where()}: forecasting imports {dst} (only sim.config)")
+        if layer(src) == "config" and _in(dst, "sim") and layer(dst) != "config":
+            problems.append(f"{imp.where()}: sim.config imports {dst} (nothing else of sim)")
+        if layer(dst) == "cli" and src != "sim.__main__" and layer(src) != "cli":
+            problems.append(f"{imp.where()}: imports {dst} (only sim/__main__.py may)")
+        s, d = layer(src), layer(dst)
+        if s is not None and d is not None and LAYERS.index(d) > LAYERS.index(s):
+            problems.append(f"{imp.where()}: sim.{s} imports {dst}, a later layer")
+    return sorted(problems)
+
+
 # -- the checks, on a planted package first ------------------------------------------------
 def _plant(root: Path, files: dict[str, str]) -> None:
     for rel, text in files.items():
@@ -222,3 +267,65 @@ def test_sim_and_forecasting_have_no_import_cycle():
     assert not found, "import cycles:\n" + "\n".join(
         "  " + " <-> ".join(c) + "\n    " + "\n    ".join(_edges(imports, c)) for c in found
     )
+
+
+def test_planted_layering_breaches_are_each_found(tmp_path: Path):
+    _plant(
+        tmp_path,
+        {
+            "sim/__init__.py": "",
+            "sim/__main__.py": "from sim.cli import main\n",
+            "sim/cli/__init__.py": "from .run import main\n",
+            "sim/cli/run.py": "from sim.present import chart\n\n\ndef main():\n    pass\n",
+            "sim/config/__init__.py": "",
+            "sim/config/clock.py": "",
+            "sim/config/scenario.py": "from . import clock\nfrom sim.engine import model\n",
+            "sim/engine/__init__.py": "",
+            "sim/engine/model.py": "from sim.config import scenario\n",
+            "sim/measure/__init__.py": "",
+            "sim/measure/kpi.py": (
+                "from typing import TYPE_CHECKING\n\nif TYPE_CHECKING:\n"
+                "    from sim.present.chart import Chart\n"
+            ),
+            "sim/present/__init__.py": "",
+            "sim/present/chart.py": "def show():\n    from sim.cli import run\n",
+            "forecasting/__init__.py": (
+                "from .fit import fit\n\n\ndef __getattr__(name):\n"
+                "    from sim.measure import kpi\n"
+            ),
+            "forecasting/fit.py": "import sim.config.scenario\nfrom sim.engine import model\n",
+            "app.py": "import sim.cli.run\nfrom sim.present import chart\n",
+        },
+    )
+    imports = list(within(scan(tmp_path, ["sim", "forecasting", APP]), ["sim", "forecasting"]))
+    assert layering_problems(imports) == [
+        "app:1: imports sim.cli.run (only sim/__main__.py may)",
+        "forecasting.fit:2: forecasting imports sim.engine.model (only sim.config)",
+        "sim.config.scenario:2: sim.config imports sim.engine.model (nothing else of sim)",
+        "sim.config.scenario:2: sim.config imports sim.engine.model, a later layer",
+        "sim.measure.kpi:4: sim.measure imports sim.present.chart, a later layer",
+        "sim.present.chart:2 in show(): imports sim.cli.run (only sim/__main__.py may)",
+        "sim.present.chart:2 in show(): sim.present imports sim.cli.run, a later layer",
+    ]
+
+
+def test_sim_and_forecasting_keep_their_layers():
+    imports = list(within(scan(ROOT, [*PACKAGES, APP]), PACKAGES))
+    assert any(imp.function == COMPAT_GETATTR[1] for imp in imports)  # the exception is used
+    problems = layering_problems(imports)
+    assert not problems, "layering:\n  " + "\n  ".join(problems)
+
+
+def test_forecasting_loads_no_simulator_beyond_config_until_replay_is_used():
+    code = (
+        "import sys, forecasting as fc\n"
+        "loaded = sorted(m for m in sys.modules if m.startswith('sim.') and "
+        "not m.startswith('sim.config') and m != 'sim._moved')\n"
+        "assert not loaded, loaded\n"
+        "import sim.measure.replay as r\n"
+        "assert (fc.replay, fc.replay_summary) == (r.replay, r.replay_summary)\n"
+        "from forecasting import replay\n"
+        "assert replay is r.replay and 'replay' in dir(fc)\n"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT)
+    assert done.returncode == 0, done.stderr
