@@ -6,6 +6,9 @@ imports nothing else of ``sim``; nothing outside ``sim.cli`` imports it but
 ``sim/__main__.py``; ``forecasting`` imports only ``sim.config`` of the simulator (and,
 in its compatibility ``__getattr__``, :mod:`sim.measure.replay`).
 
+No module imports another's private names (``from x import _name``): what a module
+shares it names publicly (its local alias may still be private).
+
 Imports are read from the source with :mod:`ast`, at module level and inside functions
 alike (a lazy import inside a function still makes the two modules depend on each
 other), with relative imports resolved. Imports under ``if TYPE_CHECKING:`` never run,
@@ -24,6 +27,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 PACKAGES = ("sim", "forecasting")
 APP = "app"  # the Streamlit app, app.py: a leaf like the CLI
+DRIVERS = ("benchmarks",)  # import the packages, are imported by nothing
 LAYERS = ("config", "engine", "measure", "plan", "sweeps", "present", "cli")
 """The layers of ``sim``, lowest first."""
 COMPAT_GETATTR = ("forecasting", "__getattr__")
@@ -216,6 +220,17 @@ def layering_problems(imports: Iterable[Import]) -> list[str]:
     return sorted(problems)
 
 
+def private_imports(imports: Iterable[Import]) -> list[str]:
+    """Every ``from x import _name`` of another module (dunder names are not private)."""
+    return sorted(
+        f"{imp.where()}: imports {name} from {imp.target}"
+        for imp in imports
+        if imp.target != imp.importer
+        for name in imp.names
+        if name.startswith("_") and not (name.startswith("__") and name.endswith("__"))
+    )
+
+
 # -- the checks, on a planted package first ------------------------------------------------
 def _plant(root: Path, files: dict[str, str]) -> None:
     for rel, text in files.items():
@@ -329,3 +344,23 @@ def test_forecasting_loads_no_simulator_beyond_config_until_replay_is_used():
     )
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT)
     assert done.returncode == 0, done.stderr
+
+
+def test_planted_private_imports_are_found(tmp_path: Path):
+    _plant(
+        tmp_path,
+        {
+            "pkg/__init__.py": "from ._impl import run as _run\nfrom pkg import __version__\n",
+            "pkg/_impl.py": "def run():\n    from .util import _helper, shared\n",
+            "pkg/util.py": "from other.lib import _secret\n_helper = shared = 1\n",
+        },
+    )
+    assert private_imports(scan(tmp_path, ["pkg"])) == [
+        "pkg._impl:2 in run(): imports _helper from pkg.util",
+        "pkg.util:1: imports _secret from other.lib",
+    ]
+
+
+def test_no_private_name_is_imported_across_modules():
+    problems = private_imports(scan(ROOT, [*PACKAGES, APP, *DRIVERS]))
+    assert not problems, "private names imported:\n  " + "\n  ".join(problems)

@@ -44,15 +44,19 @@ from scipy import stats
 from sim.config.scenario import Scenario
 from sim.measure.results import Result
 from sim.measure.runner import simulate
+from sim.plan.staffing import (  # public names, local aliases kept for a small merge
+    Caps as _Caps,
+)
 from sim.plan.staffing import (
     Targets,
-    _Caps,
-    _fewest_servers,
     group_requirements,
     requirements,
     responsible_group,
     scheduled_from_productive,
     split_over_groups,
+)
+from sim.plan.staffing import (
+    fewest_servers as _fewest_servers,
 )
 
 __all__ = ["OptimiseError", "OptimiseOptions", "Optimised", "optimise"]
