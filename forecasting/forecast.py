@@ -18,6 +18,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from sim.config.clock import clock_minutes
 from sim.config.scenario import Scenario
 
 from .history import Calendar, DayMatrix, History, HistoryError
@@ -186,8 +187,7 @@ def _scenario_grid(
     scenario: Scenario, first_day: pd.Timestamp, day: dt.date | None
 ) -> pd.DatetimeIndex:
     start_day = first_day if day is None else pd.Timestamp(day)
-    h, m = (int(x) for x in scenario.start.split(":"))
-    t0 = start_day + pd.Timedelta(hours=h, minutes=m)
+    t0 = start_day + pd.Timedelta(minutes=clock_minutes(scenario.start))
     step = scenario.interval_minutes
     periods = scenario.periods
     return pd.DatetimeIndex(t0 + pd.to_timedelta(np.arange(periods) * step, unit="m"))

@@ -30,6 +30,8 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from sim.config.clock import MINUTES_PER_DAY, clock_label
+
 __all__ = [
     "Calendar",
     "CleaningReport",
@@ -42,7 +44,6 @@ __all__ = [
 ]
 
 WEEKDAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
-MINUTES_PER_DAY = 24 * 60
 DAY_DIVISORS = tuple(d for d in range(1, MINUTES_PER_DAY + 1) if MINUTES_PER_DAY % d == 0)
 """Interval lengths (min) that divide a day."""
 ON_GRID_MIN_SHARE = 0.99
@@ -136,15 +137,11 @@ class Calendar:
                 out[WEEKDAYS[wd]] = "24h"
             else:
                 end = s[-1] + self.interval_minutes
-                span = f"{_hhmm(s[0])}-{_hhmm(end)}"
+                span = f"{clock_label(s[0])}-{clock_label(end, wrap=False)}"
                 if (end - s[0]) // self.interval_minutes != len(s):
                     span += f" ({len(s)} open intervals)"
                 out[WEEKDAYS[wd]] = span
         return out
-
-
-def _hhmm(minutes: int) -> str:
-    return f"{minutes // 60:02d}:{minutes % 60:02d}"
 
 
 @dataclass(frozen=True)

@@ -45,6 +45,7 @@ from typing import Literal
 import numpy as np
 import pandas as pd
 
+from sim.config.periods import per_period
 from sim.config.scenario import Channel, Scenario
 from sim.measure.results import Result
 from sim.plan.erlang import QueueMetrics, erlang_a, erlang_c
@@ -156,7 +157,7 @@ def scheduled_from_productive(productive: int, shrinkage: float) -> int:
 
 def _shares(sc: Scenario, group: str) -> np.ndarray:
     s = sc.groups[group].shrinkage
-    return np.asarray(s if isinstance(s, tuple) else (s,) * sc.periods, dtype=float)
+    return np.asarray(per_period(s, sc.periods), dtype=float)
 
 
 def channel_shrinkage(sc: Scenario, channel: str) -> np.ndarray:
@@ -247,7 +248,7 @@ def fewest_servers(
 def _live_row(
     sc: Scenario, name: str, ch: Channel, arrivals: float, targets: Targets
 ) -> dict[str, float | int | str]:
-    conc = (ch.concurrency or 1) if ch.mode == "concurrent" else 1
+    conc = ch.slots_per_agent
     handle = ch.handle_time.mean / (ch.rate_factor(conc) if ch.mode == "concurrent" else 1.0)
     rate = arrivals / sc.interval_seconds
     sl = ch.service_level
