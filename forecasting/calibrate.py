@@ -51,7 +51,7 @@ from scipy import stats
 
 from sim.config.scenario import ScenarioError, parse_scenario
 
-from .history import parse_timestamps
+from .history import parse_timestamps, read_text_csv
 
 __all__ = [
     "RECORD_COLUMNS",
@@ -127,13 +127,7 @@ def read_records(source: str | Path | pd.DataFrame) -> pd.DataFrame:
     if isinstance(source, pd.DataFrame):
         return _check_records(source.astype(str), "records")
     path = Path(source)
-    if not path.is_file():
-        raise RecordsError(f"{path}: no such file")
-    try:
-        raw = pd.read_csv(path, dtype=str, keep_default_na=False)
-    except (pd.errors.ParserError, UnicodeDecodeError, pd.errors.EmptyDataError) as exc:
-        raise RecordsError(f"{path}: not a readable CSV ({exc})") from None
-    return _check_records(raw, str(path))
+    return _check_records(read_text_csv(path, RecordsError), str(path))
 
 
 def _clock_seconds(s: pd.Series) -> np.ndarray:

@@ -87,7 +87,7 @@ ZERO_MODEL = "zero"
 def zero_forecast(y: DayMatrix, days: Sequence[dt.date], *, n_paths: int) -> SeriesForecast:
     """The forecast of a channel that had no contacts in its whole history: 0 contacts
     in every open interval of ``days``, with no spread."""
-    opened = np.array([y.open_mask(d) for d in days]).reshape(len(days), len(y.slots))
+    opened = y.open_masks(days)
     mean = np.zeros(opened.shape)
     paths = np.zeros((n_paths, *opened.shape))
     return SeriesForecast(tuple(days), y.slots, mean, paths, opened, ZERO_MODEL, y.channel)

@@ -41,6 +41,7 @@ __all__ = [
     "HistoryError",
     "parse_timestamps",
     "read_history",
+    "read_text_csv",
 ]
 
 WEEKDAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
@@ -206,6 +207,10 @@ class DayMatrix:
         open_ = set(self.calendar.open_slots.get(day.weekday(), ()))
         return np.array([s in open_ for s in self.slots])
 
+    def open_masks(self, days: Sequence[dt.date]) -> np.ndarray:
+        """:meth:`open_mask` of each of ``days``: shape (days, slots)."""
+        return np.array([self.open_mask(d) for d in days]).reshape(len(days), len(self.slots))
+
     def after_closure(self, days: Sequence[dt.date]) -> np.ndarray:
         """1.0 for each day whose previous open weekday was a closed day (catch-up)."""
         closed = set(self.calendar.closed_days)
@@ -276,6 +281,18 @@ def _line(i: int) -> int:
     return i + 2
 
 
+def read_text_csv(path: Path, error: type[ValueError]) -> pd.DataFrame:
+    """A CSV file with every cell as text (blanks stay ``""``, nothing becomes NaN), for
+    checks that name the row and column; ``error`` (the caller's error type) when the
+    file is missing or is not a readable CSV, naming the file."""
+    if not path.is_file():
+        raise error(f"{path}: no such file")
+    try:
+        return pd.read_csv(path, dtype=str, keep_default_na=False)
+    except (pd.errors.ParserError, UnicodeDecodeError, pd.errors.EmptyDataError) as exc:
+        raise error(f"{path}: not a readable CSV ({exc})") from None
+
+
 def read_history(
     source: str | Path | pd.DataFrame,
     *,
@@ -314,12 +331,7 @@ def read_history(
         where = "history"
     else:
         path = Path(source)
-        if not path.is_file():
-            raise HistoryError(f"{path}: no such file")
-        try:
-            raw = pd.read_csv(path, dtype=str, keep_default_na=False)
-        except (pd.errors.ParserError, UnicodeDecodeError, pd.errors.EmptyDataError) as exc:
-            raise HistoryError(f"{path}: not a readable CSV ({exc})") from None
+        raw = read_text_csv(path, HistoryError)
         where = str(path)
     if cmap.channel is not None and cmap.channel not in raw.columns and cmap.channel == "channel":
         cmap = ColumnMap(

@@ -62,10 +62,6 @@ __all__ = [
 
 
 # -- shared pieces ----------------------------------------------------------------------
-def _open_masks(y: DayMatrix, days: Sequence[dt.date]) -> np.ndarray:
-    return np.array([y.open_mask(d) for d in days]).reshape(len(days), len(y.slots))
-
-
 def _check_days(y: DayMatrix, days: Sequence[dt.date]) -> None:
     if not days:
         raise HistoryError("days: nothing to forecast")
@@ -247,7 +243,7 @@ class _SeasonalNaiveResults:
         m = np.array(mean)
         pick = rng.integers(0, len(self.errors), size=(n_paths, len(days)))
         paths = np.clip(m[None] + self.errors[pick], 0.0, None)
-        opened = _open_masks(self.y, days)
+        opened = self.y.open_masks(days)
         return SeriesForecast(
             tuple(days), self.y.slots, m * opened, paths * opened, opened, self.name, self.y.channel
         )
@@ -292,7 +288,7 @@ def _compose(
     mean = total_mean[:, None] * p
     expected = np.clip(total_paths, 0.0, None)[:, :, None] * p[None]
     paths = count_paths(expected, k, rng)
-    opened = _open_masks(y, days)
+    opened = y.open_masks(days)
     return SeriesForecast(
         tuple(days), y.slots, mean * opened, paths * opened, opened, name, y.channel
     )
@@ -604,7 +600,7 @@ class _MSTLResults:
         idx = np.concatenate([np.arange((k - 1) * s, k * s) for k in steps])
         mean = np.clip(base + seas, 0.0, None)[idx].reshape(len(days), s)
         paths = np.clip(sims.T + seas[None], 0.0, None)[:, idx].reshape(n_paths, len(days), s)
-        opened = _open_masks(self.y, days)
+        opened = self.y.open_masks(days)
         return SeriesForecast(
             tuple(days),
             self.y.slots,
