@@ -515,7 +515,8 @@ def test_run_writes_no_csv_when_its_json_cannot_be_written(
     small: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ):
     out, js = tmp_path / "out", tmp_path / "r.json"
-    then(monkeypatch, "sim.measure.runner.simulate", js.mkdir)  # --json became a directory meanwhile
+    # --json becomes a directory while the command works
+    then(monkeypatch, "sim.measure.runner.simulate", js.mkdir)
     assert main(["run", str(small), "--out", str(out), "--json", str(js)]) == 2
     assert sorted(p.name for p in tmp_path.iterdir()) == ["r.json", "small.yaml"]
 
