@@ -30,7 +30,7 @@ from simpy.core import URGENT
 import sim
 from sim.engine import compile_scenario
 from sim.engine.calendar import Entry
-from sim.engine.core import _replicate
+from sim.engine.core import replicate
 from sim.engine.streams import replication_seed
 
 from .__main__ import Queue
@@ -106,10 +106,10 @@ def main(argv: list[str] | None = None) -> None:
         for i in range(args.repeats):
             rep = replication_seed(1, i)
             t = time.process_time()
-            n = len(_replicate(m, rep).arrival)
+            n = len(replicate(m, rep).arrival)
             own.append(n / (time.process_time() - t))
             t = time.process_time()
-            n_simpy = len(_replicate(m, rep, SimPyCalendar()).arrival)  # type: ignore[arg-type]
+            n_simpy = len(replicate(m, rep, SimPyCalendar()).arrival)  # type: ignore[arg-type]
             spy.append(n_simpy / (time.process_time() - t))
         ratio = statistics.median(a / b for a, b in zip(own, spy, strict=True))
         print(

@@ -11,7 +11,15 @@ Everything that fits a statistical model lives here (statsmodels, scipy); the si
     fc.accuracy(fc.backtest(hist, ["snaive_week", "dow_ssm"], n_windows=20))
     cal = fc.calibrate(fc.read_anonymous_bank("january.txt.gz"))
     cal.fragment()                                           # a scenario the simulator reads
+
+Of the simulator this package uses only its configuration layer (``sim.config``: the
+scenario model it writes and checks). ``replay`` and ``replay_summary`` (calibrate on one
+month, simulate another) are simulation validation and live in :mod:`sim.measure.replay`;
+``fc.replay`` and ``fc.replay_summary`` keep working: :func:`__getattr__` imports them
+from there on first use, so ``import forecasting`` does not load the simulator.
 """
+
+from typing import Any
 
 from .backtest import accuracy, backtest, backtest_matrix, seasonal_naive_scale
 from .calibrate import (
@@ -52,7 +60,6 @@ from .models import (
     TopDown,
     get_model,
 )
-from .replay import replay, replay_summary
 
 __all__ = [
     "FORECAST_COLUMNS",
@@ -92,3 +99,24 @@ __all__ = [
     "scenario_with_forecast",
     "seasonal_naive_scale",
 ]
+
+
+_FROM_SIM = ("replay", "replay_summary")
+"""Names kept here for compatibility that live in the simulator (:mod:`sim.measure.replay`)."""
+
+
+def __getattr__(name: str) -> Any:
+    """``fc.replay`` and ``fc.replay_summary``: the compatibility names, imported from
+    :mod:`sim.measure.replay` on first use (the one import of ``forecasting`` from the
+    simulator outside ``sim.config``)."""
+    if name not in _FROM_SIM:
+        raise AttributeError(f"module 'forecasting' has no attribute {name!r}")
+    from sim.measure import replay as module
+
+    value = getattr(module, name)
+    globals()[name] = value  # later look-ups skip this function
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | set(_FROM_SIM))

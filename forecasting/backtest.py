@@ -1,63 +1,29 @@
 """Rolling-origin backtests and accuracy tables (the statsforecast ``cross_validation`` shape).
 
-:func:`backtest` refits every model at each cutoff on the history up to it and
-forecasts the next ``horizon_days`` open days; it returns one tidy row per model,
-cutoff and open interval, with a ``cutoff`` column. :func:`accuracy` turns that into
-one row per channel and model:
-
-* ``mase``: mean absolute error / the in-sample MAE of the weekly seasonal naive
-  forecast on the training data of the same cutoff (each error scaled by its own
-  cutoff's scale, then averaged);
-* ``wape``: sum |error| / sum actual, over intervals;
-* ``daily_wape``: the same on daily totals;
-* ``coverage_80`` / ``coverage_95``: share of actual volumes inside the 80% / 95%
-  prediction intervals (targets 0.80 / 0.95).
+Models by name or specification. :func:`backtest` refits every model at each cutoff on
+the history up to it and forecasts the next ``horizon_days`` open days; it returns one
+tidy row per model, cutoff and open interval, with a ``cutoff`` column.
+:func:`accuracy` turns that into one row per channel and model (``mase``, ``wape``,
+``daily_wape``, ``coverage_80``, ``coverage_95``: defined in :mod:`forecasting.scoring`,
+where the arithmetic lives; :func:`accuracy` and :func:`seasonal_naive_scale` are
+importable from here too).
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Iterable, Sequence
 
-import numpy as np
 import pandas as pd
 
-from .history import DayMatrix, History, HistoryError
-from .models import MIN_PATHS, ForecastModel, get_model
+from .history import DayMatrix, History
+from .models import ForecastModel, get_model
+from .scoring import Progress, accuracy, rolling_origin, seasonal_naive_scale
 
 __all__ = ["accuracy", "backtest", "backtest_matrix", "seasonal_naive_scale"]
 
-Progress = Callable[[int, int], None]
-
-
-def seasonal_naive_scale(y: DayMatrix) -> np.ndarray:
-    """``scale[n]``: in-sample weekly seasonal-naive MAE of the first ``n`` days.
-
-    Each day is compared with the last earlier day of the same weekday, over the
-    intervals open on that weekday. NaN where no day has a predecessor yet.
-    """
-    wd = y.weekdays
-    sums = np.zeros(len(y.dates))
-    counts = np.zeros(len(y.dates))
-    last: dict[int, int] = {}
-    for t, d in enumerate(y.dates):
-        w = wd[t]
-        if w in last:
-            mask = y.open_mask(d)
-            sums[t] = np.abs(y.values[t] - y.values[last[w]])[mask].sum()
-            counts[t] = mask.sum()
-        last[w] = t
-    cs, cc = np.concatenate([[0], np.cumsum(sums)]), np.concatenate([[0], np.cumsum(counts)])
-    with np.errstate(invalid="ignore", divide="ignore"):
-        return np.where(cc > 0, cs / np.where(cc > 0, cc, 1), np.nan)
-
 
 def _resolve(models: Iterable[str | ForecastModel]) -> list[ForecastModel]:
-    out = [get_model(m) if isinstance(m, str) else m for m in models]
-    names = [m.name for m in out]
-    dup = sorted({n for n in names if names.count(n) > 1})
-    if dup:
-        raise HistoryError(f"models: {', '.join(dup)} given more than once")
-    return out
+    return [get_model(m) if isinstance(m, str) else m for m in models]
 
 
 def backtest_matrix(
@@ -72,55 +38,16 @@ def backtest_matrix(
     progress: Progress | None = None,
 ) -> pd.DataFrame:
     """Rolling-origin backtest of one channel (see :func:`backtest`)."""
-    for name, v in (("horizon_days", horizon_days), ("step_days", step_days)):
-        if v < 1:
-            raise HistoryError(f"{name}: must be >= 1, got {v}")
-    if n_windows < 1:
-        raise HistoryError(f"n_windows: must be >= 1, got {n_windows}")
-    if n_paths < MIN_PATHS:
-        raise HistoryError(f"n_paths: must be >= {MIN_PATHS} for 95% intervals, got {n_paths}")
-    specs = _resolve(models)
-    if not y.values.any():
-        raise HistoryError(
-            f"history: channel {y.channel!r} has volume 0 throughout; there is nothing to "
-            "backtest (accuracy is undefined)"
-        )
-    n_days = len(y.dates)
-    first = n_days - horizon_days - (n_windows - 1) * step_days
-    min_train = 2 * max(y.calendar.days_per_week, 1)
-    if first < min_train:
-        raise HistoryError(
-            f"history: {n_days} days is too short for {n_windows} windows of "
-            f"{horizon_days} day(s) every {step_days} day(s) (each fit needs at least "
-            f"{min_train} days); use fewer windows"
-        )
-    scale = seasonal_naive_scale(y)
-    rng = np.random.default_rng(seed)
-    frames = []
-    total = n_windows * len(specs)
-    done = 0
-    for k in range(n_windows):
-        n = first + k * step_days
-        train = y.head(n)
-        days = list(y.dates[n : n + horizon_days])
-        actual = y.values[n : n + horizon_days]
-        for spec in specs:
-            fc = spec.fit(train).forecast(days, n_paths=n_paths, rng=rng)
-            df = fc.to_frame()
-            open_ = fc.open.ravel()
-            df.insert(1, "cutoff", pd.Timestamp(y.dates[n - 1]))
-            df["model"] = spec.name
-            df["horizon_day"] = np.repeat(np.arange(1, len(days) + 1), len(y.slots))[open_]
-            df["y"] = actual.ravel()[open_]
-            df["scale"] = scale[n]
-            frames.append(df)
-            done += 1
-            if progress is not None:
-                progress(done, total)
-    out = pd.concat(frames, ignore_index=True)
-    cols = ["channel", "model", "cutoff", "timestamp", "horizon_day", "y", "volume"]
-    rest = [c for c in out.columns if c not in cols]
-    return out[cols + rest]
+    return rolling_origin(
+        y,
+        _resolve(models),
+        horizon_days=horizon_days,
+        step_days=step_days,
+        n_windows=n_windows,
+        n_paths=n_paths,
+        seed=seed,
+        progress=progress,
+    )
 
 
 def backtest(
@@ -171,36 +98,3 @@ def backtest(
         for c in chans
     ]
     return pd.concat(frames, ignore_index=True)
-
-
-def accuracy(cv: pd.DataFrame, *, by: Sequence[str] = ("channel", "model")) -> pd.DataFrame:
-    """Accuracy per channel and model from a :func:`backtest` frame.
-
-    Returns columns ``by + [mase, wape, daily_wape, coverage_80, coverage_95, windows,
-    intervals]``, in the order the models first appear.
-    """
-    keys = list(by)
-    err = (cv["y"] - cv["volume"]).abs()
-    d = cv.assign(
-        _se=err / cv["scale"],
-        _ae=err,
-        _in80=(cv["y"] >= cv["lower_80"]) & (cv["y"] <= cv["upper_80"]),
-        _in95=(cv["y"] >= cv["lower_95"]) & (cv["y"] <= cv["upper_95"]),
-        _day=cv["timestamp"].dt.normalize(),
-    )
-    g = d.groupby(keys, sort=False)
-    out = pd.DataFrame(
-        {
-            "mase": g["_se"].mean(),
-            "wape": g["_ae"].sum() / g["y"].sum(),
-            "coverage_80": g["_in80"].mean(),
-            "coverage_95": g["_in95"].mean(),
-            "windows": g["cutoff"].nunique(),
-            "intervals": g.size(),
-        }
-    )
-    daily = d.groupby([*keys, "cutoff", "_day"], sort=False)[["y", "volume"]].sum()
-    daily["_ae"] = (daily["y"] - daily["volume"]).abs()
-    dg = daily.groupby(level=keys, sort=False)
-    out.insert(2, "daily_wape", dg["_ae"].sum() / dg["y"].sum())
-    return out.reset_index()

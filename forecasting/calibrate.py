@@ -49,7 +49,9 @@ import pandas as pd
 import yaml
 from scipy import stats
 
-from .history import parse_timestamps
+from sim.config.scenario import ScenarioError, parse_scenario
+
+from .history import parse_timestamps, read_text_csv
 
 __all__ = [
     "RECORD_COLUMNS",
@@ -125,13 +127,7 @@ def read_records(source: str | Path | pd.DataFrame) -> pd.DataFrame:
     if isinstance(source, pd.DataFrame):
         return _check_records(source.astype(str), "records")
     path = Path(source)
-    if not path.is_file():
-        raise RecordsError(f"{path}: no such file")
-    try:
-        raw = pd.read_csv(path, dtype=str, keep_default_na=False)
-    except (pd.errors.ParserError, UnicodeDecodeError, pd.errors.EmptyDataError) as exc:
-        raise RecordsError(f"{path}: not a readable CSV ({exc})") from None
-    return _check_records(raw, str(path))
+    return _check_records(read_text_csv(path, RecordsError), str(path))
 
 
 def _clock_seconds(s: pd.Series) -> np.ndarray:
@@ -832,11 +828,9 @@ def calibrate(
 def _check_loads(cal: Calibration) -> None:
     """Raise :class:`RecordsError` unless the calibration's scenario fragment loads (so
     what ``ccsim calibrate`` writes, the simulator reads)."""
-    import sim
-
     try:
-        sim.parse_scenario(cal.fragment())
-    except sim.ScenarioError as exc:
+        parse_scenario(cal.fragment())
+    except ScenarioError as exc:
         raise RecordsError(
             f"records: the calibrated scenario would not load: {'; '.join(exc.problems)}"
         ) from None

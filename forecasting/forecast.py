@@ -18,6 +18,9 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from sim.config.clock import clock_minutes
+from sim.config.scenario import Scenario
+
 from .history import Calendar, DayMatrix, History, HistoryError
 from .models import MIN_PATHS, ForecastModel, SeriesForecast, get_model
 
@@ -84,7 +87,7 @@ ZERO_MODEL = "zero"
 def zero_forecast(y: DayMatrix, days: Sequence[dt.date], *, n_paths: int) -> SeriesForecast:
     """The forecast of a channel that had no contacts in its whole history: 0 contacts
     in every open interval of ``days``, with no spread."""
-    opened = np.array([y.open_mask(d) for d in days]).reshape(len(days), len(y.slots))
+    opened = y.open_masks(days)
     mean = np.zeros(opened.shape)
     paths = np.zeros((n_paths, *opened.shape))
     return SeriesForecast(tuple(days), y.slots, mean, paths, opened, ZERO_MODEL, y.channel)
@@ -181,18 +184,17 @@ def _ranges(grid: pd.DatetimeIndex, mask: np.ndarray) -> str:
 
 
 def _scenario_grid(
-    scenario: object, first_day: pd.Timestamp, day: dt.date | None
+    scenario: Scenario, first_day: pd.Timestamp, day: dt.date | None
 ) -> pd.DatetimeIndex:
     start_day = first_day if day is None else pd.Timestamp(day)
-    h, m = (int(x) for x in scenario.start.split(":"))  # type: ignore[attr-defined]
-    t0 = start_day + pd.Timedelta(hours=h, minutes=m)
-    step = scenario.interval_minutes  # type: ignore[attr-defined]
-    periods = scenario.periods  # type: ignore[attr-defined]
+    t0 = start_day + pd.Timedelta(minutes=clock_minutes(scenario.start))
+    step = scenario.interval_minutes
+    periods = scenario.periods
     return pd.DatetimeIndex(t0 + pd.to_timedelta(np.arange(periods) * step, unit="m"))
 
 
 def forecast_coverage(
-    scenario: object,
+    scenario: Scenario,
     forecast_frame: pd.DataFrame,
     channel: str,
     *,
@@ -220,10 +222,10 @@ def forecast_coverage(
     minute = np.asarray(grid.hour * 60 + grid.minute)
     weekday = np.asarray(grid.day_of_week)
     if calendar is not None:
-        if calendar.interval_minutes != scenario.interval_minutes:  # type: ignore[attr-defined]
+        if calendar.interval_minutes != scenario.interval_minutes:
             raise HistoryError(
                 f"calendar: {calendar.interval_minutes}-minute intervals, the scenario has "
-                f"{scenario.interval_minutes}"  # type: ignore[attr-defined]
+                f"{scenario.interval_minutes}"
             )
         slots = {w: set(v) for w, v in calendar.open_slots.items()}
         open_ = [int(s) in slots.get(int(w), set()) for w, s in zip(weekday, minute, strict=True)]
@@ -236,7 +238,7 @@ def forecast_coverage(
 
 
 def scenario_with_forecast(
-    scenario: object,
+    scenario: Scenario,
     forecast_frame: pd.DataFrame,
     *,
     day: dt.date | None = None,
@@ -272,9 +274,7 @@ def scenario_with_forecast(
         A period the forecast does not cover and the centre is not known to be closed
         then (e.g. past the forecast horizon): the message names those periods.
     """
-    import sim
-
-    if not isinstance(scenario, sim.Scenario):
+    if not isinstance(scenario, Scenario):
         raise TypeError("scenario: must be a sim.Scenario")
     fr = forecast_frame
     steps = pd.Series(sorted(set(fr["timestamp"]))).diff().dropna()

@@ -30,6 +30,8 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from sim.config.clock import MINUTES_PER_DAY, clock_label
+
 __all__ = [
     "Calendar",
     "CleaningReport",
@@ -39,10 +41,10 @@ __all__ = [
     "HistoryError",
     "parse_timestamps",
     "read_history",
+    "read_text_csv",
 ]
 
 WEEKDAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
-MINUTES_PER_DAY = 24 * 60
 DAY_DIVISORS = tuple(d for d in range(1, MINUTES_PER_DAY + 1) if MINUTES_PER_DAY % d == 0)
 """Interval lengths (min) that divide a day."""
 ON_GRID_MIN_SHARE = 0.99
@@ -136,15 +138,11 @@ class Calendar:
                 out[WEEKDAYS[wd]] = "24h"
             else:
                 end = s[-1] + self.interval_minutes
-                span = f"{_hhmm(s[0])}-{_hhmm(end)}"
+                span = f"{clock_label(s[0])}-{clock_label(end, wrap=False)}"
                 if (end - s[0]) // self.interval_minutes != len(s):
                     span += f" ({len(s)} open intervals)"
                 out[WEEKDAYS[wd]] = span
         return out
-
-
-def _hhmm(minutes: int) -> str:
-    return f"{minutes // 60:02d}:{minutes % 60:02d}"
 
 
 @dataclass(frozen=True)
@@ -208,6 +206,10 @@ class DayMatrix:
     def open_mask(self, day: dt.date) -> np.ndarray:
         open_ = set(self.calendar.open_slots.get(day.weekday(), ()))
         return np.array([s in open_ for s in self.slots])
+
+    def open_masks(self, days: Sequence[dt.date]) -> np.ndarray:
+        """:meth:`open_mask` of each of ``days``: shape (days, slots)."""
+        return np.array([self.open_mask(d) for d in days]).reshape(len(days), len(self.slots))
 
     def after_closure(self, days: Sequence[dt.date]) -> np.ndarray:
         """1.0 for each day whose previous open weekday was a closed day (catch-up)."""
@@ -279,6 +281,18 @@ def _line(i: int) -> int:
     return i + 2
 
 
+def read_text_csv(path: Path, error: type[ValueError]) -> pd.DataFrame:
+    """A CSV file with every cell as text (blanks stay ``""``, nothing becomes NaN), for
+    checks that name the row and column; ``error`` (the caller's error type) when the
+    file is missing or is not a readable CSV, naming the file."""
+    if not path.is_file():
+        raise error(f"{path}: no such file")
+    try:
+        return pd.read_csv(path, dtype=str, keep_default_na=False)
+    except (pd.errors.ParserError, UnicodeDecodeError, pd.errors.EmptyDataError) as exc:
+        raise error(f"{path}: not a readable CSV ({exc})") from None
+
+
 def read_history(
     source: str | Path | pd.DataFrame,
     *,
@@ -317,12 +331,7 @@ def read_history(
         where = "history"
     else:
         path = Path(source)
-        if not path.is_file():
-            raise HistoryError(f"{path}: no such file")
-        try:
-            raw = pd.read_csv(path, dtype=str, keep_default_na=False)
-        except (pd.errors.ParserError, UnicodeDecodeError, pd.errors.EmptyDataError) as exc:
-            raise HistoryError(f"{path}: not a readable CSV ({exc})") from None
+        raw = read_text_csv(path, HistoryError)
         where = str(path)
     if cmap.channel is not None and cmap.channel not in raw.columns and cmap.channel == "channel":
         cmap = ColumnMap(

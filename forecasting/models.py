@@ -21,6 +21,11 @@ Models (``MODELS`` maps the CLI names to default specifications):
 * ``auto`` (:class:`Auto`): picks one of the above by a rolling-origin backtest on the
   end of the history it is fitted to.
 
+The contract (:class:`SeriesForecast`, :class:`ForecastModel`, :class:`FittedModel`,
+``MIN_PATHS``) is defined in :mod:`forecasting.base` and importable from here; ``auto``
+scores its candidates with :mod:`forecasting.scoring`, which knows no model, so the
+import graph stays acyclic.
+
 Volumes are contacts per interval. Intervals follow the history's calendar: only open
 intervals of open days are forecast (others are 0 and left out of the frames).
 """
@@ -31,14 +36,18 @@ import datetime as dt
 import warnings
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any, Literal, Protocol
+from typing import Any, Literal
 
 import numpy as np
 import pandas as pd
 
+from .base import LEVELS, MIN_PATHS, FittedModel, ForecastModel, SeriesForecast
 from .history import DayMatrix, HistoryError
+from .scoring import accuracy, rolling_origin
 
 __all__ = [
+    "LEVELS",
+    "MIN_PATHS",
     "MODELS",
     "Auto",
     "DayOfWeekStateSpace",
@@ -51,85 +60,8 @@ __all__ = [
     "get_model",
 ]
 
-LEVELS = (80, 95)
-MIN_PATHS = 20
-"""Fewest sample paths behind the 80% / 95% prediction intervals."""
-
-
-# -- results --------------------------------------------------------------------------
-@dataclass(frozen=True, eq=False)
-class SeriesForecast:
-    """A forecast for one channel over whole days.
-
-    Attributes
-    ----------
-    days : the forecast days.
-    slots : interval starts (minutes after midnight), the columns.
-    mean : expected volume, shape (days, slots), contacts per interval.
-    paths : sample paths, shape (n_paths, days, slots); intervals come from them.
-    open : which (day, slot) cells are open.
-    model : name of the model that made it.
-    """
-
-    days: tuple[dt.date, ...]
-    slots: tuple[int, ...]
-    mean: np.ndarray
-    paths: np.ndarray
-    open: np.ndarray
-    model: str
-    channel: str = "all"
-
-    def interval(self, level: int) -> tuple[np.ndarray, np.ndarray]:
-        """(lower, upper) bounds of the central ``level`` % prediction interval."""
-        a = (100 - level) / 200
-        lo, hi = np.quantile(self.paths, [a, 1 - a], axis=0)
-        return lo, hi
-
-    def to_frame(self) -> pd.DataFrame:
-        """Tidy frame of the open intervals: timestamp, channel, model, volume,
-        lower_80, upper_80, lower_95, upper_95."""
-        base = pd.to_datetime(pd.Series(list(self.days))).to_numpy()
-        off = np.array(self.slots, dtype="timedelta64[m]")
-        ts = (base[:, None] + off[None, :]).ravel()
-        cols: dict[str, Any] = {
-            "timestamp": ts,
-            "channel": self.channel,
-            "model": self.model,
-            "volume": self.mean.ravel(),
-        }
-        for level in LEVELS:
-            lo, hi = self.interval(level)
-            cols[f"lower_{level}"] = lo.ravel()
-            cols[f"upper_{level}"] = hi.ravel()
-        df = pd.DataFrame(cols)
-        return df[self.open.ravel()].reset_index(drop=True)
-
-
-class FittedModel(Protocol):
-    """What every results object offers."""
-
-    @property
-    def name(self) -> str: ...
-
-    def forecast(
-        self, days: Sequence[dt.date], *, n_paths: int = 500, rng: np.random.Generator | None = None
-    ) -> SeriesForecast: ...
-
-
-class ForecastModel(Protocol):
-    """What every specification offers."""
-
-    @property
-    def name(self) -> str: ...
-
-    def fit(self, y: DayMatrix) -> FittedModel: ...
-
 
 # -- shared pieces ----------------------------------------------------------------------
-def _open_masks(y: DayMatrix, days: Sequence[dt.date]) -> np.ndarray:
-    return np.array([y.open_mask(d) for d in days]).reshape(len(days), len(y.slots))
-
-
 def _check_days(y: DayMatrix, days: Sequence[dt.date]) -> None:
     if not days:
         raise HistoryError("days: nothing to forecast")
@@ -311,7 +243,7 @@ class _SeasonalNaiveResults:
         m = np.array(mean)
         pick = rng.integers(0, len(self.errors), size=(n_paths, len(days)))
         paths = np.clip(m[None] + self.errors[pick], 0.0, None)
-        opened = _open_masks(self.y, days)
+        opened = self.y.open_masks(days)
         return SeriesForecast(
             tuple(days), self.y.slots, m * opened, paths * opened, opened, self.name, self.y.channel
         )
@@ -356,7 +288,7 @@ def _compose(
     mean = total_mean[:, None] * p
     expected = np.clip(total_paths, 0.0, None)[:, :, None] * p[None]
     paths = count_paths(expected, k, rng)
-    opened = _open_masks(y, days)
+    opened = y.open_masks(days)
     return SeriesForecast(
         tuple(days), y.slots, mean * opened, paths * opened, opened, name, y.channel
     )
@@ -668,7 +600,7 @@ class _MSTLResults:
         idx = np.concatenate([np.arange((k - 1) * s, k * s) for k in steps])
         mean = np.clip(base + seas, 0.0, None)[idx].reshape(len(days), s)
         paths = np.clip(sims.T + seas[None], 0.0, None)[:, idx].reshape(n_paths, len(days), s)
-        opened = _open_masks(self.y, days)
+        opened = self.y.open_masks(days)
         return SeriesForecast(
             tuple(days),
             self.y.slots,
@@ -709,14 +641,12 @@ class Auto:
         return "auto"
 
     def fit(self, y: DayMatrix) -> FittedModel:
-        from .backtest import accuracy, backtest_matrix
-
         per = max(y.calendar.days_per_week, 1)
         if len(y.dates) < 3 * per + self.windows:
             if len(y.dates) >= 2 * per:
                 return _Chosen(SeasonalNaive(season="week").fit(y), "snaive_week (short history)")
             return _Chosen(SeasonalNaive(season="day").fit(y), "snaive_day (short history)")
-        cv = backtest_matrix(
+        cv = rolling_origin(
             y, self.candidates, horizon_days=1, step_days=1, n_windows=self.windows, n_paths=50
         )
         table = accuracy(cv)

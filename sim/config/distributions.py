@@ -13,14 +13,13 @@ from typing import Annotated, Any, Literal, Union
 
 import numpy as np
 from pydantic import (
-    BaseModel,
-    ConfigDict,
     Field,
     ValidationInfo,
     field_validator,
     model_validator,
 )
 
+from sim.config.frozen import Frozen
 from sim.config.quoting import quote
 
 __all__ = [
@@ -34,10 +33,8 @@ __all__ = [
 ]
 
 
-class _Dist(BaseModel):
+class _Dist(Frozen):
     """Common behaviour: optional truncation to [min, max] (s)."""
-
-    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
 
     min: float | None = Field(default=None, ge=0)
     """Truncate: draws below this are redrawn (s)."""

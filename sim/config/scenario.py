@@ -18,15 +18,16 @@ from typing import Any, Literal
 import numpy as np
 import yaml
 from pydantic import (
-    BaseModel,
-    ConfigDict,
     Field,
     ValidationError,
     field_validator,
     model_validator,
 )
 
+from sim.config.clock import MINUTES_PER_DAY, check_clock, clock_labels, clock_minutes
 from sim.config.distributions import Distribution, Fixed
+from sim.config.frozen import Frozen as _Frozen  # the file models' one base
+from sim.config.periods import per_period
 from sim.config.quoting import clip, quote
 from sim.config.yaml_reader import read_yaml, read_yaml_file
 
@@ -79,10 +80,6 @@ class ScenarioError(ValueError):
         self.source = source
         head = f"{source}: " if source else ""
         super().__init__(f"{head}invalid scenario\n{problem_lines(self.problems)}")
-
-
-class _Frozen(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
 
 
 def _per_period(
@@ -239,7 +236,13 @@ class Channel(_Frozen):
         if a is None:
             paths = np.asarray(self.arrival_paths, dtype=float)
             return tuple(paths.mean(axis=0).tolist())
-        return a if isinstance(a, tuple) else (a,) * periods
+        return per_period(a, periods)
+
+    @property
+    def slots_per_agent(self) -> int:
+        """Contacts one agent works at once on this channel: ``concurrency`` on a
+        concurrent channel, else 1 (the unit of the Erlang servers and engine capacity)."""
+        return (self.concurrency or 1) if self.mode == "concurrent" else 1
 
     def rate_factor(self, sessions: int) -> float:
         """Speed of one session when the agent holds ``sessions`` (1 = unstretched)."""
@@ -249,18 +252,6 @@ class Channel(_Frozen):
             by = self.handle_time_by_sessions
             return self.handle_time.mean / by[min(sessions, len(by)) - 1]
         return 1.0
-
-
-def _minutes(clock: str) -> int:
-    h, m = clock.split(":")
-    return int(h) * 60 + int(m)
-
-
-def _clock(v: str) -> str:
-    m = re.fullmatch(r"(\d{1,2}):(\d{2})", v)
-    if not m or int(m[1]) > 24 or int(m[2]) > 59 or (int(m[1]) == 24 and int(m[2])):
-        raise ValueError(f"must be a clock time HH:MM, got {quote(v)}")
-    return v
 
 
 class Break(_Frozen):
@@ -274,7 +265,7 @@ class Break(_Frozen):
     @field_validator("start", "end")
     @classmethod
     def _clocks(cls, v: str) -> str:
-        return _clock(v)
+        return check_clock(v)
 
 
 class Shift(_Frozen):
@@ -289,7 +280,7 @@ class Shift(_Frozen):
     @field_validator("start", "end")
     @classmethod
     def _clocks(cls, v: str) -> str:
-        return _clock(v)
+        return check_clock(v)
 
 
 class Group(_Frozen):
@@ -340,11 +331,11 @@ class Group(_Frozen):
         if self.shifts is None:
             a = self.agents
             assert a is not None
-            return a if isinstance(a, tuple) else (a,) * periods
-        t0 = _minutes(start)
+            return per_period(a, periods)
+        t0 = clock_minutes(start)
         out = []
         for p in range(periods):
-            clock = (t0 + p * interval_minutes) % 1440
+            clock = (t0 + p * interval_minutes) % MINUTES_PER_DAY
             n = 0
             for sh in self.shifts:
                 if _covers(sh.start, sh.end, clock):
@@ -360,19 +351,18 @@ class Group(_Frozen):
     ) -> tuple[int, ...]:
         """Agents available to take contacts: scheduled less shrinkage, rounded."""
         sched = self.agents_per_period(periods, interval_minutes, start)
-        s = self.shrinkage
-        shr = s if isinstance(s, tuple) else (s,) * periods
+        shr = per_period(self.shrinkage, periods)
         return tuple(int(math.floor(n * (1 - x) + 0.5)) for n, x in zip(sched, shr, strict=True))
 
 
 def _span(start: str, end: str) -> int:
     """Minutes from start to end, wrapping past midnight (equal = 24 h)."""
-    return (_minutes(end) - _minutes(start)) % 1440 or 1440
+    return (clock_minutes(end) - clock_minutes(start)) % MINUTES_PER_DAY or MINUTES_PER_DAY
 
 
 def _covers(start: str, end: str, clock: int) -> bool:
     """Is minute-of-day ``clock`` inside [start, end), wrapping past midnight?"""
-    a, b = _minutes(start) % 1440, _minutes(end) % 1440
+    a, b = clock_minutes(start) % MINUTES_PER_DAY, clock_minutes(end) % MINUTES_PER_DAY
     if a == b:
         return True  # a 24-hour shift
     return a <= clock < b if a < b else clock >= a or clock < b
@@ -443,10 +433,7 @@ class Scenario(_Frozen):
     @field_validator("start")
     @classmethod
     def _start_clock(cls, v: str) -> str:
-        _clock(v)
-        if _minutes(v) >= 1440:
-            raise ValueError(f"must be a clock time HH:MM before 24:00, got {quote(v)}")
-        return v
+        return check_clock(v, before_midnight=True)
 
     @model_validator(mode="after")
     def _cross_fields(self) -> Scenario:
@@ -541,15 +528,15 @@ class Scenario(_Frozen):
         ]
         for suffix, begin, finish in spans:
             for key, clock in (("start", begin), ("end", finish)):
-                if (_minutes(clock) - _minutes(self.start)) % step:
+                if (clock_minutes(clock) - clock_minutes(self.start)) % step:
                     out.append(
                         f"{where}{suffix}.{key}: {clock} is not on the {step}-minute "
                         f"interval grid starting {self.start}"
                     )
         for j, brk in enumerate(sh.breaks):
-            first = _minutes(brk.start)
+            first = clock_minutes(brk.start)
             inside = all(
-                _covers(sh.start, sh.end, m % 1440)
+                _covers(sh.start, sh.end, m % MINUTES_PER_DAY)
                 for m in range(first, first + _span(brk.start, brk.end))
             )
             if not inside:
@@ -586,13 +573,7 @@ class Scenario(_Frozen):
 
     def period_labels(self) -> list[str]:
         """Clock label (HH:MM, wrapping at midnight) of each period's start."""
-        h, m = (int(x) for x in self.start.split(":"))
-        t0 = h * 60 + m
-        return [
-            f"{(t0 + i * self.interval_minutes) // 60 % 24:02d}:"
-            f"{(t0 + i * self.interval_minutes) % 60:02d}"
-            for i in range(self.periods)
-        ]
+        return clock_labels(self.start, self.interval_minutes, self.periods)
 
     def to_dict(self) -> dict[str, Any]:
         """The scenario as plain data in the file format (round-trips through YAML)."""

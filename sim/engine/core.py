@@ -67,7 +67,7 @@ from .model import Model
 from .raw import RawRun, assemble
 from .tables import GONE, Agents, Contacts, Journeys, Logs, Routing, Staffing
 
-__all__ = ["run_replication"]
+__all__ = ["replicate", "run_replication"]
 
 INF = math.inf
 DAY = 86400.0  # s
@@ -101,14 +101,16 @@ def run_replication(m: Model, rep: np.random.SeedSequence) -> RawRun:
     gc_was_enabled = gc.isenabled()
     gc.disable()  # the run makes millions of short-lived tuples (and frees its cycles)
     try:
-        return _replicate(m, rep)
+        return replicate(m, rep)
     finally:
         if gc_was_enabled:
             gc.enable()
 
 
-def _replicate(m: Model, rep: np.random.SeedSequence, calendar: Calendar | None = None) -> RawRun:
-    """One replication; ``calendar`` replaces the engine's own (benchmarks compare)."""
+def replicate(m: Model, rep: np.random.SeedSequence, calendar: Calendar | None = None) -> RawRun:
+    """One replication, as :func:`run_replication` but with the garbage collector left
+    as it is; ``calendar`` replaces the engine's own (``benchmarks/calendar.py`` runs the
+    callbacks on SimPy's public API this way)."""
     first = first_contacts(m, rep)
     routing = Routing.of(m)
     contacts = Contacts(first)

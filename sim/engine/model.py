@@ -8,6 +8,7 @@ from typing import Any
 
 import numpy as np
 
+from sim.config.clock import clock_minutes
 from sim.config.distributions import Distribution
 from sim.config.scenario import Scenario
 
@@ -110,15 +111,15 @@ def compile_scenario(sc: Scenario) -> Model:
             )
         )
     ch_objs = [sc.channels[c] for c in chans]
-    concs = [ch.concurrency or 1 for ch in ch_objs if ch.mode == "concurrent"]
-    cap = math.lcm(*concs) if concs else 1
-    max_sessions = max(concs, default=1)  # sessions one agent can hold at once
+    slots = [ch.slots_per_agent for ch in ch_objs]
+    cap = math.lcm(*slots)  # capacity units per agent: whole for every channel's share
+    max_sessions = max(slots)  # sessions one agent can hold at once
     return Model(
         channels=chans,
         groups=grps,
         interval=sc.interval_seconds,
         periods=P,
-        start_minute=int(sc.start[:-3]) * 60 + int(sc.start[-2:]),
+        start_minute=clock_minutes(sc.start),
         rates=np.array([ch.arrivals_per_period(P) for ch in ch_objs], dtype=float),
         paths=tuple(
             None if ch.arrival_paths is None else np.array(ch.arrival_paths, dtype=np.int64)
@@ -129,9 +130,7 @@ def compile_scenario(sc: Scenario) -> Model:
             [ch.overdispersion.interval_cv if ch.overdispersion else 0.0 for ch in ch_objs]
         ),
         modes=tuple(MODES[ch.mode] for ch in ch_objs),
-        units=tuple(
-            cap // (ch.concurrency or 1) if ch.mode == "concurrent" else cap for ch in ch_objs
-        ),
+        units=tuple(cap // n for n in slots),
         capacity=cap,
         rate_tables=tuple(
             tuple(ch.rate_factor(n) if n else 1.0 for n in range(max_sessions + 1))

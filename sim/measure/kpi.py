@@ -72,7 +72,16 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from sim.engine import ABANDONED, ANSWERED, CONC, Cause, JourneyOutcome, Model, RawRun
+from sim.engine import (
+    ABANDONED,
+    ANSWERED,
+    CONC,
+    JOURNEY_OUTCOMES,
+    Cause,
+    JourneyOutcome,
+    Model,
+    RawRun,
+)
 
 __all__ = [
     "CHANNEL_KPIS",
@@ -121,9 +130,7 @@ CHANNEL_KPIS = (
 GROUP_KPIS = ("occupancy", "slot_utilisation", "scheduled", "productive", "busy_agents")
 JOURNEY_KPIS = (
     "customers",
-    "resolved",
-    "lost",
-    "max_attempts",
+    *JOURNEY_OUTCOMES.values(),  # journeys ending resolved, lost, at max_attempts
     "mean_attempts",
     "time_to_resolution",
 )
@@ -456,9 +463,7 @@ def journey_row(run: RawRun, warmup: float, horizon: float) -> dict[str, float]:
     n = int(jsel.sum())
     return {
         "customers": float(n),
-        "resolved": float(resolved.sum()),
-        "lost": float((outcome == JourneyOutcome.LOST).sum()),
-        "max_attempts": float((outcome == JourneyOutcome.MAX_ATTEMPTS).sum()),
+        **{name: float((outcome == code).sum()) for code, name in JOURNEY_OUTCOMES.items()},
         "mean_attempts": float(attempts.mean()) if n else np.nan,
         "time_to_resolution": float(ttr.mean()) if len(ttr) else np.nan,
     }
@@ -469,7 +474,7 @@ def journey_columns(run: RawRun, warmup: float, horizon: float) -> Columns:
     return {k: np.array([v]) for k, v in journey_row(run, warmup, horizon).items()}
 
 
-_ENDINGS = tuple(o.name.lower() for o in JourneyOutcome)  # "to" names of the last contact
+_ENDINGS = tuple(JOURNEY_OUTCOMES.values())  # "to" names of the last contact
 
 
 class _FlowLabels:

@@ -59,9 +59,9 @@ from sim.measure.kpi_lean import ServiceCounts, ratio, service_counts
 from sim.measure.results import Result
 from sim.measure.runner import DEFAULT_SL_THRESHOLD, simulate
 from sim.plan.staffing import (
+    Caps,
     Targets,
-    _Caps,
-    _fewest_servers,
+    fewest_servers,
     group_requirements,
     requirements,
     responsible_group,
@@ -693,14 +693,14 @@ def _spill_table(sc: Scenario, req: pd.DataFrame, res: Result, targets: Targets)
                 patience = (
                     None if targets.model == "erlang_c" or ch.patience is None else ch.patience.mean
                 )
-                caps = _Caps(
+                caps = Caps(
                     service_level=sl.target if sl else None,
                     max_asa=targets.max_asa.get(c),
                     max_abandon=targets.max_abandon.get(c),
                     max_occupancy=targets.max_occupancy,
                 )
                 offered = sc.channels[c].arrivals_per_period(sc.periods)[p] + hops
-                servers = _fewest_servers(
+                servers = fewest_servers(
                     offered / sc.interval_seconds,
                     handle,
                     patience,

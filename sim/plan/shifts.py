@@ -24,11 +24,13 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+from pydantic import Field, ValidationError, field_validator, model_validator
 from scipy.optimize import Bounds, LinearConstraint, milp
 from scipy.sparse import coo_matrix, csr_matrix
 
-from sim.config.quoting import clip, quote
+from sim.config.clock import MINUTES_PER_DAY, clock_label, clock_minutes
+from sim.config.frozen import Frozen
+from sim.config.quoting import clip
 from sim.config.scenario import Scenario, read_yaml_file
 
 __all__ = [
@@ -48,26 +50,7 @@ class ShiftError(ValueError):
     """Bad shift templates or an impossible schedule; the message names the field."""
 
 
-def _clock_minutes(v: str) -> int:
-    parts = v.split(":")
-    if len(parts) != 2 or not all(p.isdigit() for p in parts):
-        raise ValueError(f"must be a clock time HH:MM, got {quote(v)}")
-    h, m = int(parts[0]), int(parts[1])
-    if h > 23 or m > 59:
-        raise ValueError(f"must be a clock time HH:MM before 24:00, got {quote(v)}")
-    return h * 60 + m
-
-
-def _clock(minutes: int) -> str:
-    minutes %= 1440
-    return f"{minutes // 60:02d}:{minutes % 60:02d}"
-
-
-class _Frozen(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
-
-
-class BreakRule(_Frozen):
+class BreakRule(Frozen):
     """One break per agent: ``length_minutes`` long, starting between ``earliest`` and
     ``latest`` minutes after the shift starts (each on the interval grid)."""
 
@@ -84,7 +67,7 @@ class BreakRule(_Frozen):
         return self
 
 
-class ShiftTemplate(_Frozen):
+class ShiftTemplate(Frozen):
     """A kind of shift: its length, allowed starts, breaks and agents per start.
 
     Paid hours are the shift length (breaks are paid); ``cost_per_hour`` weighs
@@ -92,7 +75,7 @@ class ShiftTemplate(_Frozen):
     """
 
     name: str
-    length_minutes: int = Field(gt=0, le=1440)
+    length_minutes: int = Field(gt=0, le=MINUTES_PER_DAY)
     starts: tuple[str, ...] = Field(min_length=1)
     """Allowed start times (HH:MM); with ``every_minutes``: the first and last start."""
     every_minutes: int | None = Field(default=None, gt=0)
@@ -110,7 +93,7 @@ class ShiftTemplate(_Frozen):
     @classmethod
     def _starts(cls, v: tuple[str, ...]) -> tuple[str, ...]:
         for s in v:
-            _clock_minutes(s)
+            clock_minutes(s, before_midnight=True)
         return v
 
     @model_validator(mode="after")
@@ -126,15 +109,15 @@ class ShiftTemplate(_Frozen):
 
     def start_minutes(self) -> list[int]:
         """Allowed starts as minutes after midnight."""
-        first = [_clock_minutes(s) for s in self.starts]
+        first = [clock_minutes(s, before_midnight=True) for s in self.starts]
         if self.every_minutes is None:
             return sorted(set(first))
         a, b = first
-        span = (b - a) % 1440
-        return [(a + k) % 1440 for k in range(0, span + 1, self.every_minutes)]
+        span = (b - a) % MINUTES_PER_DAY
+        return [(a + k) % MINUTES_PER_DAY for k in range(0, span + 1, self.every_minutes)]
 
 
-class Templates(_Frozen):
+class Templates(Frozen):
     """Shift templates and the under-cover penalty (file format of ``--shifts``)."""
 
     templates: tuple[ShiftTemplate, ...] = Field(min_length=1)
@@ -213,14 +196,14 @@ class ShiftPlan:
                 start, t = key
                 tpl = self.templates.templates[t]
                 shift: dict[str, Any] = {
-                    "start": _clock(start),
-                    "end": _clock(start + tpl.length_minutes),
+                    "start": clock_label(start),
+                    "end": clock_label(start + tpl.length_minutes),
                     "count": totals[key],
                 }
                 brks = [
                     {
-                        "start": _clock(start + off),
-                        "end": _clock(start + off + length),
+                        "start": clock_label(start + off),
+                        "end": clock_label(start + off + length),
                         "count": n,
                     }
                     for (_, off, length), n in sorted(by_shift[key].items())
@@ -261,7 +244,7 @@ def _patterns(tpl: ShiftTemplate, t: int, step: int) -> list[_Pattern]:
 
 def _covers(pat: _Pattern, tpl: ShiftTemplate, clock: int, step: int) -> bool:
     """Is the agent working the whole interval starting at minute-of-day ``clock``?"""
-    rel = (clock - pat.start) % 1440
+    rel = (clock - pat.start) % MINUTES_PER_DAY
     if rel + step > tpl.length_minutes:
         return False
     for rule, off in zip(tpl.breaks, pat.breaks, strict=True):
@@ -272,7 +255,7 @@ def _covers(pat: _Pattern, tpl: ShiftTemplate, clock: int, step: int) -> bool:
 
 def _check_grid(tpls: Templates, sc: Scenario) -> None:
     step = sc.interval_minutes
-    origin = _clock_minutes(sc.start)
+    origin = clock_minutes(sc.start)
     for i, tpl in enumerate(tpls.templates):
         where = f"templates[{i}]"
         if tpl.length_minutes % step:
@@ -284,7 +267,8 @@ def _check_grid(tpls: Templates, sc: Scenario) -> None:
         for s in tpl.start_minutes():
             if (s - origin) % step:
                 raise ShiftError(
-                    f"{where}.starts: {_clock(s)} is not on the {step}-minute grid from {sc.start}"
+                    f"{where}.starts: {clock_label(s)} is not on the {step}-minute grid "
+                    f"from {sc.start}"
                 )
         for j, b in enumerate(tpl.breaks):
             for key in ("length_minutes", "earliest", "latest"):
@@ -314,8 +298,8 @@ def schedule_shifts(sc: Scenario, required: pd.DataFrame, templates: Templates) 
     """
     _check_grid(templates, sc)
     step = sc.interval_minutes
-    origin = _clock_minutes(sc.start)
-    clocks = [(origin + p * step) % 1440 for p in range(sc.periods)]
+    origin = clock_minutes(sc.start)
+    clocks = [(origin + p * step) % MINUTES_PER_DAY for p in range(sc.periods)]
     counts: dict[str, dict[_Pattern, int]] = {}
     rows: list[dict[str, Any]] = []
     paid = short_total = 0.0

@@ -45,6 +45,7 @@ from typing import Literal
 import numpy as np
 import pandas as pd
 
+from sim.config.periods import per_period
 from sim.config.scenario import Channel, Scenario
 from sim.measure.results import Result
 from sim.plan.erlang import QueueMetrics, erlang_a, erlang_c
@@ -52,9 +53,11 @@ from sim.plan.erlang import QueueMetrics, erlang_a, erlang_c
 __all__ = [
     "BASES",
     "Basis",
+    "Caps",
     "StaffingError",
     "Targets",
     "channel_shrinkage",
+    "fewest_servers",
     "group_requirements",
     "requirements",
     "responsible_group",
@@ -154,7 +157,7 @@ def scheduled_from_productive(productive: int, shrinkage: float) -> int:
 
 def _shares(sc: Scenario, group: str) -> np.ndarray:
     s = sc.groups[group].shrinkage
-    return np.asarray(s if isinstance(s, tuple) else (s,) * sc.periods, dtype=float)
+    return np.asarray(per_period(s, sc.periods), dtype=float)
 
 
 def channel_shrinkage(sc: Scenario, channel: str) -> np.ndarray:
@@ -181,13 +184,21 @@ def _queue(
 
 
 @dataclass(frozen=True)
-class _Caps:
+class Caps:
+    """The queue targets a staffing level must meet; ``None``: no such target.
+
+    ``service_level``: least share answered within the channel's threshold (0-1);
+    ``max_asa``: longest average speed of answer (seconds); ``max_abandon``: largest
+    share abandoning (0-1); ``max_occupancy``: largest agent occupancy (0-1).
+    """
+
     service_level: float | None
     max_asa: float | None
     max_abandon: float | None
     max_occupancy: float | None
 
     def met(self, q: QueueMetrics) -> bool:
+        """Whether the queue metrics ``q`` meet every target set."""
         return (
             (self.service_level is None or q.service_level >= self.service_level)
             and (self.max_asa is None or q.asa <= self.max_asa)
@@ -195,17 +206,24 @@ class _Caps:
             and (self.max_occupancy is None or q.occupancy <= self.max_occupancy)
         )
 
-    def only(self, key: str) -> _Caps:
-        return _Caps(**{k: (getattr(self, k) if k == key else None) for k in _CAP_KEYS})
+    def only(self, key: str) -> Caps:
+        """The same target ``key`` (a field name), none of the others."""
+        return Caps(**{k: (getattr(self, k) if k == key else None) for k in _CAP_KEYS})
 
 
 _CAP_KEYS = ("service_level", "max_asa", "max_abandon", "max_occupancy")
 
 
-def _fewest_servers(
-    rate: float, handle: float, patience: float | None, threshold: float, caps: _Caps
+def fewest_servers(
+    rate: float, handle: float, patience: float | None, threshold: float, caps: Caps
 ) -> int:
-    """Fewest servers meeting ``caps``, by bisection (every metric is monotone in servers)."""
+    """Fewest servers meeting ``caps``, by bisection (every metric is monotone in servers).
+
+    ``rate``: arrivals per second; ``handle``: mean handle time (seconds) of one
+    server's work; ``patience``: mean patience (seconds; ``None``: Erlang C, nobody
+    abandons); ``threshold``: the service-level threshold (seconds). A server is one
+    slot of work (an agent holds ``concurrency`` of them on concurrent channels).
+    """
     if rate == 0:
         return 0
 
@@ -230,25 +248,25 @@ def _fewest_servers(
 def _live_row(
     sc: Scenario, name: str, ch: Channel, arrivals: float, targets: Targets
 ) -> dict[str, float | int | str]:
-    conc = (ch.concurrency or 1) if ch.mode == "concurrent" else 1
+    conc = ch.slots_per_agent
     handle = ch.handle_time.mean / (ch.rate_factor(conc) if ch.mode == "concurrent" else 1.0)
     rate = arrivals / sc.interval_seconds
     sl = ch.service_level
     threshold = sl.threshold if sl else 0.0
     patience = None if targets.model == "erlang_c" or ch.patience is None else ch.patience.mean
-    caps = _Caps(
+    caps = Caps(
         service_level=sl.target if sl else None,
         max_asa=targets.max_asa.get(name),
         max_abandon=targets.max_abandon.get(name),
         max_occupancy=targets.max_occupancy,
     )
-    servers = _fewest_servers(rate, handle, patience, threshold, caps)
+    servers = fewest_servers(rate, handle, patience, threshold, caps)
     agents = math.ceil(servers / conc)
     binding = "none"
     if servers > 0:
         for key in _CAP_KEYS:
             if getattr(caps, key) is not None and (
-                _fewest_servers(rate, handle, patience, threshold, caps.only(key)) == servers
+                fewest_servers(rate, handle, patience, threshold, caps.only(key)) == servers
             ):
                 binding = key
                 break

@@ -9,9 +9,16 @@ from __future__ import annotations
 
 import pandas as pd
 
+from sim.engine.codes import JOURNEY_OUTCOMES, LOST, MAX_ATTEMPTS, RESOLVED
+
 __all__ = ["OUTCOME_COLOURS", "flows_dot"]
 
-OUTCOME_COLOURS = {"resolved": "#2e7d32", "lost": "#c62828", "max_attempts": "#ef6c00"}
+OUTCOME_COLOURS = {
+    JOURNEY_OUTCOMES[RESOLVED]: "#2e7d32",
+    JOURNEY_OUTCOMES[LOST]: "#c62828",
+    JOURNEY_OUTCOMES[MAX_ATTEMPTS]: "#ef6c00",
+}
+"""Fill of each journey outcome's node (names as the engine's codes give them)."""
 MIN_WIDTH, MAX_WIDTH = 1.0, 12.0  # pt
 
 

@@ -38,8 +38,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import Field, ValidationError, field_validator
 
+from sim.config.frozen import Frozen
 from sim.config.scenario import (
     Scenario,
     ScenarioError,
@@ -86,10 +87,8 @@ class SweepError(ScenarioError):
         return str(self.args[0])
 
 
-class SweepSpec(BaseModel):
+class SweepSpec(Frozen):
     """A sweep file as written: validated for shape, not yet expanded."""
-
-    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
 
     base: str | dict[str, Any]
     """Path of the base scenario (relative to the sweep file) or the scenario inline."""

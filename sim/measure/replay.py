@@ -7,6 +7,11 @@ on shift per interval, with handle-time and patience distributions calibrated on
 *other* month. Simulated abandonment rate and share answered within the threshold
 (``service_level``, threshold = the calibration's ``sl_threshold``) are compared with
 what actually happened; errors are simulated minus actual, in percentage points.
+
+Simulation validation, so it lives with the measures: it calibrates with
+:mod:`forecasting.calibrate` and simulates with :func:`sim.measure.runner.simulate`
+(``forecasting`` itself depends only on ``sim.config``). ``forecasting.replay`` and
+``forecasting.replay_summary`` still work, resolved here on first use.
 """
 
 from __future__ import annotations
@@ -16,7 +21,9 @@ from typing import Any
 
 import pandas as pd
 
-from .calibrate import Calibration, calibrate
+from forecasting.calibrate import Calibration, calibrate
+from sim.config.scenario import parse_scenario
+from sim.measure.runner import simulate
 
 __all__ = ["replay", "replay_summary"]
 
@@ -48,8 +55,6 @@ def replay(
         Per day and queue: ``date, queue, offered, actual_abandon, sim_abandon,
         actual_sl, sim_sl, err_abandon_pp, err_sl_pp``.
     """
-    import sim
-
     cal = train if isinstance(train, Calibration) else calibrate(train)
     test = calibrate(
         test_records, interval_minutes=cal.interval_minutes, sl_threshold=cal.sl_threshold
@@ -68,7 +73,7 @@ def replay(
             replications=replications,
             seed=seed,
         )
-        res = sim.simulate(sim.parse_scenario(data, source=f"replay {day}"))
+        res = simulate(parse_scenario(data, source=f"replay {day}"))
         ch: dict[Any, dict[Any, Any]] = res.channels.pivot(
             index="channel", columns="kpi", values="mean"
         ).to_dict("index")
