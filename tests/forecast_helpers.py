@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import os
 from pathlib import Path
 
@@ -115,3 +116,32 @@ def simulated_records(
             )
         )
     return pd.concat(frames, ignore_index=True)
+
+
+def synthetic_records(*, n: int = 20000, seed: int = 5) -> pd.DataFrame:
+    """Calls with lognormal(200, cv 1.0) handle times and Weibull(mean 180, shape 0.8)
+    patience; offered waits are exponential(60): a call abandons when its patience
+    runs out before its wait. 2,000 customers, so some call again."""
+    rng = np.random.default_rng(seed)
+    arrival = pd.Timestamp("2024-03-04 08:00") + pd.to_timedelta(
+        np.sort(rng.uniform(0, 5 * 86400, n)), unit="s"
+    )
+    s2 = np.log1p(1.0)
+    handle = rng.lognormal(np.log(200) - s2 / 2, np.sqrt(s2), n)
+    shape = 0.8
+    scale = 180 / math.gamma(1 + 1 / shape)
+    patience = scale * rng.weibull(shape, n)
+    offered_wait = rng.exponential(60, n)
+    answered = offered_wait <= patience
+    wait = np.where(answered, offered_wait, patience)
+    return pd.DataFrame(
+        {
+            "arrival": arrival.strftime("%Y-%m-%d %H:%M:%S"),
+            "queue": "voice",
+            "wait": wait.round(1),
+            "outcome": np.where(answered, "answered", "abandoned"),
+            "handle_time": np.where(answered, handle.round(1), 0),
+            "customer_id": rng.integers(1, 2000, n),
+            "agent": np.where(answered, [f"a{i}" for i in rng.integers(0, 20, n)], ""),
+        }
+    )

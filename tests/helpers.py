@@ -135,3 +135,11 @@ def chat_erlang_case() -> tuple[Any, dict[str, float]]:
     exact = dict(zip(ERLANG_KPIS, (q.service_level, q.asa, q.p_wait, q.p_abandon), strict=True))
     exact["occupancy"] = q.occupancy
     return sim.simulate(sc), exact
+
+
+def laughs(levels: int, key: str = "name") -> str:
+    """A 'billion laughs' document: 10**levels leaves through nested aliases."""
+    lines = ["l0: &a0 [lol, lol, lol, lol, lol, lol, lol, lol, lol, lol]"]
+    for i in range(1, levels):
+        lines.append(f"l{i}: &a{i} [" + ", ".join([f"*a{i - 1}"] * 10) + "]")
+    return "\n".join(lines) + f"\n{key}: *a{levels - 1}\n"

@@ -21,8 +21,8 @@ from sim.plan.staffing import requirements, simulated_offered  # noqa: E402
 from sim.plan.whatif import compare_flows, reallocate  # noqa: E402
 from sim.present.display import duration  # noqa: E402
 
+from .cli_helpers import ccsim  # noqa: E402
 from .helpers import ROOT, SCENARIOS  # noqa: E402
-from .test_cli import ccsim  # noqa: E402
 
 APP = str(ROOT / "app.py")
 REPS = 3  # replications in these tests: enough for CIs, quick to run

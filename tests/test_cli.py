@@ -4,8 +4,6 @@ from __future__ import annotations
 
 import json
 import os
-import subprocess
-import sys
 import textwrap
 from pathlib import Path
 
@@ -14,22 +12,8 @@ import yaml
 
 from sim.present.display import duration
 
-from .helpers import ROOT, SCENARIOS, single_queue
-
-SMALL = single_queue(
-    per_interval=50, aht=180, agents=8, patience=300, periods=8, warmup_minutes=0, replications=3
-)
-
-
-def ccsim(*args: str, cwd: Path | None = None) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "sim", *args],
-        capture_output=True,
-        text=True,
-        cwd=cwd or ROOT,
-        env={**os.environ, "PYTHONPATH": str(ROOT)},
-        timeout=300,
-    )
+from .cli_helpers import SMALL, ccsim, ccsim_subprocess
+from .helpers import SCENARIOS
 
 
 @pytest.fixture
@@ -252,3 +236,18 @@ def test_outputs_get_ordinary_file_permissions(small: Path, tmp_path: Path):
     umask = os.umask(0)
     os.umask(umask)
     assert js.stat().st_mode & 0o777 == 0o666 & ~umask
+
+
+# -- smoke tests of the real entry point (a child process; the rest run in-process) ----
+def test_python_m_sim_runs_in_a_child_process(small: Path):
+    r = ccsim_subprocess("run", str(small), "--json", "-")
+    assert r.returncode == 0, r.stderr
+    assert json.loads(r.stdout)["channels"]["voice"]["offered"]["mean"] > 0
+
+
+def test_python_m_sim_bad_input_exit_2_in_a_child_process(tmp_path: Path):
+    bad = tmp_path / "bad.yaml"
+    bad.write_text("name: x\nperiods: 0\n")
+    r = ccsim_subprocess("validate", str(bad))
+    assert r.returncode == 2 and "Traceback" not in r.stderr
+    assert ccsim_subprocess("frobnicate").returncode == 2

@@ -12,9 +12,9 @@ import yaml
 import sim
 from forecasting import HistoryError
 
+from .cli_helpers import ccsim
 from .forecast_helpers import synthetic_history
 from .helpers import SCENARIOS
-from .test_cli import ccsim
 
 
 def history_csv(tmp_path: Path, weeks: int = 4) -> Path:
@@ -97,7 +97,7 @@ def test_bad_input_exit_2_and_nothing_written(tmp_path: Path):
 
 
 def test_calibrate_cli_writes_a_loadable_fragment(tmp_path: Path):
-    from .test_calibrate import synthetic_records
+    from .forecast_helpers import synthetic_records
 
     rec = tmp_path / "records.csv"
     synthetic_records(n=3000).to_csv(rec, index=False)
@@ -112,7 +112,7 @@ def test_calibrate_cli_writes_a_loadable_fragment(tmp_path: Path):
 def test_calibrate_cli_says_why_it_cannot_fit(tmp_path: Path):
     """Every wait 0 (abandonments logged at once): nothing to learn patience from; it
     used to exit 0 writing a fragment the loader rejects (patience.cv: must be > 0)."""
-    from .test_calibrate import synthetic_records
+    from .forecast_helpers import synthetic_records
 
     rec = tmp_path / "records.csv"
     synthetic_records(n=3000).assign(wait=0.0).to_csv(rec, index=False)
@@ -288,7 +288,7 @@ BAD_OPTIONS = [
 
 @pytest.fixture(scope="module")
 def option_inputs(tmp_path_factory: pytest.TempPathFactory) -> dict[str, str]:
-    from .test_calibrate import synthetic_records
+    from .forecast_helpers import synthetic_records
 
     d = tmp_path_factory.mktemp("options")
     hist = history_csv(d)

@@ -22,7 +22,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from .helpers import ROOT, SCENARIOS, single_queue
+from .helpers import ROOT, SCENARIOS, laughs, single_queue
 
 CHILD_MEMORY = 3 * 1024**3
 """Address space (bytes) of each ccsim child process."""
@@ -31,14 +31,6 @@ SMALL = single_queue(
     per_interval=20, aht=180, agents=6, patience=300, periods=4, warmup_minutes=0, replications=2
 )
 SMALL_TEXT = yaml.safe_dump(SMALL, sort_keys=False)
-
-
-def laughs(levels: int, key: str = "name") -> str:
-    """A 'billion laughs' document: 10**levels leaves through nested aliases."""
-    lines = ["l0: &a0 [lol, lol, lol, lol, lol, lol, lol, lol, lol, lol]"]
-    for i in range(1, levels):
-        lines.append(f"l{i}: &a{i} [" + ", ".join([f"*a{i - 1}"] * 10) + "]")
-    return "\n".join(lines) + f"\n{key}: *a{levels - 1}\n"
 
 
 def _cap_memory() -> None:

@@ -20,9 +20,8 @@ from sim.plan.optimise import OptimiseError, OptimiseOptions, _Search, optimise
 from sim.plan.shifts import apply_shifts, parse_templates, schedule_shifts
 from sim.plan.staffing import Targets
 
+from .cli_helpers import TEMPLATES, ccsim
 from .helpers import SCENARIOS, single_queue
-from .test_cli import ccsim
-from .test_shifts import TEMPLATES
 
 
 @pytest.fixture(scope="module")

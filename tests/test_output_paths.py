@@ -37,11 +37,9 @@ from sim.cli.ccsim import RUN_OUT_FILES, main
 from sim.config.outputs import staged_outputs
 from sim.present.report import chart_names, png_name
 
-from .forecast_helpers import synthetic_history
+from .cli_helpers import SMALL, TEMPLATES, ccsim
+from .forecast_helpers import synthetic_history, synthetic_records
 from .helpers import SCENARIOS
-from .test_calibrate import synthetic_records
-from .test_cli import SMALL, ccsim
-from .test_shifts import TEMPLATES
 
 NULL_DEVICE = os.makedev(1, 3)
 """Linux's /dev/null: major 1, minor 3."""

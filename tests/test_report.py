@@ -14,8 +14,8 @@ import sim
 from sim.present.display import duration
 from sim.present.report import CHARTS, build_report, write_report
 
+from .cli_helpers import ccsim
 from .helpers import SCENARIOS
-from .test_cli import ccsim
 
 PNG = b"\x89PNG\r\n\x1a\n"
 

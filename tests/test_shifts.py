@@ -17,8 +17,8 @@ from sim.plan.shifts import (
 )
 from sim.plan.staffing import group_requirements, requirements
 
+from .cli_helpers import TEMPLATES, ccsim
 from .helpers import SCENARIOS
-from .test_cli import ccsim
 
 
 def hourly(periods: int) -> sim.Scenario:
@@ -140,19 +140,6 @@ def test_bad_templates_name_the_field(template: dict, field: str):
     with pytest.raises(ShiftError) as err:
         schedule_shifts(hourly(4), need([1, 1, 1, 1]), parse_templates({"templates": [data]}))
     assert field in str(err.value)
-
-
-TEMPLATES = """\
-templates:
-  - name: full
-    length_minutes: 480
-    starts: ["08:00"]
-    breaks: [{length_minutes: 30, earliest: 180, latest: 300}]
-  - name: part
-    length_minutes: 240
-    starts: ["08:00", "12:00"]
-    every_minutes: 30
-"""
 
 
 def test_schedule_covers_a_day_of_requirements(tmp_path: Path):

@@ -23,8 +23,8 @@ from sim.plan.staffing import (
     staffed_vs_required,
 )
 
+from .cli_helpers import ccsim
 from .helpers import SCENARIOS, single_queue
-from .test_cli import ccsim
 
 
 def published(shrinkage: float = 0.3, patience: float | None = None) -> sim.Scenario:

@@ -25,8 +25,7 @@ from sim.config.yaml_reader import (
     read_yaml_file,
 )
 
-from .helpers import ROOT, SCENARIOS
-from .test_input_safety import laughs
+from .helpers import ROOT, SCENARIOS, laughs
 
 RETAIL = SCENARIOS / "retail_bank.yaml"
 TEXT = RETAIL.read_text(encoding="utf-8")
