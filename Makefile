@@ -45,13 +45,14 @@ screenshots: $(STAMP) $(CHROMIUM)
 
 ## speed figures (contacts per CPU-second, medians); simulator vs exact answers; forecast
 ## accuracy and replay on real data; time to optimise staffing;
-## sweep wall time with 1 and 2 workers
+## sweep wall time with 1 and 2 workers; start-up time of ccsim validate
 bench: $(STAMP)
 	$(PY) -m benchmarks
 	$(PY) -m benchmarks.validation
 	$(PY) -m benchmarks.forecast
 	$(PY) -m benchmarks.staffing
 	$(PY) -m benchmarks.sweep
+	$(PY) -m benchmarks.startup
 
 ## ruff (lint and format) and mypy: part of make test, so CI checks them
 lint: $(STAMP)
