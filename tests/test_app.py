@@ -57,13 +57,12 @@ def table_with(at: AppTest, *columns: str):
     return found[0]
 
 
-# Runs one page function of app.py in a session; switch pages with switch(at, name).
-# (app.py builds its pages as functions for st.navigation, which AppTest cannot switch.)
-PAGE_SCRIPT = f"""
-import sys
-sys.path.insert(0, {str(ROOT)!r})
+# Runs one page function of the app (sim/present/app.py) in a session; switch pages with
+# switch(at, name). (The app builds its pages as functions for st.navigation, which
+# AppTest cannot switch.)
+PAGE_SCRIPT = """
 import streamlit as st
-import app
+from sim.present import app
 app.start()
 getattr(app, "page_" + st.session_state.get("test_page", "simulate"))()
 """
@@ -127,6 +126,16 @@ def test_simulate_page_shows_the_api_numbers(bank: sim.Scenario):
     other = sim.simulate(bank, replications=REPS, seed=bank.seed + 1)
     shown = numbers(metric(at, "voice · offered").value)[0]
     assert shown == round(other.kpi("voice", "offered")[0])
+
+
+def test_the_installed_app_file_runs_as_the_whole_app():
+    """What `ccsim app` serves: sim/present/app.py run as a script, not the top-level entry."""
+    at = AppTest.from_file(str(ROOT / "sim" / "present" / "app.py"), default_timeout=120)
+    at.run()
+    assert not at.exception, [e.value for e in at.exception]
+    assert at.title[0].value == "Simulate"
+    assert at.session_state["source"] == "retail_bank.yaml"
+    assert len(at.metric) > 0
 
 
 def test_reallocation_page_shows_paired_changes(bank: sim.Scenario):

@@ -3,7 +3,8 @@
 Layers (``sim/__init__.py``): ``sim.config`` < ``engine`` < ``measure`` < ``plan`` <
 ``sweeps`` < ``present`` < ``cli``, each importing only layers before it; ``sim.config``
 imports nothing else of ``sim``; nothing outside ``sim.cli`` imports it but
-``sim/__main__.py``; ``forecasting`` imports only ``sim.config`` of the simulator (and,
+``sim/__main__.py``; nothing imports the app, ``sim.present.app``, but the top-level
+``app.py``; ``forecasting`` imports only ``sim.config`` of the simulator (and,
 in its compatibility ``__getattr__``, :mod:`sim.measure.replay`).
 
 No module imports another's private names (``from x import _name``): what a module
@@ -26,7 +27,8 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 PACKAGES = ("sim", "forecasting")
-APP = "app"  # the Streamlit app, app.py: a leaf like the CLI
+APP = "app"  # the top-level app.py: the thin entry `streamlit run` takes in a checkout
+PACKAGED_APP = "sim.present.app"  # the Streamlit app itself: a leaf like the CLI
 DRIVERS = ("benchmarks",)  # import the packages, are imported by nothing
 LAYERS = ("config", "engine", "measure", "plan", "sweeps", "present", "cli")
 """The layers of ``sim``, lowest first."""
@@ -212,6 +214,8 @@ def layering_problems(imports: Iterable[Import]) -> list[str]:
                 problems.append(f"{imp.where()}: forecasting imports {dst} (only sim.config)")
         if layer(src) == "config" and _in(dst, "sim") and layer(dst) != "config":
             problems.append(f"{imp.where()}: sim.config imports {dst} (nothing else of sim)")
+        if _in(dst, PACKAGED_APP) and src != APP:
+            problems.append(f"{imp.where()}: imports {dst} (the app is a leaf: only app.py may)")
         if layer(dst) == "cli" and src != "sim.__main__" and layer(src) != "cli":
             problems.append(f"{imp.where()}: imports {dst} (only sim/__main__.py may)")
         s, d = layer(src), layer(dst)
@@ -304,12 +308,14 @@ def test_planted_layering_breaches_are_each_found(tmp_path: Path):
             ),
             "sim/present/__init__.py": "",
             "sim/present/chart.py": "def show():\n    from sim.cli import run\n",
+            "sim/present/app.py": "from sim.present import chart\n",
+            "sim/present/page.py": "import sim.present.app\n",
             "forecasting/__init__.py": (
                 "from .fit import fit\n\n\ndef __getattr__(name):\n"
                 "    from sim.measure import kpi\n"
             ),
             "forecasting/fit.py": "import sim.config.scenario\nfrom sim.engine import model\n",
-            "app.py": "import sim.cli.run\nfrom sim.present import chart\n",
+            "app.py": "import sim.cli.run\nfrom sim.present import chart\nimport sim.present.app\n",
         },
     )
     imports = list(within(scan(tmp_path, ["sim", "forecasting", APP]), ["sim", "forecasting"]))
@@ -321,6 +327,7 @@ def test_planted_layering_breaches_are_each_found(tmp_path: Path):
         "sim.measure.kpi:4: sim.measure imports sim.present.chart, a later layer",
         "sim.present.chart:2 in show(): imports sim.cli.run (only sim/__main__.py may)",
         "sim.present.chart:2 in show(): sim.present imports sim.cli.run, a later layer",
+        "sim.present.page:1: imports sim.present.app (the app is a leaf: only app.py may)",
     ]
 
 

@@ -15,6 +15,7 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from sim import __version__
 from sim.cli.io import (
     EXIT_BAD_INPUT,
     EXIT_INTERNAL,
@@ -246,13 +247,22 @@ COMMAND_MODULES: dict[str, tuple[str, str]] = {
     "staff": ("sim.cli.staff", "add_staff_commands"),
     "report": ("sim.cli.staff", "add_staff_commands"),
     "sweep": ("sim.cli.sweep", "add_sweep_parser"),
+    "app": ("sim.cli.app", "add_app_parser"),
 }
 OWN_COMMANDS = ("run", "compare", "validate")
 
 
+VERSION = "--version"
+"""The option printing ``ccsim <version>``; asked before any command, it loads no module."""
+
+
 def _command_word(argv: Sequence[str]) -> str | None:
-    """The subcommand of a command line (its first word that is not an option)."""
-    return next((a for a in argv if not a.startswith("-")), None)
+    """The subcommand of a command line (its first word that is not an option), or
+    ``--version`` when that comes before any."""
+    for a in argv:
+        if a == VERSION or not a.startswith("-"):
+            return a
+    return None
 
 
 def build_parser(command: str | None = None) -> argparse.ArgumentParser:
@@ -261,6 +271,7 @@ def build_parser(command: str | None = None) -> argparse.ArgumentParser:
         prog="ccsim",
         description="Omnichannel contact-centre simulator: customers hop between channels.",
     )
+    p.add_argument(VERSION, action="version", version=f"ccsim {__version__}")
     sub = p.add_subparsers(dest="command", required=True)
 
     def sim_opts(sp: argparse.ArgumentParser) -> None:
@@ -302,7 +313,7 @@ def build_parser(command: str | None = None) -> argparse.ArgumentParser:
     val.add_argument("file")
     val.set_defaults(func=cmd_validate)
 
-    if command in OWN_COMMANDS:
+    if command in OWN_COMMANDS or command == VERSION:
         wanted = []
     elif command in COMMAND_MODULES:
         wanted = [COMMAND_MODULES[command]]
