@@ -339,4 +339,24 @@ def test_uploaded_file_is_validated(tmp_path):
     at.get("file_uploader")[0].set_value(("tabs.yaml", b"name: [unclosed", "application/x-yaml"))
     at.run()
     assert not at.exception
-    assert "line 1, column 16: not valid YAML" in at.error[0].value
+    assert "line 1, column 16" in at.error[0].value
+
+    # the CLI's reader: a non-UTF-8 file and a duplicate key are named, not crashes
+    at.get("file_uploader")[0].set_value(("latin.yaml", b"name: caf\xe9\n", "application/x-yaml"))
+    at.run()
+    assert not at.exception
+    assert "not UTF-8" in at.error[0].value
+    text = (SCENARIOS / "retail_bank.yaml").read_text()
+    dup = text.replace("periods: 48", "periods: 48\nperiods: 4")
+    at.get("file_uploader")[0].set_value(("dup.yaml", dup.encode(), "application/x-yaml"))
+    at.run()
+    assert not at.exception
+    assert "duplicate key 'periods'" in at.error[0].value
+
+
+def test_scenario_picker_lists_scenarios_not_sweep_files():
+    from sim.present.app import scenario_files
+
+    names = [p.name for p in scenario_files()]
+    assert "retail_bank.yaml" in names
+    assert not [n for n in names if n.startswith("sweep_")]

@@ -24,8 +24,8 @@ import streamlit as st
 import yaml
 
 import sim
-from sim.config.scenario import read_yaml
 from sim.config.shipped import DEFAULT_SCENARIO, SCENARIO_DIR
+from sim.config.yaml_reader import NotText, read_yaml, yaml_problem
 from sim.measure.paths import journey_paths
 from sim.plan.staffing import (
     BASES,
@@ -50,9 +50,15 @@ def start_file(argv: Sequence[str]) -> Path:
     return DEFAULT_SCENARIO
 
 
+SWEEP_FILE_PREFIX = "sweep_"
+"""Sweep files (``sweep_*.yaml``) live beside the scenarios; they are not scenarios."""
+
+
 def scenario_files() -> list[Path]:
-    """Scenario files shipped with ccsim (the repository's ``scenarios/``)."""
-    return sorted(SCENARIO_DIR.glob("*.yaml"))
+    """Scenario files shipped with ccsim (the repository's ``scenarios/``), sweep files left out."""
+    return sorted(
+        p for p in SCENARIO_DIR.glob("*.yaml") if not p.name.startswith(SWEEP_FILE_PREFIX)
+    )
 
 
 def load(path: Path) -> sim.Scenario:
@@ -62,15 +68,12 @@ def load(path: Path) -> sim.Scenario:
 
 def parse_upload(name: str, data: bytes) -> sim.Scenario:
     """Validate an uploaded scenario file (raises :class:`sim.ScenarioError`)."""
-    try:
-        parsed = read_yaml(data.decode("utf-8"))
-    except UnicodeDecodeError as exc:
-        raise sim.ScenarioError([f"not a UTF-8 text file ({exc.reason})"], name) from None
+    try:  # the CLI's reader: encodings, nesting, alias and duplicate-key limits
+        parsed = read_yaml(data)
+    except NotText as exc:
+        raise sim.ScenarioError([str(exc)], name) from None
     except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        where = f"line {mark.line + 1}, column {mark.column + 1}: " if mark else ""
-        problem = getattr(exc, "problem", None) or str(exc)
-        raise sim.ScenarioError([f"{where}not valid YAML ({problem})"], name) from None
+        raise sim.ScenarioError([yaml_problem(exc)], name) from None
     return sim.parse_scenario(parsed, source=name)
 
 
