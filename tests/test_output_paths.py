@@ -18,6 +18,8 @@ import select
 import shutil
 import socket
 import stat
+import subprocess
+import sys
 import tempfile
 import threading
 import time
@@ -39,7 +41,7 @@ from sim.present.report import chart_names, png_name
 
 from .cli_helpers import SMALL, TEMPLATES, ccsim
 from .forecast_helpers import synthetic_history, synthetic_records
-from .helpers import SCENARIOS
+from .helpers import ROOT, SCENARIOS
 
 NULL_DEVICE = os.makedev(1, 3)
 """Linux's /dev/null: major 1, minor 3."""
@@ -561,3 +563,38 @@ def test_forecast_writes_neither_file_unless_both(tmp_path: Path, monkeypatch: p
     argv += ["--out", str(csv), "--write-scenario", str(new)]
     assert main(argv) == 2
     assert sorted(p.name for p in tmp_path.iterdir()) == ["history.csv", "new.yaml"]
+
+
+# -- open descriptors: /dev/stdout, /dev/fd/N ------------------------------------------
+def _sh(command: str, cwd: Path) -> subprocess.CompletedProcess[str]:
+    """``command`` in a shell (which opens the redirections), with this interpreter's sim."""
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    return subprocess.run(
+        ["sh", "-c", command], cwd=cwd, env=env, capture_output=True, text=True, timeout=300
+    )
+
+
+def test_json_to_dev_stdout_appended_to_a_log_keeps_the_log(small: Path, tmp_path: Path):
+    """`--json /dev/stdout >> log`: the JSON is appended through the shell's descriptor;
+    the log is neither replaced by a rename nor truncated."""
+    log = tmp_path / "log.txt"
+    log.write_text("OLD LOG LINE\n")
+    r = _sh(f'"{sys.executable}" -m sim run "{small}" --json /dev/stdout >> log.txt', tmp_path)
+    assert r.returncode == 0, r.stderr
+    text = log.read_text()
+    assert text.startswith("OLD LOG LINE\n")
+    assert '"channels"' in text and "journeys" in text  # the JSON and the KPI table
+
+
+def test_json_to_dev_stdout_through_a_pipe(small: Path, tmp_path: Path):
+    r = _sh(f'"{sys.executable}" -m sim run "{small}" --json /dev/stdout | cat', tmp_path)
+    assert r.returncode == 0, r.stderr
+    assert '"channels"' in r.stdout
+
+
+def test_json_to_an_open_descriptor_and_a_closed_one(small: Path, tmp_path: Path):
+    r = _sh(f'"{sys.executable}" -m sim run "{small}" --json /dev/fd/3 3> fd3.txt', tmp_path)
+    assert r.returncode == 0, r.stderr
+    assert json.loads((tmp_path / "fd3.txt").read_text())["channels"]
+    r = _sh(f'"{sys.executable}" -m sim run "{small}" --json /dev/fd/7', tmp_path)
+    assert r.returncode == 2 and "descriptor 7 is not open" in r.stderr

@@ -5,9 +5,12 @@ Every file ccsim writes goes through an :class:`OutputStage`:
 * a **regular file** (or a new path) is written to a temporary file beside it and moved
   over it with :func:`os.replace` at the end, so it holds the old content or the complete
   new content, never half of it;
-* a **character device or FIFO** (``/dev/null``, ``/dev/stdout``, a named pipe) is written
+* a **character device or FIFO** (``/dev/null``, a terminal, a named pipe) is written
   in place: a rename would replace the device node itself (run as root, ``--json
   /dev/null`` used to destroy the machine's ``/dev/null``);
+* an **open descriptor** (``/dev/stdout``, ``/dev/stderr``, ``/dev/fd/N``,
+  ``/proc/self/fd/N``) is written through the descriptor itself, as the shell opened it
+  (``>> log`` appends): never reopened, truncated or renamed over, whatever it leads to;
 * anything else (a directory, a block device, a socket) is refused.
 
 A symbolic link is followed: its target is written (or replaced) and the link stays.
@@ -24,9 +27,12 @@ it does any work.
 
 from __future__ import annotations
 
+import fcntl
 import os
+import re
 import shutil
 import stat
+import sys
 import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -92,9 +98,39 @@ def _kind_of(mode: int) -> str:
     return "not a regular file"
 
 
+_DESCRIPTOR_PATH = re.compile(r"/(?:dev/fd|proc/(?:self|thread-self|\d+)/fd)/(\d+)")
+"""Paths that name an open file descriptor of this process (``/dev/fd/1``)."""
+_STANDARD_STREAMS = {"/dev/stdout": 1, "/dev/stderr": 2}
+_MAX_LINKS = 40  # symbolic links followed at most (as the kernel's ELOOP limit)
+
+
+def descriptor_of(path: str | Path) -> int | None:
+    """The open descriptor a path names (``/dev/stdout`` -> 1, ``/dev/fd/3`` -> 3,
+    also through symbolic links to them), or None for any other path."""
+    text = os.path.abspath(path)
+    for _ in range(_MAX_LINKS):
+        if text in _STANDARD_STREAMS:
+            return _STANDARD_STREAMS[text]
+        m = _DESCRIPTOR_PATH.fullmatch(text)
+        if m and (not text.startswith("/proc/") or text.split("/")[2] in _OWN_PROC):
+            return int(m[1])
+        try:
+            link = os.readlink(text)
+        except OSError:  # not a link (or not there): no descriptor
+            return None
+        text = os.path.abspath(os.path.join(os.path.dirname(text), link))
+    return None
+
+
+_OWN_PROC = {"self", "thread-self", str(os.getpid())}
+
+
 def _target(path: Path) -> Path:
     """Where output for ``path`` goes: a symbolic link's target, else ``path`` itself
-    (a rename over the link would replace the link, not the file it names)."""
+    (a rename over the link would replace the link, not the file it names). A path
+    naming an open descriptor is kept as it is (see :func:`descriptor_of`)."""
+    if descriptor_of(path) is not None:
+        return path
     return Path(os.path.realpath(path)) if path.is_symlink() else path
 
 
@@ -149,7 +185,23 @@ def _check_new(path: Path, *, parents: bool) -> None:
     raise _Problem(f"directory {parent} does not exist")
 
 
+def _check_descriptor(fd: int, kind: OutputKind) -> None:
+    """An output through open descriptor ``fd``: it must be open for writing."""
+    if kind == "dir":
+        raise _Problem("is an open descriptor, not a directory")
+    try:
+        flags = fcntl.fcntl(fd, fcntl.F_GETFL)
+    except OSError:
+        raise _Problem(f"descriptor {fd} is not open") from None
+    if flags & os.O_ACCMODE not in (os.O_WRONLY, os.O_RDWR):
+        raise _Problem(f"descriptor {fd} is not open for writing")
+
+
 def _check(path: Path, kind: OutputKind, parents: bool) -> None:
+    fd = descriptor_of(path)
+    if fd is not None:
+        _check_descriptor(fd, kind)
+        return
     try:
         target = _target(path)
     except OSError as exc:  # e.g. a directory on the way that the user may not enter
@@ -205,7 +257,8 @@ def output_problem(
 class _Staged:
     target: Path  # where the content goes
     temp: Path  # the file the writer fills
-    in_place: bool  # a character device or FIFO: copied into, never replaced
+    in_place: bool  # a character device, FIFO or open descriptor: copied into, never replaced
+    descriptor: int | None = None  # an open descriptor of this process to write through
 
 
 class OutputStage:
@@ -234,6 +287,11 @@ class OutputStage:
         is discarded). Raises :class:`OutputPathError` for a directory, a block device
         or a socket at ``path``.
         """
+        fd = descriptor_of(path)
+        if fd is not None:
+            temp = self._private_file(Path(path).name)
+            self._staged.append(_Staged(Path(path), temp, in_place=True, descriptor=fd))
+            return temp
         target = _target(Path(path))
         try:
             st = _stat(target)
@@ -242,10 +300,7 @@ class OutputStage:
         if st is not None and not stat.S_ISREG(st.st_mode):
             if not written_in_place(st.st_mode):
                 raise OutputPathError(path, f"is {_kind_of(st.st_mode)}, not a file")
-            if self._private is None:
-                self._private = Path(tempfile.mkdtemp(prefix="ccsim-output-"))
-            temp = self._private / f"{len(self._staged)}-{target.name}"
-            temp.touch()
+            temp = self._private_file(target.name)
             self._staged.append(_Staged(target, temp, in_place=True))
             return temp
         self._make_dirs(target.parent)
@@ -255,6 +310,14 @@ class OutputStage:
         os.close(fd)
         self._staged.append(_Staged(target, Path(name), in_place=False))
         return Path(name)
+
+    def _private_file(self, name: str) -> Path:
+        """A new empty file in the stage's private folder (content for in-place targets)."""
+        if self._private is None:
+            self._private = Path(tempfile.mkdtemp(prefix="ccsim-output-"))
+        temp = self._private / f"{len(self._staged)}-{name}"
+        temp.touch()
+        return temp
 
     def _make_dirs(self, directory: Path) -> None:
         missing: list[Path] = []
@@ -268,7 +331,9 @@ class OutputStage:
     def commit(self) -> None:
         """Write the in-place targets, then move every staged file into place."""
         for s in self._staged:
-            if s.in_place:
+            if s.descriptor is not None:
+                _write_through(s.temp, s.descriptor)
+            elif s.in_place:
                 _copy_into(s.temp, s.target)
         regular = [s for s in self._staged if not s.in_place]
         for s in regular:
@@ -306,6 +371,24 @@ def _copy_into(source: Path, target: Path) -> None:
     fd = os.open(target, os.O_WRONLY | getattr(os, "O_NOCTTY", 0))
     with open(fd, "wb") as out, open(source, "rb") as src:
         shutil.copyfileobj(src, out)
+
+
+def _write_through(source: Path, fd: int) -> None:
+    """Write ``source``'s bytes to the open descriptor ``fd`` (left open, as it was).
+
+    Python's own buffered ``sys.stdout`` / ``sys.stderr`` are flushed first, so what
+    the command printed before stays before.
+    """
+    for stream in (sys.stdout, sys.stderr):
+        try:
+            if stream is not None and stream.fileno() == fd:
+                stream.flush()
+        except (OSError, ValueError):  # a replaced stream without a descriptor
+            pass
+    data = source.read_bytes()
+    view = memoryview(data)
+    while view:
+        view = view[os.write(fd, view) :]
 
 
 @contextmanager
