@@ -34,6 +34,7 @@ from __future__ import annotations
 import importlib
 from typing import TYPE_CHECKING, Any
 
+from ._moved import MOVED
 from ._moved import install as _install_moved
 
 __version__ = "0.1.0"
@@ -61,6 +62,9 @@ _EXPORTS = {
     "plan_sweep": "sim.sweeps.spec",
     "sweep": "sim.sweeps.run",
 }
+# subpackages (and old module paths) reachable as attributes after a bare `import sim`
+_SUBPACKAGES = ("cli", "config", "engine", "measure", "plan", "present", "sweeps")
+
 __all__ = [
     "QueueMetrics",
     "Replication",
@@ -90,6 +94,10 @@ _install_moved()
 def __getattr__(name: str) -> Any:
     module = _EXPORTS.get(name)
     if module is None:
+        if f"sim.{name}" in MOVED or name in _SUBPACKAGES:  # sim.scenario, sim.engine, ...
+            value = importlib.import_module(f"sim.{name}")
+            globals()[name] = value
+            return value
         raise AttributeError(f"module 'sim' has no attribute {name!r}")
     value = getattr(importlib.import_module(module), name)
     globals()[name] = value  # later look-ups skip this function

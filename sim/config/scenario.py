@@ -81,6 +81,11 @@ class ScenarioError(ValueError):
         head = f"{source}: " if source else ""
         super().__init__(f"{head}invalid scenario\n{problem_lines(self.problems)}")
 
+    def __reduce__(self) -> tuple[Any, ...]:
+        # rebuilt from its problems, not its message: errors cross process boundaries
+        # (sweep workers) by pickling, and the message is not a list of problems
+        return (type(self), (self.problems, self.source))
+
 
 def _per_period(
     value: Any, *, integer: bool, what: str, most: float = math.inf

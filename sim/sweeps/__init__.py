@@ -12,12 +12,12 @@ from __future__ import annotations
 
 from typing import Any
 
-__all__ = ["sweep"]
+__all__ = ["SAMPLED_VARIANTS", "check_sweep_memory", "sweep", "sweep_table"]
 
 
 def __getattr__(name: str) -> Any:
-    if name == "sweep":  # the old ``sim.sweeps`` module's function, loaded on use
-        from .run import sweep
+    if name in __all__:  # the old ``sim.sweeps`` module's names, loaded on use
+        from sim.sweeps import run
 
-        return sweep
+        return getattr(run, name)
     raise AttributeError(f"module 'sim.sweeps' has no attribute {name!r}")
