@@ -172,6 +172,9 @@ class Channel(_Frozen):
     """Time (s) a waiting customer tolerates before abandoning; None = infinitely patient."""
     balking: Balking | None = None
     service_level: ServiceLevel | None = None
+    wrap_up: Distribution | None = None
+    """After-call work (s): the agent stays busy this long after the customer leaves
+    (synchronous and deferred channels); None = no wrap-up."""
 
     @field_validator("arrivals", mode="before")
     @classmethod
@@ -216,6 +219,10 @@ class Channel(_Frozen):
             problems.append("stretch: give either stretch or handle_time_by_sessions, not both")
         if self.handle_time_by_sessions and min(self.handle_time_by_sessions) <= 0:
             problems.append("handle_time_by_sessions: every value must be > 0")
+        if self.mode == "concurrent" and self.wrap_up is not None:
+            problems.append(
+                "wrap_up: only for synchronous or deferred channels (not concurrent sessions)"
+            )
         if self.mode == "deferred" and self.balking is not None:
             problems.append("balking: only for live (synchronous or concurrent) channels")
         if self.arrivals is None and self.arrival_paths is None:

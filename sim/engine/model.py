@@ -49,6 +49,7 @@ class Model:
     balk: tuple[tuple[float, float] | None, ...]  # per channel: (threshold s, probability)
     concurrent_policy: tuple[int, ...]  # ConcurrentRouting per channel
     handle: tuple[Distribution, ...]
+    wrap_up: tuple[Distribution | None, ...]  # per channel: after-call work, or None
     patience: tuple[Distribution | None, ...]
     resolution: tuple[float, ...]
     routes: tuple[tuple[Route | None, ...], ...]  # [channel][event index]
@@ -147,6 +148,7 @@ def compile_scenario(sc: Scenario) -> Model:
         ),
         concurrent_policy=tuple(ROUTINGS[ch.routing] for ch in ch_objs),
         handle=tuple(ch.handle_time for ch in ch_objs),
+        wrap_up=tuple(ch.wrap_up for ch in ch_objs),
         patience=tuple(ch.patience for ch in ch_objs),
         resolution=tuple(sc.journeys.resolution.get(c, 1.0) for c in chans),
         routes=tuple(routes),

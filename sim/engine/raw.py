@@ -11,7 +11,7 @@ from .draws import FirstContacts
 from .model import Model
 from .tables import Agents, Contacts, Journeys, Logs
 
-__all__ = ["RawRun", "assemble"]
+__all__ = ["RawRun", "WrappedRun", "assemble", "wrap_up_of"]
 
 
 @dataclass(frozen=True)
@@ -49,6 +49,22 @@ class RawRun:
     @property
     def wait(self) -> np.ndarray:
         return self.wait_end - self.arrival
+
+
+@dataclass(frozen=True)
+class WrappedRun(RawRun):
+    """A :class:`RawRun` of a model with wrap-up: ``wrap`` is the after-call work (s)
+    of each answered contact (0 for the others and on channels without wrap-up). The
+    agent is busy from ``wait_end`` to ``wait_end + handle + wrap``; the customer's
+    contact ends at ``wait_end + handle``. (A subclass, so the record of a model
+    without wrap-up has exactly the fields it always had.)"""
+
+    wrap: np.ndarray
+
+
+def wrap_up_of(run: RawRun) -> np.ndarray | None:
+    """Per contact after-call work (s) of a run, or None when its model has none."""
+    return run.wrap if isinstance(run, WrappedRun) else None
 
 
 def assemble(
@@ -90,7 +106,11 @@ def assemble(
     balked[logs.balked] = True
     silent[logs.silent] = True
     later = slice(n0, None)
-    return RawRun(
+    wrap = {}
+    if any(w is not None for w in m.wrap_up):
+        wrap["wrap"] = np.where(outcome == ANSWERED, np.array(c.wrap), 0.0)
+    cls = WrappedRun if wrap else RawRun
+    return cls(
         arrival=np.concatenate([first.arrival, c.arrival[later]]),
         channel=np.concatenate([first.channel, np.array(c.channel[later], dtype=np.int64)]),
         handle=handle,
@@ -113,4 +133,5 @@ def assemble(
         ghost_work=np.array(logs.ghost_work, dtype=float).reshape(-1, 4),
         end_time=float(end_time),
         stranded=stranded,
+        **wrap,
     )

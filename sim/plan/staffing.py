@@ -19,6 +19,10 @@ deferred channels (email)
     threshold. This is conservative for a share target below 1, which the
     simulation optimiser (:mod:`sim.plan.optimise`) may then trim.
 
+Wrap-up: on every channel the agent's time per contact is the talk time plus the
+channel's mean ``wrap_up`` (after-call work), the service time Erlang and the fluid
+model use (the ``handle_time`` column of the requirements is that agent time).
+
 Productive agents become scheduled agents through shrinkage:
 ``scheduled = ceil(productive / (1 - shrinkage))``, the smallest head count whose
 productive part (as the simulator rounds it) is at least the requirement.
@@ -56,6 +60,7 @@ __all__ = [
     "Caps",
     "StaffingError",
     "Targets",
+    "agent_time",
     "channel_shrinkage",
     "fewest_servers",
     "group_requirements",
@@ -245,11 +250,16 @@ def fewest_servers(
     return hi
 
 
+def agent_time(ch: Channel) -> float:
+    """Mean agent time (s) per contact at full speed: talk plus mean wrap-up."""
+    return ch.handle_time.mean + (ch.wrap_up.mean if ch.wrap_up is not None else 0.0)
+
+
 def _live_row(
     sc: Scenario, name: str, ch: Channel, arrivals: float, targets: Targets
 ) -> dict[str, float | int | str]:
     conc = ch.slots_per_agent
-    handle = ch.handle_time.mean / (ch.rate_factor(conc) if ch.mode == "concurrent" else 1.0)
+    handle = agent_time(ch) / (ch.rate_factor(conc) if ch.mode == "concurrent" else 1.0)
     rate = arrivals / sc.interval_seconds
     sl = ch.service_level
     threshold = sl.threshold if sl else 0.0
@@ -291,7 +301,7 @@ def _deferred_agents(sc: Scenario, ch: Channel, arrivals: np.ndarray) -> np.ndar
     ``arrivals``: contacts per interval, one per period.
     """
     p, step = sc.periods, sc.interval_seconds
-    work = np.asarray(arrivals, dtype=float) * ch.handle_time.mean
+    work = np.asarray(arrivals, dtype=float) * agent_time(ch)
     threshold = ch.service_level.threshold if ch.service_level else step
     window = max(1, int(round(threshold / step)))
     need = np.zeros(p)
@@ -412,8 +422,8 @@ def requirements(
                 prod = int(deferred[p])
                 detail: dict[str, float | int | str] = {
                     "servers": prod,
-                    "handle_time": ch.handle_time.mean,
-                    "load": arrivals[p] * ch.handle_time.mean / sc.interval_seconds,
+                    "handle_time": agent_time(ch),
+                    "load": arrivals[p] * agent_time(ch) / sc.interval_seconds,
                     "productive": prod,
                     "binding": "service_level" if prod else "none",
                     "service_level": float("nan"),
