@@ -125,9 +125,8 @@ def replicate(m: Model, rep: np.random.SeedSequence, calendar: Calendar | None =
     calendar.run(contacts.arrival, len(first), arrive)
     _unlink(arrive, open_day)
     stranded = _settle(contacts, journeys, routing.parallel, calendar.now)
-    return assemble(
-        m, first, contacts, journeys, agents, logs, routing.stretched, calendar.now, stranded
-    )
+    changed = routing.stretched or any(routing.scaled)  # handle times differ from the draws
+    return assemble(m, first, contacts, journeys, agents, logs, changed, calendar.now, stranded)
 
 
 def _unlink(*callbacks: Callable[..., object]) -> None:
@@ -255,6 +254,8 @@ def _callbacks(  # noqa: C901 - the callback core: one closure set over the tabl
     stretched, parallel = routing.stretched, routing.parallel
     wrapping = routing.wrapping
     any_wrap = any(wrapping)
+    scaled, handle_factor = routing.scaled, m.handle_factor
+    any_scaled = any(scaled)
     hop_handle, hop_patience, hop_journey = pools.handle, pools.patience, pools.journey
     hop_balk, hop_silent, silent_time = pools.balk, pools.silent_choice, pools.silent_time
     delay_pools, chase_pools = pools.delay, pools.chase
@@ -367,9 +368,19 @@ def _callbacks(  # noqa: C901 - the callback core: one closure set over the tabl
         wait_end[k] = now
         served_by[k] = a
         c = channel[k]
+        if any_scaled:
+            proficiency(k, a_group[a], c)
         if modes[c] == DEFERRED:
             on_deferred[a_group[a]] += 1
         push(entries, (now + handle[k], next(keys), finish[c], k))
+
+    def proficiency(k: int, g: int, c: int) -> None:
+        """Scale contact k's handle time (and wrap-up) by serving group g's factor."""
+        f = handle_factor[g][c]
+        if f != 1.0:
+            handle[k] *= f
+            if any_wrap:
+                wrap[k] *= f
 
     def load(a: int, u: int, now: float) -> None:
         """Put u more units of concurrent work on agent a."""
@@ -391,6 +402,8 @@ def _callbacks(  # noqa: C901 - the callback core: one closure set over the tabl
         state[k] = ANSWERED
         wait_end[k] = now
         served_by[k] = a
+        if any_scaled:
+            proficiency(k, a_group[a], c)
         n_old = a_sessions[a]
         load(a, units[c], now)
         if rate_tables[c] is None:

@@ -60,6 +60,7 @@ class Model:
     headcount: np.ndarray  # (groups, periods) productive agents
     scheduled: np.ndarray  # (groups, periods) scheduled agents (before shrinkage)
     deferred_reserve: tuple[int, ...]  # per group
+    handle_factor: tuple[tuple[float, ...], ...]  # [group][channel]: handle-time factor
 
     @property
     def horizon(self) -> float:
@@ -161,4 +162,5 @@ def compile_scenario(sc: Scenario) -> Model:
         headcount=np.array([sc.productive(g) for g in grps], dtype=np.int64).reshape(-1, P),
         scheduled=np.array([sc.scheduled(g) for g in grps], dtype=np.int64).reshape(-1, P),
         deferred_reserve=tuple(sc.groups[g].deferred_reserve for g in grps),
+        handle_factor=tuple(tuple(float(sc.groups[g].factor(c)) for c in chans) for g in grps),
     )

@@ -81,8 +81,9 @@ def assemble(
     """The replication's tables as a :class:`RawRun` (numpy arrays).
 
     First contacts' columns that the run never changes come straight from the draws;
-    a stretched session's handle time is the time it took, so with stretching every
-    handle time comes from the table.
+    a stretched session's handle time is the time it took, and a handle-time factor
+    scales it by the serving group's, so with either (``stretched``) every handle time
+    comes from the table.
     """
     n0 = len(first)
     c = contacts

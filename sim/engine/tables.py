@@ -147,6 +147,7 @@ class Routing:
     balking: tuple[bool, ...]  # per channel: balks, so live waiting contacts are counted
     simple: tuple[bool, ...]  # per group: only synchronous skills without balking or wrap-up
     wrapping: tuple[bool, ...]  # per channel: agents do after-call work (wrap-up)
+    scaled: tuple[bool, ...]  # per group: a handle-time factor other than 1 on a skill
     mean_handle: tuple[float, ...]  # per channel (s), for the announced wait
     stretched: bool  # any channel whose speed depends on the sessions held
     parallel: bool  # chasing lets one journey have two contacts at once
@@ -164,21 +165,28 @@ class Routing:
 
         balking = tuple(b is not None for b in m.balk)
         wrapping = tuple(w is not None for w in m.wrap_up)
-        # channels and groups with wrap-up stay off the callbacks' hot paths (the one
-        # dedicated group, the inlined free agent), which end work without it
+        scaled = tuple(
+            any(m.handle_factor[g][c] != 1.0 for c in sk) for g, sk in enumerate(m.skills)
+        )
+        # channels with wrap-up and groups with handle-time factors stay off the
+        # callbacks' hot paths (the one dedicated group, the inlined free agent), which
+        # start and end work without them
         return cls(
             only_group=tuple(
-                e[0] if len(e) == 1 and not wrapping[c] else -1 for c, e in enumerate(m.eligible)
+                e[0] if len(e) == 1 and not wrapping[c] and not scaled[e[0]] else -1
+                for c, e in enumerate(m.eligible)
             ),
             live_first=tuple(ordered(False, sk) for sk in m.skills),
             deferred_first=tuple(ordered(True, sk) for sk in m.skills),
             concurrent_skills=tuple(tuple(c for c in sk if modes[c] == CONC) for sk in m.skills),
             balking=balking,
             simple=tuple(
-                all(modes[c] == SYNC and not balking[c] and not wrapping[c] for c in sk)
-                for sk in m.skills
+                not scaled[g]
+                and all(modes[c] == SYNC and not balking[c] and not wrapping[c] for c in sk)
+                for g, sk in enumerate(m.skills)
             ),
             wrapping=wrapping,
+            scaled=scaled,
             mean_handle=tuple(d.mean for d in m.handle),
             stretched=any(t is not None for t in m.rate_tables),
             parallel=any(m.chases),

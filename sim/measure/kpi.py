@@ -38,7 +38,8 @@ abandon_rate
 p_wait
     share of offered contacts that found no agent free on arrival.
 aht
-    mean handle time (talk time) of answered contacts (s).
+    mean handle time (talk time, as worked: scaled by the serving group's
+    ``handle_time_factor``) of answered contacts (s).
 acw
     mean after-call work (wrap-up) per answered contact (s): only in the results of a
     scenario where some channel has ``wrap_up`` (then for every channel, 0 where the
