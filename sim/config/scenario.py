@@ -177,6 +177,9 @@ class Channel(_Frozen):
     """Time (s) a waiting customer tolerates before abandoning; None = infinitely patient."""
     balking: Balking | None = None
     service_level: ServiceLevel | None = None
+    wrap_up: Distribution | None = None
+    """After-call work (s): the agent stays busy this long after the customer leaves
+    (synchronous and deferred channels); None = no wrap-up."""
 
     @field_validator("arrivals", mode="before")
     @classmethod
@@ -221,6 +224,10 @@ class Channel(_Frozen):
             problems.append("stretch: give either stretch or handle_time_by_sessions, not both")
         if self.handle_time_by_sessions and min(self.handle_time_by_sessions) <= 0:
             problems.append("handle_time_by_sessions: every value must be > 0")
+        if self.mode == "concurrent" and self.wrap_up is not None:
+            problems.append(
+                "wrap_up: only for synchronous or deferred channels (not concurrent sessions)"
+            )
         if self.mode == "deferred" and self.balking is not None:
             problems.append("balking: only for live (synchronous or concurrent) channels")
         if self.arrivals is None and self.arrival_paths is None:
@@ -301,6 +308,9 @@ class Group(_Frozen):
     one number, or one per period. Productive = round(scheduled x (1 - shrinkage))."""
     deferred_reserve: int = Field(default=0, ge=0)
     """Agents of this group who work deferred items (email) even while live work waits."""
+    handle_time_factor: dict[str, float] | None = None
+    """Per channel (one of the skills): this group's handle time relative to the
+    channel's, talk and wrap-up alike (1.3: new hires take 30% longer; 0.85: experts)."""
 
     @field_validator("agents", mode="before")
     @classmethod
@@ -327,9 +337,24 @@ class Group(_Frozen):
 
     @model_validator(mode="after")
     def _one_schedule(self) -> Group:
+        problems = []
         if (self.agents is None) == (self.shifts is None):
-            raise ValueError("agents: give either agents or shifts (exactly one)")
+            problems.append("agents: give either agents or shifts (exactly one)")
+        for c, f in (self.handle_time_factor or {}).items():
+            if c not in self.skills:
+                problems.append(
+                    f"handle_time_factor.{c}: not one of the group's skills "
+                    f"({', '.join(self.skills)})"
+                )
+            if not (math.isfinite(f) and f > 0):
+                problems.append(f"handle_time_factor.{c}: must be a number > 0, got {quote(f)}")
+        if problems:
+            raise ValueError("\n".join(problems))
         return self
+
+    def factor(self, channel: str) -> float:
+        """This group's handle-time factor on ``channel`` (1.0 unless given)."""
+        return (self.handle_time_factor or {}).get(channel, 1.0)
 
     def agents_per_period(self, periods: int, interval_minutes: int, start: str) -> tuple[int, ...]:
         """Scheduled agents in each period (from ``agents`` or the shifts)."""

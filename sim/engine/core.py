@@ -113,7 +113,7 @@ def replicate(m: Model, rep: np.random.SeedSequence, calendar: Calendar | None =
     callbacks on SimPy's public API this way)."""
     first = first_contacts(m, rep)
     routing = Routing.of(m)
-    contacts = Contacts(first)
+    contacts = Contacts(first, any(routing.wrapping))
     journeys = Journeys(len(first), routing.parallel)
     agents = Agents()
     staffing = Staffing(m, agents)
@@ -125,9 +125,8 @@ def replicate(m: Model, rep: np.random.SeedSequence, calendar: Calendar | None =
     calendar.run(contacts.arrival, len(first), arrive)
     _unlink(arrive, open_day)
     stranded = _settle(contacts, journeys, routing.parallel, calendar.now)
-    return assemble(
-        m, first, contacts, journeys, agents, logs, routing.stretched, calendar.now, stranded
-    )
+    changed = routing.stretched or any(routing.scaled)  # handle times differ from the draws
+    return assemble(m, first, contacts, journeys, agents, logs, changed, calendar.now, stranded)
 
 
 def _unlink(*callbacks: Callable[..., object]) -> None:
@@ -208,7 +207,7 @@ def _callbacks(  # noqa: C901 - the callback core: one closure set over the tabl
     group or channel id; see :mod:`.tables`):
 
     * contacts: ``arrival channel handle patience u_resolve u_route u_balk u_silent
-      journey attempt previous cause state wait_end served_by``;
+      journey attempt previous cause state wait_end served_by wrap``;
     * journeys: ``j_outcome j_resolved``;
     * agents: ``a_group a_load a_since a_sessions a_engaged a_stretched``;
     * groups: ``target present idle partial on_deferred``;
@@ -223,7 +222,7 @@ def _callbacks(  # noqa: C901 - the callback core: one closure set over the tabl
         c_tab.u_silent,
     )
     journey, attempt, previous, cause = c_tab.journey, c_tab.attempt, c_tab.previous, c_tab.cause
-    state, wait_end, served_by = c_tab.state, c_tab.wait_end, c_tab.agent
+    state, wait_end, served_by, wrap = c_tab.state, c_tab.wait_end, c_tab.agent, c_tab.wrap
     j_outcome, j_resolved = tables.journeys.outcome, tables.journeys.resolved
     a_group, a_load, a_since = a_tab.group, a_tab.load, a_tab.since
     a_sessions, a_engaged, a_stretched = a_tab.sessions, a_tab.engaged, a_tab.stretched
@@ -253,9 +252,14 @@ def _callbacks(  # noqa: C901 - the callback core: one closure set over the tabl
     counted, simple = routing.balking, routing.simple
     mean_handle = routing.mean_handle
     stretched, parallel = routing.stretched, routing.parallel
+    wrapping = routing.wrapping
+    any_wrap = any(wrapping)
+    scaled, handle_factor = routing.scaled, m.handle_factor
+    any_scaled = any(scaled)
     hop_handle, hop_patience, hop_journey = pools.handle, pools.patience, pools.journey
     hop_balk, hop_silent, silent_time = pools.balk, pools.silent_choice, pools.silent_time
     delay_pools, chase_pools = pools.delay, pools.chase
+    hop_wrap = pools.wrap_up
 
     # the calendar: push(entries, (time, next(keys), callback, argument))
     entries, keys, push = calendar.entries, calendar.keys, calendar.push_entry
@@ -363,11 +367,20 @@ def _callbacks(  # noqa: C901 - the callback core: one closure set over the tabl
         state[k] = ANSWERED
         wait_end[k] = now
         served_by[k] = a
-        if modes[channel[k]] == DEFERRED:
+        c = channel[k]
+        if any_scaled:
+            proficiency(k, a_group[a], c)
+        if modes[c] == DEFERRED:
             on_deferred[a_group[a]] += 1
-            push(entries, (now + handle[k], next(keys), done_deferred, k))
-        else:
-            push(entries, (now + handle[k], next(keys), done, k))
+        push(entries, (now + handle[k], next(keys), finish[c], k))
+
+    def proficiency(k: int, g: int, c: int) -> None:
+        """Scale contact k's handle time (and wrap-up) by serving group g's factor."""
+        f = handle_factor[g][c]
+        if f != 1.0:
+            handle[k] *= f
+            if any_wrap:
+                wrap[k] *= f
 
     def load(a: int, u: int, now: float) -> None:
         """Put u more units of concurrent work on agent a."""
@@ -389,6 +402,8 @@ def _callbacks(  # noqa: C901 - the callback core: one closure set over the tabl
         state[k] = ANSWERED
         wait_end[k] = now
         served_by[k] = a
+        if any_scaled:
+            proficiency(k, a_group[a], c)
         n_old = a_sessions[a]
         load(a, units[c], now)
         if rate_tables[c] is None:
@@ -454,6 +469,23 @@ def _callbacks(  # noqa: C901 - the callback core: one closure set over the tabl
     def done_deferred(k: int, now: float) -> None:
         on_deferred[a_group[served_by[k]]] -= 1
         done(k, now)
+
+    def talk_end(k: int, now: float) -> None:
+        """The customer of contact k leaves (journey logic now); its agent starts the
+        wrap-up and is free only at its end (pushed first: with a wrap-up of 0 the agent
+        frees before anything the journey schedules for the same instant, as without)."""
+        push(entries, (now + wrap[k], next(keys), wrap_end, k))
+        if u_resolve[k] >= resolution[channel[k]]:
+            next_step(k, ON_UNRESOLVED, now)
+        elif parallel:
+            resolve(k)
+
+    def wrap_end(k: int, now: float) -> None:
+        """The agent of contact k finished its wrap-up."""
+        a = served_by[k]
+        if modes[channel[k]] == DEFERRED:
+            on_deferred[a_group[a]] -= 1
+        free(a, now)
 
     def done_conc(k: int, now: float) -> None:
         if u_resolve[k] >= resolution[channel[k]]:
@@ -542,6 +574,12 @@ def _callbacks(  # noqa: C901 - the callback core: one closure set over the tabl
         a_since[a] = now
         idle[g].append(a)
 
+    # how synchronous and deferred work ends, per channel (start_full pushes it)
+    finish = tuple(
+        talk_end if wrapping[c] else done_deferred if modes[c] == DEFERRED else done
+        for c in range(C)
+    )
+
     # -- journey steps -------------------------------------------------------------------
     def next_step(k: int, event: int, now: float) -> None:
         """Journey logic after contact k ended by ``event`` (EndEvent) unresolved."""
@@ -584,6 +622,8 @@ def _callbacks(  # noqa: C901 - the callback core: one closure set over the tabl
         state.append(WAITING)
         wait_end.append(0.0)
         served_by.append(-1)
+        if any_wrap:
+            wrap.append(hop_wrap[c]())
         arrive(n, now)
 
     def chase(arg: tuple[int, int], now: float) -> None:

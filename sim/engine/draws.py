@@ -29,6 +29,7 @@ Draw = Callable[[np.random.Generator, int], np.ndarray]
 
 _SHORT_NAMES = {"t": "arrival", "c": "channel", "h": "handle", "p": "patience"}
 _SHORT_NAMES.update(ures="u_resolve", utr="u_route", ubalk="u_balk", usilent="u_silent")
+_SHORT_NAMES.update(wrap="wrap_up")
 
 
 @dataclass(frozen=True)
@@ -43,6 +44,7 @@ class FirstContacts:
     u_route: np.ndarray  # uniform: which transition follows an unresolved end
     u_balk: np.ndarray  # uniform: balks when < the probability (0 without balking)
     u_silent: np.ndarray  # uniform: silent when < the share (0 without silent abandon)
+    wrap_up: np.ndarray  # after-call work (s) if answered (0 without wrap-up)
 
     def __getitem__(self, key: str) -> np.ndarray:
         """The draws by their names before 0.2 (``"t"``, ``"h"``, ...) or field name."""
@@ -54,7 +56,7 @@ class FirstContacts:
 
 def first_contacts(m: Model, rep: np.random.SeedSequence) -> FirstContacts:
     """Draw every new journey of the horizon, per channel, merged in time order."""
-    keys = ("t", "c", "h", "p", "ures", "utr", "ubalk", "usilent")
+    keys = ("t", "c", "h", "p", "ures", "utr", "ubalk", "usilent", "wrap")
     parts: dict[str, list[np.ndarray]] = {k: [] for k in keys}
     P = m.periods
     starts = np.arange(P) * m.interval
@@ -97,6 +99,10 @@ def first_contacts(m: Model, rep: np.random.SeedSequence) -> FirstContacts:
             if m.silent[ci] is not None
             else np.zeros(n)
         )
+        wrap = m.wrap_up[ci]
+        parts["wrap"].append(
+            wrap.sample(stream(rep, "wrap-up", name), n) if wrap is not None else np.zeros(n)
+        )
     merged = {k: np.concatenate(v) for k, v in parts.items()}
     if len(m.channels) > 1:
         order = np.argsort(merged["t"], kind="stable")
@@ -137,7 +143,8 @@ class Pools:
     """The draws of later contacts (hops) and of timed decisions, one pool per source.
 
     Per channel: ``handle``, ``patience``, ``journey`` (the resolution and route
-    uniforms, in that order), ``balk`` and ``silent_choice`` uniforms of hops, and
+    uniforms, in that order), ``balk`` and ``silent_choice`` uniforms and ``wrap_up``
+    (after-call work; drawn only on channels with wrap-up) of hops, and
     ``silent_time`` (how long a silently abandoned session keeps its agent). Per
     channel and end event, per transition: ``delay``. Per channel and chase, the
     chase uniform and per transition its delay: ``chase[c][i] = (uniform, delays)``.
@@ -161,6 +168,10 @@ class Pools:
         self.silent_choice = [
             lazy(uniform, "hop-silent-choice", names[c]) if s else _never(0.0)
             for c, s in enumerate(m.silent)
+        ]
+        self.wrap_up = [
+            lazy(w.sample, "hop-wrap-up", names[c]) if w is not None else _never(0.0)
+            for c, w in enumerate(m.wrap_up)
         ]
         self.silent_time = [
             lazy(s[1].sample, "silent", names[c]) if s else None for c, s in enumerate(m.silent)

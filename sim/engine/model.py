@@ -49,6 +49,7 @@ class Model:
     balk: tuple[tuple[float, float] | None, ...]  # per channel: (threshold s, probability)
     concurrent_policy: tuple[int, ...]  # ConcurrentRouting per channel
     handle: tuple[Distribution, ...]
+    wrap_up: tuple[Distribution | None, ...]  # per channel: after-call work, or None
     patience: tuple[Distribution | None, ...]
     resolution: tuple[float, ...]
     routes: tuple[tuple[Route | None, ...], ...]  # [channel][event index]
@@ -59,6 +60,7 @@ class Model:
     headcount: np.ndarray  # (groups, periods) productive agents
     scheduled: np.ndarray  # (groups, periods) scheduled agents (before shrinkage)
     deferred_reserve: tuple[int, ...]  # per group
+    handle_factor: tuple[tuple[float, ...], ...]  # [group][channel]: handle-time factor
 
     @property
     def horizon(self) -> float:
@@ -147,6 +149,7 @@ def compile_scenario(sc: Scenario) -> Model:
         ),
         concurrent_policy=tuple(ROUTINGS[ch.routing] for ch in ch_objs),
         handle=tuple(ch.handle_time for ch in ch_objs),
+        wrap_up=tuple(ch.wrap_up for ch in ch_objs),
         patience=tuple(ch.patience for ch in ch_objs),
         resolution=tuple(sc.journeys.resolution.get(c, 1.0) for c in chans),
         routes=tuple(routes),
@@ -159,4 +162,5 @@ def compile_scenario(sc: Scenario) -> Model:
         headcount=np.array([sc.productive(g) for g in grps], dtype=np.int64).reshape(-1, P),
         scheduled=np.array([sc.scheduled(g) for g in grps], dtype=np.int64).reshape(-1, P),
         deferred_reserve=tuple(sc.groups[g].deferred_reserve for g in grps),
+        handle_factor=tuple(tuple(float(sc.groups[g].factor(c)) for c in chans) for g in grps),
     )

@@ -11,7 +11,7 @@ from .draws import FirstContacts
 from .model import Model
 from .tables import Agents, Contacts, Journeys, Logs
 
-__all__ = ["RawRun", "assemble"]
+__all__ = ["RawRun", "WrappedRun", "assemble", "wrap_up_of"]
 
 
 @dataclass(frozen=True)
@@ -51,6 +51,22 @@ class RawRun:
         return self.wait_end - self.arrival
 
 
+@dataclass(frozen=True)
+class WrappedRun(RawRun):
+    """A :class:`RawRun` of a model with wrap-up: ``wrap`` is the after-call work (s)
+    of each answered contact (0 for the others and on channels without wrap-up). The
+    agent is busy from ``wait_end`` to ``wait_end + handle + wrap``; the customer's
+    contact ends at ``wait_end + handle``. (A subclass, so the record of a model
+    without wrap-up has exactly the fields it always had.)"""
+
+    wrap: np.ndarray
+
+
+def wrap_up_of(run: RawRun) -> np.ndarray | None:
+    """Per contact after-call work (s) of a run, or None when its model has none."""
+    return run.wrap if isinstance(run, WrappedRun) else None
+
+
 def assemble(
     m: Model,
     first: FirstContacts,
@@ -65,8 +81,9 @@ def assemble(
     """The replication's tables as a :class:`RawRun` (numpy arrays).
 
     First contacts' columns that the run never changes come straight from the draws;
-    a stretched session's handle time is the time it took, so with stretching every
-    handle time comes from the table.
+    a stretched session's handle time is the time it took, and a handle-time factor
+    scales it by the serving group's, so with either (``stretched``) every handle time
+    comes from the table.
     """
     n0 = len(first)
     c = contacts
@@ -90,7 +107,11 @@ def assemble(
     balked[logs.balked] = True
     silent[logs.silent] = True
     later = slice(n0, None)
-    return RawRun(
+    wrap = {}
+    if any(w is not None for w in m.wrap_up):
+        wrap["wrap"] = np.where(outcome == ANSWERED, np.array(c.wrap), 0.0)
+    cls = WrappedRun if wrap else RawRun
+    return cls(
         arrival=np.concatenate([first.arrival, c.arrival[later]]),
         channel=np.concatenate([first.channel, np.array(c.channel[later], dtype=np.int64)]),
         handle=handle,
@@ -113,4 +134,5 @@ def assemble(
         ghost_work=np.array(logs.ghost_work, dtype=float).reshape(-1, 4),
         end_time=float(end_time),
         stranded=stranded,
+        **wrap,
     )

@@ -41,9 +41,10 @@ class Contacts:
         "state",
         "wait_end",
         "agent",
+        "wrap",
     )
 
-    def __init__(self, first: FirstContacts) -> None:
+    def __init__(self, first: FirstContacts, wrapping: bool = False) -> None:
         n0 = len(first.arrival)
         self.arrival: list[float] = first.arrival.tolist()
         self.channel: list[int] = first.channel.tolist()
@@ -62,6 +63,8 @@ class Contacts:
         self.state: list[int] = [WAITING] * n0  # ContactState
         self.wait_end: list[float] = [0.0] * n0  # answer, abandonment, balk or withdrawal
         self.agent: list[int] = [-1] * n0  # serving agent, -1 until answered
+        # after-call work (s) once answered; kept only when some channel has wrap-up
+        self.wrap: list[float] = first.wrap_up.tolist() if wrapping else []
 
 
 class Journeys:
@@ -142,7 +145,9 @@ class Routing:
     deferred_first: tuple[tuple[int, ...], ...]  # per group: skills, deferred first
     concurrent_skills: tuple[tuple[int, ...], ...]  # per group: its concurrent channels
     balking: tuple[bool, ...]  # per channel: balks, so live waiting contacts are counted
-    simple: tuple[bool, ...]  # per group: only synchronous skills without balking
+    simple: tuple[bool, ...]  # per group: only synchronous skills without balking or wrap-up
+    wrapping: tuple[bool, ...]  # per channel: agents do after-call work (wrap-up)
+    scaled: tuple[bool, ...]  # per group: a handle-time factor other than 1 on a skill
     mean_handle: tuple[float, ...]  # per channel (s), for the announced wait
     stretched: bool  # any channel whose speed depends on the sessions held
     parallel: bool  # chasing lets one journey have two contacts at once
@@ -159,13 +164,29 @@ class Routing:
             )
 
         balking = tuple(b is not None for b in m.balk)
+        wrapping = tuple(w is not None for w in m.wrap_up)
+        scaled = tuple(
+            any(m.handle_factor[g][c] != 1.0 for c in sk) for g, sk in enumerate(m.skills)
+        )
+        # channels with wrap-up and groups with handle-time factors stay off the
+        # callbacks' hot paths (the one dedicated group, the inlined free agent), which
+        # start and end work without them
         return cls(
-            only_group=tuple(e[0] if len(e) == 1 else -1 for e in m.eligible),
+            only_group=tuple(
+                e[0] if len(e) == 1 and not wrapping[c] and not scaled[e[0]] else -1
+                for c, e in enumerate(m.eligible)
+            ),
             live_first=tuple(ordered(False, sk) for sk in m.skills),
             deferred_first=tuple(ordered(True, sk) for sk in m.skills),
             concurrent_skills=tuple(tuple(c for c in sk if modes[c] == CONC) for sk in m.skills),
             balking=balking,
-            simple=tuple(all(modes[c] == SYNC and not balking[c] for c in sk) for sk in m.skills),
+            simple=tuple(
+                not scaled[g]
+                and all(modes[c] == SYNC and not balking[c] and not wrapping[c] for c in sk)
+                for g, sk in enumerate(m.skills)
+            ),
+            wrapping=wrapping,
+            scaled=scaled,
             mean_handle=tuple(d.mean for d in m.handle),
             stretched=any(t is not None for t in m.rate_tables),
             parallel=any(m.chases),

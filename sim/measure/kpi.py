@@ -38,7 +38,12 @@ abandon_rate
 p_wait
     share of offered contacts that found no agent free on arrival.
 aht
-    mean handle time of answered contacts (s).
+    mean handle time (talk time, as worked: scaled by the serving group's
+    ``handle_time_factor``) of answered contacts (s).
+acw
+    mean after-call work (wrap-up) per answered contact (s): only in the results of a
+    scenario where some channel has ``wrap_up`` (then for every channel, 0 where the
+    channel has none).
 queue_length
     time-average number of contacts waiting during the window.
 backlog
@@ -50,7 +55,8 @@ oldest_age
 Per agent group:
 
 occupancy
-    agent time busy (holding at least one contact) / agent time staffed, in the window.
+    agent time busy (holding at least one contact, or wrapping one up) / agent time
+    staffed, in the window.
 slot_utilisation
     capacity used / capacity staffed: a chat agent with 2 of 3 sessions is 2/3 used.
     Equals occupancy for groups without concurrent channels.
@@ -82,12 +88,14 @@ from sim.engine import (
     Model,
     RawRun,
 )
+from sim.engine.raw import wrap_up_of
 
 __all__ = [
     "CHANNEL_KPIS",
     "GROUP_KPIS",
     "JOURNEY_KPIS",
     "DURATION_KPIS",
+    "WRAP_KPIS",
     "SHARE_KPIS",
     "Columns",
     "channel_columns",
@@ -127,6 +135,8 @@ CHANNEL_KPIS = (
     "silent",
     "chased",
 )
+WRAP_KPIS = ("acw",)
+"""Channel KPIs only in the results of scenarios with wrap-up (after CHANNEL_KPIS)."""
 GROUP_KPIS = ("occupancy", "slot_utilisation", "scheduled", "productive", "busy_agents")
 JOURNEY_KPIS = (
     "customers",
@@ -137,7 +147,7 @@ JOURNEY_KPIS = (
 SHARE_KPIS = frozenset({"service_level", "abandon_rate", "p_wait", "occupancy", "slot_utilisation"})
 """KPIs that are shares, in [0, 1]."""
 DURATION_KPIS = frozenset(
-    {"asa", "mean_wait", "abandoned_wait", "aht", "oldest_age", "time_to_resolution"}
+    {"asa", "mean_wait", "abandoned_wait", "aht", "acw", "oldest_age", "time_to_resolution"}
 )
 """KPIs that are durations, in seconds (>= 0)."""
 
@@ -150,7 +160,7 @@ def kpi_range(kpi: str) -> tuple[float, float]:
     """
     if kpi in SHARE_KPIS:
         return (0.0, 1.0)
-    if kpi in CHANNEL_KPIS or kpi in GROUP_KPIS or kpi in JOURNEY_KPIS:
+    if kpi in CHANNEL_KPIS or kpi in WRAP_KPIS or kpi in GROUP_KPIS or kpi in JOURNEY_KPIS:
         return (0.0, float("inf"))
     raise KeyError(f"not a KPI: {kpi!r}")
 
@@ -268,7 +278,7 @@ def _channel_kpis(
     offered = count()
     n_ans = count(f.answered)
     n_ab = count(f.abandoned)
-    return {
+    out: Columns = {
         "offered": offered.astype(float),
         "new": count(f.first).astype(float),
         "hops_in": count(~f.first).astype(float),
@@ -290,6 +300,10 @@ def _channel_kpis(
         "silent": count(run.silent).astype(float),
         "chased": count(None, f.chases),
     }
+    wrap = wrap_up_of(run)
+    if wrap is not None:
+        out["acw"] = _ratio(count(f.answered, wrap), n_ans)
+    return out
 
 
 def _onward(run: RawRun) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -398,6 +412,9 @@ def group_columns(m: Model, run: RawRun, warmup: float) -> tuple[Columns, Column
     concurrent = np.array([mode == CONC for mode in m.modes])[run.channel]
     share = (np.array(m.units, dtype=float) / m.capacity)[run.channel]
     start, end = run.wait_end, run.wait_end + run.handle
+    wrap = wrap_up_of(run)
+    if wrap is not None:
+        end = end + wrap  # the agent is busy until the wrap-up ends
     eng_g, eng_s, eng_e = run.engaged[:, 0], run.engaged[:, 1], run.engaged[:, 2]
     gw = run.ghost_work
     first_counted = int(warmup // width)

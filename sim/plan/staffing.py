@@ -19,6 +19,16 @@ deferred channels (email)
     threshold. This is conservative for a share target below 1, which the
     simulation optimiser (:mod:`sim.plan.optimise`) may then trim.
 
+Wrap-up: on every channel the agent's time per contact is the talk time plus the
+channel's mean ``wrap_up`` (after-call work), the service time Erlang and the fluid
+model use (the ``handle_time`` column of the requirements is that agent time).
+
+Agent proficiency: a group's ``handle_time_factor`` on a channel scales that agent
+time for its agents. A channel served by one group uses that group's factor; where
+several groups share a channel, the mean of their factors weighted by their
+productive head count in the period (:func:`channel_factor`; the plain mean where
+none is scheduled), as if contacts were spread over agents evenly.
+
 Productive agents become scheduled agents through shrinkage:
 ``scheduled = ceil(productive / (1 - shrinkage))``, the smallest head count whose
 productive part (as the simulator rounds it) is at least the requirement.
@@ -56,6 +66,8 @@ __all__ = [
     "Caps",
     "StaffingError",
     "Targets",
+    "agent_time",
+    "channel_factor",
     "channel_shrinkage",
     "fewest_servers",
     "group_requirements",
@@ -173,6 +185,17 @@ def channel_shrinkage(sc: Scenario, channel: str) -> np.ndarray:
     return np.where(total > 0, weighted, shr.mean(axis=0))
 
 
+def channel_factor(sc: Scenario, channel: str) -> np.ndarray:
+    """Handle-time factor per period for a channel: the factors of the groups serving
+    it, weighted by productive head count (plain mean where none is scheduled)."""
+    names = [g for g, grp in sc.groups.items() if channel in grp.skills]
+    factors = np.array([sc.groups[g].factor(channel) for g in names], dtype=float)[:, None]
+    heads = np.array([sc.productive(g) for g in names], dtype=float)
+    total = heads.sum(axis=0)
+    weighted = (factors * heads).sum(axis=0) / np.maximum(total, 1)
+    return np.where(total > 0, weighted, factors.mean())
+
+
 @lru_cache(maxsize=65536)
 def _queue(
     rate: float, handle: float, patience: float | None, servers: int, threshold: float
@@ -245,11 +268,16 @@ def fewest_servers(
     return hi
 
 
+def agent_time(ch: Channel) -> float:
+    """Mean agent time (s) per contact at full speed: talk plus mean wrap-up."""
+    return ch.handle_time.mean + (ch.wrap_up.mean if ch.wrap_up is not None else 0.0)
+
+
 def _live_row(
-    sc: Scenario, name: str, ch: Channel, arrivals: float, targets: Targets
+    sc: Scenario, name: str, ch: Channel, arrivals: float, targets: Targets, factor: float = 1.0
 ) -> dict[str, float | int | str]:
     conc = ch.slots_per_agent
-    handle = ch.handle_time.mean / (ch.rate_factor(conc) if ch.mode == "concurrent" else 1.0)
+    handle = factor * agent_time(ch) / (ch.rate_factor(conc) if ch.mode == "concurrent" else 1.0)
     rate = arrivals / sc.interval_seconds
     sl = ch.service_level
     threshold = sl.threshold if sl else 0.0
@@ -285,13 +313,16 @@ def _live_row(
     }
 
 
-def _deferred_agents(sc: Scenario, ch: Channel, arrivals: np.ndarray) -> np.ndarray:
+def _deferred_agents(
+    sc: Scenario, ch: Channel, arrivals: np.ndarray, factor: np.ndarray
+) -> np.ndarray:
     """Agents per period clearing each interval's work within the threshold (fluid).
 
-    ``arrivals``: contacts per interval, one per period.
+    ``arrivals``: contacts per interval, one per period; ``factor``: handle-time
+    factor per period (:func:`channel_factor`).
     """
     p, step = sc.periods, sc.interval_seconds
-    work = np.asarray(arrivals, dtype=float) * ch.handle_time.mean
+    work = np.asarray(arrivals, dtype=float) * agent_time(ch) * factor
     threshold = ch.service_level.threshold if ch.service_level else step
     window = max(1, int(round(threshold / step)))
     need = np.zeros(p)
@@ -406,14 +437,15 @@ def requirements(
             shrink = np.full(sc.periods, targets.shrinkage)
         else:
             shrink = channel_shrinkage(sc, name)
-        deferred = _deferred_agents(sc, ch, arrivals) if ch.mode == "deferred" else None
+        factor = channel_factor(sc, name)
+        deferred = _deferred_agents(sc, ch, arrivals, factor) if ch.mode == "deferred" else None
         for p in range(sc.periods):
             if deferred is not None:
                 prod = int(deferred[p])
                 detail: dict[str, float | int | str] = {
                     "servers": prod,
-                    "handle_time": ch.handle_time.mean,
-                    "load": arrivals[p] * ch.handle_time.mean / sc.interval_seconds,
+                    "handle_time": agent_time(ch) * factor[p],
+                    "load": arrivals[p] * agent_time(ch) * factor[p] / sc.interval_seconds,
                     "productive": prod,
                     "binding": "service_level" if prod else "none",
                     "service_level": float("nan"),
@@ -422,7 +454,7 @@ def requirements(
                     "occupancy": float("nan"),
                 }
             else:
-                detail = _live_row(sc, name, ch, float(arrivals[p]), targets)
+                detail = _live_row(sc, name, ch, float(arrivals[p]), targets, float(factor[p]))
             prod = int(detail["productive"])
             rows.append(
                 {
