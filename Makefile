@@ -50,6 +50,7 @@ bench: $(STAMP)
 	$(PY) -m benchmarks
 	$(PY) -m benchmarks.validation
 	$(PY) -m benchmarks.forecast
+	$(PY) -m benchmarks.forecast_speed
 	$(PY) -m benchmarks.staffing
 	$(PY) -m benchmarks.sweep
 	$(PY) -m benchmarks.startup
