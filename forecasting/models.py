@@ -40,6 +40,7 @@ from typing import Any, Literal
 
 import numpy as np
 import pandas as pd
+from threadpoolctl import threadpool_limits
 
 from .base import LEVELS, MIN_PATHS, FittedModel, ForecastModel, SeriesForecast
 from .history import DayMatrix, HistoryError
@@ -649,6 +650,10 @@ class _MSTLResults:
 
 
 # -- auto ----------------------------------------------------------------------------------
+SELECTION_BLAS_THREADS = 1
+"""BLAS threads while ``auto`` backtests its candidates (see :meth:`Auto.fit`)."""
+
+
 def default_candidates() -> tuple[ForecastModel, ...]:
     return (SeasonalNaive(season="week"), TopDown(), MSTLForecaster(), DayOfWeekStateSpace())
 
@@ -690,15 +695,19 @@ class Auto:
             if len(y.dates) >= 2 * per:
                 return _Chosen(SeasonalNaive(season="week").fit(y), "snaive_week (short history)")
             return _Chosen(SeasonalNaive(season="day").fit(y), "snaive_day (short history)")
-        cv = rolling_origin(
-            y,
-            self.candidates,
-            horizon_days=1,
-            step_days=1,
-            n_windows=self.windows,
-            n_paths=50,
-            selection=self.fast,
-        )
+        # The backtest is many small optimiser runs (L-BFGS-B in statsmodels): OpenBLAS's
+        # worker threads spin between its tiny matrix calls and double the CPU for no
+        # speed-up, so the selection runs on one BLAS thread (the final refit does not).
+        with threadpool_limits(limits=SELECTION_BLAS_THREADS, user_api="blas"):
+            cv = rolling_origin(
+                y,
+                self.candidates,
+                horizon_days=1,
+                step_days=1,
+                n_windows=self.windows,
+                n_paths=50,
+                selection=self.fast,
+            )
         table = accuracy(cv)
         best = str(table.sort_values("mase")["model"].iloc[0])
         spec = next(m for m in self.candidates if m.name == best)
