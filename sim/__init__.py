@@ -19,8 +19,8 @@ The package is laid out by layer, each depending only on those above it:
 ``sim.plan``        Erlang formulas, staffing requirements, the simulation optimiser,
                     shift scheduling, what-ifs
 ``sim.sweeps``      batch sweeps: sweep files, tasks, process-pool and Dask backends
-``sim.present``     charts, the manager's report, display helpers, the Streamlit app
-                    (``sim.present.app``, a leaf: ``ccsim app`` runs it)
+``sim.present``     charts, the manager's report, display helpers for the app (the
+                    Streamlit app is the top-level ``app.py``; ``ccsim app`` runs it)
 ``sim.cli``         the ``ccsim`` command line (a leaf: nothing imports it)
 ==================  =====================================================================
 

@@ -57,12 +57,12 @@ def table_with(at: AppTest, *columns: str):
     return found[0]
 
 
-# Runs one page function of the app (sim/present/app.py) in a session; switch pages with
+# Runs one page function of the app (the top-level app.py) in a session; switch pages with
 # switch(at, name). (The app builds its pages as functions for st.navigation, which
 # AppTest cannot switch.)
 PAGE_SCRIPT = """
 import streamlit as st
-from sim.present import app
+import app
 app.start()
 getattr(app, "page_" + st.session_state.get("test_page", "simulate"))()
 """
@@ -129,8 +129,10 @@ def test_simulate_page_shows_the_api_numbers(bank: sim.Scenario):
 
 
 def test_the_installed_app_file_runs_as_the_whole_app():
-    """What `ccsim app` serves: sim/present/app.py run as a script, not the top-level entry."""
-    at = AppTest.from_file(str(ROOT / "sim" / "present" / "app.py"), default_timeout=120)
+    """What `ccsim app` serves (sim.cli.app.app_file) runs as the whole app."""
+    from sim.cli.app import app_file
+
+    at = AppTest.from_file(str(app_file()), default_timeout=120)
     at.run()
     assert not at.exception, [e.value for e in at.exception]
     assert at.title[0].value == "Simulate"
@@ -355,7 +357,7 @@ def test_uploaded_file_is_validated(tmp_path):
 
 
 def test_scenario_picker_lists_scenarios_not_sweep_files():
-    from sim.present.app import scenario_files
+    from app import scenario_files
 
     names = [p.name for p in scenario_files()]
     assert "retail_bank.yaml" in names

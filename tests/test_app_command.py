@@ -71,7 +71,7 @@ def test_app_runs_the_installed_app_file_on_the_scenario(started, tmp_path: Path
     (cmd,) = started
     app_file = Path(cmd[4])
     assert cmd[:4] == [sys.executable, "-m", "streamlit", "run"]
-    assert app_file == ROOT / "sim" / "present" / "app.py" and app_file.is_file()
+    assert app_file == ROOT / "app.py" and app_file.is_file()  # a checkout's editable install
     options = cmd[5 : cmd.index("--")]
     assert dict(zip(options[::2], options[1::2], strict=True)) == {
         "--browser.gatherUsageStats": "false",
@@ -177,7 +177,7 @@ def test_a_wheel_carries_the_app_and_the_shipped_scenarios(tmp_path: Path):
     junk = shutil.ignore_patterns("__pycache__", "*.egg-info", "build")
     for name in ("sim", "forecasting", "scenarios"):
         shutil.copytree(ROOT / name, src / name, ignore=junk)
-    for name in ("pyproject.toml", "README.md"):
+    for name in ("pyproject.toml", "README.md", "app.py"):
         shutil.copy(ROOT / name, src / name)
     built = subprocess.run(
         [sys.executable, "-m", "pip", "wheel", "--no-deps", "--no-build-isolation", "-q"]
@@ -191,7 +191,7 @@ def test_a_wheel_carries_the_app_and_the_shipped_scenarios(tmp_path: Path):
     assert wheel.name.startswith(f"ccsim-{sim.__version__}-")
     with zipfile.ZipFile(wheel) as zf:
         names = set(zf.namelist())
-        for name in ("sim/present/app.py", "sim/cli/app.py", "sim/config/shipped.py"):
+        for name in ("sim/ui/app.py", "sim/cli/app.py", "sim/config/shipped.py"):
             assert name in names
         for scenario in SCENARIOS.glob("*.yaml"):
             assert zf.read(f"sim/scenarios/{scenario.name}") == scenario.read_bytes()
@@ -216,6 +216,6 @@ def test_a_wheel_carries_the_app_and_the_shipped_scenarios(tmp_path: Path):
     assert where.returncode == 0, where.stderr
     assert [Path(line) for line in where.stdout.split()] == [
         site / "sim" / "__init__.py",
-        site / "sim" / "present" / "app.py",
+        site / "sim" / "ui" / "app.py",
         site / "sim" / "scenarios" / "retail_bank.yaml",
     ]

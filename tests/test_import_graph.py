@@ -3,9 +3,9 @@
 Layers (``sim/__init__.py``): ``sim.config`` < ``engine`` < ``measure`` < ``plan`` <
 ``sweeps`` < ``present`` < ``cli``, each importing only layers before it; ``sim.config``
 imports nothing else of ``sim``; nothing outside ``sim.cli`` imports it but
-``sim/__main__.py``; nothing imports the app, ``sim.present.app``, but the top-level
-``app.py``; ``forecasting`` imports only ``sim.config`` of the simulator (and,
-in its compatibility ``__getattr__``, :mod:`sim.measure.replay`).
+``sim/__main__.py``; ``sim`` and ``forecasting`` never import Streamlit, and nothing
+imports the app (the top-level ``app.py``); ``forecasting`` imports only ``sim.config``
+of the simulator (and, in its compatibility ``__getattr__``, :mod:`sim.measure.replay`).
 
 No module imports another's private names (``from x import _name``): what a module
 shares it names publicly (its local alias may still be private).
@@ -27,8 +27,8 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 PACKAGES = ("sim", "forecasting")
-APP = "app"  # the top-level app.py: the thin entry `streamlit run` takes in a checkout
-PACKAGED_APP = "sim.present.app"  # the Streamlit app itself: a leaf like the CLI
+APP = "app"  # the top-level app.py: the Streamlit app, a leaf (installed as sim/ui/app.py)
+UI = ("streamlit", APP)  # what sim and forecasting never import
 DRIVERS = ("benchmarks",)  # import the packages, are imported by nothing
 LAYERS = ("config", "engine", "measure", "plan", "sweeps", "present", "cli")
 """The layers of ``sim``, lowest first."""
@@ -214,8 +214,6 @@ def layering_problems(imports: Iterable[Import]) -> list[str]:
                 problems.append(f"{imp.where()}: forecasting imports {dst} (only sim.config)")
         if layer(src) == "config" and _in(dst, "sim") and layer(dst) != "config":
             problems.append(f"{imp.where()}: sim.config imports {dst} (nothing else of sim)")
-        if _in(dst, PACKAGED_APP) and src != APP:
-            problems.append(f"{imp.where()}: imports {dst} (the app is a leaf: only app.py may)")
         if layer(dst) == "cli" and src != "sim.__main__" and layer(src) != "cli":
             problems.append(f"{imp.where()}: imports {dst} (only sim/__main__.py may)")
         s, d = layer(src), layer(dst)
@@ -308,14 +306,12 @@ def test_planted_layering_breaches_are_each_found(tmp_path: Path):
             ),
             "sim/present/__init__.py": "",
             "sim/present/chart.py": "def show():\n    from sim.cli import run\n",
-            "sim/present/app.py": "from sim.present import chart\n",
-            "sim/present/page.py": "import sim.present.app\n",
             "forecasting/__init__.py": (
                 "from .fit import fit\n\n\ndef __getattr__(name):\n"
                 "    from sim.measure import kpi\n"
             ),
             "forecasting/fit.py": "import sim.config.scenario\nfrom sim.engine import model\n",
-            "app.py": "import sim.cli.run\nfrom sim.present import chart\nimport sim.present.app\n",
+            "app.py": "import sim.cli.run\nfrom sim.present import chart\n",
         },
     )
     imports = list(within(scan(tmp_path, ["sim", "forecasting", APP]), ["sim", "forecasting"]))
@@ -327,7 +323,6 @@ def test_planted_layering_breaches_are_each_found(tmp_path: Path):
         "sim.measure.kpi:4: sim.measure imports sim.present.chart, a later layer",
         "sim.present.chart:2 in show(): imports sim.cli.run (only sim/__main__.py may)",
         "sim.present.chart:2 in show(): sim.present imports sim.cli.run, a later layer",
-        "sim.present.page:1: imports sim.present.app (the app is a leaf: only app.py may)",
     ]
 
 
@@ -371,3 +366,34 @@ def test_planted_private_imports_are_found(tmp_path: Path):
 def test_no_private_name_is_imported_across_modules():
     problems = private_imports(scan(ROOT, [*PACKAGES, APP, *DRIVERS]))
     assert not problems, "private names imported:\n  " + "\n  ".join(problems)
+
+
+def ui_imports(imports: Iterable[Import]) -> list[str]:
+    """Imports of Streamlit or of the app from ``sim`` / ``forecasting``: the UI is a leaf."""
+    return sorted(
+        f"{imp.where()}: imports {imp.target} (no UI in sim or forecasting)"
+        for imp in imports
+        if imp.target.split(".")[0] in UI and imp.importer.split(".")[0] in PACKAGES
+    )
+
+
+def test_a_planted_ui_import_is_found(tmp_path):
+    _plant(
+        tmp_path,
+        {
+            "sim/__init__.py": "",
+            "sim/present/__init__.py": "",
+            "sim/present/page.py": "def show():\n    import streamlit as st\n",
+            "forecasting/__init__.py": "import app\n",
+            "app.py": "import streamlit\nimport sim.present.page\n",
+        },
+    )
+    assert ui_imports(scan(tmp_path, [*PACKAGES, APP])) == [
+        "forecasting:1: imports app (no UI in sim or forecasting)",
+        "sim.present.page:2 in show(): imports streamlit (no UI in sim or forecasting)",
+    ]
+
+
+def test_sim_and_forecasting_never_import_the_ui():
+    """The engine and every layer run without Streamlit; only the top-level app.py has it."""
+    assert ui_imports(scan(ROOT, [*PACKAGES, APP])) == []

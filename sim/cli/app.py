@@ -1,7 +1,7 @@
 """``ccsim app [SCENARIO]``: the Streamlit app from the installed package.
 
 Checks the scenario first (exit 2 with the problem, before Streamlit starts), then runs
-``python -m streamlit run <sim/present/app.py> -- SCENARIO`` as a child process and
+``python -m streamlit run <app.py> -- SCENARIO`` as a child process and
 waits for it; SIGTERM is passed on to it, and Ctrl-C reaches it from the terminal.
 Streamlit is imported only in the child, so this module loads nothing heavy.
 """
@@ -23,15 +23,23 @@ from sim.config.scenario import load_scenario
 from sim.config.shipped import DEFAULT_SCENARIO
 
 SCENARIO_SUFFIXES = (".yaml", ".yml")
-"""What the app takes as its start file (``sim.present.app.start_file``)."""
+"""What the app takes as its start file (``app.start_file``)."""
 
 
 def app_file() -> Path:
-    """The installed app module's file (found without importing it: no Streamlit here)."""
-    spec = importlib.util.find_spec("sim.present.app")
-    if spec is None or spec.origin is None:  # pragma: no cover - a broken install
-        raise RuntimeError("sim.present.app is not installed")
-    return Path(spec.origin)
+    """The app's file: ``sim/ui/app.py`` in an installed wheel, the top-level ``app.py``
+    of a checkout (source tree or editable install). Found without importing it: no
+    Streamlit in this process."""
+    try:
+        spec = importlib.util.find_spec("sim.ui.app")
+    except ModuleNotFoundError:  # a checkout: sim/ui exists only in a wheel
+        spec = None
+    if spec is not None and spec.origin is not None:
+        return Path(spec.origin)
+    checkout = Path(__file__).resolve().parents[2] / "app.py"
+    if checkout.is_file():
+        return checkout
+    raise RuntimeError("the app (sim.ui.app) is not installed")  # pragma: no cover
 
 
 def port_number(text: str) -> int:
