@@ -1,7 +1,9 @@
 """The engine and the KPIs reproduce the frozen golden results (tests/golden/).
 
 Raw runs must match bit for bit (same seed, same draws, same outcomes); KPIs to a
-relative 1e-9, which allows a different summation order and nothing else. When a
+relative 1e-9, which allows a different summation order and nothing else. Keys and
+KPIs added since the baseline are allowed (the result contract is extended, never
+reshaped); a key that disappears is a failure. When a
 change alters draws on purpose, re-baseline with ``python -m tests.golden_cases
 --update`` in a commit that says why.
 """
@@ -22,8 +24,10 @@ CASES = gc.cases()
 def _close(a: Any, b: Any, where: str, problems: list[str]) -> None:
     if isinstance(a, dict) and isinstance(b, dict):
         for k in sorted(set(a) | set(b)):
-            if k not in a or k not in b:
-                problems.append(f"{where}.{k}: only in {'golden' if k in a else 'new'}")
+            if k not in b:
+                problems.append(f"{where}.{k}: only in golden (a KPI or key was removed)")
+            elif k not in a:
+                continue  # the contract is extended, never reshaped: additions are allowed
             else:
                 _close(a[k], b[k], f"{where}.{k}", problems)
     elif isinstance(a, list) and isinstance(b, list) and len(a) == len(b):

@@ -29,6 +29,7 @@ from sim.config.distributions import Distribution, Fixed
 from sim.config.frozen import Frozen as _Frozen  # the file models' one base
 from sim.config.periods import per_period
 from sim.config.quoting import clip, quote
+from sim.config.week import DAYS_PER_WEEK, CentreCalendar, Days, day_and_minute, parse_weekdays
 from sim.config.yaml_reader import read_yaml, read_yaml_file
 
 __all__ = [
@@ -281,18 +282,60 @@ class Break(_Frozen):
 
 
 class Shift(_Frozen):
-    """``count`` agents working from ``start`` to ``end`` (HH:MM) every day."""
+    """``count`` agents working from ``start`` to ``end`` (HH:MM) every day, or on the
+    weekdays in ``days``."""
 
     start: str
     end: str
     """Clock time the shift ends; before ``start`` = the shift runs past midnight."""
     count: int = Field(ge=0, le=MAX_AGENTS)
     breaks: tuple[Break, ...] = ()
+    days: tuple[str, ...] | None = Field(default=None, min_length=1)
+    """Weekdays the shift starts on (``[mon-fri]``, ``[sat, sun]``; needs the scenario's
+    ``calendar``); every day when not given. An overnight shift belongs to the day it
+    starts on."""
 
     @field_validator("start", "end")
     @classmethod
     def _clocks(cls, v: str) -> str:
         return check_clock(v)
+
+    @field_validator("days")
+    @classmethod
+    def _days(cls, v: tuple[str, ...] | None) -> tuple[str, ...] | None:
+        if v is not None:
+            parse_weekdays(v)
+        return v
+
+    def runs_on(self, days: Days | None, day: int) -> bool:
+        """Does the shift start on day ``day`` (no holiday, one of its weekdays)?"""
+        if days is None:
+            return True
+        if days.holiday(day):
+            return False
+        return self.days is None or days.weekday(day) in parse_weekdays(self.days)
+
+    def agents_at(self, days: Days | None, day: int, clock: int) -> int:
+        """Agents of this shift working at minute ``clock`` of day ``day`` (breaks
+        taken off), counting the occurrence that started the day before and runs past
+        midnight."""
+        a = clock_minutes(self.start) % MINUTES_PER_DAY
+        b = clock_minutes(self.end) % MINUTES_PER_DAY
+        if days is None:
+            covered = _covers(self.start, self.end, clock)
+        elif a < b:
+            covered = a <= clock < b and self.runs_on(days, day)
+        else:  # past midnight (or 24 hours): today's from ``a``, yesterday's until ``b``
+            covered = (clock >= a and self.runs_on(days, day)) or (
+                clock < b and self.runs_on(days, day - 1)
+            )
+        if not covered:
+            return 0
+        n = self.count
+        for brk in self.breaks:
+            if _covers(brk.start, brk.end, clock):
+                n -= self.count if brk.count is None else brk.count
+        return n
 
 
 class Group(_Frozen):
@@ -356,8 +399,12 @@ class Group(_Frozen):
         """This group's handle-time factor on ``channel`` (1.0 unless given)."""
         return (self.handle_time_factor or {}).get(channel, 1.0)
 
-    def agents_per_period(self, periods: int, interval_minutes: int, start: str) -> tuple[int, ...]:
-        """Scheduled agents in each period (from ``agents`` or the shifts)."""
+    def agents_per_period(
+        self, periods: int, interval_minutes: int, start: str, days: Days | None = None
+    ) -> tuple[int, ...]:
+        """Scheduled agents in each period (from ``agents`` or the shifts); ``days`` (the
+        scenario's calendar) decides on which days shifts with ``days:`` run and which
+        days are holidays."""
         if self.shifts is None:
             a = self.agents
             assert a is not None
@@ -365,22 +412,15 @@ class Group(_Frozen):
         t0 = clock_minutes(start)
         out = []
         for p in range(periods):
-            clock = (t0 + p * interval_minutes) % MINUTES_PER_DAY
-            n = 0
-            for sh in self.shifts:
-                if _covers(sh.start, sh.end, clock):
-                    n += sh.count
-                    for b in sh.breaks:
-                        if _covers(b.start, b.end, clock):
-                            n -= sh.count if b.count is None else b.count
-            out.append(n)
+            day, clock = day_and_minute(t0, interval_minutes, p)
+            out.append(sum(sh.agents_at(days, day, clock) for sh in self.shifts))
         return tuple(out)
 
     def productive_per_period(
-        self, periods: int, interval_minutes: int, start: str
+        self, periods: int, interval_minutes: int, start: str, days: Days | None = None
     ) -> tuple[int, ...]:
         """Agents available to take contacts: scheduled less shrinkage, rounded."""
-        sched = self.agents_per_period(periods, interval_minutes, start)
+        sched = self.agents_per_period(periods, interval_minutes, start, days)
         shr = per_period(self.shrinkage, periods)
         return tuple(int(math.floor(n * (1 - x) + 0.5)) for n, x in zip(sched, shr, strict=True))
 
@@ -459,6 +499,9 @@ class Scenario(_Frozen):
     channels: dict[str, Channel] = Field(min_length=1)
     groups: dict[str, Group] = Field(min_length=1)
     journeys: Journeys = Journeys()
+    calendar: CentreCalendar | None = None
+    """Dates or weekdays of the days the periods cover, holidays and opening hours
+    (:mod:`sim.config.week`); without it every day is the same."""
 
     @field_validator("start")
     @classmethod
@@ -507,6 +550,11 @@ class Scenario(_Frozen):
                 )
             for i, sh in enumerate(g.shifts or ()):
                 problems.extend(self._shift_problems(f"{where}.shifts[{i}]", sh))
+                if sh.days is not None and self.calendar is None:
+                    problems.append(
+                        f"{where}.shifts[{i}].days: needs a calendar (calendar.start_date or "
+                        "calendar.first_weekday: the weekday of the first period)"
+                    )
             for i, s in enumerate(g.skills):
                 if s not in self.channels:
                     problems.append(f"{where}.skills[{i}]: unknown channel '{s}'")
@@ -546,9 +594,25 @@ class Scenario(_Frozen):
                     f"journeys.transitions: probabilities from ({origin}, {on}) sum to "
                     f"{total:g}, must be at most 1"
                 )
+        problems.extend(self._calendar_problems())
         if problems:
             raise ValueError("\n".join(problems))
         return self
+
+    def _calendar_problems(self) -> list[str]:
+        hours = self.calendar.opening_hours if self.calendar is not None else None
+        out = []
+        step = self.interval_minutes
+        for key, span in (hours or {}).items():
+            if isinstance(span, str):
+                continue
+            for clock in span:
+                if (clock_minutes(clock) - clock_minutes(self.start)) % step:
+                    out.append(
+                        f"calendar.opening_hours.{key}: {clock} is not on the {step}-minute "
+                        f"interval grid starting {self.start}"
+                    )
+        return out
 
     def _shift_problems(self, where: str, sh: Shift) -> list[str]:
         step = self.interval_minutes
@@ -593,17 +657,82 @@ class Scenario(_Frozen):
 
     def scheduled(self, group: str) -> tuple[int, ...]:
         """Scheduled agents of ``group`` per period (agents list or shifts)."""
-        return self.groups[group].agents_per_period(self.periods, self.interval_minutes, self.start)
+        return self.groups[group].agents_per_period(
+            self.periods, self.interval_minutes, self.start, self.days
+        )
 
     def productive(self, group: str) -> tuple[int, ...]:
         """Agents of ``group`` able to take contacts per period (after shrinkage)."""
         return self.groups[group].productive_per_period(
-            self.periods, self.interval_minutes, self.start
+            self.periods, self.interval_minutes, self.start, self.days
         )
 
+    @property
+    def days(self) -> Days | None:
+        """The calendar's days (weekdays, holidays, opening hours), or None."""
+        return None if self.calendar is None else Days.of(self.calendar)
+
+    def day_of_period(self) -> np.ndarray:
+        """Day index (0 = the first period's day) of each period's start."""
+        t0 = clock_minutes(self.start)
+        return (t0 + np.arange(self.periods) * self.interval_minutes) // MINUTES_PER_DAY
+
+    @property
+    def day_count(self) -> int:
+        """Days the periods touch (1 for a single day, 7 for a whole week from 00:00)."""
+        return int(self.day_of_period()[-1]) + 1
+
+    def day_labels(self) -> list[str]:
+        """Label of each day: ``Mon 2026-12-07`` / ``Mon`` with a calendar, else
+        ``day 1``, ``day 2``, ..."""
+        days = self.days
+        n = self.day_count
+        if days is None:
+            return [f"day {d + 1}" for d in range(n)]
+        return [days.label(d) for d in range(n)]
+
+    def open_periods(self) -> tuple[bool, ...]:
+        """Per period: are the lines open (the calendar's holidays and opening hours)?"""
+        days = self.days
+        if days is None:
+            return (True,) * self.periods
+        t0 = clock_minutes(self.start)
+        return tuple(
+            days.is_open(*day_and_minute(t0, self.interval_minutes, p)) for p in range(self.periods)
+        )
+
+    def _day_prefixes(self) -> list[str]:
+        """Short day names for period labels, unique over the horizon: ``Mon`` within a
+        week, ``Mon 12-14`` (or ``Mon w2``) beyond; ``d2`` without a calendar."""
+        n, days = self.day_count, self.days
+        if days is None:
+            return [f"d{d + 1}" for d in range(n)]
+        out = []
+        for d in range(n):
+            name = days.label(d).split(" ")[0]
+            if n > DAYS_PER_WEEK:
+                date = days.date(d)
+                name += f" {date.isoformat()[5:]}" if date is not None else f" w{d // 7 + 1}"
+            out.append(name)
+        return out
+
+    def arrivals(self, channel: str) -> tuple[float, ...]:
+        """Expected new journeys of ``channel`` per period, none while its lines are
+        closed (live channels only: email keeps arriving)."""
+        ch = self.channels[channel]
+        out = ch.arrivals_per_period(self.periods)
+        if self.calendar is None or not ch.is_live:
+            return out
+        return tuple(x if o else 0.0 for x, o in zip(out, self.open_periods(), strict=True))
+
     def period_labels(self) -> list[str]:
-        """Clock label (HH:MM, wrapping at midnight) of each period's start."""
-        return clock_labels(self.start, self.interval_minutes, self.periods)
+        """Label of each period's start: the clock (HH:MM) within one day; over several
+        days with the day (``Mon 08:00`` with a calendar, ``d2 08:00`` without)."""
+        clocks = clock_labels(self.start, self.interval_minutes, self.periods)
+        if self.calendar is None and self.day_count == 1:
+            return clocks
+        names = self._day_prefixes()
+        return [f"{names[d]} {c}" for d, c in zip(self.day_of_period(), clocks, strict=True)]
 
     def to_dict(self) -> dict[str, Any]:
         """The scenario as plain data in the file format (round-trips through YAML)."""

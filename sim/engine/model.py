@@ -77,6 +77,17 @@ def _route(sc: Scenario, cidx: dict[str, int], c: str, on: str, ts: list[Any]) -
     )
 
 
+def _paths(sc: Scenario, c: str) -> np.ndarray | None:
+    """Channel c's arrival paths (paths, periods), zero while its lines are closed."""
+    ch = sc.channels[c]
+    if ch.arrival_paths is None:
+        return None
+    paths = np.array(ch.arrival_paths, dtype=np.int64)
+    if sc.calendar is not None and ch.is_live:
+        paths[:, ~np.array(sc.open_periods())] = 0
+    return paths
+
+
 def compile_scenario(sc: Scenario) -> Model:
     """Index a validated scenario's channels, groups and transitions for the engine."""
     chans = tuple(sc.channels)
@@ -122,11 +133,8 @@ def compile_scenario(sc: Scenario) -> Model:
         interval=sc.interval_seconds,
         periods=P,
         start_minute=clock_minutes(sc.start),
-        rates=np.array([ch.arrivals_per_period(P) for ch in ch_objs], dtype=float),
-        paths=tuple(
-            None if ch.arrival_paths is None else np.array(ch.arrival_paths, dtype=np.int64)
-            for ch in ch_objs
-        ),
+        rates=np.array([sc.arrivals(c) for c in chans], dtype=float),
+        paths=tuple(_paths(sc, c) for c in chans),
         day_cv=np.array([ch.overdispersion.day_cv if ch.overdispersion else 0.0 for ch in ch_objs]),
         interval_cv=np.array(
             [ch.overdispersion.interval_cv if ch.overdispersion else 0.0 for ch in ch_objs]

@@ -90,6 +90,8 @@ from sim.engine import (
 )
 from sim.engine.raw import wrap_up_of
 
+DAY_SECONDS = 86400.0
+
 __all__ = [
     "CHANNEL_KPIS",
     "GROUP_KPIS",
@@ -376,6 +378,46 @@ def channel_columns(
     tot: Columns = {"channel": names, **totals}
     per_cols: Columns = {"period": np.tile(np.arange(P), C), "channel": np.repeat(names, P), **per}
     return tot, per_cols
+
+
+def day_of_period(m: Model) -> np.ndarray:
+    """Day index (0 = the first period's day) of each period's start."""
+    start = m.start_minute * 60.0 + np.arange(m.periods) * m.interval
+    return (start // DAY_SECONDS).astype(np.int64)
+
+
+def day_columns(m: Model, run: RawRun, thresholds: np.ndarray, per: Columns) -> Columns:
+    """Per channel per day KPIs (days as :func:`day_of_period`), by arrival day, from
+    the contacts and the per-period table ``per`` (:func:`channel_columns`'s second
+    table): queue length is the day's mean over its periods, backlog the one at the
+    end of the day's last period, oldest age the day's largest."""
+    C, P, width = len(m.channels), m.periods, m.interval
+    day = day_of_period(m)
+    D = int(day[-1]) + 1
+    last = np.searchsorted(day, np.arange(D), side="right") - 1  # last period of each day
+    span = np.bincount(day, minlength=D) * width
+    q_time = np.zeros((C, D))
+    oldest = np.zeros((C, D))
+    queue = per["queue_length"].reshape(C, P) * width
+    ages = per["oldest_age"].reshape(C, P)
+    for d in range(D):
+        q_time[:, d] = queue[:, day == d].sum(axis=1)
+        oldest[:, d] = ages[:, day == d].max(axis=1)
+    backlog = per["backlog"].reshape(C, P)[:, last]
+    period = np.minimum((run.arrival // width).astype(np.int64), P - 1)
+    kpis = _channel_kpis(
+        run,
+        _ContactFacts(run, thresholds),
+        run.arrival < m.horizon,
+        run.channel * D + day[period],
+        C * D,
+        np.tile(span, C),
+        q_time.ravel(),
+        backlog.ravel(),
+        oldest.ravel(),
+    )
+    names = np.array(m.channels, dtype=object)
+    return {"day": np.tile(np.arange(D), C), "channel": np.repeat(names, D), **kpis}
 
 
 def channel_table(

@@ -71,6 +71,8 @@ class Result:
     journey_reps: pd.DataFrame
     flow_reps: pd.DataFrame
     runs: tuple[RawRun, ...] = field(default=(), repr=False)
+    day_reps: pd.DataFrame | None = None
+    """Per replication, day and channel (periods over several days only)."""
 
     @cached_property
     def channels(self) -> pd.DataFrame:
@@ -83,6 +85,17 @@ class Result:
         out = summarise(self.interval_reps, ["period", "channel"])
         labels = np.array(self.scenario.period_labels())
         out.insert(1, "time", labels[out["period"].to_numpy()])
+        return out
+
+    @cached_property
+    def days(self) -> pd.DataFrame | None:
+        """Per day per channel KPIs with the day's label (``Mon 2026-12-07``), when the
+        periods cover more than one day; else None."""
+        if self.day_reps is None:
+            return None
+        out = summarise(self.day_reps, ["day", "channel"])
+        labels = np.array(self.scenario.day_labels())
+        out.insert(1, "date", labels[out["day"].to_numpy()])
         return out
 
     @cached_property
@@ -145,7 +158,7 @@ class Result:
             target.setdefault(r["from"], {})[r["to"]] = _stat(r)
         journeys["flows"] = flows
         journeys["endings"] = endings
-        return {
+        out: dict[str, Any] = {
             "scenario": sc.name,
             "seed": self.seed,
             "replications": self.replications,
@@ -156,6 +169,21 @@ class Result:
             "groups": groups,
             "journeys": journeys,
         }
+        if self.days is not None:
+            out["days"] = self._days_dict()
+        return out
+
+    def _days_dict(self) -> list[dict[str, Any]]:
+        """``days``: one entry per day, ``{"day", "label", "channels": {c: {kpi: stat}}}``."""
+        assert self.days is not None
+        labels = self.scenario.day_labels()
+        days: list[dict[str, Any]] = [
+            {"day": d, "label": labels[d], "channels": {c: {} for c in self.scenario.channels}}
+            for d in range(len(labels))
+        ]
+        for _, r in self.days.iterrows():
+            days[int(r["day"])]["channels"][r["channel"]][r["kpi"]] = _stat(r)
+        return days
 
     def to_json(self, indent: int | None = 2) -> str:
         return json.dumps(self.to_dict(), indent=indent, allow_nan=False)

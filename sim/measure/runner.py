@@ -20,6 +20,7 @@ from sim.engine.streams import replication_seed
 from sim.measure.kpi import (
     Columns,
     channel_columns,
+    day_columns,
     flow_columns,
     frame,
     group_columns,
@@ -55,7 +56,8 @@ def _thresholds(sc: Scenario) -> np.ndarray:
 
 
 TABLES = ("channels", "intervals", "groups", "group_intervals", "journeys", "flows")
-"""A replication's KPI tables, in the order :func:`collect` summarises them."""
+"""A replication's KPI tables, in the order :func:`collect` summarises them (and
+``days``, per channel per day, when the periods cover more than one day)."""
 
 
 @dataclass(frozen=True, eq=False)
@@ -127,6 +129,8 @@ def _replication(
         "journeys": journey_columns(run, warm, horizon),
         "flows": flow_columns(model, run, warm, horizon),
     }
+    if scenario.day_count > 1:
+        tables["days"] = day_columns(model, run, thresholds, iv)
     return Replication(replication, tables, run if keep_run else None)
 
 
@@ -179,6 +183,7 @@ def collect(scenario: Scenario, seed: int, replications: Sequence[Replication]) 
         group_interval_reps=_stack(reps, "group_intervals"),
         journey_reps=_stack(reps, "journeys"),
         flow_reps=_stack(reps, "flows"),
+        day_reps=_stack(reps, "days") if "days" in reps[0].columns else None,
         runs=tuple(r.run for r in reps if r.run is not None),
     )
 

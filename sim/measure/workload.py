@@ -223,9 +223,7 @@ def estimate(sc: Scenario, replications: int | None = None, *, keep_runs: bool =
     """The work of simulating ``sc`` (its own replications unless given)."""
     reps = sc.replications if replications is None else int(replications)
     per_journey = contacts_per_journey(sc)
-    journeys = np.array(
-        [math.fsum(ch.arrivals_per_period(sc.periods)) for ch in sc.channels.values()]
-    )
+    journeys = np.array([math.fsum(sc.arrivals(name)) for name in sc.channels])
     return Workload(
         replications=reps,
         contacts=float(journeys @ per_journey),

@@ -702,7 +702,7 @@ def _spill_table(sc: Scenario, req: pd.DataFrame, res: Result, targets: Targets)
                     max_abandon=targets.max_abandon.get(c),
                     max_occupancy=targets.max_occupancy,
                 )
-                offered = sc.channels[c].arrivals_per_period(sc.periods)[p] + hops
+                offered = sc.arrivals(c)[p] + hops
                 servers = fewest_servers(
                     offered / sc.interval_seconds,
                     handle,

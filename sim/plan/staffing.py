@@ -339,10 +339,7 @@ OFFERED_COLUMNS = ("channel", "period", "offered")
 def _contacts(sc: Scenario, offered: pd.DataFrame | None) -> dict[str, np.ndarray]:
     """Contacts per interval to staff for, per channel: new journeys, or ``offered``."""
     if offered is None:
-        return {
-            name: np.asarray(ch.arrivals_per_period(sc.periods), dtype=float)
-            for name, ch in sc.channels.items()
-        }
+        return {name: np.asarray(sc.arrivals(name), dtype=float) for name in sc.channels}
     missing = [c for c in OFFERED_COLUMNS if c not in offered.columns]
     if missing:
         raise StaffingError(f"offered: missing column(s) {', '.join(missing)}")
@@ -385,8 +382,8 @@ def simulated_offered(result: Result) -> pd.DataFrame:
     iv = result.intervals
     hops = iv[iv["kpi"] == "hops_in"].set_index(["channel", "period"])["mean"].fillna(0.0)
     rows = []
-    for name, ch in sc.channels.items():
-        arrivals = ch.arrivals_per_period(sc.periods)
+    for name in sc.channels:
+        arrivals = sc.arrivals(name)
         for p in range(sc.periods):
             h = float(hops.get((name, p), 0.0))
             rows.append(
