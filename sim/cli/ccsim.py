@@ -90,8 +90,11 @@ RUN_OUT_TABLES = {
 RUN_OUT_JSON = "result.json"
 """The JSON result `ccsim run --out DIR` writes beside the CSVs."""
 
-RUN_OUT_FILES = (*RUN_OUT_TABLES, RUN_OUT_JSON)
-"""Every file `ccsim run --out DIR` writes in DIR."""
+RUN_OUT_DAYS = "days.csv"
+"""Per day per channel KPIs, written beside the others when the periods cover days."""
+
+RUN_OUT_FILES = (*RUN_OUT_TABLES, RUN_OUT_DAYS, RUN_OUT_JSON)
+"""Every file `ccsim run --out DIR` may write in DIR."""
 
 
 def _check_output_targets(args: argparse.Namespace) -> None:
@@ -142,7 +145,29 @@ def _fmt_table(res: Result) -> str:
         f"lost {j['lost']:.0f}, max attempts {j['max_attempts']:.0f}, "
         f"contacts per journey {j['mean_attempts']:.3f}"
     )
+    if res.days is not None:
+        lines += ["", _fmt_days(res)]
     return "\n".join(lines)
+
+
+def _fmt_days(res: Result) -> str:
+    """Per day and channel: new contacts offered and the service level."""
+    days = res.days
+    assert days is not None
+    mean = days.pivot_table(index=["day", "channel"], columns="kpi", values="mean")
+    labels = res.scenario.day_labels()
+    rows = {}
+    for d, label in enumerate(labels):
+        cells = {}
+        for c in res.scenario.channels:
+            offered, sl = mean.loc[(d, c), "offered"], mean.loc[(d, c), "service_level"]
+            cells[c] = f"{offered:,.0f} · " + ("-" if sl != sl else f"{sl:.1%}")  # NaN: none
+        rows[label] = cells
+    import pandas as pd
+
+    table = pd.DataFrame.from_dict(rows, orient="index")
+    table.index.name = "day (offered · service level)"
+    return table.to_string()
 
 
 def _fmt(kpi: str, mean: float, ci: float) -> str:
@@ -181,6 +206,8 @@ def cmd_run(args: argparse.Namespace) -> int:
             out = Path(args.out)
             for name, table in RUN_OUT_TABLES.items():
                 getattr(res, table).to_csv(stage.file(out / name), index=False)
+            if res.days is not None:
+                res.days.to_csv(stage.file(out / RUN_OUT_DAYS), index=False)
             stage.file(out / RUN_OUT_JSON).write_text(text + "\n", encoding="utf-8")
         if args.json and args.json != STDOUT:
             stage.file(args.json).write_text(text + "\n", encoding="utf-8")

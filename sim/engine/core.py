@@ -260,6 +260,7 @@ def _callbacks(  # noqa: C901 - the callback core: one closure set over the tabl
     hop_balk, hop_silent, silent_time = pools.balk, pools.silent_choice, pools.silent_time
     delay_pools, chase_pools = pools.delay, pools.chase
     hop_wrap = pools.wrap_up
+    closed = m.closed
 
     # the calendar: push(entries, (time, next(keys), callback, argument))
     entries, keys, push = calendar.entries, calendar.keys, calendar.push_entry
@@ -606,6 +607,9 @@ def _callbacks(  # noqa: C901 - the callback core: one closure set over the tabl
         j = journey[k]
         if parallel and j_resolved[j]:
             return  # resolved meanwhile (e.g. the email was answered): no new contact
+        if closed is not None and now < horizon and closed[c][int(now // interval)]:
+            j_outcome[j] = LOST  # the lines are closed: the customer gives up
+            return
         n = len(arrival)
         arrival.append(now)
         channel.append(c)

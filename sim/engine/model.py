@@ -61,6 +61,7 @@ class Model:
     scheduled: np.ndarray  # (groups, periods) scheduled agents (before shrinkage)
     deferred_reserve: tuple[int, ...]  # per group
     handle_factor: tuple[tuple[float, ...], ...]  # [group][channel]: handle-time factor
+    closed: tuple[tuple[bool, ...], ...] | None = None  # [channel][period]: lines closed
 
     @property
     def horizon(self) -> float:
@@ -171,4 +172,16 @@ def compile_scenario(sc: Scenario) -> Model:
         scheduled=np.array([sc.scheduled(g) for g in grps], dtype=np.int64).reshape(-1, P),
         deferred_reserve=tuple(sc.groups[g].deferred_reserve for g in grps),
         handle_factor=tuple(tuple(float(sc.groups[g].factor(c)) for c in chans) for g in grps),
+        closed=_closed(sc, chans),
     )
+
+
+def _closed(sc: Scenario, chans: tuple[str, ...]) -> tuple[tuple[bool, ...], ...] | None:
+    """Per channel and period: are its lines closed (live channels, a calendar's
+    holidays and opening hours)? None when nothing ever closes."""
+    if sc.calendar is None:
+        return None
+    shut = tuple(not o for o in sc.open_periods())
+    if not any(shut):
+        return None
+    return tuple(shut if sc.channels[c].is_live else (False,) * sc.periods for c in chans)
