@@ -54,6 +54,7 @@ bench: $(STAMP)
 	$(PY) -m benchmarks.staffing
 	$(PY) -m benchmarks.sweep
 	$(PY) -m benchmarks.startup
+	$(PY) -m benchmarks.week
 
 ## ruff (lint and format) and mypy: part of make test, so CI checks them
 lint: $(STAMP)
