@@ -9,6 +9,7 @@ from __future__ import annotations
 import argparse
 import importlib
 import json
+import math
 import os
 import sys
 from collections.abc import Callable, Sequence
@@ -90,17 +91,17 @@ RUN_OUT_TABLES = {
 RUN_OUT_JSON = "result.json"
 """The JSON result `ccsim run --out DIR` writes beside the CSVs."""
 
-RUN_OUT_DAYS = "days.csv"
-"""Per day per channel KPIs, written beside the others when the periods cover days."""
+RUN_OUT_FILES = (*RUN_OUT_TABLES, RUN_OUT_JSON)
+"""Every file `ccsim run --out DIR` writes in DIR."""
 
-RUN_OUT_FILES = (*RUN_OUT_TABLES, RUN_OUT_DAYS, RUN_OUT_JSON)
-"""Every file `ccsim run --out DIR` may write in DIR."""
+RUN_OUT_DAYS = "days.csv"
+"""Per day per channel KPIs, written beside the others when the periods span days."""
 
 
 def _check_output_targets(args: argparse.Namespace) -> None:
     """Refuse bad --json / --out locations before simulating (exit 2, nothing written)."""
     check_output(getattr(args, "json", None), option="--json", allow_stdout=True)
-    check_outputs_in(getattr(args, "out", None), RUN_OUT_FILES, option="--out")
+    check_outputs_in(getattr(args, "out", None), (*RUN_OUT_FILES, RUN_OUT_DAYS), option="--out")
 
 
 TABLE_KPIS = (
@@ -154,14 +155,15 @@ def _fmt_days(res: Result) -> str:
     """Per day and channel: new contacts offered and the service level."""
     days = res.days
     assert days is not None
-    mean = days.pivot_table(index=["day", "channel"], columns="kpi", values="mean")
+    mean = days.set_index(["day", "channel", "kpi"])["mean"].to_dict()
     labels = res.scenario.day_labels()
     rows = {}
     for d, label in enumerate(labels):
         cells = {}
         for c in res.scenario.channels:
-            offered, sl = mean.loc[(d, c), "offered"], mean.loc[(d, c), "service_level"]
-            cells[c] = f"{offered:,.0f} · " + ("-" if sl != sl else f"{sl:.1%}")  # NaN: none
+            offered = float(mean[(d, c, "offered")])
+            sl = float(mean[(d, c, "service_level")])
+            cells[c] = f"{offered:,.0f} · " + ("-" if math.isnan(sl) else f"{sl:.1%}")
         rows[label] = cells
     import pandas as pd
 

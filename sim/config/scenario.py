@@ -682,6 +682,14 @@ class Scenario(_Frozen):
         """Days the periods touch (1 for a single day, 7 for a whole week from 00:00)."""
         return int(self.day_of_period()[-1]) + 1
 
+    @property
+    def spans_days(self) -> bool:
+        """Results per day make sense: the periods touch several days of a calendar, or
+        last longer than one day (a night from 22:00 to 06:00 is not two days)."""
+        if self.day_count == 1:
+            return False
+        return self.calendar is not None or self.periods * self.interval_minutes > MINUTES_PER_DAY
+
     def day_labels(self) -> list[str]:
         """Label of each day: ``Mon 2026-12-07`` / ``Mon`` with a calendar, else
         ``day 1``, ``day 2``, ..."""
@@ -729,7 +737,7 @@ class Scenario(_Frozen):
         """Label of each period's start: the clock (HH:MM) within one day; over several
         days with the day (``Mon 08:00`` with a calendar, ``d2 08:00`` without)."""
         clocks = clock_labels(self.start, self.interval_minutes, self.periods)
-        if self.calendar is None and self.day_count == 1:
+        if self.calendar is None and not self.spans_days:
             return clocks
         names = self._day_prefixes()
         return [f"{names[d]} {c}" for d, c in zip(self.day_of_period(), clocks, strict=True)]

@@ -129,7 +129,7 @@ def _replication(
         "journeys": journey_columns(run, warm, horizon),
         "flows": flow_columns(model, run, warm, horizon),
     }
-    if scenario.day_count > 1:
+    if scenario.spans_days:
         tables["days"] = day_columns(model, run, thresholds, iv)
     return Replication(replication, tables, run if keep_run else None)
 
