@@ -55,6 +55,7 @@ bench: $(STAMP)
 	$(PY) -m benchmarks.sweep
 	$(PY) -m benchmarks.startup
 	$(PY) -m benchmarks.week
+	$(PY) -m benchmarks.app_speed
 
 ## ruff (lint and format) and mypy: part of make test, so CI checks them
 lint: $(STAMP)

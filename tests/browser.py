@@ -39,15 +39,18 @@ def free_port() -> int:
 
 
 @contextlib.contextmanager
-def serve_app(scenario: Path | None = None, timeout: float = 60.0) -> Iterator[str]:
-    """Run ``streamlit run app.py`` on 127.0.0.1 and yield its URL; stop it afterwards."""
+def serve_app(
+    scenario: Path | None = None, timeout: float = 60.0, script: Path | None = None
+) -> Iterator[str]:
+    """Run ``streamlit run app.py`` (or ``script``) on 127.0.0.1 and yield its URL; stop
+    it afterwards."""
     port = free_port()
     cmd = [
         sys.executable,
         "-m",
         "streamlit",
         "run",
-        str(ROOT / "app.py"),
+        str(script or ROOT / "app.py"),
         "--server.port",
         str(port),
         "--server.headless",
