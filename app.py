@@ -51,8 +51,9 @@ def start_file(argv: Sequence[str]) -> Path:
     return DEFAULT_SCENARIO
 
 
+# Sweep files (sweep_*.yaml) live beside the scenarios; they are not scenarios. (Comments,
+# not docstrings, at the top level here: Streamlit's magic writes bare strings on the page.)
 SWEEP_FILE_PREFIX = "sweep_"
-"""Sweep files (``sweep_*.yaml``) live beside the scenarios; they are not scenarios."""
 
 
 def scenario_files() -> list[Path]:
