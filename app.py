@@ -28,6 +28,7 @@ import sim
 from sim.config.shipped import DEFAULT_SCENARIO, SCENARIO_DIR
 from sim.config.yaml_reader import NotText, read_yaml, yaml_problem
 from sim.measure.paths import journey_paths
+from sim.measure.runner import effort_target
 from sim.plan.staffing import (
     BASES,
     Basis,
@@ -39,7 +40,7 @@ from sim.plan.staffing import (
 from sim.plan.whatif import compare_flows, movable_agents, reallocate
 from sim.present import charts, editing
 from sim.present.display import count, duration, pct, pts
-from sim.present.journey_map import flows_dot
+from sim.present.journey_map import effort_caption, flows_dot
 
 
 # -- session state and cached runs --------------------------------------------------
@@ -491,7 +492,9 @@ def page_journeys() -> None:
 
     new_rows = res.channels.query("kpi == 'new'")
     new = {str(c): float(v) for c, v in zip(new_rows["channel"], new_rows["mean"], strict=True)}
+    caption = effort_caption(res.journeys, *effort_target(shown))
     st.graphviz_chart(flows_dot(res.flows, list(shown.channels), new), width="stretch")
+    st.caption(caption)
 
     jr = res.journeys.set_index("kpi")["mean"]
     cols = st.columns(4)

@@ -146,9 +146,33 @@ def _fmt_table(res: Result) -> str:
         f"lost {j['lost']:.0f}, max attempts {j['max_attempts']:.0f}, "
         f"contacts per journey {j['mean_attempts']:.3f}"
     )
+    lines.append(_fmt_effort(res))
     if res.days is not None:
         lines += ["", _fmt_days(res)]
     return "\n".join(lines)
+
+
+def _fmt_effort(res: Result) -> str:
+    """The journey effort line of `ccsim run`: channels, customer time, resolution time
+    and the shares resolved within the effort target."""
+    from sim.measure.runner import effort_target
+
+    j = res.journeys.set_index("kpi")
+    mean, ci = j["mean"].astype(float), j["ci95"].astype(float)
+    contacts, time = effort_target(res.scenario)
+
+    def cell(kpi: str, kind: str | None = None) -> str:
+        return _fmt(kind or kpi, mean[kpi], ci[kpi])
+
+    return (
+        f"effort     channels per journey {mean['channels_used']:.3f}, "
+        f"customer time {cell('customer_time')}, "
+        f"time to resolution {cell('time_to_resolution')}, "
+        f"resolved in {contacts} contact{'s' if contacts > 1 else ''} "
+        f"{cell('resolved_within_contacts', 'share')}, "
+        f"within {_fmt('customer_time', time, float('nan'))} of customer time "
+        f"{cell('resolved_within_time', 'share')}"
+    )
 
 
 def _fmt_days(res: Result) -> str:
@@ -223,7 +247,7 @@ def cmd_run(args: argparse.Namespace) -> int:
 def cmd_compare(args: argparse.Namespace) -> int:
     import pandas as pd
 
-    from sim.measure.runner import compare
+    from sim.measure.runner import compare, compare_journeys
 
     base_sc = load_scenario(args.base)
     what_sc = load_scenario(args.whatif)
@@ -235,6 +259,7 @@ def cmd_compare(args: argparse.Namespace) -> int:
     base = _run(base_sc, args, f"baseline {base_sc.name}", args.base, option)
     whatif = _run(what_sc, args, f"what-if {what_sc.name}", args.whatif, option)
     table = compare(base, whatif)
+    journeys = compare_journeys(base, whatif)
     if args.json:
         channels: dict[str, dict[str, Any]] = {}
         payload: dict[str, Any] = {
@@ -249,6 +274,13 @@ def cmd_compare(args: argparse.Namespace) -> int:
                 k: (None if pd.isna(r[k]) else float(r[k]))
                 for k in ("base", "whatif", "delta", "ci95")
             }
+        payload["journeys"] = {
+            r["kpi"]: {
+                k: (None if pd.isna(r[k]) else float(r[k]))
+                for k in ("base", "whatif", "delta", "ci95")
+            }
+            for _, r in journeys.iterrows()
+        }
         emit_json(json.dumps(payload, indent=2, allow_nan=False), args.json)
     if args.json != STDOUT:
         kpis = args.kpi or ["service_level", "asa", "abandon_rate", "offered", "abandoned"]
@@ -257,13 +289,31 @@ def cmd_compare(args: argparse.Namespace) -> int:
             f"what-if {what_sc.name} vs baseline {base_sc.name}: {reps} paired replications, "
             f"seed {seed}"
         )
-        print(
-            shown.assign(
-                significant=(shown["delta"].abs() > shown["ci95"]).map({True: "*", False: ""})
-            ).to_string(index=False, float_format=lambda x: f"{x:.4g}")
-        )
+        print(_significant(shown).to_string(index=False, float_format=lambda x: f"{x:.4g}"))
+        effort = journeys[journeys["kpi"].isin(COMPARE_JOURNEY_KPIS)]
+        print("\njourneys (journeys whose first contact is counted, per replication)")
+        print(_significant(effort).to_string(index=False, float_format=lambda x: f"{x:.4g}"))
         print("* the 95% interval of the paired difference excludes 0")
     return EXIT_OK
+
+
+COMPARE_JOURNEY_KPIS = (
+    "resolved",
+    "mean_attempts",
+    "time_to_resolution",
+    "channels_used",
+    "customer_time",
+    "resolved_within_contacts",
+    "resolved_within_time",
+)
+"""Journey KPIs in the table `ccsim compare` prints (the JSON has every one)."""
+
+
+def _significant(table: Any) -> Any:
+    """``table`` with a column marking deltas whose paired 95% interval excludes 0."""
+    return table.assign(
+        significant=(table["delta"].abs() > table["ci95"]).map({True: "*", False: ""})
+    )
 
 
 # Commands registered by other modules: command -> (module, function adding its parsers).

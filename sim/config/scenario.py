@@ -34,6 +34,8 @@ from sim.config.yaml_reader import read_yaml, read_yaml_file
 
 __all__ = [
     "Channel",
+    "ContextLoss",
+    "EffortTarget",
     "Group",
     "Journeys",
     "Scenario",
@@ -466,6 +468,33 @@ class Transition(_Frozen):
         return self
 
 
+DEFAULT_EFFORT_CONTACTS = 1
+"""Contacts a journey may take to count as resolved within the effort target."""
+DEFAULT_EFFORT_TIME = 600.0
+"""Customer time (s) a journey may take to count as resolved within the effort target."""
+
+
+class EffortTarget(_Frozen):
+    """The effort a journey may take and still count as easy (journey effort KPIs)."""
+
+    contacts: int = Field(default=DEFAULT_EFFORT_CONTACTS, ge=1)
+    """Contacts (first included): ``resolved_within_contacts`` counts journeys resolved
+    in at most this many; 1 = first-contact resolution."""
+    time: float = Field(default=DEFAULT_EFFORT_TIME, gt=0)
+    """Total customer time (s, every wait plus every handle time of the journey):
+    ``resolved_within_time`` counts journeys resolved within it."""
+
+
+class ContextLoss(_Frozen):
+    """Context lost between a journey's contacts: the customer explains again."""
+
+    factor: float = Field(ge=1)
+    """Handle time of every contact after the journey's first (a redial, switch or
+    recontact) is multiplied by this (1.25: a quarter longer)."""
+    carry: bool = False
+    """Context is carried to the next contact (a shared case history): no extra time."""
+
+
 class Journeys(_Frozen):
     """Customer journey behaviour across channels."""
 
@@ -474,6 +503,10 @@ class Journeys(_Frozen):
     resolution: dict[str, float] = Field(default_factory=dict)
     """First-contact resolution per channel (probability, default 1)."""
     transitions: tuple[Transition, ...] = ()
+    effort_target: EffortTarget | None = None
+    """Targets of the journey effort KPIs; None = the defaults (1 contact, 600 s)."""
+    context_loss: ContextLoss | None = None
+    """Extra handle time of later contacts; None = none."""
 
     @field_validator("resolution")
     @classmethod

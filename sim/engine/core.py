@@ -261,6 +261,9 @@ def _callbacks(  # noqa: C901 - the callback core: one closure set over the tabl
     delay_pools, chase_pools = pools.delay, pools.chase
     hop_wrap = pools.wrap_up
     closed = m.closed
+    # context loss: a later contact of a journey takes this much longer (1.0: none)
+    context = 1.0 if m.context_carry else m.context_factor
+    losing_context = context != 1.0
 
     # the calendar: push(entries, (time, next(keys), callback, argument))
     entries, keys, push = calendar.entries, calendar.keys, calendar.push_entry
@@ -613,7 +616,10 @@ def _callbacks(  # noqa: C901 - the callback core: one closure set over the tabl
         n = len(arrival)
         arrival.append(now)
         channel.append(c)
-        handle.append(hop_handle[c]())
+        if losing_context:  # the customer explains again: scale the drawn handle time
+            handle.append(hop_handle[c]() * context)
+        else:
+            handle.append(hop_handle[c]())
         patience.append(hop_patience[c]())
         u_resolve.append(hop_journey[c]())
         u_route.append(hop_journey[c]())

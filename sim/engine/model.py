@@ -62,6 +62,12 @@ class Model:
     deferred_reserve: tuple[int, ...]  # per group
     handle_factor: tuple[tuple[float, ...], ...]  # [group][channel]: handle-time factor
     closed: tuple[tuple[bool, ...], ...] | None = None  # [channel][period]: lines closed
+    context_factor: float = 1.0
+    """Handle-time factor of every contact after a journey's first (the customer explains
+    again), applied to the drawn handle time; 1.0 = no context loss."""
+    context_carry: bool = False
+    """Context is carried between a journey's contacts: ``context_factor`` is not applied.
+    A plain flag, so a policy can switch it on (``dataclasses.replace(model, ...)``)."""
 
     @property
     def horizon(self) -> float:
@@ -128,6 +134,7 @@ def compile_scenario(sc: Scenario) -> Model:
     slots = [ch.slots_per_agent for ch in ch_objs]
     cap = math.lcm(*slots)  # capacity units per agent: whole for every channel's share
     max_sessions = max(slots)  # sessions one agent can hold at once
+    loss = sc.journeys.context_loss
     return Model(
         channels=chans,
         groups=grps,
@@ -173,6 +180,8 @@ def compile_scenario(sc: Scenario) -> Model:
         deferred_reserve=tuple(sc.groups[g].deferred_reserve for g in grps),
         handle_factor=tuple(tuple(float(sc.groups[g].factor(c)) for c in chans) for g in grps),
         closed=_closed(sc, chans),
+        context_factor=loss.factor if loss else 1.0,
+        context_carry=loss.carry if loss else False,
     )
 
 

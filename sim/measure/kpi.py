@@ -71,6 +71,23 @@ resolved, lost (gave up or left unresolved), max_attempts (wanted to try again b
 had used every attempt), mean_attempts (contacts per journey), time_to_resolution
 (s, first arrival to the end of the resolving contact, resolved journeys only),
 and flows: contacts from channel i followed by a contact on channel j.
+
+Journey effort (the same journeys; a contact's customer time is its wait, plus its
+handle time when answered):
+
+channels_used
+    mean number of different channels a journey used.
+customer_time
+    mean total customer time of a journey (s): every wait plus every handle time,
+    across all its contacts (the delays between contacts are not counted).
+resolved_within_contacts
+    share of journeys resolved in at most ``journeys.effort_target.contacts`` contacts
+    (default 1: first-contact resolution).
+resolved_within_time
+    share of journeys resolved with a customer time of at most
+    ``journeys.effort_target.time`` seconds (default 600).
+resolved_within_effort
+    share of journeys resolved within both targets.
 """
 
 from __future__ import annotations
@@ -78,6 +95,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from sim.config.scenario import DEFAULT_EFFORT_CONTACTS, DEFAULT_EFFORT_TIME
 from sim.engine import (
     ABANDONED,
     ANSWERED,
@@ -96,6 +114,9 @@ __all__ = [
     "CHANNEL_KPIS",
     "GROUP_KPIS",
     "JOURNEY_KPIS",
+    "JOURNEY_EFFORT_KPIS",
+    "DEFAULT_EFFORT_CONTACTS",
+    "DEFAULT_EFFORT_TIME",
     "DURATION_KPIS",
     "WRAP_KPIS",
     "SHARE_KPIS",
@@ -108,6 +129,7 @@ __all__ = [
     "group_columns",
     "group_table",
     "journey_columns",
+    "journey_effort",
     "journey_row",
     "kpi_range",
 ]
@@ -146,10 +168,39 @@ JOURNEY_KPIS = (
     "mean_attempts",
     "time_to_resolution",
 )
-SHARE_KPIS = frozenset({"service_level", "abandon_rate", "p_wait", "occupancy", "slot_utilisation"})
+JOURNEY_EFFORT_KPIS = (
+    "channels_used",
+    "customer_time",
+    "resolved_within_contacts",
+    "resolved_within_time",
+    "resolved_within_effort",
+)
+"""Journey effort KPIs, in every journey table after :data:`JOURNEY_KPIS` (contacts per
+journey is ``mean_attempts``, resolution time ``time_to_resolution``)."""
+SHARE_KPIS = frozenset(
+    {
+        "service_level",
+        "abandon_rate",
+        "p_wait",
+        "occupancy",
+        "slot_utilisation",
+        "resolved_within_contacts",
+        "resolved_within_time",
+        "resolved_within_effort",
+    }
+)
 """KPIs that are shares, in [0, 1]."""
 DURATION_KPIS = frozenset(
-    {"asa", "mean_wait", "abandoned_wait", "aht", "acw", "oldest_age", "time_to_resolution"}
+    {
+        "asa",
+        "mean_wait",
+        "abandoned_wait",
+        "aht",
+        "acw",
+        "oldest_age",
+        "time_to_resolution",
+        "customer_time",
+    }
 )
 """KPIs that are durations, in seconds (>= 0)."""
 
@@ -163,6 +214,8 @@ def kpi_range(kpi: str) -> tuple[float, float]:
     if kpi in SHARE_KPIS:
         return (0.0, 1.0)
     if kpi in CHANNEL_KPIS or kpi in WRAP_KPIS or kpi in GROUP_KPIS or kpi in JOURNEY_KPIS:
+        return (0.0, float("inf"))
+    if kpi in JOURNEY_EFFORT_KPIS:
         return (0.0, float("inf"))
     raise KeyError(f"not a KPI: {kpi!r}")
 
@@ -512,25 +565,69 @@ def _counted_journeys(run: RawRun, warmup: float, horizon: float) -> np.ndarray:
     return (first_arrival >= warmup) & (first_arrival < horizon)
 
 
-def journey_row(run: RawRun, warmup: float, horizon: float) -> dict[str, float]:
-    """Journey KPIs for journeys whose first contact arrives in the window."""
+def journey_effort(run: RawRun) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Per journey (every journey of the run): contacts made, different channels used,
+    and total customer time (s: each contact's wait, plus its handle time if answered)."""
+    n_j = len(run.journey_outcome)
+    spent = run.wait + np.where(run.outcome == ANSWERED, run.handle, 0.0)
+    if len(run.journey) == n_j:  # one contact per journey: journey id = contact id
+        ones = np.ones(n_j, dtype=np.int64)
+        return ones, ones, spent
+    contacts = np.bincount(run.journey, minlength=n_j)
+    time = np.bincount(run.journey, spent, minlength=n_j)
+    width = int(run.channel.max()) + 1
+    pairs = np.unique(run.journey * width + run.channel)  # (journey, channel) used
+    channels = np.bincount(pairs // width, minlength=n_j)
+    return contacts, channels, time
+
+
+def journey_row(
+    run: RawRun,
+    warmup: float,
+    horizon: float,
+    effort_contacts: int = DEFAULT_EFFORT_CONTACTS,
+    effort_time: float = DEFAULT_EFFORT_TIME,
+) -> dict[str, float]:
+    """Journey KPIs for journeys whose first contact arrives in the window.
+
+    ``effort_contacts`` and ``effort_time`` (s) are the effort target of the
+    ``resolved_within_*`` shares (``journeys.effort_target``).
+    """
     jsel = _counted_journeys(run, warmup, horizon)
     outcome = run.journey_outcome[jsel]
-    attempts = np.bincount(run.journey, minlength=len(run.journey_outcome))[jsel]
+    contacts, channels, time = (x[jsel] for x in journey_effort(run))
     resolved = outcome == JourneyOutcome.RESOLVED
     ttr = (run.journey_end - run.arrival[: len(run.journey_outcome)])[jsel][resolved]
     n = int(jsel.sum())
+    in_contacts = resolved & (contacts <= effort_contacts)
+    in_time = resolved & (time <= effort_time)
+
+    def mean(x: np.ndarray) -> float:
+        return float(x.mean()) if n else np.nan
+
     return {
         "customers": float(n),
         **{name: float((outcome == code).sum()) for code, name in JOURNEY_OUTCOMES.items()},
-        "mean_attempts": float(attempts.mean()) if n else np.nan,
+        "mean_attempts": mean(contacts),
         "time_to_resolution": float(ttr.mean()) if len(ttr) else np.nan,
+        "channels_used": mean(channels),
+        "customer_time": mean(time),
+        "resolved_within_contacts": mean(in_contacts),
+        "resolved_within_time": mean(in_time),
+        "resolved_within_effort": mean(in_contacts & in_time),
     }
 
 
-def journey_columns(run: RawRun, warmup: float, horizon: float) -> Columns:
+def journey_columns(
+    run: RawRun,
+    warmup: float,
+    horizon: float,
+    effort_contacts: int = DEFAULT_EFFORT_CONTACTS,
+    effort_time: float = DEFAULT_EFFORT_TIME,
+) -> Columns:
     """:func:`journey_row` as a one-row table."""
-    return {k: np.array([v]) for k, v in journey_row(run, warmup, horizon).items()}
+    row = journey_row(run, warmup, horizon, effort_contacts, effort_time)
+    return {k: np.array([v]) for k, v in row.items()}
 
 
 _ENDINGS = tuple(JOURNEY_OUTCOMES.values())  # "to" names of the last contact

@@ -14,7 +14,7 @@ from functools import cached_property
 import numpy as np
 import pandas as pd
 
-from sim.config.scenario import Scenario
+from sim.config.scenario import EffortTarget, Scenario
 from sim.engine import Model, RawRun, compile_scenario, run_replication
 from sim.engine.streams import replication_seed
 from sim.measure.kpi import (
@@ -35,6 +35,8 @@ __all__ = [
     "Replication",
     "collect",
     "compare",
+    "compare_journeys",
+    "effort_target",
     "simulate",
     "simulate_replication",
 ]
@@ -53,6 +55,12 @@ def _thresholds(sc: Scenario) -> np.ndarray:
             for ch in sc.channels.values()
         ]
     )
+
+
+def effort_target(sc: Scenario) -> tuple[int, float]:
+    """(contacts, customer time s) of the journey effort target, defaults filled in."""
+    t = sc.journeys.effort_target or EffortTarget()
+    return t.contacts, t.time
 
 
 TABLES = ("channels", "intervals", "groups", "group_intervals", "journeys", "flows")
@@ -126,7 +134,7 @@ def _replication(
         "intervals": iv,
         "groups": gr,
         "group_intervals": gi,
-        "journeys": journey_columns(run, warm, horizon),
+        "journeys": journey_columns(run, warm, horizon, *effort_target(scenario)),
         "flows": flow_columns(model, run, warm, horizon),
     }
     if scenario.spans_days:
@@ -254,3 +262,30 @@ def compare(base: Result, whatif: Result) -> pd.DataFrame:
     out.insert(2, "base", means_b.reindex(idx).to_numpy())
     out.insert(3, "whatif", means_w.reindex(idx).to_numpy())
     return out.drop(columns="n")
+
+
+def _paired(base: Result, whatif: Result, b: pd.DataFrame, w: pd.DataFrame) -> pd.DataFrame:
+    """Paired change of one-row-per-replication tables (``replication`` + KPI columns):
+    columns kpi, base, whatif, delta, ci95, KPIs in ``b``'s column order (those in both)."""
+    if base.seed != whatif.seed or base.replications != whatif.replications:
+        raise ValueError(
+            "a paired comparison needs both runs with the same seed and replications "
+            f"(got seed {base.seed}/{whatif.seed}, "
+            f"replications {base.replications}/{whatif.replications})"
+        )
+    kpis = [c for c in b.columns if c != "replication" and c in w.columns]
+    bi, wi = b.set_index("replication")[kpis], w.set_index("replication")[kpis]
+    rows = {"base": bi.mean(), "whatif": wi.mean()}
+    delta = (wi - bi).reset_index().assign(_all="all")
+    paired = summarise(delta, ["_all"]).set_index("kpi")
+    out = pd.DataFrame(rows).assign(delta=paired["mean"], ci95=paired["ci95"])
+    return out.rename_axis("kpi").reset_index()
+
+
+def compare_journeys(base: Result, whatif: Result) -> pd.DataFrame:
+    """Paired differences (what-if minus baseline) of every journey KPI (customers,
+    outcomes, contacts per journey, effort): columns kpi, base, whatif, delta, ci95.
+
+    Same seed and replications required, as for :func:`compare`.
+    """
+    return _paired(base, whatif, base.journey_reps, whatif.journey_reps)

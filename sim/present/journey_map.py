@@ -11,7 +11,7 @@ import pandas as pd
 
 from sim.engine.codes import JOURNEY_OUTCOMES, LOST, MAX_ATTEMPTS, RESOLVED
 
-__all__ = ["OUTCOME_COLOURS", "flows_dot"]
+__all__ = ["OUTCOME_COLOURS", "effort_caption", "flows_dot"]
 
 OUTCOME_COLOURS = {
     JOURNEY_OUTCOMES[RESOLVED]: "#2e7d32",
@@ -26,7 +26,12 @@ def _quote(name: str) -> str:
     return '"' + name.replace("\\", "\\\\").replace('"', '\\"') + '"'
 
 
-def flows_dot(flows: pd.DataFrame, channels: list[str], new: dict[str, float]) -> str:
+def flows_dot(
+    flows: pd.DataFrame,
+    channels: list[str],
+    new: dict[str, float],
+    caption: str | None = None,
+) -> str:
     """DOT text of the journey map.
 
     Parameters
@@ -34,6 +39,7 @@ def flows_dot(flows: pd.DataFrame, channels: list[str], new: dict[str, float]) -
     flows : ``Result.flows`` (columns ``from, to, mean``; mean = moves per replication).
     channels : channel names, in the scenario's order.
     new : new journeys per replication starting on each channel.
+    caption : a line drawn under the map (e.g. :func:`effort_caption`), or None.
 
     Returns
     -------
@@ -53,6 +59,8 @@ def flows_dot(flows: pd.DataFrame, channels: list[str], new: dict[str, float]) -
         '  edge [fontname="Helvetica", fontsize=10, color="#5c6b7a"];',
         '  arrivals [label="new journeys", shape=plaintext];',
     ]
+    if caption:
+        lines.append(f'  labelloc=b; fontname="Helvetica"; fontsize=11; label={_quote(caption)};')
     for ch in channels:
         lines.append(f'  {_quote(ch)} [shape=box, style="rounded,filled", fillcolor="#e3ecf7"];')
     outcomes = [o for o in OUTCOME_COLOURS if o in set(moves["to"])]
@@ -73,3 +81,25 @@ def flows_dot(flows: pd.DataFrame, channels: list[str], new: dict[str, float]) -
         )
     lines.append("}")
     return "\n".join(lines)
+
+
+def effort_caption(journeys: pd.DataFrame, contacts: int, time: float) -> str:
+    """One line summarising journey effort, from ``Result.journeys`` (kpi, mean).
+
+    ``contacts`` and ``time`` (s) are the effort target the shares were measured
+    against (``sim.measure.runner.effort_target``).
+    """
+    j = journeys.set_index("kpi")["mean"]
+    minutes = time / 60
+
+    def pct(kpi: str) -> str:
+        v = float(j[kpi])
+        return "-" if v != v else f"{v:.0%}"
+
+    return (
+        f"Effort per journey: {float(j['mean_attempts']):.2f} contacts on "
+        f"{float(j['channels_used']):.2f} channels, {float(j['customer_time']) / 60:.1f} min "
+        f"of customer time; resolved in {contacts} contact{'s' if contacts > 1 else ''}: "
+        f"{pct('resolved_within_contacts')}, within {minutes:g} min: "
+        f"{pct('resolved_within_time')}"
+    )
