@@ -147,9 +147,42 @@ def _fmt_table(res: Result) -> str:
         f"contacts per journey {j['mean_attempts']:.3f}"
     )
     lines.append(_fmt_effort(res))
+    if res.costs is not None:
+        lines.append(_fmt_money(res))
     if res.days is not None:
         lines += ["", _fmt_days(res)]
     return "\n".join(lines)
+
+
+def _money(value: float, ci: float | None = None, currency: str = "") -> str:
+    """An amount with two decimals and thousands separators (± the CI when given)."""
+    import math
+
+    if not math.isfinite(value):
+        return "-"
+    unit = f" {currency}" if currency else ""
+    tail = "" if ci is None or not math.isfinite(ci) else f" ±{ci:,.2f}"
+    return f"{value:,.2f}{unit}{tail}"
+
+
+def _fmt_money(res: Result) -> str:
+    """The money line of `ccsim run` (scenarios with costs)."""
+    assert res.costs is not None and res.scenario.costs is not None
+    c = res.costs.set_index("kpi")
+    mean, ci = c["mean"].astype(float), c["ci95"].astype(float)
+    cur = res.scenario.costs.currency
+    parts = [
+        f"{label} {_money(mean[k], ci[k], cur)}"
+        for k, label in (
+            ("cost", "cost"),
+            ("wages", "wages"),
+            ("cost_of_abandonment", "cost of abandonment"),
+            ("cost_per_contact", "cost per contact"),
+            ("net", "net"),
+        )
+        if k in c.index
+    ]
+    return f"money      {', '.join(parts)}, paid agent-hours {mean['agent_hours']:,.1f}"
 
 
 def _fmt_effort(res: Result) -> str:
@@ -247,7 +280,7 @@ def cmd_run(args: argparse.Namespace) -> int:
 def cmd_compare(args: argparse.Namespace) -> int:
     import pandas as pd
 
-    from sim.measure.runner import compare, compare_journeys
+    from sim.measure.runner import compare, compare_costs, compare_journeys
 
     base_sc = load_scenario(args.base)
     what_sc = load_scenario(args.whatif)
@@ -260,6 +293,8 @@ def cmd_compare(args: argparse.Namespace) -> int:
     whatif = _run(what_sc, args, f"what-if {what_sc.name}", args.whatif, option)
     table = compare(base, whatif)
     journeys = compare_journeys(base, whatif)
+    both_costed = base.cost_reps is not None and whatif.cost_reps is not None
+    money = compare_costs(base, whatif) if both_costed else None
     if args.json:
         channels: dict[str, dict[str, Any]] = {}
         payload: dict[str, Any] = {
@@ -281,6 +316,14 @@ def cmd_compare(args: argparse.Namespace) -> int:
             }
             for _, r in journeys.iterrows()
         }
+        if money is not None:
+            payload["costs"] = {
+                r["kpi"]: {
+                    k: (None if pd.isna(r[k]) else float(r[k]))
+                    for k in ("base", "whatif", "delta", "ci95")
+                }
+                for _, r in money.iterrows()
+            }
         emit_json(json.dumps(payload, indent=2, allow_nan=False), args.json)
     if args.json != STDOUT:
         kpis = args.kpi or ["service_level", "asa", "abandon_rate", "offered", "abandoned"]
@@ -293,6 +336,10 @@ def cmd_compare(args: argparse.Namespace) -> int:
         effort = journeys[journeys["kpi"].isin(COMPARE_JOURNEY_KPIS)]
         print("\njourneys (journeys whose first contact is counted, per replication)")
         print(_significant(effort).to_string(index=False, float_format=lambda x: f"{x:.4g}"))
+        if money is not None:
+            cur = base_sc.costs.currency if base_sc.costs else ""
+            print(f"\nmoney{f' ({cur})' if cur else ''}, per replication")
+            print(_significant(money).to_string(index=False, float_format=lambda x: f"{x:,.2f}"))
         print("* the 95% interval of the paired difference excludes 0")
     return EXIT_OK
 

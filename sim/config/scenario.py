@@ -35,6 +35,7 @@ from sim.config.yaml_reader import read_yaml, read_yaml_file
 __all__ = [
     "Channel",
     "ContextLoss",
+    "Costs",
     "EffortTarget",
     "Group",
     "Journeys",
@@ -517,6 +518,33 @@ class Journeys(_Frozen):
         return v
 
 
+class Costs(_Frozen):
+    """Money: wages, costs per contact, revenue (the cost KPIs; all optional, >= 0).
+
+    Amounts are in the scenario's currency (``currency`` is a label only). Agents are
+    paid for every scheduled agent-hour (shrinkage included) in the counted window.
+    """
+
+    currency: str = ""
+    """Label of the amounts, e.g. ``EUR`` (shown, never converted)."""
+    wage_per_hour: dict[str, float] = Field(default_factory=dict)
+    """Per group: wage per paid (scheduled) agent-hour; groups left out cost 0."""
+    per_handled: dict[str, float] = Field(default_factory=dict)
+    """Per channel: cost per contact handled (answered), e.g. telephony or licences."""
+    per_abandoned: dict[str, float] = Field(default_factory=dict)
+    """Per channel: cost per abandoned contact (a lost sale, the cost of a complaint)."""
+    revenue_per_resolved: float | None = Field(default=None, ge=0)
+    """Revenue per resolved journey; given, the KPIs include ``revenue`` and ``net``."""
+
+    @field_validator("wage_per_hour", "per_handled", "per_abandoned")
+    @classmethod
+    def _amounts(cls, v: dict[str, float]) -> dict[str, float]:
+        bad = [f"{k}={x}" for k, x in v.items() if not (math.isfinite(x) and x >= 0)]
+        if bad:
+            raise ValueError(f"must be amounts >= 0, got {', '.join(bad)}")
+        return v
+
+
 class Scenario(_Frozen):
     """A whole contact centre over a planning horizon."""
 
@@ -535,6 +563,8 @@ class Scenario(_Frozen):
     calendar: CentreCalendar | None = None
     """Dates or weekdays of the days the periods cover, holidays and opening hours
     (:mod:`sim.config.week`); without it every day is the same."""
+    costs: Costs | None = None
+    """Wages and costs per contact: the cost KPIs (``Result.costs``); None = none."""
 
     @field_validator("start")
     @classmethod
@@ -595,6 +625,7 @@ class Scenario(_Frozen):
         for name in self.channels:
             if name not in served:
                 problems.append(f"channels.{name}: no group has this channel in its skills")
+        problems.extend(self._cost_problems())
         for name in self.journeys.resolution:
             if name not in self.channels:
                 problems.append(f"journeys.resolution.{name}: unknown channel '{name}'")
@@ -645,6 +676,20 @@ class Scenario(_Frozen):
                         f"calendar.opening_hours.{key}: {clock} is not on the {step}-minute "
                         f"interval grid starting {self.start}"
                     )
+        return out
+
+    def _cost_problems(self) -> list[str]:
+        if self.costs is None:
+            return []
+        out = []
+        for key, known, what in (
+            ("wage_per_hour", self.groups, "group"),
+            ("per_handled", self.channels, "channel"),
+            ("per_abandoned", self.channels, "channel"),
+        ):
+            for name in getattr(self.costs, key):
+                if name not in known:
+                    out.append(f"costs.{key}.{name}: unknown {what} '{name}'")
         return out
 
     def _shift_problems(self, where: str, sh: Shift) -> list[str]:

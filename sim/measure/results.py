@@ -73,6 +73,9 @@ class Result:
     runs: tuple[RawRun, ...] = field(default=(), repr=False)
     day_reps: pd.DataFrame | None = None
     """Per replication, day and channel (periods over several days only)."""
+    cost_reps: pd.DataFrame | None = None
+    """One row per replication of cost KPIs (:mod:`sim.measure.money`); None when the
+    scenario has no ``costs``."""
 
     @cached_property
     def channels(self) -> pd.DataFrame:
@@ -128,6 +131,14 @@ class Result:
         out = summarise(long, ["from", "to"])
         return out.drop(columns="kpi")
 
+    @cached_property
+    def costs(self) -> pd.DataFrame | None:
+        """Cost KPIs (cost, wages, cost_per_contact, ...): kpi, mean, ci95, n; None
+        when the scenario has no ``costs``."""
+        if self.cost_reps is None:
+            return None
+        return summarise(self.cost_reps.assign(_all="all"), ["_all"]).drop(columns="_all")
+
     def kpi(self, channel: str, name: str) -> tuple[float, float]:
         """(mean, ci95) of one channel KPI."""
         row = self.channels.query("channel == @channel and kpi == @name")
@@ -169,6 +180,8 @@ class Result:
             "groups": groups,
             "journeys": journeys,
         }
+        if self.costs is not None:  # only scenarios with costs: costs.<kpi>
+            out["costs"] = {r["kpi"]: _stat(r) for _, r in self.costs.iterrows()}
         if self.days is not None:
             out["days"] = self._days_dict()
         return out

@@ -26,6 +26,7 @@ from sim.measure.kpi import (
     group_columns,
     journey_columns,
 )
+from sim.measure.money import Rates, cost_columns, paid_hours
 from sim.measure.results import Result, summarise
 from sim.measure.workload import check, estimate
 
@@ -35,6 +36,7 @@ __all__ = [
     "Replication",
     "collect",
     "compare",
+    "compare_costs",
     "compare_journeys",
     "effort_target",
     "simulate",
@@ -65,7 +67,8 @@ def effort_target(sc: Scenario) -> tuple[int, float]:
 
 TABLES = ("channels", "intervals", "groups", "group_intervals", "journeys", "flows")
 """A replication's KPI tables, in the order :func:`collect` summarises them (and
-``days``, per channel per day, when the periods cover more than one day)."""
+``days``, per channel per day, when the periods cover more than one day; ``costs``
+for a scenario with ``costs``, :mod:`sim.measure.money`)."""
 
 
 @dataclass(frozen=True, eq=False)
@@ -116,6 +119,11 @@ class Replication:
         """Counted moves: from, to, count."""
         return self._frame("flows")
 
+    @cached_property
+    def costs(self) -> pd.DataFrame | None:
+        """Cost KPIs (:data:`sim.measure.money.COST_KPIS`), one row; None without costs."""
+        return self._frame("costs") if "costs" in self.columns else None
+
 
 def _replication(
     scenario: Scenario,
@@ -139,6 +147,11 @@ def _replication(
     }
     if scenario.spans_days:
         tables["days"] = day_columns(model, run, thresholds, iv)
+    rates = Rates.of(scenario)
+    if rates is not None:  # only scenarios with costs have the table
+        hours = paid_hours(model.scheduled, model.interval, warm)
+        resolved = float(tables["journeys"]["resolved"][0])
+        tables["costs"] = cost_columns(rates, hours, ch["answered"], ch["abandoned"], resolved)
     return Replication(replication, tables, run if keep_run else None)
 
 
@@ -193,6 +206,7 @@ def collect(scenario: Scenario, seed: int, replications: Sequence[Replication]) 
         flow_reps=_stack(reps, "flows"),
         day_reps=_stack(reps, "days") if "days" in reps[0].columns else None,
         runs=tuple(r.run for r in reps if r.run is not None),
+        cost_reps=_stack(reps, "costs") if "costs" in reps[0].columns else None,
     )
 
 
@@ -289,3 +303,13 @@ def compare_journeys(base: Result, whatif: Result) -> pd.DataFrame:
     Same seed and replications required, as for :func:`compare`.
     """
     return _paired(base, whatif, base.journey_reps, whatif.journey_reps)
+
+
+def compare_costs(base: Result, whatif: Result) -> pd.DataFrame:
+    """Paired money change (what-if minus baseline) of every cost KPI: columns kpi,
+    base, whatif, delta, ci95. Both results need ``costs`` (a ValueError otherwise);
+    same seed and replications, as for :func:`compare`.
+    """
+    if base.cost_reps is None or whatif.cost_reps is None:
+        raise ValueError("compare_costs needs both scenarios with a costs section")
+    return _paired(base, whatif, base.cost_reps, whatif.cost_reps)

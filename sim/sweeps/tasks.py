@@ -51,8 +51,9 @@ def replication_rows(rep: Replication, seed: int) -> pd.DataFrame:
     Columns: ``replication``, ``seed``, ``channel``, the channel KPIs of
     :mod:`sim.kpi` (``offered``, ``service_level``, ``asa`` (s), ...), then
     ``group.<name>.<kpi>`` (``occupancy``, ``scheduled``, ``busy_agents``) and
-    ``journey.<kpi>`` (``customers``, ``resolved``, ``lost``, ...), which repeat on
-    every channel row of the replication.
+    ``journey.<kpi>`` (``customers``, ``resolved``, ``lost``, ...) and, for scenarios
+    with ``costs``, ``cost.<kpi>`` (``cost``, ``wages``, ``cost_per_contact``, ...),
+    which repeat on every channel row of the replication.
     """
     rows = rep.channels.copy()
     rows.insert(1, "seed", seed)
@@ -65,6 +66,12 @@ def replication_rows(rep: Replication, seed: int) -> pd.DataFrame:
     for kpi in rep.journeys.columns:
         if kpi != "replication":
             extra[f"journey.{kpi}"] = float(journey[kpi])
+    costs = rep.costs  # scenarios with costs: cost.<kpi> (cost, wages, net, ...)
+    if costs is not None:
+        money = costs.iloc[0]
+        for kpi in costs.columns:
+            if kpi != "replication":
+                extra[f"cost.{kpi}"] = float(money[kpi])
     return rows.assign(**extra)
 
 
