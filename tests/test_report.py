@@ -111,3 +111,18 @@ def test_report_writes_durations_in_their_unit(tmp_path: Path):
         asa, ci = report.result.kpi(channel, "asa")
         assert f"<td>{duration(asa, ci)}</td>" in page, channel
     assert " h ± " in duration(*report.result.kpi("email", "asa"))
+
+
+def test_report_money_section(demo: sim.Scenario, tmp_path: Path):
+    """With costs, the page has the money table and the what-if's paired money change:
+    6 agents moved for 16 intervals of 15 min (24 agent-hours) from phones (20/h) to
+    messaging (23/h) cost 24 x 3 = 72 more in wages, exactly."""
+    costs = {"currency": "EUR", "wage_per_hour": {"phones": 20, "messaging_team": 23}}
+    sc = demo.updated({"costs": costs})
+    report = build_report(sc, whatif=moved(sc), replications=2)
+    assert report.money_comparison is not None
+    wages = report.money_comparison.set_index("kpi").loc["wages"]
+    assert wages["delta"] == pytest.approx(72.0) and wages["ci95"] == 0.0
+    write_report(report, tmp_path / "r.html")
+    page = (tmp_path / "r.html").read_text()
+    assert '<h2 id="money">Money (EUR)</h2>' in page and "+72.00 ± 0.00" in page

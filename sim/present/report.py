@@ -18,6 +18,9 @@ journey_flows
     journey steps: contacts on each channel followed by a contact on another channel,
     or by the journey's outcome (resolved, lost, ...), per day.
 
+A scenario with ``costs`` adds a money table (cost, wages, cost of abandonment, cost
+per contact, net), and with a what-if that also has costs, its paired money change.
+
 The page is dated and names the scenario, the seed and the replications.
 """
 
@@ -37,7 +40,7 @@ import pandas as pd
 from sim.config.outputs import staged_outputs
 from sim.config.scenario import Scenario
 from sim.measure.results import Result
-from sim.measure.runner import compare, simulate
+from sim.measure.runner import compare, compare_costs, simulate
 from sim.plan.staffing import Targets, group_requirements, requirements
 from sim.present.display import count, duration, pct, pts
 
@@ -86,6 +89,9 @@ class Report:
     whatif: Scenario | None = None
     comparison: pd.DataFrame | None = None
     notes: tuple[str, ...] = field(default=())
+    money_comparison: pd.DataFrame | None = None
+    """Paired money change of the what-if (kpi, base, whatif, delta, ci95), when both
+    scenarios have ``costs``."""
 
 
 def _order(sc: Scenario) -> list[str]:
@@ -321,9 +327,12 @@ def build_report(
     }
     comparison = None
     notes: list[str] = []
+    money_comparison = None
     if whatif is not None:
         other = simulate(whatif, replications=reps, seed=seed)
         comparison = compare(res, other)
+        if res.cost_reps is not None and other.cost_reps is not None:
+            money_comparison = compare_costs(res, other)
         charts["reallocation"] = _reallocation_chart(comparison, sc, whatif)
         captions["reallocation"] = (
             "Paired change in service level (what-if minus baseline, same customers); "
@@ -347,6 +356,7 @@ def build_report(
         whatif=whatif,
         comparison=comparison,
         notes=tuple(notes),
+        money_comparison=money_comparison,
     )
 
 
@@ -393,6 +403,76 @@ def _comparison_shown(table: pd.DataFrame) -> pd.DataFrame:
     return pd.DataFrame(rows, columns=["channel", "kpi", "baseline", "what-if", "change ± 95%"])
 
 
+MONEY_ROWS = {
+    "cost": "total cost",
+    "wages": "wages",
+    "handling_cost": "cost of contacts handled",
+    "cost_of_abandonment": "cost of abandonment",
+    "cost_per_contact": "cost per contact handled",
+    "revenue": "revenue",
+    "net": "net (revenue - cost)",
+    "agent_hours": "paid agent-hours",
+}
+"""Rows of the page's money tables (cost KPIs), in order, with their labels."""
+
+
+def _amount(value: float, ci: float | None = None, signed: bool = False) -> str:
+    if value != value:
+        return "-"
+    text = f"{value:+,.2f}" if signed else f"{value:,.2f}"
+    return text if ci is None or ci != ci else f"{text} ± {ci:,.2f}"
+
+
+def _money_shown(res: Result) -> pd.DataFrame | None:
+    """The scenario's money per replication (e.g. per day), mean ± 95% CI."""
+    if res.costs is None:
+        return None
+    c = res.costs.set_index("kpi")[["mean", "ci95"]].astype(float)
+    rows = [
+        {
+            "": label,
+            "per replication ± 95%": _amount(c["mean"][k], c["ci95"][k]),
+        }
+        for k, label in MONEY_ROWS.items()
+        if k in c.index
+    ]
+    return pd.DataFrame(rows)
+
+
+def _money_change_shown(table: pd.DataFrame) -> pd.DataFrame:
+    """The what-if's paired money change, as the page shows it."""
+    t = table.set_index("kpi")[["base", "whatif", "delta", "ci95"]].astype(float)
+    rows = [
+        {
+            "": label,
+            "baseline": _amount(t["base"][k]),
+            "what-if": _amount(t["whatif"][k]),
+            "change ± 95%": _amount(t["delta"][k], t["ci95"][k], signed=True),
+        }
+        for k, label in MONEY_ROWS.items()
+        if k in t.index
+    ]
+    return pd.DataFrame(rows)
+
+
+def _money_html(report: Report) -> list[str]:
+    """The money section (scenarios with ``costs``): totals, and the what-if's change."""
+    shown = _money_shown(report.result)
+    if shown is None:
+        return []
+    costs = report.scenario.costs
+    unit = f" ({html.escape(costs.currency)})" if costs is not None and costs.currency else ""
+    parts = [
+        f'<h2 id="money">Money{unit}</h2>',
+        shown.to_html(index=False, classes="kpis", border=0),
+    ]
+    if report.money_comparison is not None and report.whatif is not None:
+        parts.append(f"<h3>Money change: {html.escape(report.whatif.name)} vs baseline</h3>")
+        change = _money_change_shown(report.money_comparison)
+        parts.append(change.to_html(index=False, classes="kpis", border=0))
+    return parts
+
+
 def _html(report: Report, pngs: dict[str, bytes]) -> str:
     sc, res = report.scenario, report.result
     esc = html.escape
@@ -419,6 +499,7 @@ def _html(report: Report, pngs: dict[str, bytes]) -> str:
         "<h2>Service by channel</h2>",
         kpis,
     ]
+    parts += _money_html(report)
     for note in report.notes:
         parts.append(f'<p class="note">{esc(note)}</p>')
     for name in report.charts:
