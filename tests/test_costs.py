@@ -178,3 +178,53 @@ def test_ccsim_run_compare_and_sweep_show_money(tmp_path: Path) -> None:
         workers=1,
     )
     assert table.groupby("groups.agents.agents")["cost.wages"].first().tolist() == [480.0, 640.0]
+
+
+def _two_pools(wages: dict[str, float] | None) -> sim.Scenario:
+    """One voice queue served by two groups with the same skill (over-staffed)."""
+    data = single_queue(per_interval=60, aht=180, agents=10, patience=300, periods=6,
+                        warmup_minutes=0)  # fmt: skip
+    data["groups"] = {
+        "cheap": {"skills": ["voice"], "agents": 10},
+        "dear": {"skills": ["voice"], "agents": 10},
+    }
+    if wages is not None:
+        data["costs"] = {"wage_per_hour": wages}
+    return sim.parse_scenario(data)
+
+
+def test_optimiser_reports_wages_and_removes_the_dearest_agents_first() -> None:
+    """The optimised plan's wages are wage x agents x 0.5 h summed, exactly; with wages
+    the first removal is tried on the dearer group (named second), without on the first."""
+    from sim.plan.optimise import OptimiseOptions, optimise
+
+    opts = OptimiseOptions(replications=3, confirm_replications=4, max_simulations=12)
+    start = {"cheap": [12] * 6, "dear": [12] * 6}
+    out = optimise(_two_pools({"cheap": 10, "dear": 30}), options=opts, start=start)
+    st = out.staffing.groupby("group")["optimised"].sum()
+    wages = out.wages()
+    assert wages is not None
+    assert wages["optimised"] == pytest.approx(0.5 * (10 * st["cheap"] + 30 * st["dear"]))
+    assert "wages: analytic" in out.summary() and "cost in the confirmation run" in out.summary()
+    first = next(line for line in out.trace if "-1 agent" in line)
+    assert "dear:" in first, out.trace
+    plain = optimise(_two_pools(None), options=opts, start=start)
+    assert plain.wages() is None
+    assert "cheap:" in next(line for line in plain.trace if "-1 agent" in line)
+
+
+def test_ccsim_staff_simulate_reports_wages(tmp_path: Path) -> None:
+    """`ccsim staff --method simulate --json -`: costs.wages of both plans, and the
+    confirmation run's cost (here wages only: no per-contact costs)."""
+    path = tmp_path / "pools.yaml"
+    path.write_text(yaml.safe_dump(_two_pools({"cheap": 10, "dear": 30}).to_dict()))
+    r = ccsim("staff", str(path), "--method", "simulate", "-r", "3",
+              "--confirm-replications", "4", "--max-simulations", "8", "--json", "-")  # fmt: skip
+    assert r.returncode == 0, r.stderr
+    data = json.loads(r.stdout)
+    staffed = {"cheap": 0, "dear": 0}
+    for row in data["staffing"]:
+        staffed[row["group"]] += row["scheduled"]
+    wages = 0.5 * (10 * staffed["cheap"] + 30 * staffed["dear"])
+    assert data["costs"]["wages"]["optimised"] == pytest.approx(wages)
+    assert data["costs"]["confirmation"]["cost"] == {"mean": wages, "ci95": 0.0}

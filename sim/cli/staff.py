@@ -81,6 +81,15 @@ def _wide(req: pd.DataFrame, sc: Scenario) -> str:
     return table.to_string(index=False)
 
 
+def _optimised_costs(out: Any) -> dict[str, Any]:
+    """``{"costs": {"wages": {analytic, optimised}, "confirmation": {kpi: stat}}}`` for a
+    scenario with costs (the plans' wages, the confirmation run's money), else ``{}``."""
+    wages = out.wages()
+    if wages is None:
+        return {}
+    return {"costs": {"wages": wages, "confirmation": out.confirmation.to_dict().get("costs", {})}}
+
+
 def cmd_staff(args: argparse.Namespace) -> int:
     sc = load_scenario(args.file)
     _check_paths(args)
@@ -142,6 +151,7 @@ def cmd_staff(args: argparse.Namespace) -> int:
             "targets": _records(out.targets),
         }
         payload["differences"] = _records(out.differences)
+        payload.update(_optimised_costs(out))
         lines += ["", out.summary()]
     payload["staffing"] = _records(staffing[["group", "period", "time", "scheduled"]])
     plan = None

@@ -58,6 +58,7 @@ from sim.engine import Model, compile_scenario, run_replication
 from sim.engine.streams import replication_seed
 from sim.measure.kpi import group_table
 from sim.measure.kpi_lean import ServiceCounts, ratio, service_counts
+from sim.measure.money import Rates, plan_wages
 from sim.measure.results import Result
 from sim.measure.runner import DEFAULT_SL_THRESHOLD, simulate
 from sim.plan.staffing import (
@@ -174,6 +175,18 @@ class Optimised:
     converged: bool
     trace: tuple[str, ...] = field(default=(), repr=False)
 
+    def wages(self) -> dict[str, float] | None:
+        """Wages (``costs.wage_per_hour`` x paid agent-hours in the counted window) of the
+        ``analytic`` and the ``optimised`` plan; None when the scenario has no costs."""
+        if self.scenario.costs is None:
+            return None
+        groups = list(self.scenario.groups)
+        plans = {}
+        for col in ("analytic", "optimised"):
+            wide = self.staffing.pivot(index="group", columns="period", values=col)
+            plans[col] = plan_wages(self.scenario, wide.reindex(groups).to_numpy())
+        return plans
+
     @property
     def met(self) -> bool:
         """Every target met in the confirmation run."""
@@ -190,6 +203,18 @@ class Optimised:
             f"agent-hours scheduled: analytic {st['analytic'].sum() * agent_hours:g}, "
             f"optimised {st['optimised'].sum() * agent_hours:g}",
         ]
+        wages = self.wages()
+        if wages is not None:
+            lines.append(
+                f"wages: analytic {wages['analytic']:,.2f}, optimised {wages['optimised']:,.2f}"
+            )
+            costs = self.confirmation.costs
+            if costs is not None:
+                c = costs.set_index("kpi")[["mean", "ci95"]].astype(float)
+                lines.append(
+                    f"cost in the confirmation run (wages + contacts + abandonment): "
+                    f"{c['mean']['cost']:,.2f} ± {c['ci95']['cost']:,.2f}"
+                )
         wide = st.pivot(index="period", columns="group", values="optimised")
         wide.insert(0, "time", self.scenario.period_labels())
         lines += ["scheduled agents per group", wide.to_string(index=False)]
@@ -603,9 +628,13 @@ def optimise(
 
     x, ok = fix(x)
     converged = False
+    # with wages (costs.wage_per_hour), the dearest group's agents are tried first, so
+    # cheaper groups absorb the work where skills overlap; without, the groups' order
+    wage = Rates.of(sc)
+    order = sorted(range(G), key=lambda g: -wage.wage[g]) if wage is not None else range(G)
     while ok and search.budget_left():
         before = x.copy()
-        for gi in range(G):
+        for gi in order:
             cells = [p for p in range(P) if x[gi, p] > floor[gi, p] and not tight[gi, p]]
             x = trial(x, gi, cells)
         x, ok = fix(x)
