@@ -13,6 +13,8 @@ from typing import Any
 
 import numpy as np
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 import sim
 from sim.engine import ANSWERED, compile_scenario, run_replication
@@ -20,6 +22,7 @@ from sim.engine.streams import replication_seed
 from sim.measure.kpi import JOURNEY_EFFORT_KPIS, journey_effort, journey_row, kpi_range
 
 from .golden_cases import SMALL
+from .test_properties import scenarios
 
 FIXED = lambda v: {"distribution": "fixed", "value": v}  # noqa: E731
 T_VOICE, T_CHAT, DELAY = 300.0, 200.0, 60.0  # s
@@ -240,3 +243,44 @@ def test_journey_map_caption() -> None:
     )
     dot = flows_dot(res.flows, list(sc.channels), {"voice": 1.0}, caption=text)
     assert f'label="{text}";' in dot and dot.endswith("}")
+
+
+@settings(max_examples=20, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(scenarios(), st.floats(1.0, 2.0))
+def test_effort_laws_on_random_scenarios(data: dict[str, Any], factor: float) -> None:
+    """Any scenario, with context loss: per journey contacts sum to the contacts, customer
+    time to every wait plus every answered handle time, 1 <= channels <= contacts; the
+    first contacts are drawn exactly as without context loss."""
+    lossy_data = {
+        **data,
+        "journeys": {**data.get("journeys", {}), "context_loss": {"factor": factor}},
+    }
+    plain, lossy = _run(data), _run(lossy_data)
+    n0 = len(plain.journey_outcome)
+    assert np.array_equal(plain.arrival[:n0], lossy.arrival[:n0])
+    assert np.array_equal(plain.handle[:n0], lossy.handle[:n0])
+    contacts, channels, time = journey_effort(lossy)
+    assert contacts.sum() == len(lossy.arrival)
+    spent = lossy.wait.sum() + lossy.handle[lossy.outcome == ANSWERED].sum()
+    assert time.sum() == pytest.approx(spent, rel=1e-9, abs=1e-6)
+    assert (channels >= 1).all() and (channels <= contacts).all()
+
+
+def test_whatif_carry_context_is_paired_and_gives_back_the_time() -> None:
+    """The what-if "carry context" equals the scenario without context loss, replication
+    for replication; its paired journey change is -50 s of customer time exactly."""
+    from sim.measure.runner import compare_journeys
+    from sim.plan.whatif import carry_context
+
+    lossy = sim.parse_scenario(_two_contacts(context_loss={"factor": 1.25}))
+    carried = carry_context(lossy)
+    assert carried.journeys.context_loss is not None and carried.journeys.context_loss.carry
+    plain = sim.simulate(sim.parse_scenario(_two_contacts()))
+    got = sim.simulate(carried)
+    assert got.channel_reps.equals(plain.channel_reps)
+    assert got.journey_reps.equals(plain.journey_reps)
+    delta = compare_journeys(sim.simulate(lossy), got).set_index("kpi")
+    assert delta.loc["customer_time", "delta"] == pytest.approx(-0.25 * T_CHAT)
+    assert delta.loc["customer_time", "ci95"] == pytest.approx(0.0)
+    with pytest.raises(sim.ScenarioError, match=r"journeys\.context_loss"):
+        carry_context(sim.parse_scenario(_two_contacts()))

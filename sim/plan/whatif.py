@@ -15,7 +15,7 @@ import pandas as pd
 from sim.config.scenario import Scenario, ScenarioError
 from sim.measure.results import Result, summarise
 
-__all__ = ["compare_flows", "movable_agents", "reallocate"]
+__all__ = ["carry_context", "compare_flows", "movable_agents", "reallocate"]
 
 
 def _check_window(scenario: Scenario, start: int, end: int) -> list[str]:
@@ -120,6 +120,23 @@ def reallocate(
             f"groups.{destination}.shifts": None,
         }
     )
+
+
+def carry_context(scenario: Scenario, carry: bool = True) -> Scenario:
+    """A copy of ``scenario`` whose journeys carry (or, ``carry=False``, lose) context
+    between contacts: ``journeys.context_loss.carry`` (e.g. a shared case history, so a
+    recontact takes its drawn handle time instead of ``factor`` x it).
+
+    Raises
+    ------
+    ScenarioError
+        When the scenario has no ``journeys.context_loss`` (nothing to carry).
+    """
+    if scenario.journeys.context_loss is None:
+        raise ScenarioError(
+            ["journeys.context_loss: the scenario loses no context (add {factor: ...})"]
+        )
+    return scenario.updated({"journeys.context_loss.carry": bool(carry)})
 
 
 def compare_flows(base: Result, whatif: Result) -> pd.DataFrame:
