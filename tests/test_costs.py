@@ -167,6 +167,10 @@ def test_ccsim_run_compare_and_sweep_show_money(tmp_path: Path) -> None:
     assert "money      cost 480.00 EUR ±0.00, wages 480.00 EUR ±0.00" in r.stdout
     r = ccsim("run", str(base), "--json", "-")
     assert json.loads(r.stdout)["costs"]["agent_hours"]["mean"] == 24.0
+    r = ccsim("run", str(base), "--out", str(tmp_path / "out"))
+    assert r.returncode == 0, r.stderr
+    written = (tmp_path / "out" / "costs.csv").read_text().splitlines()
+    assert written[0] == "kpi,mean,ci95,n" and "wages,480.0,0.0,4" in written
     r = ccsim("compare", str(base), str(more), "--json", "-")
     assert r.returncode == 0, r.stderr
     wages = json.loads(r.stdout)["costs"]["wages"]

@@ -97,11 +97,16 @@ RUN_OUT_FILES = (*RUN_OUT_TABLES, RUN_OUT_JSON)
 RUN_OUT_DAYS = "days.csv"
 """Per day per channel KPIs, written beside the others when the periods span days."""
 
+RUN_OUT_COSTS = "costs.csv"
+"""The cost KPIs (``Result.costs``) `ccsim run --out DIR` also writes, for scenarios
+with ``costs`` only."""
+
 
 def _check_output_targets(args: argparse.Namespace) -> None:
     """Refuse bad --json / --out locations before simulating (exit 2, nothing written)."""
     check_output(getattr(args, "json", None), option="--json", allow_stdout=True)
-    check_outputs_in(getattr(args, "out", None), (*RUN_OUT_FILES, RUN_OUT_DAYS), option="--out")
+    extra = (RUN_OUT_DAYS, RUN_OUT_COSTS)  # written only when there are days / costs
+    check_outputs_in(getattr(args, "out", None), (*RUN_OUT_FILES, *extra), option="--out")
 
 
 TABLE_KPIS = (
@@ -268,6 +273,8 @@ def cmd_run(args: argparse.Namespace) -> int:
             if res.days is not None:
                 res.days.to_csv(stage.file(out / RUN_OUT_DAYS), index=False)
             stage.file(out / RUN_OUT_JSON).write_text(text + "\n", encoding="utf-8")
+            if res.costs is not None:
+                res.costs.to_csv(stage.file(out / RUN_OUT_COSTS), index=False)
         if args.json and args.json != STDOUT:
             stage.file(args.json).write_text(text + "\n", encoding="utf-8")
     if args.json == STDOUT:
