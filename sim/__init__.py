@@ -61,6 +61,7 @@ _EXPORTS = {
     "load_sweep": "sim.sweeps.spec",
     "plan_sweep": "sim.sweeps.spec",
     "sweep": "sim.sweeps.run",
+    "roster": "sim.plan.roster",
 }
 # subpackages (and old module paths) reachable as attributes after a bare `import sim`
 _SUBPACKAGES = ("cli", "config", "engine", "measure", "plan", "present", "sweeps")
@@ -83,6 +84,7 @@ __all__ = [
     "parse_scenario",
     "plan_sweep",
     "required_agents",
+    "roster",
     "simulate",
     "simulate_replication",
     "sweep",
@@ -113,5 +115,6 @@ if TYPE_CHECKING:  # for type checkers and IDEs: the same names, eagerly
     from sim.measure.results import Result
     from sim.measure.runner import Replication, collect, compare, simulate, simulate_replication
     from sim.plan.erlang import QueueMetrics, erlang_a, erlang_b, erlang_c, required_agents
+    from sim.plan.roster import roster
     from sim.sweeps.run import sweep
     from sim.sweeps.spec import SweepError, SweepPlan, load_sweep, plan_sweep

@@ -30,7 +30,13 @@ from sim.config.scenario import Scenario, load_scenario
 from sim.measure.workload import check, estimate, long_work_notice
 from sim.plan.staffing import StaffingError, Targets, group_requirements, requirements
 
-__all__ = ["add_staff_commands", "cmd_report", "cmd_staff"]
+__all__ = [
+    "add_staff_commands",
+    "add_target_options",
+    "cmd_report",
+    "cmd_staff",
+    "targets_from_args",
+]
 
 
 def _caps(values: list[str] | None, flag: str, sc: Scenario) -> dict[str, float]:
@@ -274,7 +280,9 @@ def _share(text: str) -> float:
     return v
 
 
-def _target_opts(sp: argparse.ArgumentParser) -> None:
+def add_target_options(sp: argparse.ArgumentParser) -> None:
+    """The staffing-target options (``--max-occupancy``, ``--max-asa``, ...) on ``sp``;
+    read them back with :func:`targets_from_args`."""
     sp.add_argument("--max-occupancy", type=_share, help="occupancy cap of live channels (share)")
     sp.add_argument(
         "--max-asa", action="append", metavar="[CH=]S", help="ASA cap in seconds (repeatable)"
@@ -301,7 +309,7 @@ def add_staff_commands(sub: Any) -> None:
     st.add_argument("--method", choices=["erlang", "simulate"], default="erlang")
     st.add_argument("--json", metavar="-|PATH", help="write the JSON to PATH, or stdout with -")
     st.add_argument("--out", metavar="CSV", help="write the requirement table as CSV")
-    _target_opts(st)
+    add_target_options(st)
     st.add_argument(
         "--replications",
         "-r",
@@ -330,5 +338,5 @@ def add_staff_commands(sub: Any) -> None:
     rp.add_argument("--whatif", metavar="YAML", help="a reallocation to cost against the file")
     rp.add_argument("--replications", "-r", type=positive_int, default=None)
     rp.add_argument("--seed", "-s", type=non_negative_int, default=None)
-    _target_opts(rp)
+    add_target_options(rp)
     rp.set_defaults(func=cmd_report)

@@ -18,6 +18,7 @@ section in the file format, which :func:`apply_shifts` puts into the scenario.
 from __future__ import annotations
 
 import itertools
+from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -40,6 +41,7 @@ __all__ = [
     "ShiftTemplate",
     "Templates",
     "apply_shifts",
+    "check_template_grid",
     "load_templates",
     "parse_templates",
     "schedule_shifts",
@@ -254,9 +256,17 @@ def _covers(pat: _Pattern, tpl: ShiftTemplate, clock: int, step: int) -> bool:
 
 
 def _check_grid(tpls: Templates, sc: Scenario) -> None:
-    step = sc.interval_minutes
-    origin = clock_minutes(sc.start)
-    for i, tpl in enumerate(tpls.templates):
+    check_template_grid(tpls.templates, sc.interval_minutes, sc.start, sc.groups)
+
+
+def check_template_grid(
+    templates: tuple[ShiftTemplate, ...], step: int, start: str, groups: Iterable[str]
+) -> None:
+    """Refuse templates off the ``step``-minute interval grid starting at clock ``start``,
+    or naming a group not in ``groups`` (:class:`ShiftError` naming the field)."""
+    origin = clock_minutes(start)
+    groups = set(groups)
+    for i, tpl in enumerate(templates):
         where = f"templates[{i}]"
         if tpl.length_minutes % step:
             raise ShiftError(
@@ -268,7 +278,7 @@ def _check_grid(tpls: Templates, sc: Scenario) -> None:
             if (s - origin) % step:
                 raise ShiftError(
                     f"{where}.starts: {clock_label(s)} is not on the {step}-minute grid "
-                    f"from {sc.start}"
+                    f"from {start}"
                 )
         for j, b in enumerate(tpl.breaks):
             for key in ("length_minutes", "earliest", "latest"):
@@ -277,7 +287,7 @@ def _check_grid(tpls: Templates, sc: Scenario) -> None:
                         f"{where}.breaks[{j}].{key}: not a multiple of the {step}-minute interval"
                     )
         for g in tpl.groups or ():
-            if g not in sc.groups:
+            if g not in groups:
                 raise ShiftError(f"{where}.groups: unknown group '{g}'")
 
 

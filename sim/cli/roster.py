@@ -1,0 +1,93 @@
+"""``ccsim roster``: a weekly roster (lines with days off) covering each day's requirement.
+
+The staffing calculator runs once per rostered day (the scenario, or ``--day DAY=FILE``
+for a day that looks different), then :func:`sim.plan.roster.plan_roster` builds the
+lines. Errors follow the CLI's rules (exit 2 naming the field, nothing half-written).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+from pathlib import Path
+from typing import Any
+
+from sim.cli.io import EXIT_OK, STDOUT, BadInput, check_output, check_outputs_in, staged_outputs
+from sim.cli.staff import add_target_options, targets_from_args
+from sim.config.scenario import Scenario, load_scenario
+
+__all__ = ["add_roster_parser", "cmd_roster"]
+
+
+def _days(values: list[str] | None) -> dict[str, Scenario]:
+    """``--day DAY=SCENARIO.yaml`` options."""
+    out: dict[str, Scenario] = {}
+    for text in values or []:
+        day, sep, path = text.partition("=")
+        if not sep or not day or not path:
+            raise BadInput(f"--day: expected DAY=SCENARIO.yaml, got {text!r}")
+        out[day.strip().lower()] = load_scenario(path)
+    return out
+
+
+def cmd_roster(args: argparse.Namespace) -> int:
+    from sim.plan.roster import RosterError, apply_roster_day, load_rules, roster
+
+    sc = load_scenario(args.file)
+    check_output(args.json, option="--json", allow_stdout=True)
+    check_output(args.out, option="--out")
+    try:
+        rules = load_rules(args.rules)
+    except RosterError as exc:
+        raise BadInput(str(exc)) from None
+    check_outputs_in(args.scenario_out, [f"{d}.yaml" for d in rules.days], option="--scenario-out")
+    days = _days(args.day)
+    targets = targets_from_args(args, sc)
+    from sim.plan.staffing import StaffingError
+
+    try:
+        plan = roster(sc, rules, days=days, targets=targets)
+    except (RosterError, StaffingError) as exc:
+        raise BadInput(str(exc)) from None
+    payload: dict[str, Any] = {"scenario": sc.name, "rules": str(args.rules), **plan.to_dict()}
+    text = json.dumps(payload, indent=2, allow_nan=False)
+    with staged_outputs() as stage:  # --out, --scenario-out and --json: all, or none
+        if args.out:
+            plan.lines_table().to_csv(stage.file(args.out), index=False)
+        if args.scenario_out:
+            for d in rules.days:
+                base = days.get(d, sc)
+                day_sc = apply_roster_day(base, plan, d)
+                day_sc = day_sc.updated({"name": f"{base.name} ({d})"})
+                stage.file(Path(args.scenario_out) / f"{d}.yaml").write_text(
+                    day_sc.to_yaml(), encoding="utf-8"
+                )
+        if args.json and args.json != STDOUT:
+            stage.file(args.json).write_text(text + "\n", encoding="utf-8")
+    if args.json == STDOUT:
+        print(text)
+    else:
+        print(f"{sc.name}: {plan.summary()}")
+    return EXIT_OK
+
+
+def add_roster_parser(sub: Any) -> None:
+    """Add ``roster`` to the ``ccsim`` subcommands."""
+    rp = sub.add_parser("roster", help="weekly roster: agent lines with days off")
+    rp.add_argument("file", help="scenario YAML file (the day every rostered day looks like)")
+    rp.add_argument("--rules", required=True, metavar="RULES.yaml", help="templates, line rules")
+    rp.add_argument(
+        "--day",
+        action="append",
+        metavar="DAY=SCENARIO.yaml",
+        help="a rostered day with its own scenario, e.g. sat=saturday.yaml (repeatable)",
+    )
+    rp.add_argument("--json", metavar="-|PATH", help="write the JSON to PATH, or stdout with -")
+    rp.add_argument("--out", metavar="CSV", help="write the lines (one row per line and day)")
+    rp.add_argument(
+        "--scenario-out",
+        metavar="DIR",
+        help="write one scenario per rostered day (DIR/mon.yaml, ...) run on its shifts",
+    )
+    add_target_options(rp)
+    rp.set_defaults(func=cmd_roster)
