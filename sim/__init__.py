@@ -62,6 +62,7 @@ _EXPORTS = {
     "plan_sweep": "sim.sweeps.spec",
     "sweep": "sim.sweeps.run",
     "roster": "sim.plan.roster",
+    "capacity": "sim.plan.capacity",
 }
 # subpackages (and old module paths) reachable as attributes after a bare `import sim`
 _SUBPACKAGES = ("cli", "config", "engine", "measure", "plan", "present", "sweeps")
@@ -74,6 +75,7 @@ __all__ = [
     "ScenarioError",
     "SweepError",
     "SweepPlan",
+    "capacity",
     "collect",
     "compare",
     "erlang_a",
@@ -114,6 +116,7 @@ if TYPE_CHECKING:  # for type checkers and IDEs: the same names, eagerly
     from sim.config.scenario import Scenario, ScenarioError, load_scenario, parse_scenario
     from sim.measure.results import Result
     from sim.measure.runner import Replication, collect, compare, simulate, simulate_replication
+    from sim.plan.capacity import capacity
     from sim.plan.erlang import QueueMetrics, erlang_a, erlang_b, erlang_c, required_agents
     from sim.plan.roster import roster
     from sim.sweeps.run import sweep

@@ -8,7 +8,13 @@ from typing import Any
 ROOT = Path(__file__).resolve().parents[1]
 SCENARIOS = ROOT / "scenarios"
 # scenario files (sweep files, sweep_*.yaml, live there too)
-SCENARIO_FILES = sorted(p for p in SCENARIOS.glob("*.yaml") if not p.name.startswith("sweep_"))
+NOT_SCENARIOS = ("capacity_plan.yaml",)
+"""Files beside the scenarios that are not scenarios (besides the sweep_*.yaml files)."""
+SCENARIO_FILES = sorted(
+    p
+    for p in SCENARIOS.glob("*.yaml")
+    if not p.name.startswith("sweep_") and p.name not in NOT_SCENARIOS
+)
 
 
 def single_queue(

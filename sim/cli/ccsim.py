@@ -382,6 +382,7 @@ COMMAND_MODULES: dict[str, tuple[str, str]] = {
     "sweep": ("sim.cli.sweep", "add_sweep_parser"),
     "app": ("sim.cli.app", "add_app_parser"),
     "roster": ("sim.cli.roster", "add_roster_parser"),
+    "capacity": ("sim.cli.capacity", "add_capacity_parser"),
 }
 OWN_COMMANDS = ("run", "compare", "validate")
 
