@@ -219,29 +219,38 @@ class Roster:
     short_agent_hours: float
     optimal: bool
 
-    def _shift_text(self, sh: _Daily) -> str:
+    def _hours_text(self, sh: _Daily) -> str:
         tpl = self.rules.templates[sh.template]
-        text = f"{clock_label(sh.start)}-{clock_label(sh.start + tpl.length_minutes)}"
-        for rule, off in zip(tpl.breaks, sh.breaks, strict=True):
-            text += (
-                f", break {clock_label(sh.start + off)}-"
-                f"{clock_label(sh.start + off + rule.length_minutes)}"
-            )
-        return text
+        return f"{clock_label(sh.start)}-{clock_label(sh.start + tpl.length_minutes)}"
+
+    def _breaks_text(self, sh: _Daily) -> str:
+        tpl = self.rules.templates[sh.template]
+        return " + ".join(
+            f"{clock_label(sh.start + off)}-{clock_label(sh.start + off + rule.length_minutes)}"
+            for rule, off in zip(tpl.breaks, sh.breaks, strict=True)
+        )
 
     def line_labels(self) -> list[str]:
         """One text per line: ``line 7 (phones): Mon-Fri 08:00-16:30, break 12:00-12:30``;
-        a line whose shifts differ by day lists each day."""
+        days with other hours are listed in turn, and breaks that move by day are
+        listed by day (``breaks Mon 12:00-12:30, Tue 12:30-13:00, ...``)."""
         out = []
         for i, line in enumerate(self.lines, start=1):
-            runs: list[tuple[list[str], str]] = []  # adjacent days with the same shift
+            runs: list[tuple[list[str], str]] = []  # adjacent days with the same hours
             for day, sh in zip(line.days, line.shifts, strict=True):
-                text = self._shift_text(sh)
+                text = self._hours_text(sh)
                 if runs and runs[-1][1] == text:
                     runs[-1][0].append(day)
                 else:
                     runs.append(([day], text))
             body = "; ".join(f"{_day_ranges(ds, self.rules.days)} {t}" for ds, t in runs)
+            breaks = [self._breaks_text(sh) for sh in line.shifts]
+            if len(set(breaks)) == 1 and breaks[0]:
+                body += f", break {breaks[0]}"
+            elif breaks[0]:
+                body += ", breaks " + ", ".join(
+                    f"{d.capitalize()} {b}" for d, b in zip(line.days, breaks, strict=True)
+                )
             out.append(f"line {i} ({line.group}): {body} ({line.paid_hours:g} h)")
         return out
 
