@@ -17,7 +17,7 @@ The package is laid out by layer, each depending only on those above it:
                     callbacks, raw per-contact records
 ``sim.measure``     KPI definitions, replications and results, journey paths
 ``sim.plan``        Erlang formulas, staffing requirements, the simulation optimiser,
-                    shift scheduling, what-ifs
+                    shift scheduling, weekly rosters, capacity plans, what-ifs
 ``sim.sweeps``      batch sweeps: sweep files, tasks, process-pool and Dask backends
 ``sim.present``     charts, the manager's report, display helpers for the app (the
                     Streamlit app is the top-level ``app.py``; ``ccsim app`` runs it)

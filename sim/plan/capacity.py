@@ -251,9 +251,17 @@ class Capacity:
         ].rename(columns=lambda c: c.removesuffix("_fte"))  # fmt: skip
         lines = [
             f"{self.plan.name}: {self.plan.weeks} weeks from {self.plan.start}, "
-            f"scenario '{self.scenario.name}' x {self.plan.days_per_week:g} days a week",
-            shown.to_string(index=False, float_format=lambda x: f"{x:,.1f}"),
+            f"scenario '{self.scenario.name}' x {self.plan.days_per_week:g} days a week "
+            "(FTE; cost per week)"
         ]
+        for g in self.plan.groups:
+            lines += [
+                "",
+                f"{g}:",
+                shown[shown["group"] == g]
+                .drop(columns="group")
+                .to_string(index=False, float_format=lambda x: f"{x:,.1f}"),
+            ]
         if len(self.classes):
             lines += ["", "hiring classes"]
             for r in self.classes.itertuples():
