@@ -290,3 +290,68 @@ def test_cli_roster_bad_input_exits_2(tmp_path):
     assert r.returncode == 2 and "days: 'funday' is not a rostered day" in r.stderr
     r = ccsim("roster", str(scenario), "--rules", str(rules), "--day", f"sun={scenario}x")
     assert r.returncode == 2
+
+
+def test_max_and_min_agents_per_start_hold_each_day():
+    """8 h shifts at 08:00 or 09:00 (hourly grid 08:00-17:00). A need of 1 all day
+    uses both starts (08:00 covers 08-16, 09:00 covers 09-17); with min_agents 2 each
+    used start takes 2 agents: 4 lines. A need of 4 at 08:00 with max_agents 3 on the
+    only start covering it cannot be met."""
+    base = {"name": "day", "length_minutes": 480, "starts": ["08:00", "09:00"]}
+    need = np.zeros((1, 9))
+    need[0, :] = 1
+    rules = parse_rules({"templates": [base | {"min_agents": 2}], "days": ["mon"], "days_on": 1})
+    plan = plan_roster({"team": need}, rules, interval_minutes=60, start="08:00")
+    # 08:00 covers 08-16, 09:00 covers 09-17: both starts are needed, each takes 2
+    assert len(plan.lines) == 4
+    assert sorted(s["count"] for s in plan.day_groups_section("mon")["team"]) == [2, 2]
+    need = np.full((1, 8), 4.0)
+    rules = parse_rules({"templates": [base | {"max_agents": 3}], "days": ["mon"], "days_on": 1})
+    with pytest.raises(RosterError, match="no roster covers every interval of group 'team'"):
+        plan_roster({"team": need}, rules, interval_minutes=60, start="08:00")
+
+
+def test_labels_list_breaks_by_day_when_they_move():
+    rules = parse_rules(
+        {
+            "templates": [
+                {
+                    "name": "day",
+                    "length_minutes": 240,
+                    "starts": ["08:00"],
+                    "breaks": [{"length_minutes": 60, "earliest": 60, "latest": 120}],
+                }
+            ],
+            "days": ["mon", "tue"],
+            "days_on": 2,
+        }
+    )
+    # Mon needs 09:00 covered (break 10:00), Tue needs 10:00 covered (break 09:00)
+    need = np.array([[0, 1, 0, 0], [0, 0, 1, 0]], dtype=float)
+    plan = plan_roster({"team": need}, rules, interval_minutes=60, start="08:00")
+    assert plan.line_labels() == [
+        "line 1 (team): Mon-Tue 08:00-12:00, breaks Mon 10:00-11:00, Tue 09:00-10:00 (8 h)"
+    ]
+
+
+def test_cli_roster_from_a_requirement_table(tmp_path):
+    scenario = tmp_path / "small.yaml"
+    scenario.write_text(sim.parse_scenario(SMALL).to_yaml())
+    rules = tmp_path / "rules.yaml"
+    rules.write_text(RULES)
+    table = tmp_path / "need.csv"
+    rows = ["group,day,period,scheduled"] + [f"agents,{d},0,2" for d in ("mon", "tue", "wed")]
+    table.write_text("\n".join(rows) + "\n")
+    r = ccsim("roster", str(scenario), "--rules", str(rules), "--requirements", str(table),
+              "--json", "-")  # fmt: skip
+    assert r.returncode == 0, r.stderr
+    payload = json.loads(r.stdout)
+    assert len(payload["lines"]) == 2  # 2 agents Mon-Wed: two 5-day lines cover it
+    cov = [c for c in payload["coverage"] if c["period"] == 0 and c["day"] in ("mon", "tue")]
+    assert all(c["covered"] >= 2 for c in cov)
+    table.write_text("group,day,period,scheduled\nagents,funday,0,1\n")
+    r = ccsim("roster", str(scenario), "--rules", str(rules), "--requirements", str(table))
+    assert r.returncode == 2 and "requirements row 1: day: 'funday' is not rostered" in r.stderr
+    table.write_text("group,day,period,scheduled\nagents,mon,99,1\n")
+    r = ccsim("roster", str(scenario), "--rules", str(rules), "--requirements", str(table))
+    assert r.returncode == 2 and "period: 99 is not a period 0-7" in r.stderr

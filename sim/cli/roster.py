@@ -30,8 +30,27 @@ def _days(values: list[str] | None) -> dict[str, Scenario]:
     return out
 
 
+def _read_table(path: str) -> Any:
+    """A requirement table: CSV, or Parquet by its suffix."""
+    import pandas as pd
+
+    try:
+        if path.endswith((".parquet", ".pq")):
+            return pd.read_parquet(path)
+        return pd.read_csv(path)
+    except (OSError, ValueError) as exc:
+        raise BadInput(f"--requirements: {path}: cannot read: {exc}") from None
+
+
 def cmd_roster(args: argparse.Namespace) -> int:
-    from sim.plan.roster import RosterError, apply_roster_day, load_rules, roster
+    from sim.plan.roster import (
+        RosterError,
+        apply_roster_day,
+        load_rules,
+        need_from_table,
+        plan_roster,
+        roster,
+    )
 
     sc = load_scenario(args.file)
     check_output(args.json, option="--json", allow_stdout=True)
@@ -42,11 +61,19 @@ def cmd_roster(args: argparse.Namespace) -> int:
         raise BadInput(str(exc)) from None
     check_outputs_in(args.scenario_out, [f"{d}.yaml" for d in rules.days], option="--scenario-out")
     days = _days(args.day)
+    if args.requirements and days:
+        raise BadInput("--day: not with --requirements (the table has every day)")
     targets = targets_from_args(args, sc)
     from sim.plan.staffing import StaffingError
 
     try:
-        plan = roster(sc, rules, days=days, targets=targets)
+        if args.requirements:
+            need = need_from_table(
+                _read_table(args.requirements), rules, sc.periods, list(sc.groups)
+            )
+            plan = plan_roster(need, rules, interval_minutes=sc.interval_minutes, start=sc.start)
+        else:
+            plan = roster(sc, rules, days=days, targets=targets)
     except (RosterError, StaffingError) as exc:
         raise BadInput(str(exc)) from None
     payload: dict[str, Any] = {"scenario": sc.name, "rules": str(args.rules), **plan.to_dict()}
@@ -81,6 +108,12 @@ def add_roster_parser(sub: Any) -> None:
         action="append",
         metavar="DAY=SCENARIO.yaml",
         help="a rostered day with its own scenario, e.g. sat=saturday.yaml (repeatable)",
+    )
+    rp.add_argument(
+        "--requirements",
+        metavar="CSV",
+        help="agents per group, day and interval (columns group, day, period, scheduled) "
+        "instead of the staffing calculator; FILE gives the interval grid",
     )
     rp.add_argument("--json", metavar="-|PATH", help="write the JSON to PATH, or stdout with -")
     rp.add_argument("--out", metavar="CSV", help="write the lines (one row per line and day)")

@@ -61,10 +61,14 @@ __all__ = [
     "apply_roster_day",
     "day_requirements",
     "load_rules",
+    "need_from_table",
     "parse_rules",
     "plan_roster",
     "roster",
 ]
+
+NEED_COLUMNS = ("group", "day", "period", "scheduled")
+"""Columns of a requirement table (:func:`need_from_table`, ``ccsim roster --requirements``)."""
 
 WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 """Day names a roster may use, in week order."""
@@ -729,6 +733,36 @@ def day_requirements(
             sub = staff[staff["group"] == g].sort_values("period")
             out[g].append(sub["scheduled"].to_numpy(dtype=float))
     return {g: np.vstack(rows) for g, rows in out.items()}
+
+
+def need_from_table(
+    table: pd.DataFrame, rules: RosterRules, periods: int, groups: Sequence[str]
+) -> dict[str, np.ndarray]:
+    """Agents required per group, day and interval from a table with columns ``group``,
+    ``day`` (mon ... sun), ``period`` (from 0) and ``scheduled`` (agents); cells without
+    a row need nobody. Returns group -> array (rostered days x ``periods``)."""
+    missing = [c for c in NEED_COLUMNS if c not in table.columns]
+    if missing:
+        raise RosterError(f"requirements: missing column(s) {', '.join(missing)}")
+    need = {g: np.zeros((len(rules.days), periods)) for g in groups}
+    for i, (g, day, p, v) in enumerate(
+        zip(table["group"], table["day"], table["period"], table["scheduled"], strict=True)
+    ):
+        where = f"requirements row {i + 1}"
+        if str(g) not in need:
+            raise RosterError(f"{where}: group: unknown group '{g}'")
+        if str(day).lower() not in rules.days:
+            raise RosterError(f"{where}: day: '{day}' is not rostered ({', '.join(rules.days)})")
+        try:
+            period, value = int(p), float(v)
+        except (TypeError, ValueError):
+            raise RosterError(f"{where}: period and scheduled must be numbers") from None
+        if period != p or not 0 <= period < periods:
+            raise RosterError(f"{where}: period: {p!r} is not a period 0-{periods - 1}")
+        if not np.isfinite(value) or value < 0:
+            raise RosterError(f"{where}: scheduled: must be a finite number >= 0, got {v!r}")
+        need[str(g)][rules.days.index(str(day).lower()), period] = value
+    return need
 
 
 def roster(
