@@ -8,6 +8,8 @@ import json
 
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 import sim
 from sim.plan.roster import (
@@ -355,3 +357,57 @@ def test_cli_roster_from_a_requirement_table(tmp_path):
     table.write_text("group,day,period,scheduled\nagents,mon,99,1\n")
     r = ccsim("roster", str(scenario), "--rules", str(rules), "--requirements", str(table))
     assert r.returncode == 2 and "period: 99 is not a period 0-7" in r.stderr
+
+
+@settings(max_examples=25, deadline=None)
+@given(
+    need=st.lists(st.lists(st.integers(0, 3), min_size=6, max_size=6), min_size=4, max_size=4),
+    days_on=st.sampled_from([1, 2, 3, (2, 3)]),
+    consecutive=st.booleans(),
+    same_start=st.booleans(),
+)
+def test_any_roster_covers_the_need_and_keeps_the_rules(need, days_on, consecutive, same_start):
+    """Whatever the need, the optimal roster covers every interval, its lines keep the
+    rules, and its paid hours are its lines' (working days x shift length)."""
+    rules = parse_rules(
+        {
+            "templates": [
+                {
+                    "name": "3h",
+                    "length_minutes": 180,
+                    "starts": ["08:00", "11:00"],
+                    "every_minutes": 60,
+                }
+            ],
+            "days": ["mon", "tue", "wed", "thu"],
+            "days_on": list(days_on) if isinstance(days_on, tuple) else days_on,
+            "consecutive_days_off": consecutive,
+            "same_start": same_start,
+        }
+    )
+    workable = set()
+    for k in rules.days_on_allowed():
+        for on in itertools.combinations(range(4), k):
+            off = [d for d in range(4) if d not in on]
+            if not consecutive or not off or off == list(range(off[0], off[0] + len(off))):
+                workable |= set(on)
+    need_days = {d for d in range(4) if any(need[d])}
+    if not need_days <= workable:  # e.g. 1 day on of 4 with 3 consecutive off: Mon or Thu
+        day = rules.days[min(need_days - workable)]
+        with pytest.raises(RosterError, match=f"no line may work {day}"):
+            plan_roster({"team": np.array(need, float)}, rules, interval_minutes=60, start="08:00")
+        return
+    plan = plan_roster(
+        {"team": np.array(need, dtype=float)}, rules, interval_minutes=60, start="08:00"
+    )
+    assert (plan.coverage["covered"] >= plan.coverage["required"]).all()
+    assert plan.short_agent_hours == 0
+    assert plan.paid_hours == pytest.approx(sum(3 * len(line.days) for line in plan.lines))
+    allowed = rules.days_on_allowed()
+    for line in plan.lines:
+        assert len(line.days) in allowed
+        if same_start:
+            assert len({sh.start for sh in line.shifts}) == 1
+        if consecutive:
+            off = sorted(rules.days.index(d) for d in set(rules.days) - set(line.days))
+            assert off == list(range(off[0], off[0] + len(off))) if off else True

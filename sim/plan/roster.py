@@ -518,6 +518,13 @@ def _solve_group(
         raise RosterError(
             f"rules: no line for group '{group}' meets days_on and min/max_paid_hours"
         )
+    workable = {d for lt in types for d in lt.days}
+    for d in range(grid.days):
+        if d not in workable and req[d].any():
+            raise RosterError(
+                f"rules: no line may work {rules.days[d]}, which needs agents for group "
+                f"'{group}' (days_on, consecutive_days_off and min/max_paid_hours allow none)"
+            )
     daily = [
         (d, sh)
         for d in range(grid.days)
