@@ -66,6 +66,21 @@ def test_required_fte_from_erlang_c_and_shrinkage(tmp_path):
     assert required_fte(560, 37.5, 0.3) == pytest.approx(21.3333333)
 
 
+def test_targets_and_handle_time_move_the_requirement(tmp_path):
+    """An occupancy cap of 60% on 10 Erlangs needs 17 agents (16 are 62.5% busy); 20%
+    longer calls (216 s, 12 Erlangs) need 16 for 80% in 20 s (15 give 75.8%)."""
+    assert sim.erlang_c(100 / 1800, 216, 15, 20).service_level < 0.8
+    assert sim.erlang_c(100 / 1800, 216, 16, 20).service_level >= 0.8
+    capped = capacity(_write(tmp_path, _plan(weeks=1, targets={"max_occupancy": 0.6})))
+    assert capped.table.loc[0, "required_fte"] == pytest.approx(17 * 40 / 26.25)
+    slower = capacity(_write(tmp_path, _plan(handle_time={"voice": [1.0, 1.2]})))
+    assert list(slower.table["agent_hours"]) == pytest.approx([14 * 40, 16 * 40])
+    with pytest.raises(CapacityError, match="handle_time.chat: not a channel"):
+        capacity(_write(tmp_path, _plan(handle_time={"chat": 1.1})))
+    with pytest.raises(CapacityError, match="targets.max_asa.chat: not a channel"):
+        capacity(_write(tmp_path, _plan(targets={"max_asa": {"chat": 30}})))
+
+
 def test_attrition_compounds_weekly():
     """100 FTE losing 1% a week: 99, 98.01, 97.03, 96.06 at the end of weeks 1-4."""
     got = headcount(100, 0.01, 4)
@@ -162,6 +177,8 @@ def test_hire_by_date_and_ramp_sizes_the_class(tmp_path):
          "groups.agents.hires[0]: week: give the start week or the start date"),
         ({"ramp": [0.5, 1.5]}, "ramp: each week's proficiency must be in (0, 1]"),
         ({"colour": "red"}, "colour: Extra inputs are not permitted"),
+        ({"handle_time": {"voice": 0}}, "handle_time.voice: factors must be above 0"),
+        ({"targets": {"max_occupancy": 2}}, "targets.max_occupancy: Input should be less"),
     ],
 )  # fmt: skip
 def test_bad_plans_name_the_field(change, message):

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import datetime as dt
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 from pydantic import Field, ValidationError, field_validator, model_validator
 
@@ -28,6 +28,7 @@ __all__ = [
     "GroupPlan",
     "HireClass",
     "Hiring",
+    "PlanTargets",
     "load_capacity_plan",
     "parse_capacity_plan",
 ]
@@ -93,6 +94,19 @@ class Hiring(Frozen):
         return self
 
 
+class PlanTargets(Frozen):
+    """Staffing caps beyond each channel's service level (as ``ccsim staff``'s options)."""
+
+    max_occupancy: float | None = Field(default=None, gt=0, le=1)
+    """Occupancy cap of live channels (share)."""
+    max_asa: dict[str, float] = {}
+    """Channel -> mean wait cap (s)."""
+    max_abandon: dict[str, float] = {}
+    """Channel -> abandon-rate cap (share)."""
+    model: Literal["auto", "erlang_a", "erlang_c"] = "auto"
+    """auto: Erlang A where a channel has patience, else Erlang C."""
+
+
 class CapacityPlan(Frozen):
     """A capacity plan: the horizon, the representative scenario, volumes, people, costs.
 
@@ -118,6 +132,10 @@ class CapacityPlan(Frozen):
     volumes: dict[str, PerWeek] = {}
     """Contacts per week per channel (one number, or one per week); a channel not given
     keeps the scenario's arrivals x ``days_per_week``."""
+    handle_time: dict[str, PerWeek] = {}
+    """Per channel: handle time (talk and wrap-up) relative to the scenario's, one
+    number or one per week (1.05: 5% longer), e.g. new products or a new system."""
+    targets: PlanTargets = PlanTargets()
     shrinkage: dict[str, PerWeek] = {}
     """Shares of paid time not available for contacts, per category (holidays,
     sickness, training, meetings, ...): one number, or one per week; they add up."""
@@ -136,7 +154,7 @@ class CapacityPlan(Frozen):
             raise ValueError("each week's proficiency must be in (0, 1]")
         return v
 
-    @field_validator("volumes", "shrinkage")
+    @field_validator("volumes", "shrinkage", "handle_time")
     @classmethod
     def _non_negative(cls, v: dict[str, PerWeek]) -> dict[str, PerWeek]:
         for key, series in v.items():
@@ -147,7 +165,10 @@ class CapacityPlan(Frozen):
 
     @model_validator(mode="after")
     def _per_week(self) -> CapacityPlan:
-        for section in ("volumes", "shrinkage"):
+        for key, series in self.handle_time.items():
+            if any(x <= 0 for x in (series if isinstance(series, tuple) else (series,))):
+                raise ValueError(f"handle_time.{key}: factors must be above 0")
+        for section in ("volumes", "shrinkage", "handle_time"):
             for key, series in getattr(self, section).items():
                 if isinstance(series, tuple) and len(series) != self.weeks:
                     raise ValueError(

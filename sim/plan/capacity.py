@@ -50,6 +50,7 @@ __all__ = [
     "capacity",
     "class_profile",
     "headcount",
+    "plan_targets",
     "required_fte",
     "weekly_agent_hours",
 ]
@@ -127,31 +128,70 @@ def _week_factors(plan: CapacityPlan, sc: Scenario) -> dict[str, tuple[float, ..
     return out
 
 
+def _week_scenario(sc: Scenario, plan: CapacityPlan, factors: Mapping[str, float]) -> Scenario:
+    """The scenario with each group's handle times on the channels in ``factors``
+    scaled (its ``handle_time_factor`` x the week's factor)."""
+    changes: dict[str, Any] = {}
+    for g, group in sc.groups.items():
+        own = dict(group.handle_time_factor or {})
+        scaled = {c: own.get(c, 1.0) * f for c, f in factors.items() if c in group.skills}
+        if scaled and any(f != 1.0 for f in factors.values()):
+            changes[f"groups.{g}.handle_time_factor"] = own | scaled
+    return sc.updated(changes) if changes else sc
+
+
+def plan_targets(plan: CapacityPlan, sc: Scenario) -> Targets:
+    """The plan's ``targets`` as the staffing calculator's :class:`Targets`."""
+    t = plan.targets
+    for section in ("max_asa", "max_abandon"):
+        for c in getattr(t, section):
+            if c not in sc.channels:
+                raise CapacityError(f"targets.{section}.{c}: not a channel of the scenario")
+    try:
+        return Targets(
+            max_occupancy=t.max_occupancy,
+            max_asa=dict(t.max_asa),
+            max_abandon=dict(t.max_abandon),
+            model=t.model,
+        )
+    except StaffingError as exc:
+        raise CapacityError(f"targets.{exc}") from None
+
+
 def weekly_agent_hours(
     plan: CapacityPlan, sc: Scenario, targets: Targets | None = None
 ) -> pd.DataFrame:
     """Productive agent-hours per week and group: the staffing calculator's productive
-    agents per interval (arrivals scaled to the week's volumes) x interval hours x
-    ``days_per_week``. Columns ``week``, ``group``, ``agent_hours``."""
+    agents per interval (arrivals scaled to the week's volumes, handle times by the
+    week's ``handle_time`` factors) x interval hours x ``days_per_week``. Columns
+    ``week``, ``group``, ``agent_hours``."""
     for g in plan.groups:
         if g not in sc.groups:
             raise CapacityError(f"groups.{g}: not a group of the scenario '{sc.name}'")
+    for c in plan.handle_time:
+        if c not in sc.channels:
+            raise CapacityError(f"handle_time.{c}: not a channel of the scenario")
+    targets = plan_targets(plan, sc) if targets is None else targets
     factors = _week_factors(plan, sc)
+    aht = {c: plan.series(v) for c, v in plan.handle_time.items()}
     arrivals = {n: np.asarray(ch.arrivals_per_period(sc.periods)) for n, ch in sc.channels.items()}
     hours_per_interval = sc.interval_minutes / MINUTES_PER_HOUR
-    cache: dict[tuple[float, ...], dict[str, float]] = {}
+    cache: dict[tuple[tuple[float, ...], tuple[float, ...]], dict[str, float]] = {}
     rows: list[dict[str, Any]] = []
     for w in range(plan.weeks):
-        key = tuple(round(factors[n][w], 12) for n in sc.channels)
+        volume = tuple(round(factors[n][w], 12) for n in sc.channels)
+        slower = {c: float(v[w]) for c, v in aht.items()}
+        key = (volume, tuple(round(slower[c], 12) for c in sorted(slower)))
         if key not in cache:
             offered = pd.DataFrame(
                 [
                     {"channel": n, "period": p, "offered": float(arrivals[n][p] * f)}
-                    for n, f in zip(sc.channels, key, strict=True)
+                    for n, f in zip(sc.channels, volume, strict=True)
                     for p in range(sc.periods)
                 ]
             )
-            req = group_requirements(sc, requirements(sc, targets, offered=offered))
+            week_sc = _week_scenario(sc, plan, slower)
+            req = group_requirements(week_sc, requirements(week_sc, targets, offered=offered))
             cache[key] = {
                 str(g): float(sub["productive"].sum()) * hours_per_interval * plan.days_per_week
                 for g, sub in req.groupby("group")
@@ -304,7 +344,8 @@ def capacity(
     plan : the plan, or the path of its YAML file.
     scenario : the representative scenario (default: the plan's ``scenario`` file,
         relative to the plan file, or to the working directory for a plan object).
-    targets : extra staffing caps (default: the scenario's service levels only).
+    targets : staffing caps (default: the plan's ``targets``; the scenario's service
+        levels always hold).
 
     Raises
     ------
