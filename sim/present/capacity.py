@@ -61,7 +61,7 @@ def capacity_chart(result: Capacity) -> alt.FacetChart:
         .mark_line(point=True)
         .encode(
             x=alt.X("week_start:T", title="week starting"),
-            y=alt.Y("fte:Q", title="FTE"),
+            y=alt.Y("fte:Q", title="FTE", scale=alt.Scale(zero=False)),
             color=alt.Color("series:N", sort=list(SERIES.values()), title=None),
             strokeDash=alt.StrokeDash("series:N", sort=list(SERIES.values()), legend=None),
             tooltip=["week", "week_start:T", "group", "series", alt.Tooltip("fte:Q", format=".1f")],
