@@ -15,11 +15,13 @@ import sim
 from sim.plan.roster import (
     RosterError,
     apply_roster_day,
+    apply_roster_week,
     parse_rules,
     plan_roster,
 )
 
 from .cli_helpers import SMALL, ccsim
+from .helpers import single_queue
 
 EIGHT_HOURS = {"name": "day", "length_minutes": 480, "starts": ["08:00"]}
 
@@ -411,3 +413,63 @@ def test_any_roster_covers_the_need_and_keeps_the_rules(need, days_on, consecuti
         if consecutive:
             off = sorted(rules.days.index(d) for d in set(rules.days) - set(line.days))
             assert off == list(range(off[0], off[0] + len(off))) if off else True
+
+
+def week_queue(first_weekday: str = "mon", days: int = 7) -> sim.Scenario:
+    """One queue over whole days (hourly), 100 calls an hour from 08:00 to 16:00 and
+    none at night: 5 Erlangs, which need 8 agents for 80% in 20 s (7 give 74.0%)."""
+    day = [0.0] * 8 + [100.0] * 8 + [0.0] * 8
+    data = single_queue(per_interval=0, aht=180, agents=1, patience=None)
+    data.update(interval_minutes=60, periods=24 * days, start="00:00", warmup_minutes=0)
+    data["calendar"] = {"first_weekday": first_weekday}
+    data["channels"]["voice"]["arrivals"] = day * days
+    return sim.parse_scenario(data)
+
+
+def test_week_scenario_eight_a_day_takes_twelve_five_day_lines_and_runs_on_them():
+    """8 agents 08:00-16:00 every day on 5-of-7 lines: ceil(7 x 8 / 5) = 12 lines. The
+    week scenario on the roster's shifts (with days:) schedules what the roster covers."""
+    assert sim.erlang_c(100 / 3600, 180, 7, 20).service_level < 0.8
+    assert sim.erlang_c(100 / 3600, 180, 8, 20).service_level >= 0.8
+    sc = week_queue()
+    rules = parse_rules({"templates": [EIGHT_HOURS], "days_on": 5})
+    plan = sim.roster(sc, rules)
+    assert len(plan.lines) == 12 and plan.paid_hours == 12 * 40
+    week = apply_roster_week(sc, plan)
+    shifts = week.groups["agents"].shifts
+    assert sum(s.count * len(s.days) for s in shifts) == 12 * 5  # agent-days
+    cov = plan.coverage
+    expected = np.concatenate([cov[cov["day"] == d]["covered"].to_numpy() for d in rules.days])
+    assert list(week.scheduled("agents")) == list(expected)
+    assert (cov["covered"] >= cov["required"]).all()
+    assert cov[cov["period"] == 8]["required"].tolist() == [8] * 7
+
+
+def test_week_scenario_days_map_to_weekdays():
+    """A scenario starting on a Wednesday: its first day is the roster's wed row."""
+    sc = week_queue("wed", days=3)
+    rules = parse_rules({"templates": [EIGHT_HOURS], "days": ["wed", "thu", "fri"], "days_on": 3})
+    plan = sim.roster(sc, rules)
+    assert len(plan.lines) == 8 and plan.lines[0].days == ("wed", "thu", "fri")
+    (shift,) = plan.week_groups_section()["agents"]
+    assert shift == {"start": "08:00", "end": "16:00", "count": 8, "days": ["wed", "thu", "fri"]}
+    with pytest.raises(RosterError, match=r"days: the scenario's days \(wed, thu, fri\)"):
+        sim.roster(sc, parse_rules({"templates": [EIGHT_HOURS]}))
+    with pytest.raises(RosterError, match="not a week scenario"):
+        apply_roster_week(sim.parse_scenario(SMALL), plan)
+
+
+def test_cli_roster_week_out(tmp_path):
+    scenario = tmp_path / "week.yaml"
+    scenario.write_text(week_queue().to_yaml())
+    rules = tmp_path / "rules.yaml"
+    rules.write_text("days_on: 5\ntemplates: [{name: d, length_minutes: 480, starts: ['08:00']}]\n")
+    r = ccsim(
+        "roster", str(scenario), "--rules", str(rules), "--week-out", str(tmp_path / "o.yaml")
+    )
+    assert r.returncode == 0, r.stderr
+    assert "roster: 12 lines, 480 paid hours per week" in r.stdout
+    week = sim.load_scenario(tmp_path / "o.yaml")
+    assert all(s.days for s in week.groups["agents"].shifts)
+    r = ccsim("roster", str(scenario), "--rules", str(rules), "--scenario-out", str(tmp_path / "d"))
+    assert r.returncode == 2 and "is a week scenario: use --week-out" in r.stderr

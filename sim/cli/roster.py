@@ -42,17 +42,10 @@ def _read_table(path: str) -> Any:
         raise BadInput(f"--requirements: {path}: cannot read: {exc}") from None
 
 
-def cmd_roster(args: argparse.Namespace) -> int:
-    from sim.plan.roster import (
-        RosterError,
-        apply_roster_day,
-        load_rules,
-        need_from_table,
-        plan_roster,
-        roster,
-    )
+def _rules_and_paths(args: argparse.Namespace, sc: Scenario) -> Any:
+    """The roster rules, after refusing bad output locations (exit 2, nothing written)."""
+    from sim.plan.roster import RosterError, is_week_scenario, load_rules
 
-    sc = load_scenario(args.file)
     check_output(args.json, option="--json", allow_stdout=True)
     check_output(args.out, option="--out")
     try:
@@ -60,6 +53,29 @@ def cmd_roster(args: argparse.Namespace) -> int:
     except RosterError as exc:
         raise BadInput(str(exc)) from None
     check_outputs_in(args.scenario_out, [f"{d}.yaml" for d in rules.days], option="--scenario-out")
+    check_output(args.week_out, option="--week-out")
+    if args.week_out and not is_week_scenario(sc):
+        raise BadInput(
+            f"--week-out: {args.file} is not a week scenario (a calendar: section and "
+            "periods over several days); --scenario-out DIR writes one scenario per day"
+        )
+    if args.scenario_out and is_week_scenario(sc):
+        raise BadInput(f"--scenario-out: {args.file} is a week scenario: use --week-out YAML")
+    return rules
+
+
+def cmd_roster(args: argparse.Namespace) -> int:
+    from sim.plan.roster import (
+        RosterError,
+        apply_roster_day,
+        apply_roster_week,
+        need_from_table,
+        plan_roster,
+        roster,
+    )
+
+    sc = load_scenario(args.file)
+    rules = _rules_and_paths(args, sc)
     days = _days(args.day)
     if args.requirements and days:
         raise BadInput("--day: not with --requirements (the table has every day)")
@@ -89,6 +105,10 @@ def cmd_roster(args: argparse.Namespace) -> int:
                 stage.file(Path(args.scenario_out) / f"{d}.yaml").write_text(
                     day_sc.to_yaml(), encoding="utf-8"
                 )
+        if args.week_out:
+            stage.file(args.week_out).write_text(
+                apply_roster_week(sc, plan).to_yaml(), encoding="utf-8"
+            )
         if args.json and args.json != STDOUT:
             stage.file(args.json).write_text(text + "\n", encoding="utf-8")
     if args.json == STDOUT:
@@ -101,7 +121,11 @@ def cmd_roster(args: argparse.Namespace) -> int:
 def add_roster_parser(sub: Any) -> None:
     """Add ``roster`` to the ``ccsim`` subcommands."""
     rp = sub.add_parser("roster", help="weekly roster: agent lines with days off")
-    rp.add_argument("file", help="scenario YAML file (the day every rostered day looks like)")
+    rp.add_argument(
+        "file",
+        help="scenario YAML: the day every rostered day looks like, or a week scenario "
+        "(calendar:, whole days from 00:00)",
+    )
     rp.add_argument("--rules", required=True, metavar="RULES.yaml", help="templates, line rules")
     rp.add_argument(
         "--day",
@@ -121,6 +145,12 @@ def add_roster_parser(sub: Any) -> None:
         "--scenario-out",
         metavar="DIR",
         help="write one scenario per rostered day (DIR/mon.yaml, ...) run on its shifts",
+    )
+    rp.add_argument(
+        "--week-out",
+        metavar="YAML",
+        help="FILE is a week scenario (calendar:): write it run on the roster's shifts "
+        "(each with its days: [mon, ...])",
     )
     add_target_options(rp)
     rp.set_defaults(func=cmd_roster)

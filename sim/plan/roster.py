@@ -27,9 +27,13 @@ line are its working days x the template's length (breaks are paid), so the week
 ``min_paid_hours`` / ``max_paid_hours`` rule only keeps or drops line types.
 
 A shift starting late runs into the next day's intervals; on a seven-day roster
-Sunday night runs into Monday (the week repeats). The scenario's shifts cannot say on
-which weekdays they run, so the result gives one scenario ``groups`` section per
-rostered day (:meth:`Roster.day_groups_section`, :func:`apply_roster_day`).
+Sunday night runs into Monday (the week repeats). The requirement comes from one
+scenario per rostered day (:func:`day_requirements`), from a week scenario (a
+``calendar:`` and whole days, :func:`week_need`) or from any table
+(:func:`need_from_table`). The result goes back into scenarios as each day's shifts
+(:meth:`Roster.day_groups_section`, :func:`apply_roster_day`) or as a week's shifts
+with their weekdays, ``days: [mon, ...]`` (:meth:`Roster.week_groups_section`,
+:func:`apply_roster_week`).
 """
 
 from __future__ import annotations
@@ -59,12 +63,15 @@ __all__ = [
     "RosterLine",
     "RosterRules",
     "apply_roster_day",
+    "apply_roster_week",
     "day_requirements",
+    "is_week_scenario",
     "load_rules",
     "need_from_table",
     "parse_rules",
     "plan_roster",
     "roster",
+    "week_need",
 ]
 
 NEED_COLUMNS = ("group", "day", "period", "scheduled")
@@ -324,6 +331,25 @@ class Roster:
             out[g] = shifts
         return out
 
+    def week_groups_section(self) -> dict[str, list[dict[str, Any]]]:
+        """Every rostered day's shifts as one scenario ``groups.<g>.shifts`` list per
+        group, each shift with the weekdays it runs on (``days: [mon, tue]``; shifts
+        alike on several days are one entry): what a week scenario (with a
+        ``calendar:``) takes."""
+        out: dict[str, list[dict[str, Any]]] = {}
+        for g in self.groups():
+            merged: dict[str, dict[str, Any]] = {}
+            for day in self.rules.days:
+                for shift in self.day_groups_section(day)[g]:
+                    key = repr(sorted(shift.items()))
+                    entry = merged.setdefault(key, {**shift, "days": []})
+                    entry["days"].append(day)
+            out[g] = sorted(
+                merged.values(),
+                key=lambda sh: (WEEKDAYS.index(sh["days"][0]), sh["start"], sh["end"]),
+            )
+        return out
+
     def groups(self) -> list[str]:
         """The groups rostered, in the requirement's order."""
         return list(dict.fromkeys(self.coverage["group"]))
@@ -356,6 +382,7 @@ class Roster:
             ],
             "line_shifts": self.lines_table().to_dict(orient="records"),
             "days": {d: self.day_groups_section(d) for d in self.rules.days},
+            "week": self.week_groups_section(),
             "coverage": self.coverage.to_dict(orient="records"),
         }
 
@@ -772,6 +799,47 @@ def need_from_table(
     return need
 
 
+def is_week_scenario(sc: Scenario) -> bool:
+    """Does the scenario cover several calendar days (a ``calendar:`` and periods
+    touching more than one day), so each period has a weekday?"""
+    return sc.calendar is not None and sc.day_count > 1
+
+
+def week_need(
+    sc: Scenario, rules: RosterRules, targets: Any = None
+) -> tuple[dict[str, np.ndarray], int]:
+    """Scheduled agents per group, rostered day and interval of a week scenario (the
+    staffing calculator run once over its periods), with each scenario day put on its
+    weekday's row. Returns (group -> array days x intervals, intervals per day).
+
+    The periods must be whole days from 00:00, each rostered weekday exactly once.
+    """
+    from sim.plan.staffing import group_requirements, requirements
+
+    step = sc.interval_minutes
+    per_day = MINUTES_PER_DAY // step
+    if clock_minutes(sc.start) != 0 or sc.periods % per_day:
+        raise RosterError(
+            f"{sc.name}: a week scenario for a roster needs whole days from 00:00 "
+            f"(start {sc.start}, {sc.periods} periods of {step} min)"
+        )
+    days = sc.days
+    assert days is not None  # is_week_scenario
+    names = [WEEKDAYS[days.weekday(d)] for d in range(sc.periods // per_day)]
+    if sorted(names, key=WEEKDAYS.index) != list(rules.days):
+        raise RosterError(
+            f"days: the scenario's days ({', '.join(names)}) are not the rostered days "
+            f"({', '.join(rules.days)}), each once"
+        )
+    staff = group_requirements(sc, requirements(sc, targets))
+    out: dict[str, np.ndarray] = {}
+    for g in sc.groups:
+        flat = staff[staff["group"] == g].sort_values("period")["scheduled"].to_numpy(float)
+        rows = flat.reshape(len(names), per_day)
+        out[g] = np.vstack([rows[names.index(d)] for d in rules.days])
+    return out, per_day
+
+
 def roster(
     scenario: Scenario,
     rules: RosterRules,
@@ -784,12 +852,19 @@ def roster(
     Parameters
     ----------
     scenario : the day every rostered day looks like unless ``days`` says otherwise
-        (its interval grid, groups, volumes and targets).
+        (its interval grid, groups, volumes and targets); or a week scenario (a
+        ``calendar:``, whole days from 00:00, each rostered weekday once), staffed over
+        all its periods at once (email backlogs carry across days).
     rules : templates and line rules (:func:`load_rules`).
     days : day name -> that day's scenario (e.g. ``{"sat": saturday}``), same grid.
     targets : :class:`sim.plan.staffing.Targets` (default: service levels only).
     """
     days = dict(days or {})
+    if is_week_scenario(scenario):
+        if days:
+            raise RosterError("days: a week scenario already holds every day")
+        need, _ = week_need(scenario, rules, targets)
+        return plan_roster(need, rules, interval_minutes=scenario.interval_minutes, start="00:00")
     unknown = sorted(set(days) - set(rules.days))
     if unknown:
         raise RosterError(f"days: '{unknown[0]}' is not a rostered day ({', '.join(rules.days)})")
@@ -804,6 +879,22 @@ def apply_roster_day(sc: Scenario, plan: Roster, day: str) -> Scenario:
     """The scenario with each rostered group on the shifts worked on ``day``."""
     changes: dict[str, Any] = {}
     for g, shifts in plan.day_groups_section(day).items():
+        changes[f"groups.{g}.agents"] = None
+        changes[f"groups.{g}.shifts"] = (
+            shifts if shifts else [{"start": sc.start, "end": sc.start, "count": 0}]
+        )
+    return sc.updated(changes)
+
+
+def apply_roster_week(sc: Scenario, plan: Roster) -> Scenario:
+    """The week scenario with each rostered group on the week's shifts (``days:``)."""
+    if not is_week_scenario(sc):
+        raise RosterError(
+            f"{sc.name}: not a week scenario (a calendar: section and periods over "
+            "several days); use apply_roster_day for a one-day scenario"
+        )
+    changes: dict[str, Any] = {}
+    for g, shifts in plan.week_groups_section().items():
         changes[f"groups.{g}.agents"] = None
         changes[f"groups.{g}.shifts"] = (
             shifts if shifts else [{"start": sc.start, "end": sc.start, "count": 0}]
