@@ -291,7 +291,7 @@ class Capacity:
         ].rename(columns=lambda c: c.removesuffix("_fte"))  # fmt: skip
         lines = [
             f"{self.plan.name}: {self.plan.weeks} weeks from {self.plan.start}, "
-            f"scenario '{self.scenario.name}' x {self.plan.days_per_week:g} days a week "
+            f"scenario '{self.scenario.name}' x {self.plan.days_per_week:g} a week "
             "(FTE; cost per week)"
         ]
         for g in self.plan.groups:
