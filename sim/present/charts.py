@@ -17,7 +17,9 @@ __all__ = [
     "agents_by_interval",
     "kpi_by_interval",
     "service_level_by_interval",
+    "service_level_pair",
     "service_level_vs_moved",
+    "staffing_plans",
     "staffing_requirement",
     "volumes_by_interval",
 ]
@@ -224,4 +226,86 @@ def staffing_requirement(
     )
     return alt.layer(area, line).properties(
         height=HEIGHT + 40, title=f"Erlang requirement (stacked) vs {agents} agents (black)"
+    )
+
+
+PLAN_COLOURS = {"optimised": "#1f77b4", "Erlang": "#ff7f0e", "today": "#555555"}
+"""Colours of the staffing plans on the optimise page's chart."""
+
+
+def staffing_plans(table: pd.DataFrame, labels: list[str], group: str) -> AnyChart:
+    """One group's scheduled agents per interval: the simulation optimiser's plan,
+    per-channel Erlang's and today's schedule, one line each with a legend.
+
+    ``table`` is :func:`sim.present.planning.staffing_comparison`'s."""
+    sub = table[table["group"] == group]
+    long = pd.concat(
+        [
+            sub[["time", col]].rename(columns={col: "agents"}).assign(plan=name)
+            for col, name in (("optimised", "optimised"), ("erlang", "Erlang"), ("today", "today"))
+        ],
+        ignore_index=True,
+    )
+    names = list(PLAN_COLOURS)
+    return (
+        alt.Chart(long)
+        .mark_line(interpolate="step-after")
+        .encode(
+            x=alt.X("time:O", title="interval start", sort=labels),
+            y=alt.Y("agents:Q", title="scheduled agents"),
+            color=alt.Color(
+                "plan:N",
+                title="plan",
+                sort=names,
+                scale=alt.Scale(domain=names, range=list(PLAN_COLOURS.values())),
+                legend=alt.Legend(symbolType="stroke", symbolStrokeWidth=3, symbolOpacity=1),
+            ),
+            strokeDash=alt.StrokeDash(
+                "plan:N",
+                sort=names,
+                scale=alt.Scale(domain=names, range=[[1, 0], [6, 3], [2, 2]]),
+                legend=None,
+            ),
+            tooltip=["time", "plan", "agents"],
+        )
+        .properties(height=HEIGHT, title=f"{group}: scheduled agents per interval")
+    )
+
+
+def service_level_pair(
+    a: sim.Result, b: sim.Result, labels: tuple[str, str] = ("A", "B")
+) -> AnyChart:
+    """Service level per interval of two runs: one colour per channel, A solid and B
+    dashed (both in the legend), dashed target rules omitted for clarity."""
+    sc = a.scenario
+    names = [c for c in sc.channels if c in b.scenario.channels]
+    frames = [
+        r.intervals[
+            (r.intervals["kpi"] == "service_level") & r.intervals["channel"].isin(names)
+        ].assign(scenario=label)
+        for r, label in zip((a, b), labels, strict=True)
+    ]
+    df = pd.concat(frames, ignore_index=True)
+    return (
+        alt.Chart(df)
+        .mark_line()
+        .encode(
+            x=alt.X("time:O", title="interval start", sort=sc.period_labels()),
+            y=_SL_AXIS,
+            color=_colour("channel", names),
+            strokeDash=alt.StrokeDash(
+                "scenario:N",
+                title="scenario",
+                sort=list(labels),
+                scale=alt.Scale(domain=list(labels), range=[[1, 0], [6, 3]]),
+                legend=alt.Legend(symbolType="stroke", symbolStrokeWidth=2),
+            ),
+            tooltip=[
+                "time",
+                "channel",
+                "scenario",
+                alt.Tooltip("mean:Q", format=".1%", title="SL"),
+            ],
+        )
+        .properties(height=HEIGHT, title="Service level by interval: A solid, B dashed")
     )
