@@ -54,8 +54,11 @@ def start_file(argv: Sequence[str]) -> Path:
     return DEFAULT_SCENARIO
 
 
+# Bare strings at the top level of app.py would be shown on every page (Streamlit's
+# "magic" writes them), so module constants are described in comments here.
+
+# Sweep files (sweep_*.yaml) live beside the scenarios; they are not scenarios.
 SWEEP_FILE_PREFIX = "sweep_"
-"""Sweep files (``sweep_*.yaml``) live beside the scenarios; they are not scenarios."""
 
 
 def scenario_files() -> list[Path]:
@@ -796,8 +799,8 @@ def page_scenario() -> None:
 
 
 # -- optimise -----------------------------------------------------------------------------
+# Session flag the optimiser's progress step checks; the Cancel button sets it.
 OPTIMISE_CANCEL = "optimise-cancel"
-"""Session flag the optimiser's progress step checks; the Cancel button sets it."""
 
 
 def _request_cancel() -> None:
@@ -864,7 +867,8 @@ def page_optimise() -> None:
     go = left.button("Optimise", type="primary", key="optimise-run")
     if go:
         st.session_state[OPTIMISE_CANCEL] = False
-        right.button("Cancel", key="optimise-cancel-button", on_click=_request_cancel)
+        cancel_slot = right.empty()
+        cancel_slot.button("Cancel", key="optimise-cancel-button", on_click=_request_cancel)
         bar = st.progress(0.0, text="Optimising")
         step = planning.cancellable_step(
             lambda share, text: bar.progress(share, text=text),
@@ -878,6 +882,7 @@ def page_optimise() -> None:
             st.session_state["optimised"] = {"key": key, "out": out}
         finally:
             bar.empty()
+            cancel_slot.empty()
     if st.session_state.get(OPTIMISE_CANCEL):
         st.warning("Optimisation cancelled: nothing changed.")
         st.session_state[OPTIMISE_CANCEL] = False
@@ -909,7 +914,7 @@ def show_optimised(sc: sim.Scenario, out: Optimised) -> None:
     cols[1].metric(
         "agent-hours today",
         f"{table['today'].sum() * hours:,.0f} h",
-        delta=f"{-table['vs_today'].sum() * hours:+,.0f} h vs optimised",
+        delta=f"optimised {table['vs_today'].sum() * hours:+,.0f} h",
         delta_color="off",
         border=True,
     )
@@ -1151,27 +1156,29 @@ def page_compare() -> None:
     res_a = run(a, reps, seed, label="Scenario A")
     res_b = run(b, reps, seed, label="Scenario B")
     labels = ("A", "B")
-    st.subheader(f"A: {a.name} · B: {b.name}")
+    st.subheader(f"A: {a_choice} · B: {b_choice}")
+    st.caption(
+        f"A is “{a.name}”, B is “{b.name}”: {reps} paired replications, seed {seed}. "
+        "Tiles show B and its change from A."
+    )
     diff = sim.compare(res_a, res_b)
-    for name in [c for c in a.channels if c in b.channels]:
-        row = diff[(diff["channel"] == name) & (diff["kpi"] == "service_level")].iloc[0]
-        asa = diff[(diff["channel"] == name) & (diff["kpi"] == "asa")].iloc[0]
-        cols = st.columns(2)
-        cols[0].metric(
-            f"{name} · service level B",
-            pct(row["whatif"]),
-            delta=pts(row["delta"], row["ci95"]),
-            border=True,
-            help=f"A: {pct(row['base'])}",
-        )
-        cols[1].metric(
-            f"{name} · ASA B",
-            duration(asa["whatif"]),
-            delta=duration(asa["delta"], asa["ci95"], signed=True),
-            delta_color="inverse",
-            border=True,
-            help=f"A: {duration(asa['base'])}",
-        )
+    common = [c for c in a.channels if c in b.channels]
+    tiles: list[tuple[str, Callable[..., str], Callable[[float, float], str], bool]] = [
+        ("service_level", pct, pts, False),
+        ("asa", duration, lambda d, c: duration(d, c, signed=True), True),
+    ]
+    for kpi, fmt, fmt_change, lower_is_better in tiles:
+        cols = st.columns(max(len(common), 1))
+        for col, name in zip(cols, common, strict=False):
+            row = diff[(diff["channel"] == name) & (diff["kpi"] == kpi)].iloc[0]
+            col.metric(
+                f"{name} · {comparison.CHANNEL_KPIS[kpi][0]} B",
+                fmt(row["whatif"]),
+                delta=fmt_change(row["delta"], row["ci95"]),
+                delta_color="inverse" if lower_is_better else "normal",
+                border=True,
+                help=f"A: {fmt(row['base'])}",
+            )
     st.markdown("**Channels**: A, B and the paired change B - A")
     st.dataframe(
         comparison.side_by_side(diff, "channel", comparison.CHANNEL_KPIS, labels),
@@ -1306,7 +1313,7 @@ def library_save(folder: Path, found: dict[str, Any] | None) -> None:
 def library_actions(folder: Path, names: list[str], found: dict[str, Any] | None) -> None:
     """The library page's open, duplicate and delete buttons for one saved scenario."""
     picked = st.selectbox("Saved scenario", names, key="library-picked")
-    cols = st.columns([1, 2, 1, 1])
+    cols = st.columns([1, 2, 1, 1, 1])
     if cols[0].button("Open", key="library-open"):
         try:
             sc = library.open_saved(folder, picked)
@@ -1328,7 +1335,8 @@ def library_actions(folder: Path, names: list[str], found: dict[str, Any] | None
         else:
             st.session_state["library_flash"] = f"Copied to `{path}`."
             st.rerun()
-    if cols[3].button("Delete", key="library-delete"):
+    sure = cols[3].checkbox("Sure?", key=f"library-sure-{picked}", help="Tick to allow Delete.")
+    if cols[4].button("Delete", key="library-delete", disabled=not sure):
         try:
             library.delete(folder, picked)
         except library.LibraryError as exc:
@@ -1359,6 +1367,7 @@ class PageSpec:
     default: bool = False
 
 
+# The app's pages in navigation order.
 PAGES: list[PageSpec] = [
     PageSpec(page_simulate, "Simulate", ":material/monitoring:", "simulate", default=True),
     PageSpec(page_reallocation, "Reallocation explorer", ":material/swap_horiz:", "reallocation"),
@@ -1369,7 +1378,6 @@ PAGES: list[PageSpec] = [
     PageSpec(page_scenario, "Scenario", ":material/edit_note:", "scenario"),
     PageSpec(page_library, "Scenario library", ":material/folder_open:", "library"),
 ]
-"""The app's pages in navigation order."""
 
 
 def main() -> None:

@@ -258,7 +258,27 @@ def test_library_page_saves_opens_duplicates_and_deletes(bank: sim.Scenario, tmp
     assert "Open: **monday copy**" in at.markdown[0].value
     widget(at.selectbox, "Saved scenario").set_value("monday")
     at.run()
+    assert at.button(key="library-delete").disabled  # nothing is deleted by one slip
+    widget(at.checkbox, "Sure?").check()
+    at.run()
     at.button(key="library-delete").click().run()
     ok(at)
     assert not saved.exists() and copy.exists()
     assert table_with(at, "name", "valid")["name"].tolist() == ["monday copy"]
+
+
+def test_app_has_no_bare_top_level_strings():
+    """Streamlit's magic writes a bare string at the top level of the main script on
+    every page (a constant's docstring once showed "Sweep files ... live beside the
+    scenarios" above every title); only the module docstring may stand there."""
+    import ast
+
+    from .helpers import ROOT
+
+    tree = ast.parse((ROOT / "app.py").read_text())
+    bare = [
+        node.lineno
+        for node in tree.body[1:]
+        if isinstance(node, ast.Expr) and isinstance(node.value, ast.Constant)
+    ]
+    assert bare == []
