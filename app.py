@@ -1195,7 +1195,13 @@ def page_compare() -> None:
         width="stretch",
         key="compare-groups",
     )
-    st.altair_chart(charts.service_level_pair(res_a, res_b, labels), width="stretch")
+    left, right = st.columns(2)
+    left.altair_chart(charts.service_level_pair(res_a, res_b, labels), width="stretch")
+    waited = right.selectbox("Channel for waits", common, key="compare-wait-channel")
+    right.altair_chart(
+        charts.wait_pair(res_a, res_b, [waited] if waited else None, labels=labels),
+        width="stretch",
+    )
     st.subheader("Journey moves that changed")
     st.caption(
         "Moves per replication (one simulated day): a channel to another channel (a "

@@ -267,3 +267,62 @@ def test_library_never_touches_a_non_regular_file(bank: sim.Scenario, tmp_path: 
     not_a_folder.write_text("")
     with pytest.raises(library.LibraryError, match="is not a folder"):
         library.listing(not_a_folder)
+
+
+# -- charts -----------------------------------------------------------------------------------
+def test_time_axis_labels_whole_hours_upright():
+    from sim.present.charts import tick_labels, time_x
+
+    quarter = [f"{8 + i // 4:02d}:{15 * (i % 4):02d}" for i in range(48)]  # 08:00-19:45
+    assert tick_labels(quarter) == ["08:00", "10:00", "12:00", "14:00", "16:00", "18:00"]
+    assert tick_labels(quarter[:6]) == quarter[:6]  # few: all of them
+    day = [f"{i // 2:02d}:{30 * (i % 2):02d}" for i in range(48)]
+    assert tick_labels(day) == [f"{h:02d}:00" for h in range(0, 24, 3)]  # 8 fit
+    axis = time_x(quarter).to_dict()["axis"]
+    assert axis["labelAngle"] == 0 and axis["values"] == tick_labels(quarter)
+
+
+def _legends(spec: dict) -> list[tuple[str, str]]:
+    """(channel of the encoding, legend title) of every legend a chart spec draws."""
+    out = []
+    for layer in spec.get("layer", [spec]):
+        for channel, enc in layer.get("encoding", {}).items():
+            if (
+                isinstance(enc, dict)
+                and enc.get("legend", {}) is not None
+                and channel
+                in (
+                    "color",
+                    "strokeDash",
+                )
+            ):
+                out.append((channel, enc.get("title", enc.get("field"))))
+    return out
+
+
+def test_every_chart_has_a_legend_for_each_line_kind(bank: sim.Scenario):
+    from sim.present import charts
+
+    res = sim.simulate(bank, replications=2)
+    more = sim.simulate(adjust(bank, volume=1.1), replications=2)
+    sl = _legends(charts.service_level_by_interval(res).to_dict())
+    assert ("color", "channel") in sl and ("strokeDash", "") in sl  # dashed = target
+    assert ("strokeDash", "agents") in _legends(charts.agents_by_interval(res).to_dict())
+    assert ("color", "contacts") in _legends(charts.volumes_by_interval(res, "voice").to_dict())
+    req = pd.DataFrame(
+        {"time": ["08:00", "08:00"], "channel": ["voice", None], "required": [5, None],
+         "scheduled": [None, 6]}
+    )  # fmt: skip
+    staffing = charts.staffing_requirement(req, ["08:00"]).to_dict()
+    assert ("strokeDash", "the scenario has") in _legends(staffing)
+    assert ("strokeDash", "scenario") in _legends(charts.service_level_pair(res, more).to_dict())
+    # waits in the planner's unit: email's ASA in hours, voice's in seconds
+    email = charts.wait_pair(res, more, ["email"]).to_dict()
+    assert email["encoding"]["y"]["title"] == "ASA (h)"
+    rows = next(iter(email["datasets"].values()))
+    want = more.intervals.query("channel == 'email' and kpi == 'asa'")["mean"] / 3600
+    assert [r["value"] for r in rows if r["scenario"] == "B"] == pytest.approx(
+        want.tolist(), nan_ok=True
+    )
+    voice = charts.wait_pair(res, more, ["voice"]).to_dict()
+    assert voice["encoding"]["y"]["title"] == "ASA (s)"

@@ -168,7 +168,13 @@ def test_compare_page_equals_ccsim_compare(bank: sim.Scenario, tmp_path: Path):
     flows = table_with(at, "from", "to", "change ± 95% CI")
     expected_flows = comparison.changed_flows(compare_flows(base, more), ("A", "B"))
     assert flows.to_dict("records") == expected_flows.to_dict("records")
-    assert len(at.get("vega_lite_chart")) == 1
+    assert len(at.get("vega_lite_chart")) == 2
+    # waits in the unit that reads: email's ASA of hours in hours
+    widget(at.selectbox, "Channel for waits").set_value("email")
+    at.run()
+    spec = json.loads(at.get("vega_lite_chart")[1].proto.spec)
+    assert spec["encoding"]["y"]["title"] == "ASA (h)"
+    assert spec["title"] == "ASA by interval (h): A solid, B dashed"
 
 
 def test_compare_page_headcount_edit_and_saved_scenario(bank: sim.Scenario, tmp_path: Path):

@@ -187,7 +187,7 @@ def test_compare_page_in_chromium(app_url: str, page, bank: sim.Scenario):
     open_in_browser(page, f"{app_url}/compare", "Compare scenarios")
     tile = metric_texts(page)["voice · service level B"]
     assert pct(voice["whatif"]) in tile and pts(voice["delta"], voice["ci95"]) in tile
-    assert drawn(page) == 1
+    assert drawn(page) == 2
     assert page.get_by_text("Journey moves that changed").count() == 1
 
 
