@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os  # noqa: E402
+import re
 import time
 from pathlib import Path
 
@@ -214,3 +215,17 @@ def test_scenario_and_library_pages_in_chromium(app_url: str, page, tmp_path: Pa
         == "Retail bank weekday (four channels)"
     )
     assert page.get_by_text("no unsaved edits").count() >= 1
+
+
+def test_optimise_cancel_in_chromium(app_url: str, page):
+    """Cancel during a search stops it at its next simulation: no result, no button."""
+    open_in_browser(page, f"{app_url}/optimise", "Optimise staffing")
+    page.get_by_role("button", name="Optimise", exact=True).click()
+    bar = page.locator('[data-testid="stProgress"]')
+    bar.get_by_text(re.compile(r"Simulation \d+ \(budget 60\)")).wait_for(timeout=TIMEOUT_MS)
+    page.get_by_role("button", name="Cancel").click()
+    page.get_by_text("Optimisation cancelled: nothing changed.").wait_for(timeout=TIMEOUT_MS)
+    wait_idle(page, timeout_ms=TIMEOUT_MS)
+    assert page.get_by_role("button", name="Cancel").count() == 0
+    assert page.get_by_text("agent-hours optimised").count() == 0
+    assert bar.count() == 0
