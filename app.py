@@ -29,6 +29,7 @@ import sim
 from sim.config.shipped import DEFAULT_SCENARIO, SCENARIO_DIR
 from sim.config.yaml_reader import NotText, read_yaml, yaml_problem
 from sim.measure.paths import journey_paths
+from sim.measure.workload import check, estimate
 from sim.plan.optimise import Optimised, OptimiseOptions, optimise
 from sim.plan.shifts import ShiftError, apply_shifts, schedule_shifts
 from sim.plan.staffing import (
@@ -862,6 +863,21 @@ def page_optimise() -> None:
     if blocked():
         st.stop()
     opts = optimise_settings(sc)
+    try:  # the CLI's guard: a search that cannot fit in memory is refused before it runs
+        for reps in (opts.replications, opts.confirm_replications):
+            check(estimate(sc, reps))
+    except sim.ScenarioError as err:
+        st.error("\n".join(err.problems))
+        st.stop()
+    most = (
+        opts.max_simulations * estimate(sc, opts.replications).seconds
+        + estimate(sc, opts.confirm_replications).seconds
+    )
+    st.caption(
+        f"At most {opts.max_simulations} simulations of {opts.replications} replications "
+        f"and a confirmation of {opts.confirm_replications}: about {duration(most)} at "
+        "the very most (the whole budget); a search usually converges well before."
+    )
     key = (planning.search_key(sc), opts)
     left, right = st.columns([1, 4])
     go = left.button("Optimise", type="primary", key="optimise-run")

@@ -113,6 +113,11 @@ def test_optimise_page_cancel_and_stale_results(bank: sim.Scenario):
     set_number(at, "Replications per step", 1)
     set_number(at, "Confirmation replications", 2)
     set_number(at, "Simulation budget", 2)
+    from sim.measure.workload import estimate
+    from sim.present.display import duration
+
+    most = 2 * estimate(bank, 1).seconds + estimate(bank, 2).seconds
+    assert any(f"about {duration(most)} at the very most" in c.value for c in at.caption)
     at.button(key="optimise-run").click().run()
     ok(at)
     assert len(at.dataframe) >= 3
