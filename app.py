@@ -30,11 +30,12 @@ from sim.config.shipped import DEFAULT_SCENARIO, SCENARIO_DIR
 from sim.config.yaml_reader import NotText, read_yaml, yaml_problem
 from sim.measure.paths import journey_paths
 from sim.measure.workload import check, estimate
-from sim.plan.optimise import Optimised, OptimiseOptions, optimise
+from sim.plan.optimise import Optimised, OptimiseError, OptimiseOptions, optimise
 from sim.plan.shifts import ShiftError, apply_shifts, schedule_shifts
 from sim.plan.staffing import (
     BASES,
     Basis,
+    StaffingError,
     group_requirements,
     requirements,
     simulated_offered,
@@ -892,8 +893,10 @@ def page_optimise() -> None:
         )
         try:
             out = optimise(sc, options=opts, step=step)
-        except planning.Cancelled:
-            st.session_state.pop("optimised", None)
+        except planning.Cancelled:  # the flag was set before this run's step saw it
+            pass  # an earlier result stays: nothing changed
+        except (StaffingError, OptimiseError) as exc:
+            st.error(f"No staffing plan: {exc}")
         else:
             st.session_state["optimised"] = {"key": key, "out": out}
         finally:
