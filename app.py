@@ -16,6 +16,7 @@ import io
 import json
 import sys
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -25,20 +26,24 @@ import streamlit as st
 import yaml
 
 import sim
-from sim.config.shipped import DEFAULT_SCENARIO, SCENARIO_DIR
+from sim.config.shipped import DEFAULT_SCENARIO, SCENARIO_DIR, shipped_scenarios
 from sim.config.yaml_reader import NotText, read_yaml, yaml_problem
 from sim.measure.paths import journey_paths
 from sim.measure.runner import effort_target
+from sim.measure.workload import check, estimate
+from sim.plan.optimise import Optimised, OptimiseError, OptimiseOptions, optimise
+from sim.plan.shifts import ShiftError, apply_shifts, schedule_shifts
 from sim.plan.staffing import (
     BASES,
     Basis,
+    StaffingError,
     group_requirements,
     requirements,
     simulated_offered,
     staffed_vs_required,
 )
-from sim.plan.whatif import compare_flows, movable_agents, reallocate
-from sim.present import charts, editing
+from sim.plan.whatif import adjust, compare_flows, compare_groups, movable_agents, reallocate
+from sim.present import charts, comparison, editing, library, planning
 from sim.present.display import count, duration, pct, pts
 from sim.present.journey_map import effort_caption, flows_dot
 
@@ -52,16 +57,14 @@ def start_file(argv: Sequence[str]) -> Path:
     return DEFAULT_SCENARIO
 
 
-# Sweep files (sweep_*.yaml) live beside the scenarios; they are not scenarios. (Comments,
-# not docstrings, at the top level here: Streamlit's magic writes bare strings on the page.)
-SWEEP_FILE_PREFIX = "sweep_"
+# Bare strings at the top level of app.py would be shown on every page (Streamlit's
+# "magic" writes them), so module constants are described in comments here.
 
 
 def scenario_files() -> list[Path]:
-    """Scenario files shipped with ccsim (the repository's ``scenarios/``), sweep files left out."""
-    return sorted(
-        p for p in SCENARIO_DIR.glob("*.yaml") if not p.name.startswith(SWEEP_FILE_PREFIX)
-    )
+    """Scenario files shipped with ccsim (the repository's ``scenarios/``); sweep files
+    and capacity plans left out."""
+    return shipped_scenarios()
 
 
 def load(path: Path) -> sim.Scenario:
@@ -653,6 +656,7 @@ def page_scenario() -> None:
     )
     if picked is not None and picked != source():
         set_scenario(load(files[names.index(picked)]), picked)
+        st.session_state.pop("library_open", None)
         st.rerun()
     upload = right.file_uploader(
         "…or upload a YAML file", type=["yaml", "yml"], key=f"upload-{rev}"
@@ -660,6 +664,7 @@ def page_scenario() -> None:
     if upload is not None:
         try:
             set_scenario(parse_upload(upload.name, upload.getvalue()), upload.name)
+            st.session_state.pop("library_open", None)
             st.rerun()
         except sim.ScenarioError as err:
             st.error(
@@ -667,6 +672,7 @@ def page_scenario() -> None:
                 + "\n".join(f"- `{p}`" for p in err.problems)
             )
 
+    st.markdown(library_status() + " Save it on the Scenario library page.")
     status = st.container()
 
     # -- edits ------------------------------------------------------------------------------
@@ -793,6 +799,611 @@ def page_scenario() -> None:
     )
 
 
+# -- optimise -----------------------------------------------------------------------------
+# Session flag the optimiser's progress step checks; the Cancel button sets it.
+OPTIMISE_CANCEL = "optimise-cancel"
+
+
+def _request_cancel() -> None:
+    st.session_state[OPTIMISE_CANCEL] = True
+
+
+def optimise_settings(sc: sim.Scenario) -> OptimiseOptions:
+    """The optimiser's replications, budget and seed, as inputs (defaults: the CLI's,
+    with a smaller budget so a first run takes seconds)."""
+    cols = st.columns(4)
+    reps = cols[0].number_input(
+        "Replications per step",
+        min_value=1,
+        max_value=50,
+        value=4,
+        key="opt-reps",
+        help="Replications of each plan the search tries (same seed for every plan).",
+    )
+    confirm = cols[1].number_input(
+        "Confirmation replications",
+        min_value=2,
+        max_value=200,
+        value=12,
+        key="opt-confirm",
+        help="Replications of the final plan with new customers (another seed).",
+    )
+    budget = cols[2].number_input(
+        "Simulation budget",
+        min_value=1,
+        max_value=2000,
+        value=60,
+        key="opt-budget",
+        help="Most plans simulated; the search stops earlier when no agent can go.",
+    )
+    seed = cols[3].number_input("Search seed", min_value=0, value=sc.seed, step=1, key="opt-seed")
+    return OptimiseOptions(
+        replications=int(reps),
+        confirm_replications=int(confirm),
+        max_simulations=int(budget),
+        seed=int(seed),
+    )
+
+
+def page_optimise() -> None:
+    """Optimise page: the simulation optimiser's staffing against Erlang and today's
+    schedule, its confirmed targets, where and why it differs, and shifts from it.
+
+    The numbers are ``ccsim staff --method simulate``'s (:func:`sim.plan.optimise.optimise`);
+    the result is kept in the session until the scenario (other than its staffing)
+    or the options change."""
+    st.title("Optimise staffing")
+    sc = scenario()
+    st.caption(
+        "The fewest scheduled agents per group and interval that meet every target in "
+        "simulation, with redials, channel switches and recontacts included. The search "
+        "starts from per-channel Erlang and adds or removes one agent at a time, every "
+        "plan seeing the same customers; the answer is then confirmed on new customers."
+    )
+    if blocked():
+        st.stop()
+    opts = optimise_settings(sc)
+    try:  # the CLI's guard: a search that cannot fit in memory is refused before it runs
+        for reps in (opts.replications, opts.confirm_replications):
+            check(estimate(sc, reps))
+    except sim.ScenarioError as err:
+        st.error("\n".join(err.problems))
+        st.stop()
+    most = (
+        opts.max_simulations * estimate(sc, opts.replications).seconds
+        + estimate(sc, opts.confirm_replications).seconds
+    )
+    st.caption(
+        f"At most {opts.max_simulations} simulations of {opts.replications} replications "
+        f"and a confirmation of {opts.confirm_replications}: about {duration(most)} at "
+        "the very most (the whole budget); a search usually converges well before."
+    )
+    key = (planning.search_key(sc), opts)
+    left, right = st.columns([1, 4])
+    go = left.button("Optimise", type="primary", key="optimise-run")
+    if go:
+        st.session_state[OPTIMISE_CANCEL] = False
+        cancel_slot = right.empty()
+        cancel_slot.button("Cancel", key="optimise-cancel-button", on_click=_request_cancel)
+        bar = st.progress(0.0, text="Optimising")
+        step = planning.cancellable_step(
+            lambda share, text: bar.progress(share, text=text),
+            lambda: bool(st.session_state.get(OPTIMISE_CANCEL)),
+        )
+        try:
+            out = optimise(sc, options=opts, step=step)
+        except planning.Cancelled:  # the flag was set before this run's step saw it
+            pass  # an earlier result stays: nothing changed
+        except (StaffingError, OptimiseError) as exc:
+            st.error(f"No staffing plan: {exc}")
+        else:
+            st.session_state["optimised"] = {"key": key, "out": out}
+        finally:
+            bar.empty()
+            cancel_slot.empty()
+    if st.session_state.get(OPTIMISE_CANCEL):
+        st.warning("Optimisation cancelled: nothing changed.")
+        st.session_state[OPTIMISE_CANCEL] = False
+    stored = st.session_state.get("optimised")
+    if not stored:
+        st.info("Press **Optimise** to search (a progress bar shows the simulations run).")
+        return
+    if stored["key"] != key:
+        st.info(
+            "The scenario or the options changed since the last optimisation: press "
+            "**Optimise** again to see their plan."
+        )
+        return
+    show_optimised(sc, stored["out"])
+
+
+def show_optimised(sc: sim.Scenario, out: Optimised) -> None:
+    """The optimiser's answer: totals, plans per group, targets, differences, shifts."""
+    table = planning.staffing_comparison(sc, out)
+    hours = sc.interval_minutes / 60
+    cols = st.columns(4)
+    cols[0].metric(
+        "agent-hours optimised",
+        f"{table['optimised'].sum() * hours:,.0f} h",
+        delta=f"{table['vs_erlang'].sum() * hours:+,.0f} h vs Erlang",
+        delta_color="off",
+        border=True,
+    )
+    cols[1].metric(
+        "agent-hours today",
+        f"{table['today'].sum() * hours:,.0f} h",
+        delta=f"optimised {table['vs_today'].sum() * hours:+,.0f} h",
+        delta_color="off",
+        border=True,
+    )
+    cols[2].metric(
+        "targets met (new customers)",
+        f"{int(out.targets['met'].sum())} of {len(out.targets)}",
+        border=True,
+        help=f"confirmation: {out.confirmation.replications} replications, seed {out.confirm_seed}",
+    )
+    cols[3].metric(
+        "simulations",
+        f"{out.simulations}",
+        delta="converged" if out.converged else "budget spent",
+        delta_color="off",
+        border=True,
+        help=f"{out.replications_simulated} replications, {out.cpu_seconds:.1f} CPU s",
+    )
+    group = st.selectbox("Group", list(sc.groups), key="optimise-group")
+    st.altair_chart(charts.staffing_plans(table, sc.period_labels(), group), width="stretch")
+    plans = ("optimised", "erlang", "today")
+    wide = pd.DataFrame(index=pd.Index(sc.period_labels(), name="time"))
+    for g in sc.groups:
+        sub = table[table["group"] == g].set_index("time")
+        for plan in plans:
+            wide[f"{g} {plan}"] = sub[plan]
+    st.markdown("**Scheduled agents per interval and group**: optimised, Erlang, today")
+    st.dataframe(wide, width="stretch", key="optimise-staffing")
+
+    st.subheader("Targets on new customers")
+    st.dataframe(
+        planning.target_rows(out), hide_index=True, width="stretch", key="optimise-targets"
+    )
+
+    st.subheader("Where the optimiser and per-channel Erlang differ, and why")
+    st.caption(
+        "Spill-over: abandoned and unresolved customers come back (redials, switches, "
+        "recontacts), load per-channel Erlang never sees. Slack: the simulated targets "
+        "hold with fewer agents (a deferred channel waits, blending shares the work)."
+    )
+    diffs = out.differences
+    st.dataframe(
+        pd.DataFrame(
+            {
+                "time": diffs["time"],
+                "group": diffs["group"],
+                "Erlang": diffs["analytic"],
+                "optimised": diffs["optimised"],
+                "change": diffs["delta"],
+                "why": diffs["reason"],
+            }
+        ),
+        hide_index=True,
+        width="stretch",
+        key="optimise-differences",
+    )
+    show_shifts(sc, out)
+
+
+def show_shifts(sc: sim.Scenario, out: Optimised) -> None:
+    """Shifts covering the optimised plan (the MILP), and the buttons applying them."""
+    st.subheader("Shifts from the optimised plan")
+    text = st.text_area(
+        "Shift templates (YAML, the `ccsim staff --shifts` format)",
+        planning.default_templates_text(sc),
+        height=220,
+        key=f"optimise-templates-{sc.interval_minutes}-{sc.start}-{sc.periods}",
+    )
+    try:
+        templates = planning.templates_from_text(text)
+        need = out.staffing.rename(columns={"optimised": "scheduled"})
+        with st.spinner("Planning shifts"):
+            plan = schedule_shifts(sc, need, templates)
+    except ShiftError as exc:
+        st.error(f"No shift plan: {exc}")
+        plan = None
+    left, right = st.columns(2)
+    if plan is not None:
+        cols = st.columns(3)
+        cols[0].metric("paid hours", f"{plan.paid_hours:,.0f} h", border=True)
+        cols[1].metric("agent-hours short", f"{plan.short_agent_hours:,.1f} h", border=True)
+        cols[2].metric(
+            "shifts",
+            f"{int(planning.shift_table(plan)['agents'].sum())} agents",
+            border=True,
+            help="optimal" if plan.optimal else "time limit: best found, not proven optimal",
+        )
+        st.dataframe(
+            planning.shift_table(plan), hide_index=True, width="stretch", key="optimise-shifts"
+        )
+        if left.button("Apply these shifts to the scenario", type="primary", key="apply-shifts"):
+            set_scenario(apply_shifts(sc, plan), f"{base_label()} (optimised shifts)")
+            st.session_state["applied"] = "shifts"
+            st.rerun()
+    if right.button("Apply the optimised agents per interval", key="apply-plan"):
+        set_scenario(out.scenario, f"{base_label()} (optimised agents)")
+        st.session_state["applied"] = "agents"
+        st.rerun()
+    applied = st.session_state.pop("applied", None)
+    if applied:
+        st.success(
+            f"Applied the optimised {applied} to the scenario: the other pages now "
+            "simulate it; the Scenario page downloads or saves it."
+        )
+
+
+def base_label() -> str:
+    """The current source without an earlier edit's suffix."""
+    return source().split(" (")[0]
+
+
+# -- compare ------------------------------------------------------------------------------
+CURRENT = "Current scenario"
+EDITED = "Current scenario with the edits below"
+UPLOAD = "Upload a file…"
+
+
+def compare_sources() -> list[str]:
+    """What the compare page can pick for A or B: the current scenario (as it is or
+    with this page's edits), each saved one in the library folder, each shipped one,
+    an upload."""
+    saved = [f"Saved: {s.name}" for s in library.listing(library_folder()) if not s.problems]
+    shipped = [f"Shipped: {p.name}" for p in scenario_files()]
+    return [CURRENT, EDITED, *saved, *shipped, UPLOAD]
+
+
+def compare_edits(sc: sim.Scenario) -> sim.Scenario:
+    """The current scenario with this page's edits (volumes, times, headcounts)."""
+    rev = revision()
+    with st.expander("Edits for “current scenario with the edits below”", expanded=True):
+        cols = st.columns(3)
+        volume = cols[0].number_input(
+            "Volumes (%)",
+            value=10.0,
+            step=5.0,
+            key=f"cmp-volume-{rev}",
+            help="Change of every channel's new journeys per interval, e.g. +10%.",
+        )
+        handle = cols[1].number_input(
+            "Handle time (%)",
+            value=0.0,
+            step=5.0,
+            key=f"cmp-handle-{rev}",
+            help="Change of every channel's handle time (mean and spread).",
+        )
+        patience = cols[2].number_input(
+            "Patience (%)",
+            value=0.0,
+            step=5.0,
+            key=f"cmp-patience-{rev}",
+            help="Change of every channel's patience before abandoning.",
+        )
+        labels = sc.period_labels()
+        window = st.select_slider(
+            "Headcount window (interval starts)",
+            options=[*labels, "end"],
+            value=(labels[0], "end"),
+            key=f"cmp-window-{rev}",
+        )
+        first = labels.index(window[0])
+        end = sc.periods if window[1] == "end" else labels.index(window[1])
+        group_cols = st.columns(max(len(sc.groups), 1))
+        headcount = {
+            g: int(
+                col.number_input(f"{g}: agents added", value=0, step=1, key=f"cmp-agents-{g}-{rev}")
+            )
+            for col, g in zip(group_cols, sc.groups, strict=True)
+        }
+    if end <= first:
+        raise sim.ScenarioError(["compare.window: pick a window at least one interval long"])
+    return adjust(
+        sc,
+        volume=1 + volume / 100,
+        handle_time=1 + handle / 100,
+        patience=1 + patience / 100,
+        headcount=headcount,
+        start=first,
+        end=end,
+    )
+
+
+def pick_compared(which: str, default: str, sources: list[str]) -> tuple[str, str]:
+    """The choice for side ``which`` (A or B): its option and, for an upload, the key."""
+    choice = st.selectbox(
+        f"Scenario {which}", sources, index=sources.index(default), key=f"cmp-{which}"
+    )
+    return choice, f"cmp-upload-{which}"
+
+
+def resolve_compared(choice: str, upload_key: str, edited: sim.Scenario) -> sim.Scenario | None:
+    """The scenario behind a choice of :func:`compare_sources` (None: no upload yet)."""
+    if choice == CURRENT:
+        return scenario()
+    if choice == EDITED:
+        return edited
+    if choice.startswith("Saved: "):
+        return library.open_saved(library_folder(), choice.removeprefix("Saved: "))
+    if choice.startswith("Shipped: "):
+        return load(SCENARIO_DIR / choice.removeprefix("Shipped: "))
+    upload = st.file_uploader("Scenario file", type=["yaml", "yml"], key=upload_key)
+    if upload is None:
+        return None
+    return parse_upload(upload.name, upload.getvalue())
+
+
+def page_compare() -> None:
+    """Compare page: any two scenarios paired with common random numbers: every
+    channel's and group's KPIs side by side with the paired change (B - A) and its
+    95% CI, and the journey moves that changed.
+
+    The channel numbers are ``ccsim compare``'s (:func:`sim.compare`) for the same
+    two scenarios, seed and replications."""
+    st.title("Compare scenarios")
+    st.caption(
+        "A and B run with the same seed and replications, so replication r of each sees "
+        "the same customers wherever the difference does not touch them (common random "
+        "numbers): each change B - A is a paired difference, and ± is its 95% interval."
+    )
+    if blocked():
+        st.stop()
+    sc = scenario()
+    sources = compare_sources()
+    left, right = st.columns(2)
+    with left:
+        a_choice, a_key = pick_compared("A", CURRENT, sources)
+    with right:
+        b_choice, b_key = pick_compared("B", EDITED, sources)
+    try:
+        edited = compare_edits(sc)
+        a = resolve_compared(a_choice, a_key, edited)
+        b = resolve_compared(b_choice, b_key, edited)
+    except (sim.ScenarioError, library.LibraryError) as err:
+        found = err.problems if isinstance(err, sim.ScenarioError) else [str(err)]
+        st.error("Cannot compare:\n\n" + "\n".join(f"- `{p}`" for p in found))
+        st.stop()
+    if a is None or b is None:
+        st.info("Upload the scenario file to compare.")
+        st.stop()
+    reps, seed = run_settings(a, "compare")
+    res_a = run(a, reps, seed, label="Scenario A")
+    res_b = run(b, reps, seed, label="Scenario B")
+    labels = ("A", "B")
+    st.subheader(f"A: {a_choice} · B: {b_choice}")
+    st.caption(
+        f"A is “{a.name}”, B is “{b.name}”: {reps} paired replications, seed {seed}. "
+        "Tiles show B and its change from A."
+    )
+    diff = sim.compare(res_a, res_b)
+    common = [c for c in a.channels if c in b.channels]
+    tiles: list[tuple[str, Callable[..., str], Callable[[float, float], str], bool]] = [
+        ("service_level", pct, pts, False),
+        ("asa", duration, lambda d, c: duration(d, c, signed=True), True),
+    ]
+    for kpi, fmt, fmt_change, lower_is_better in tiles:
+        cols = st.columns(max(len(common), 1))
+        for col, name in zip(cols, common, strict=False):
+            row = diff[(diff["channel"] == name) & (diff["kpi"] == kpi)].iloc[0]
+            col.metric(
+                f"{name} · {comparison.CHANNEL_KPIS[kpi][0]} B",
+                fmt(row["whatif"]),
+                delta=fmt_change(row["delta"], row["ci95"]),
+                delta_color="inverse" if lower_is_better else "normal",
+                border=True,
+                help=f"A: {fmt(row['base'])}",
+            )
+    st.markdown("**Channels**: A, B and the paired change B - A")
+    st.dataframe(
+        comparison.side_by_side(diff, "channel", comparison.CHANNEL_KPIS, labels),
+        hide_index=True,
+        width="stretch",
+        key="compare-channels",
+    )
+    st.markdown("**Agent groups**")
+    st.dataframe(
+        comparison.side_by_side(
+            compare_groups(res_a, res_b), "group", comparison.GROUP_KPIS, labels
+        ),
+        hide_index=True,
+        width="stretch",
+        key="compare-groups",
+    )
+    left, right = st.columns(2)
+    left.altair_chart(charts.service_level_pair(res_a, res_b, labels), width="stretch")
+    waited = right.selectbox("Channel for waits", common, key="compare-wait-channel")
+    right.altair_chart(
+        charts.wait_pair(res_a, res_b, [waited] if waited else None, labels=labels),
+        width="stretch",
+    )
+    st.subheader("Journey moves that changed")
+    st.caption(
+        "Moves per replication (one simulated day): a channel to another channel (a "
+        "switch or a recontact), to itself (a redial), or to an outcome."
+    )
+    st.dataframe(
+        comparison.changed_flows(compare_flows(res_a, res_b), labels),
+        hide_index=True,
+        width="stretch",
+        key="compare-flows",
+    )
+    st.download_button(
+        "Download B as YAML",
+        b.to_yaml().encode(),
+        file_name="scenario_b.yaml",
+        mime="application/x-yaml",
+        key="compare-download-b",
+    )
+
+
+# -- scenario library ---------------------------------------------------------------------
+def library_folder() -> Path:
+    """The folder the library lists and saves in (default ``scenarios/``)."""
+    return Path(str(st.session_state.get("library_folder", library.DEFAULT_FOLDER)))
+
+
+def opened() -> dict[str, Any] | None:
+    """The saved scenario last opened or saved: folder, name and its scenario."""
+    found: dict[str, Any] | None = st.session_state.get("library_open")
+    return found
+
+
+def set_opened(folder: Path, name: str, sc: sim.Scenario) -> None:
+    st.session_state["library_open"] = {"folder": str(folder), "name": name, "scenario": sc}
+
+
+def library_status() -> str:
+    """Which saved scenario is open and whether the current one has unsaved edits."""
+    found = opened()
+    if found is None:
+        return f"Not saved in the library ({source()})."
+    where = Path(found["folder"]) / f"{found['name']}{library.SUFFIX}"
+    if found["scenario"] == scenario():
+        return f"Open: **{found['name']}** (`{where}`), no unsaved edits."
+    return f"Open: **{found['name']}** (`{where}`), **unsaved edits**."
+
+
+def page_library() -> None:
+    """Scenario library: save the current scenario under a name in a folder, and list,
+    open, duplicate or delete the saved ones (plain YAML files ``ccsim`` reads)."""
+    st.title("Scenario library")
+    st.caption(
+        "Saved scenarios are plain YAML files (`ccsim run FOLDER/NAME.yaml` runs one). "
+        "Names use letters, digits, spaces, '-', '_' and '.'; nothing but regular files "
+        "is ever written, replaced or deleted."
+    )
+    folder_text = st.text_input(
+        "Folder",
+        str(library_folder()),
+        key="library-folder-input",
+        help="Relative paths start from the folder the app was started in.",
+    )
+    st.session_state["library_folder"] = folder_text
+    folder = library_folder()
+    st.markdown(library_status())
+    flash = st.session_state.pop("library_flash", None)
+    if flash:
+        st.success(flash)
+    found = opened()
+
+    library_save(folder, found)
+
+    st.subheader("Saved scenarios")
+    try:
+        saved = library.listing(folder)
+    except library.LibraryError as exc:
+        st.error(str(exc))
+        return
+    if not saved:
+        st.info(f"No scenarios saved in `{folder}` yet.")
+        return
+    st.dataframe(
+        pd.DataFrame(
+            {
+                "name": [s.name for s in saved],
+                "scenario": [s.title or "" for s in saved],
+                "valid": ["yes" if not s.problems else "; ".join(s.problems[:2]) for s in saved],
+            }
+        ),
+        hide_index=True,
+        width="stretch",
+        key="library-list",
+    )
+    library_actions(folder, [s.name for s in saved], found)
+
+
+def library_save(folder: Path, found: dict[str, Any] | None) -> None:
+    """The library page's save form: name, replace, Save."""
+    st.subheader("Save the current scenario")
+    left, mid, right = st.columns([3, 1, 1])
+    default_name = found["name"] if found else sc_file_stem(scenario())
+    name = left.text_input("Name", default_name, key=f"library-name-{revision()}")
+    overwrite = mid.checkbox("Replace if it exists", value=bool(found), key="library-overwrite")
+    if right.button("Save", type="primary", key="library-save"):
+        try:
+            path = library.save(scenario(), folder, name, overwrite=overwrite)
+        except library.LibraryError as exc:
+            st.error(str(exc))
+        else:
+            set_opened(folder, path.stem, scenario())
+            st.session_state["library_flash"] = f"Saved `{path}`."
+            st.rerun()
+
+
+def library_actions(folder: Path, names: list[str], found: dict[str, Any] | None) -> None:
+    """The library page's open, duplicate and delete buttons for one saved scenario."""
+    picked = st.selectbox("Saved scenario", names, key="library-picked")
+    cols = st.columns([1, 2, 1, 1, 1])
+    if cols[0].button("Open", key="library-open"):
+        try:
+            sc = library.open_saved(folder, picked)
+        except (sim.ScenarioError, library.LibraryError) as err:
+            found_problems = err.problems if isinstance(err, sim.ScenarioError) else [str(err)]
+            st.error("Cannot open:\n\n" + "\n".join(f"- `{p}`" for p in found_problems))
+        else:
+            set_scenario(sc, f"{picked}{library.SUFFIX}")
+            set_opened(folder, picked, sc)
+            st.rerun()
+    copy_name = cols[1].text_input(
+        "Duplicate as", f"{picked} copy", key=f"library-copy-{picked}", label_visibility="collapsed"
+    )
+    if cols[2].button("Duplicate", key="library-duplicate"):
+        try:
+            path = library.duplicate(folder, picked, copy_name)
+        except (sim.ScenarioError, library.LibraryError) as err:
+            st.error(str(err))
+        else:
+            st.session_state["library_flash"] = f"Copied to `{path}`."
+            st.rerun()
+    sure = cols[3].checkbox("Sure?", key=f"library-sure-{picked}", help="Tick to allow Delete.")
+    if cols[4].button("Delete", key="library-delete", disabled=not sure):
+        try:
+            library.delete(folder, picked)
+        except library.LibraryError as exc:
+            st.error(str(exc))
+        else:
+            if found and found["name"] == picked and Path(found["folder"]) == folder:
+                st.session_state.pop("library_open", None)
+            st.rerun()
+
+
+def sc_file_stem(sc: sim.Scenario) -> str:
+    """A file name suggested for ``sc``: its name in lower case, words joined by '_'."""
+    words = "".join(ch if ch.isalnum() else " " for ch in sc.name.lower()).split()
+    return "_".join(words)[: library.MAX_NAME] or "scenario"
+
+
+@dataclass(frozen=True)
+class PageSpec:
+    """One page of the app: its function and where the navigation shows it.
+
+    To add a page, write ``page_<name>()`` above and add one entry to :data:`PAGES`
+    (its place in the list is its place in the navigation)."""
+
+    run: Callable[[], None]
+    title: str
+    icon: str
+    url_path: str
+    default: bool = False
+
+
+# The app's pages in navigation order.
+PAGES: list[PageSpec] = [
+    PageSpec(page_simulate, "Simulate", ":material/monitoring:", "simulate", default=True),
+    PageSpec(page_reallocation, "Reallocation explorer", ":material/swap_horiz:", "reallocation"),
+    PageSpec(page_compare, "Compare", ":material/compare_arrows:", "compare"),
+    PageSpec(page_journeys, "Journey map", ":material/route:", "journeys"),
+    PageSpec(page_staffing, "Staffing", ":material/groups:", "staffing"),
+    PageSpec(page_optimise, "Optimise", ":material/tune:", "optimise"),
+    PageSpec(page_scenario, "Scenario", ":material/edit_note:", "scenario"),
+    PageSpec(page_library, "Scenario library", ":material/folder_open:", "library"),
+]
+
+
 def main() -> None:
     st.set_page_config(
         page_title="ccsim: contact-centre simulator",
@@ -800,28 +1411,15 @@ def main() -> None:
         layout="wide",
     )
     start()
-
-    PAGES = [
-        st.Page(
-            page_simulate,
-            title="Simulate",
-            icon=":material/monitoring:",
-            url_path="simulate",
-            default=True,
-        ),
-        st.Page(
-            page_reallocation,
-            title="Reallocation explorer",
-            icon=":material/swap_horiz:",
-            url_path="reallocation",
-        ),
-        st.Page(page_journeys, title="Journey map", icon=":material/route:", url_path="journeys"),
-        st.Page(page_staffing, title="Staffing", icon=":material/groups:", url_path="staffing"),
-        st.Page(page_scenario, title="Scenario", icon=":material/edit_note:", url_path="scenario"),
-    ]
-    page = st.navigation(PAGES)
+    page = st.navigation(
+        [
+            st.Page(p.run, title=p.title, icon=p.icon, url_path=p.url_path, default=p.default)
+            for p in PAGES
+        ]
+    )
     with st.sidebar:
         st.caption(f"Scenario: **{scenario().name}** ({source()})")
+        st.caption(library_status())
         if st.session_state.get("start_problems"):
             st.warning("The start file was invalid; opened the default scenario instead.")
     page.run()

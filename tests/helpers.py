@@ -5,16 +5,12 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+from sim.config.shipped import is_scenario_file
+
 ROOT = Path(__file__).resolve().parents[1]
 SCENARIOS = ROOT / "scenarios"
-# scenario files (sweep files, sweep_*.yaml, live there too)
-NOT_SCENARIOS = ("capacity_plan.yaml",)
-"""Files beside the scenarios that are not scenarios (besides the sweep_*.yaml files)."""
-SCENARIO_FILES = sorted(
-    p
-    for p in SCENARIOS.glob("*.yaml")
-    if not p.name.startswith("sweep_") and p.name not in NOT_SCENARIOS
-)
+# scenario files (sweep files, sweep_*.yaml, and a capacity plan live there too)
+SCENARIO_FILES = sorted(p for p in SCENARIOS.glob("*.yaml") if is_scenario_file(p))
 
 
 def single_queue(

@@ -9,10 +9,36 @@ from __future__ import annotations
 
 import argparse
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 from .browser import chromium, serve_app, wait_idle
 from .helpers import SCENARIOS
+
+TIMEOUT_MS = 180_000
+
+
+def _optimise(page) -> None:
+    """A short search (the page's inputs), then its results down to the shifts."""
+    for label, value in (
+        ("Replications per step", 3),
+        ("Confirmation replications", 6),
+        ("Simulation budget", 20),
+    ):
+        box = page.get_by_label(label, exact=True)
+        box.fill(str(value))
+        box.press("Enter")
+        wait_idle(page, timeout_ms=TIMEOUT_MS)
+    page.get_by_role("button", name="Optimise", exact=True).click()
+    page.get_by_text("Where the optimiser and per-channel Erlang differ").wait_for(
+        timeout=TIMEOUT_MS
+    )
+
+
+def _library(page) -> None:
+    """List the shipped scenarios folder (nothing is written)."""
+    page.get_by_text("Saved scenarios").first.wait_for(timeout=TIMEOUT_MS)
+
 
 VEGA = '[data-testid="stVegaLiteChart"] canvas, [data-testid="stVegaLiteChart"] svg'
 PAGES = {
@@ -25,8 +51,13 @@ PAGES = {
     ),
     "journeys": ("journey_map", "Journey map", '[data-testid="stGraphVizChart"] svg'),
     "staffing": ("staffing", "Staffing", VEGA),
+    "optimise": ("optimise", "Optimise staffing", VEGA),
+    "compare": ("compare", "Compare scenarios", VEGA),
     "scenario": ("scenario", "Scenario", '[data-testid="stDataFrame"]'),
+    "library": ("library", "Scenario library", '[data-testid="stDataFrame"]'),
 }
+ACTIONS: dict[str, Callable[[object], None]] = {"optimise": _optimise, "library": _library}
+"""What to do on a page before its shot (after its heading shows)."""
 
 
 def shoot(out: Path, width: int = 1400, height: int = 1500) -> dict[str, float]:
@@ -38,8 +69,11 @@ def shoot(out: Path, width: int = 1400, height: int = 1500) -> dict[str, float]:
             started = time.perf_counter()
             page.goto(f"{url}/{path}")
             page.get_by_role("heading", name=heading, exact=True).wait_for(timeout=60_000)
-            wait_idle(page, timeout_ms=60_000)
-            page.locator(drawn).first.wait_for(timeout=60_000)
+            wait_idle(page, timeout_ms=TIMEOUT_MS)
+            if path in ACTIONS:
+                ACTIONS[path](page)
+                wait_idle(page, timeout_ms=TIMEOUT_MS)
+            page.locator(drawn).first.wait_for(timeout=TIMEOUT_MS)
             times[path] = time.perf_counter() - started
             page.wait_for_timeout(500)  # let chart transitions settle
             page.screenshot(path=str(out / f"{name}.png"))

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os  # noqa: E402
+import re
 import time
 from pathlib import Path
 
@@ -81,3 +82,150 @@ def test_reallocation_explorer_in_chromium(tmp_path: Path):
         page.screenshot(path=str(tmp_path / "reallocation.png"), full_page=True)
     assert (tmp_path / "reallocation.png").stat().st_size > 10_000
     print(f"reallocation explorer first render: {first_render:.1f} s")
+
+
+# -- every page's main path, one served app for all of them ---------------------------------
+TIMEOUT_MS = 120_000
+
+
+@pytest.fixture(scope="module")
+def app_url():
+    with serve_app(SCENARIOS / "retail_bank.yaml") as url:
+        yield url
+
+
+@pytest.fixture()
+def page():
+    with chromium() as p:
+        yield p
+
+
+@pytest.fixture(scope="module")
+def bank() -> sim.Scenario:
+    return sim.load_scenario(SCENARIOS / "retail_bank.yaml")
+
+
+def open_in_browser(page, url: str, heading: str) -> None:
+    page.goto(url)
+    page.get_by_role("heading", name=heading, exact=True).wait_for(timeout=TIMEOUT_MS)
+    wait_idle(page, timeout_ms=TIMEOUT_MS)
+
+
+def drawn(page, selector: str = '[data-testid="stVegaLiteChart"]') -> int:
+    """Wait until the first chart (or element) is drawn; return how many there are."""
+    found = page.locator(selector)
+    found.first.scroll_into_view_if_needed()
+    if "VegaLite" in selector:
+        found.first.locator("canvas, svg").first.wait_for(timeout=TIMEOUT_MS)
+    else:
+        found.first.wait_for(timeout=TIMEOUT_MS)
+    return int(found.count())
+
+
+def enter_number(page, label: str, value: float) -> None:
+    box = page.get_by_label(label, exact=True)
+    box.fill(str(value))
+    box.press("Enter")
+    wait_idle(page, timeout_ms=TIMEOUT_MS)
+
+
+def test_simulate_page_in_chromium(app_url: str, page, bank: sim.Scenario):
+    res = sim.simulate(bank)
+    open_in_browser(page, f"{app_url}/simulate", "Simulate")
+    tiles = metric_texts(page)
+    for channel in bank.channels:
+        sl, ci = res.kpi(channel, "service_level")
+        assert pct(sl, ci) in tiles[f"{channel} · service level"]
+    assert drawn(page) == 4
+
+
+def test_journey_map_page_in_chromium(app_url: str, page, bank: sim.Scenario):
+    res = sim.simulate(bank, keep_runs=True)
+    open_in_browser(page, f"{app_url}/journeys", "Journey map")
+    drawn(page, '[data-testid="stGraphVizChart"] svg')
+    customers = res.journeys.set_index("kpi")["mean"]["customers"]
+    assert f"{customers:,.0f}" in metric_texts(page)["customers"]
+
+
+def test_staffing_page_in_chromium(app_url: str, page, bank: sim.Scenario):
+    from sim.plan.staffing import requirements, staffed_vs_required
+
+    total = staffed_vs_required(bank, requirements(bank), "scheduled")
+    open_in_browser(page, f"{app_url}/staffing", "Staffing")
+    assert f"{int(total['required'].max())} agents" in metric_texts(page)["peak requirement"]
+    assert drawn(page) == 1
+
+
+def test_optimise_page_in_chromium(app_url: str, page, bank: sim.Scenario):
+    from sim.plan.optimise import OptimiseOptions, optimise
+
+    out = optimise(
+        bank,
+        options=OptimiseOptions(replications=2, confirm_replications=4, max_simulations=6),
+    )
+    hours = out.staffing["optimised"].sum() * bank.interval_minutes / 60
+    open_in_browser(page, f"{app_url}/optimise", "Optimise staffing")
+    enter_number(page, "Replications per step", 2)
+    enter_number(page, "Confirmation replications", 4)
+    enter_number(page, "Simulation budget", 6)
+    page.get_by_role("button", name="Optimise", exact=True).click()
+    page.get_by_text("Where the optimiser and per-channel Erlang differ").wait_for(
+        timeout=TIMEOUT_MS
+    )
+    wait_idle(page, timeout_ms=TIMEOUT_MS)
+    assert f"{hours:,.0f} h" in metric_texts(page)["agent-hours optimised"]
+    assert drawn(page) == 1
+    page.get_by_role("button", name="Apply these shifts to the scenario").click()
+    page.get_by_text("Applied the optimised shifts").wait_for(timeout=TIMEOUT_MS)
+    assert page.get_by_text("(optimised shifts)").count() >= 1  # the sidebar says so
+
+
+def test_compare_page_in_chromium(app_url: str, page, bank: sim.Scenario):
+    from sim.plan.whatif import adjust
+
+    diff = sim.compare(sim.simulate(bank), sim.simulate(adjust(bank, volume=1.1)))
+    voice = diff.set_index(["channel", "kpi"]).loc[("voice", "service_level")]
+    open_in_browser(page, f"{app_url}/compare", "Compare scenarios")
+    tile = metric_texts(page)["voice · service level B"]
+    assert pct(voice["whatif"]) in tile and pts(voice["delta"], voice["ci95"]) in tile
+    assert drawn(page) == 2
+    assert page.get_by_text("Journey moves that changed").count() == 1
+
+
+def test_scenario_and_library_pages_in_chromium(app_url: str, page, tmp_path: Path):
+    open_in_browser(page, f"{app_url}/scenario", "Scenario")
+    page.get_by_text("Valid: 4 channels").wait_for(timeout=TIMEOUT_MS)
+    assert drawn(page, '[data-testid="stDataFrame"]') >= 4
+    # the library in the same session: save, then the editor says it is open and clean
+    page.get_by_role("link", name="Scenario library").click()
+    page.get_by_role("heading", name="Scenario library", exact=True).wait_for(timeout=TIMEOUT_MS)
+    wait_idle(page, timeout_ms=TIMEOUT_MS)
+    folder = page.get_by_label("Folder", exact=True)
+    folder.fill(str(tmp_path))
+    folder.press("Enter")
+    wait_idle(page, timeout_ms=TIMEOUT_MS)
+    name = page.get_by_label("Name", exact=True)
+    name.fill("browser test")
+    name.press("Enter")
+    wait_idle(page, timeout_ms=TIMEOUT_MS)
+    page.get_by_role("button", name="Save", exact=True).click()
+    page.get_by_text(f"Saved {tmp_path / 'browser test.yaml'}.").wait_for(timeout=TIMEOUT_MS)
+    assert (
+        sim.load_scenario(tmp_path / "browser test.yaml").name
+        == "Retail bank weekday (four channels)"
+    )
+    assert page.get_by_text("no unsaved edits").count() >= 1
+
+
+def test_optimise_cancel_in_chromium(app_url: str, page):
+    """Cancel during a search stops it at its next simulation: no result, no button."""
+    open_in_browser(page, f"{app_url}/optimise", "Optimise staffing")
+    page.get_by_role("button", name="Optimise", exact=True).click()
+    bar = page.locator('[data-testid="stProgress"]')
+    bar.get_by_text(re.compile(r"Simulation \d+ \(budget 60\)")).wait_for(timeout=TIMEOUT_MS)
+    page.get_by_role("button", name="Cancel").click()
+    page.get_by_text("Optimisation cancelled: nothing changed.").wait_for(timeout=TIMEOUT_MS)
+    wait_idle(page, timeout_ms=TIMEOUT_MS)
+    assert page.get_by_role("button", name="Cancel").count() == 0
+    assert page.get_by_text("agent-hours optimised").count() == 0
+    assert bar.count() == 0

@@ -22,3 +22,20 @@ def scenario_dir() -> Path:
 SCENARIO_DIR = scenario_dir()
 DEFAULT_SCENARIO = SCENARIO_DIR / "retail_bank.yaml"
 """The scenario ``make app`` and ``ccsim app`` open when given none."""
+
+SWEEP_FILE_PREFIX = "sweep_"
+"""Sweep files (``sweep_*.yaml``) live beside the scenarios; they are not scenarios."""
+
+NOT_SCENARIOS = ("capacity_plan.yaml",)
+"""Other files beside the scenarios that are not scenarios (a capacity plan)."""
+
+
+def is_scenario_file(path: Path) -> bool:
+    """Is ``path`` (a ``.yaml`` beside the shipped scenarios) a scenario, not a sweep
+    file or a capacity plan?"""
+    return not path.name.startswith(SWEEP_FILE_PREFIX) and path.name not in NOT_SCENARIOS
+
+
+def shipped_scenarios() -> list[Path]:
+    """The shipped scenario files, sorted by name."""
+    return sorted(p for p in SCENARIO_DIR.glob("*.yaml") if is_scenario_file(p))

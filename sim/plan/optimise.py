@@ -72,9 +72,14 @@ from sim.plan.staffing import (
     split_over_groups,
 )
 
-__all__ = ["OptimiseError", "OptimiseOptions", "Optimised", "optimise"]
+__all__ = ["OptimiseError", "OptimiseOptions", "Optimised", "Step", "optimise"]
 
 Message = Callable[[str], None]
+Step = Callable[[int, int], None]
+"""Called as ``step(simulations, budget)``: before each search evaluation (the
+simulations started so far, the ``max_simulations`` budget), and with
+``(budget, budget)`` before the confirmation run. A step that raises stops the search
+(a UI's cancel button); the exception propagates out of :func:`optimise`."""
 
 
 class OptimiseError(ValueError):
@@ -269,8 +274,10 @@ class _Search:
         targets: Targets,
         opts: OptimiseOptions,
         message: Message | None,
+        on_step: Step | None = None,
     ):
         self.sc = sc
+        self.on_step = on_step
         self.targets = targets
         self.opts = opts
         self.seed = sc.seed if opts.seed is None else opts.seed
@@ -336,6 +343,8 @@ class _Search:
         if key in self.cache:
             return self.cache[key]
         self.sims += 1
+        if self.on_step is not None:
+            self.on_step(self.sims, self.opts.max_simulations)
         n = self.opts.replications
         runs = self.runs.setdefault(key, _Runs([], []))
         ref = None
@@ -554,6 +563,7 @@ def optimise(
     *,
     start: Mapping[str, Sequence[int]] | None = None,
     progress: Message | None = None,
+    step: Step | None = None,
 ) -> Optimised:
     """Fewest scheduled agents per group and period meeting every target in simulation.
 
@@ -566,13 +576,15 @@ def optimise(
     start : scheduled agents per period to start from, per group (default: the
         analytic requirement split over the groups).
     progress : called with a line of text after each step.
+    step : called with (simulations so far, budget) before each evaluation and before
+        the confirmation (see :data:`Step`); what it raises stops the optimiser.
     """
     targets = targets or Targets()
     opts = options or OptimiseOptions()
     cpu0 = time.process_time()
     req = requirements(sc, targets)
     analytic = group_requirements(sc, req)
-    search = _Search(sc, targets, opts, progress)
+    search = _Search(sc, targets, opts, progress, step)
     G, P = len(search.groups), sc.periods
     base = np.zeros((G, P), dtype=int)
     for i, g in enumerate(search.groups):
@@ -645,6 +657,8 @@ def optimise(
         search.log("budget spent with targets still missed in the search run")
     final = search.scenario(x)
     confirm_seed = opts.confirm_seed if opts.confirm_seed is not None else search.seed + 1_000_003
+    if step is not None:
+        step(opts.max_simulations, opts.max_simulations)
     confirmation = simulate(final, replications=opts.confirm_replications, seed=confirm_seed)
     sims = search.sims + 1
     reps = search.replications + opts.confirm_replications

@@ -8,14 +8,23 @@ so the baseline and the what-if can run side by side with common random numbers.
 
 from __future__ import annotations
 
-from typing import cast
+import math
+from collections.abc import Mapping
+from typing import Any, cast
 
 import pandas as pd
 
 from sim.config.scenario import Scenario, ScenarioError
 from sim.measure.results import Result, summarise
 
-__all__ = ["carry_context", "compare_flows", "movable_agents", "reallocate"]
+__all__ = [
+    "adjust",
+    "carry_context",
+    "compare_flows",
+    "compare_groups",
+    "movable_agents",
+    "reallocate",
+]
 
 
 def _check_window(scenario: Scenario, start: int, end: int) -> list[str]:
@@ -181,3 +190,172 @@ def compare_flows(base: Result, whatif: Result) -> pd.DataFrame:
     out = pd.concat(pairs, axis=1).reset_index()
     order = out["delta"].abs().sort_values(ascending=False, kind="stable").index
     return out.loc[order].reset_index(drop=True)
+
+
+_SCALED_KEYS = ("mean", "value", "min", "max")
+"""Fields of a distribution (file format) that are durations in seconds."""
+
+
+def _scaled_distribution(spec: Mapping[str, Any], factor: float) -> dict[str, Any]:
+    """A distribution (file format) with every duration times ``factor``; the shape
+    (cv, Weibull shape) is kept, so the mean scales and the spread scales with it."""
+    out = dict(spec)
+    for key in _SCALED_KEYS:
+        if out.get(key) is not None:
+            out[key] = float(out[key]) * factor
+    if out.get("samples") is not None:
+        out["samples"] = [float(v) * factor for v in out["samples"]]
+    return out
+
+
+VOLUME_DIGITS = 6
+"""Decimals kept of a scaled volume (contacts per interval), so a saved file reads
+``59.4``, not ``59.400000000000006``."""
+
+
+def _round(value: float) -> float:
+    return round(float(value), VOLUME_DIGITS)
+
+
+def _check_factor(name: str, factor: float) -> list[str]:
+    if isinstance(factor, bool) or not isinstance(factor, (int, float)):
+        return [f"adjust.{name}: must be a number, got {factor!r}"]
+    if not math.isfinite(factor) or factor <= 0:
+        return [f"adjust.{name}: must be a finite factor > 0, got {factor!r}"]
+    return []
+
+
+def _channel_changes(
+    scenario: Scenario, volume: float, handle_time: float, patience: float
+) -> dict[str, Any]:
+    """:func:`adjust`'s changes to the channels (dotted paths of the file format)."""
+    changes: dict[str, Any] = {}
+    for name, ch in scenario.to_dict()["channels"].items():
+        where = f"channels.{name}"
+        if volume != 1:
+            if ch.get("arrival_paths") is not None:
+                changes[f"{where}.arrival_paths"] = [
+                    [round(float(v) * volume) for v in row] for row in ch["arrival_paths"]
+                ]
+            a = ch.get("arrivals")
+            if a is not None:
+                changes[f"{where}.arrivals"] = (
+                    [_round(v * volume) for v in a] if isinstance(a, list) else _round(a * volume)
+                )
+        if handle_time != 1:
+            changes[f"{where}.handle_time"] = _scaled_distribution(ch["handle_time"], handle_time)
+            if ch.get("handle_time_by_sessions") is not None:
+                changes[f"{where}.handle_time_by_sessions"] = [
+                    float(v) * handle_time for v in ch["handle_time_by_sessions"]
+                ]
+        if patience != 1 and ch.get("patience") is not None:
+            changes[f"{where}.patience"] = _scaled_distribution(ch["patience"], patience)
+    return changes
+
+
+def _headcount_changes(
+    scenario: Scenario, headcount: Mapping[str, int], start: int, end: int
+) -> tuple[dict[str, Any], list[str]]:
+    """:func:`adjust`'s changes to the groups' schedules, and the periods left below 0."""
+    changes: dict[str, Any] = {}
+    problems = []
+    labels = scenario.period_labels()
+    for g, delta in headcount.items():
+        if not delta:
+            continue
+        agents = list(scenario.scheduled(g))
+        for p in range(start, end):
+            agents[p] += int(delta)
+        short = [p for p in range(start, end) if agents[p] < 0]
+        if short:
+            p = short[0]
+            more = f" (and {len(short) - 1} more periods below 0)" if len(short) > 1 else ""
+            problems.append(
+                f"groups.{g}.agents[{p}]: {delta:+d} agents leaves {agents[p]} at {labels[p]}"
+                + more
+            )
+        changes[f"groups.{g}.agents"] = agents
+        changes[f"groups.{g}.shifts"] = None
+    return changes, problems
+
+
+def adjust(
+    scenario: Scenario,
+    *,
+    volume: float = 1.0,
+    handle_time: float = 1.0,
+    patience: float = 1.0,
+    headcount: Mapping[str, int] | None = None,
+    start: int = 0,
+    end: int | None = None,
+) -> Scenario:
+    """A copy of ``scenario`` with volumes, times and headcounts changed.
+
+    Parameters
+    ----------
+    volume : factor on every channel's new journeys per interval (1.1 = +10%);
+        ``arrival_paths`` rows are scaled and rounded to whole contacts.
+    handle_time : factor on every channel's handle time (its mean, fixed value,
+        samples, truncation bounds and ``handle_time_by_sessions``, all in seconds).
+    patience : factor on every channel's patience (channels without one stay
+        infinitely patient).
+    headcount : agents added (negative: removed) per group in each period of the
+        window; the group's schedule becomes a per-period ``agents`` list.
+    start, end : the window of periods for ``headcount`` (0-based, ``end`` excluded;
+        None = to the end of the day).
+
+    A factor of exactly 1 and a headcount change of 0 leave that part of the file as
+    it is. Raises :class:`ScenarioError` naming the field: a factor that is not a
+    number > 0, an unknown group, an empty window, or fewer than 0 agents in a period.
+    """
+    headcount = dict(headcount or {})
+    end = scenario.periods if end is None else end
+    problems = []
+    for name, factor in (("volume", volume), ("handle_time", handle_time), ("patience", patience)):
+        problems += _check_factor(name, factor)
+    for g in headcount:
+        problems += _check_group(scenario, f"headcount.{g}", g)
+    if any(headcount.values()):
+        problems += _check_window(scenario, start, end)
+    if problems:
+        raise ScenarioError(problems)
+    changes = _channel_changes(scenario, volume, handle_time, patience)
+    staffing, problems = _headcount_changes(scenario, headcount, start, end)
+    if problems:
+        raise ScenarioError(problems)
+    changes.update(staffing)
+    return scenario.updated(changes) if changes else scenario
+
+
+def compare_groups(base: Result, whatif: Result) -> pd.DataFrame:
+    """Paired change (what-if minus baseline) of every agent group's KPIs.
+
+    The group counterpart of :func:`sim.measure.runner.compare`: both results need
+    the same seed and replications (replication r of each saw the same customers).
+    Groups present in only one scenario are left out.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Columns ``group, kpi, base, whatif, delta, ci95`` (ci95: half-width of the
+        paired 95% interval of delta); KPIs as in ``Result.groups`` (occupancy,
+        slot_utilisation, scheduled, productive, busy_agents).
+    """
+    if base.seed != whatif.seed or base.replications != whatif.replications:
+        raise ValueError(
+            "compare_groups needs both runs with the same seed and replications "
+            f"(got seed {base.seed}/{whatif.seed}, "
+            f"replications {base.replications}/{whatif.replications})"
+        )
+    key = ["replication", "group"]
+    b = base.group_reps.set_index(key)
+    w = whatif.group_reps.set_index(key)
+    common = b.index.intersection(w.index)
+    delta = (w.loc[common] - b.loc[common]).reset_index()
+    out = summarise(delta, ["group"]).rename(columns={"mean": "delta"})
+    idx = pd.MultiIndex.from_frame(out[["group", "kpi"]])
+    means_b = base.groups.set_index(["group", "kpi"])["mean"]
+    means_w = whatif.groups.set_index(["group", "kpi"])["mean"]
+    out.insert(2, "base", means_b.reindex(idx).to_numpy())
+    out.insert(3, "whatif", means_w.reindex(idx).to_numpy())
+    return out.drop(columns="n")
