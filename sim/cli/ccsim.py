@@ -248,6 +248,7 @@ COMMAND_MODULES: dict[str, tuple[str, str]] = {
     "report": ("sim.cli.staff", "add_staff_commands"),
     "sweep": ("sim.cli.sweep", "add_sweep_parser"),
     "app": ("sim.cli.app", "add_app_parser"),
+    "replay": ("sim.cli.replay", "add_replay_parser"),
 }
 OWN_COMMANDS = ("run", "compare", "validate")
 
