@@ -29,6 +29,11 @@ documentation says). :func:`calibrate` estimates per queue:
   start to the next one's if the gap is under ``idle_gap`` s; agents per interval =
   on-shift time / interval length, summed over agents.
 
+From the agents' records (:mod:`forecasting.agents`), lazily: :attr:`Calibration.agent_skills`
+and :attr:`~Calibration.skill_groups`, :attr:`~Calibration.wrap_up` (after-call work),
+:attr:`~Calibration.handle_time_factors`, :attr:`~Calibration.routing_priority` and
+:meth:`~Calibration.availability` (agents available per group and interval).
+
 The result's :meth:`Calibration.fragment` is a scenario (a typical day) the simulator
 reads directly; :meth:`Calibration.scenario_for_day` gives one day with its observed
 arrivals and staffing (the replay validation).
