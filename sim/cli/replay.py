@@ -101,9 +101,8 @@ def _ablation(run: Any, use: tuple[str, ...]) -> pd.DataFrame:
 
 
 def _chart(rep: pd.DataFrame, out: Path) -> None:
+    """The per-day biases by queue, abandonment and within-threshold side by side."""
     import altair as alt
-
-    from sim.cli.io import atomic_file
 
     long = rep.melt(
         id_vars=["date", "queue", "offered"],
@@ -127,13 +126,13 @@ def _chart(rep: pd.DataFrame, out: Path) -> None:
         .properties(width=320, height=220)
         .facet(column=alt.Column("measure:N", title=None))
     )
-    with atomic_file(out) as tmp:
-        chart.save(str(tmp), format="html")
+    chart.save(str(out), format="html")
 
 
 def cmd_replay(args: argparse.Namespace) -> int:
     from forecasting.calibrate import RecordsError, calibrate
-    from sim.cli.io import STDOUT, atomic_file, check_output, emit_json
+    from sim.cli.io import STDOUT, check_output
+    from sim.config.outputs import staged_outputs
     from sim.measure.replay import replay, replay_summary
 
     check_output(args.csv, option="--csv")
@@ -160,11 +159,7 @@ def cmd_replay(args: argparse.Namespace) -> int:
         raise _bad(f"TEST: no day to replay in {test_path} (check --weekdays)")
     summary = replay_summary(rep)
     ablation = _ablation(run, use) if args.ablation else None
-    if args.csv:
-        with atomic_file(Path(args.csv)) as tmp:
-            rep.to_csv(tmp, index=False, float_format="%.5f")
-    if args.chart:
-        _chart(rep, Path(args.chart))
+    payload = None
     if args.json is not None:
         payload = {
             "train": str(train_path),
@@ -177,9 +172,16 @@ def cmd_replay(args: argparse.Namespace) -> int:
         }
         if ablation is not None:
             payload["ablation"] = json.loads(ablation.to_json(orient="records"))
-        emit_json(json.dumps(payload, indent=2), args.json)
-        if args.json == STDOUT:
-            return 0
+    with staged_outputs() as stage:  # --csv, --chart and --json: all, or none
+        if args.csv:
+            rep.to_csv(stage.file(args.csv), index=False, float_format="%.5f")
+        if args.chart:
+            _chart(rep, stage.file(args.chart))
+        if payload is not None and args.json != STDOUT:
+            stage.file(args.json).write_text(json.dumps(payload, indent=2) + "\n", "utf-8")
+    if payload is not None and args.json == STDOUT:
+        print(json.dumps(payload, indent=2))
+        return 0
     _print(args, rep, summary, use, ablation, train_path, test_path)
     return 0
 
