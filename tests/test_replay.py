@@ -94,6 +94,8 @@ def test_replay_two_days(january: Calibration, february: pd.DataFrame) -> None:
     assert s.loc["all", "offered_per_day"] == pytest.approx(per_day)
     with pytest.raises(ValueError, match="proficiency needs skills"):
         replay(january, february, days=1, behaviours=("proficiency",))
+    with pytest.raises(ValueError, match="talk_times: must be 'train' or 'test'"):
+        replay(january, february, days=1, talk_times="march")  # type: ignore[arg-type]
     with pytest.raises(ValueError, match="unknown nonsense"):
         replay(january, february, days=1, behaviours=("nonsense",))
 

@@ -147,7 +147,12 @@ def cmd_replay(args: argparse.Namespace) -> int:
         test = _records(test_path)
     except RecordsError as exc:
         raise _bad(str(exc)) from None
-    kw: dict[str, Any] = {"replications": args.replications, "seed": args.seed, "days": args.days}
+    kw: dict[str, Any] = {
+        "replications": args.replications,
+        "seed": args.seed,
+        "days": args.days,
+        "talk_times": args.talk_times,
+    }
     if weekdays is not None:
         kw["weekdays"] = weekdays
 
@@ -167,6 +172,7 @@ def cmd_replay(args: argparse.Namespace) -> int:
             "behaviours": list(use),
             "replications": args.replications,
             "seed": args.seed,
+            "talk_times": args.talk_times,
             "summary": json.loads(summary.to_json(orient="records")),
             "days": json.loads(rep.assign(date=rep["date"].astype(str)).to_json(orient="records")),
         }
@@ -201,7 +207,8 @@ def _print(
     print(
         f"replay: calibrated on {train.name}, {rep['date'].nunique()} days of {test.name}, "
         f"{args.replications} replications each, seed {args.seed}; behaviours: "
-        f"{', '.join(use) or 'none'}; bias = simulated - actual, percentage points"
+        f"{', '.join(use) or 'none'}; talk times of {args.talk_times.upper()}; "
+        "bias = simulated - actual, percentage points"
     )
     with pd.option_context("display.width", 200):
         print(summary.to_string(index=False, float_format=three))
@@ -251,6 +258,12 @@ def add_replay_parser(sub: Any) -> None:
         action="append",
         metavar="BEHAVIOUR",
         help="leave a behaviour out (skills, availability, wrap_up, proficiency, routing)",
+    )
+    p.add_argument(
+        "--talk-times",
+        choices=["train", "test"],
+        default="train",
+        help="test: use TEST's own handle times (a diagnostic of talk-time drift)",
     )
     p.add_argument("--ablation", action="store_true", help="also replay without each behaviour")
     p.add_argument("--per-day", action="store_true", help="print the per-day, per-queue errors")

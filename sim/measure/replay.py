@@ -16,8 +16,9 @@ Simulation validation, so it lives with the measures: it calibrates with
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Callable, Iterable, Sequence
-from typing import Any
+from typing import Any, Literal
 
 import pandas as pd
 
@@ -75,6 +76,7 @@ def replay(
     days: int | None = None,
     progress: Callable[[int, int], None] | None = None,
     behaviours: Iterable[str] = BEHAVIOURS,
+    talk_times: Literal["train", "test"] = "train",
 ) -> pd.DataFrame:
     """Simulate each test day with its observed arrivals and staffing.
 
@@ -88,6 +90,9 @@ def replay(
     days : replay only the first ``days`` of them (for quick checks).
     behaviours : which of :data:`BEHAVIOURS` to use (default all; ``()`` is the
         replay of one group staffed by the idle-gap heuristic, without wrap-up).
+    talk_times : ``"test"`` replaces the calibration's handle-time distributions by
+        the test records' own (a diagnostic, not a forecast: how much of the bias is
+        talk time drifting between the months).
 
     Returns
     -------
@@ -110,6 +115,18 @@ def replay(
         sl_threshold=cal.sl_threshold,
         idle_gap=cal.idle_gap,
     )
+    if talk_times == "test":
+        cal = dataclasses.replace(
+            cal,
+            distributions={
+                q: {**d, "handle_time": test.distributions[q]["handle_time"]}
+                if q in test.distributions
+                else d
+                for q, d in cal.distributions.items()
+            },
+        )
+    elif talk_times != "train":
+        raise ValueError(f"talk_times: must be 'train' or 'test', got {talk_times!r}")
     staffing, groups = _staffing(cal, test, use)
     arrivals = test.arrivals()
     actual = test.observed(by_day=True)
