@@ -200,6 +200,7 @@ def availability(
     interval_minutes: int,
     idle_gap: float,
     wrap_cutoff: float | None = WRAP_CUTOFF,
+    extrapolate: bool = False,
 ) -> pd.DataFrame:
     """Agents available per interval and group (agent-equivalents).
 
@@ -207,7 +208,10 @@ def availability(
     ``idle_gap`` s to their next service; of such a gap, the time after the first
     ``wrap_cutoff`` s during which a call of the agent's skills was waiting is not
     available (``wrap_cutoff=None``: every on-shift second is available, the old
-    heuristic). Returns ``interval`` (start timestamp), ``group``, ``agents``
+    heuristic). Absence is only seen while a call waits: ``extrapolate`` takes it as
+    independent of the queue and divides an interval's seen absence by the share of
+    the interval during which a call of the agent's skills waited (at most the agent's
+    idle time beyond the cutoff). Returns ``interval`` (start timestamp), ``group``, ``agents``
     (available agent-seconds / interval seconds), every interval of every day.
     """
     s = services(records)
@@ -216,8 +220,9 @@ def availability(
     n_days = int((pd.Timestamp(records["arrival"].max()).normalize() - t0).days) + 1
     n = n_days * 86400
     groups = skill_groups(skills)
-    per_group = {name: np.zeros(n, np.int64) for name in groups}
-    waiting = {ss: _waiting(records, ss, n) for ss in groups.values()} if wrap_cutoff else {}
+    per_group = {name: np.zeros(n // step) for name in groups}
+    use_waits = wrap_cutoff is not None
+    waiting = {ss: _waiting(records, ss, n) for ss in groups.values()} if use_waits else {}
     gaps = _gaps(s)
     for agent, sv in s.groupby("agent"):
         ss = skills.get(str(agent))
@@ -229,15 +234,21 @@ def availability(
         blo = np.ceil(bridged["end"].to_numpy()).astype(np.int64)
         bhi = np.maximum(np.floor(bridged["next_start"].to_numpy()).astype(np.int64), blo)
         on = (_cover(lo, hi, n) + _cover(blo, bhi, n)) > 0
-        if wrap_cutoff is not None:
-            away = _cover(blo + int(round(wrap_cutoff)), bhi, n) > 0
-            on &= ~(away & waiting[ss])
-        per_group[group_name(ss)] += on
+        seconds = on.reshape(-1, step).sum(axis=1).astype(float)
+        if use_waits:
+            idle = _cover(blo + int(round(wrap_cutoff or 0)), bhi, n) > 0
+            seen = (idle & waiting[ss]).reshape(-1, step).sum(axis=1)
+            if extrapolate:
+                share = waiting[ss].reshape(-1, step).mean(axis=1)
+                idle_s = (idle & on).reshape(-1, step).sum(axis=1)
+                est = np.divide(seen, share, out=np.zeros(len(seen)), where=share > 0)
+                seconds -= np.minimum(est, idle_s)
+            else:
+                seconds -= seen
+        per_group[group_name(ss)] += seconds
     grid = pd.date_range(t0, periods=n // step, freq=f"{interval_minutes}min")
     frames = [
-        pd.DataFrame(
-            {"interval": grid, "group": name, "agents": v.reshape(-1, step).sum(axis=1) / step}
-        )
+        pd.DataFrame({"interval": grid, "group": name, "agents": v / step})
         for name, v in per_group.items()
     ]
     return pd.concat(frames, ignore_index=True)

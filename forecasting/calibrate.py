@@ -588,19 +588,22 @@ class Calibration:
         skills: Mapping[str, tuple[str, ...]] | None = None,
         *,
         wrap_cutoff: float | None = _agents.WRAP_CUTOFF,
+        extrapolate: bool = False,
     ) -> pd.DataFrame:
         """Agents available per interval and skill group of these records
         (``interval, group, agents``; see :func:`forecasting.agents.availability`).
 
         ``skills`` (agent -> queues; default :attr:`agent_skills`) assigns agents to
         groups, e.g. another month's skills for the agents it knows; ``wrap_cutoff=None``
-        counts every on-shift second as available (the :attr:`staffing` heuristic)."""
+        counts every on-shift second as available (the :attr:`staffing` heuristic);
+        ``extrapolate`` scales the absence seen while calls waited up to all idle time."""
         return _agents.availability(
             self.records,
             dict(skills) if skills is not None else self.agent_skills,
             interval_minutes=self.interval_minutes,
             idle_gap=self.idle_gap,
             wrap_cutoff=wrap_cutoff,
+            extrapolate=extrapolate,
         )
 
     @property

@@ -95,6 +95,18 @@ def test_availability_removes_idle_time_while_a_call_waits() -> None:
     assert len(av) == 96 and set(av["group"]) == {"skills_PS"}
 
 
+def test_availability_extrapolated_absence() -> None:
+    """Same log, absence taken as independent of the queue: in the first interval a
+    call waited 500 of 900 s and A was seen away all 500 s, so A is taken as away
+    500 / (500 / 900) = 900 s, capped at A's idle time beyond the cutoff (160-700 s =
+    540 s): 360 / 900 available. Without any waiting call nothing changes (130 s)."""
+    av = ag.availability(
+        gap_log(), {"A": ("PS",)}, interval_minutes=15, idle_gap=1800, extrapolate=True
+    )
+    assert av["agents"].iloc[0] == pytest.approx(360 / 900)
+    assert av["agents"].iloc[1] == pytest.approx(130 / 900)
+
+
 def test_availability_ignores_waiting_calls_of_other_skills() -> None:
     """The call waiting 200-700 s is NW, which A (PS only) does not serve: A stays
     available; B (an NW agent) answers it."""

@@ -12,7 +12,7 @@ import pytest
 from forecasting.agents import skill_groups
 from forecasting.calibrate import Calibration, calibrate, read_anonymous_bank
 from sim.config.scenario import parse_scenario
-from sim.measure.replay import BEHAVIOURS, replay, replay_summary
+from sim.measure.replay import BEHAVIOURS, DEFAULT_BEHAVIOURS, replay, replay_summary
 
 from .cli_helpers import ccsim
 from .forecast_helpers import RAW, SHARED, needs_raw
@@ -96,6 +96,8 @@ def test_replay_two_days(january: Calibration, february: pd.DataFrame) -> None:
         replay(january, february, days=1, behaviours=("proficiency",))
     with pytest.raises(ValueError, match="talk_times: must be 'train' or 'test'"):
         replay(january, february, days=1, talk_times="march")  # type: ignore[arg-type]
+    with pytest.raises(ValueError, match="absence needs availability"):
+        replay(january, february, days=1, behaviours=("absence",))
     with pytest.raises(ValueError, match="unknown nonsense"):
         replay(january, february, days=1, behaviours=("nonsense",))
 
@@ -104,6 +106,8 @@ def test_cli_bad_input_exits_2(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) 
     monkeypatch.setenv("CCSIM_SHARED_DATA", str(SHARED))
     r = ccsim("replay", "january", "february", "--without", "nonsense")
     assert r.returncode == 2 and "--without: unknown nonsense" in r.stderr
+    r = ccsim("replay", "january", "february", "--with", "magic")
+    assert r.returncode == 2 and "--with: unknown magic" in r.stderr
     r = ccsim("replay", "january", "february", "--weekdays", "9")
     assert r.returncode == 2 and "--weekdays" in r.stderr
     r = ccsim("replay", "march", "february")
@@ -127,7 +131,7 @@ def test_cli_replay_one_day(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> 
     payload = json.loads(r.stdout)
     queues = {row["queue"] for row in payload["summary"]}
     assert "all" in queues and "PS" in queues
-    assert payload["behaviours"] == list(BEHAVIOURS)
+    assert payload["behaviours"] == list(DEFAULT_BEHAVIOURS)
     assert len(pd.read_csv(out)) == len(queues) - 1
     assert "<html" in chart.read_text(encoding="utf-8").lower()
     r = ccsim("replay", "january", "february", "--days", "1", "-r", "1", "--without", "routing")

@@ -60,16 +60,20 @@ def _records(path: Path) -> pd.DataFrame:
     return read_records(path)
 
 
-def _behaviours(without: list[str] | None) -> tuple[str, ...]:
-    from sim.measure.replay import BEHAVIOURS
+def _behaviours(without: list[str] | None, with_: list[str] | None) -> tuple[str, ...]:
+    from sim.measure.replay import BEHAVIOURS, DEFAULT_BEHAVIOURS
 
-    gone = set(without or ())
-    bad = sorted(gone - set(BEHAVIOURS))
-    if bad:
-        raise _bad(f"--without: unknown {', '.join(bad)} (choose from {', '.join(BEHAVIOURS)})")
-    use = tuple(b for b in BEHAVIOURS if b not in gone)
+    gone, added = set(without or ()), set(with_ or ())
+    for option, names in (("--without", gone), ("--with", added)):
+        bad = sorted(names - set(BEHAVIOURS))
+        if bad:
+            raise _bad(f"{option}: unknown {', '.join(bad)} (choose from {', '.join(BEHAVIOURS)})")
+    wanted = (set(DEFAULT_BEHAVIOURS) | added) - gone
+    use = tuple(b for b in BEHAVIOURS if b in wanted)
     if "proficiency" in use and "skills" not in use:
         use = tuple(b for b in use if b != "proficiency")  # factors are per skill group
+    if "absence" in use and "availability" not in use:
+        use = tuple(b for b in use if b != "absence")  # it extends availability
     return use
 
 
@@ -89,7 +93,8 @@ def _ablation(run: Any, use: tuple[str, ...]) -> pd.DataFrame:
     """Pooled biases with ``use``, with each of its behaviours left out, and with none."""
     variants: list[tuple[str, tuple[str, ...]]] = [("all of: " + ", ".join(use), use)]
     for b in use:
-        rest = tuple(x for x in use if x != b and not (b == "skills" and x == "proficiency"))
+        needs = {"skills": "proficiency", "availability": "absence"}
+        rest = tuple(x for x in use if x != b and needs.get(b) != x)
         variants.append((f"without {b}", rest))
     variants.append(("none (one group, idle-gap staffing)", ()))
     rows = []
@@ -139,7 +144,7 @@ def cmd_replay(args: argparse.Namespace) -> int:
     check_output(args.chart, option="--chart")
     if args.json not in (None, STDOUT):
         check_output(args.json, option="--json")
-    use = _behaviours(args.without)
+    use = _behaviours(args.without, args.with_)
     weekdays = _weekdays(args.weekdays)
     train_path, test_path = _source(args.train, "TRAIN"), _source(args.test, "TEST")
     try:
@@ -258,6 +263,13 @@ def add_replay_parser(sub: Any) -> None:
         action="append",
         metavar="BEHAVIOUR",
         help="leave a behaviour out (skills, availability, wrap_up, proficiency, routing)",
+    )
+    p.add_argument(
+        "--with",
+        dest="with_",
+        action="append",
+        metavar="BEHAVIOUR",
+        help="add a behaviour that is off by default (absence)",
     )
     p.add_argument(
         "--talk-times",

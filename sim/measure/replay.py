@@ -26,9 +26,9 @@ from forecasting.calibrate import Calibration, calibrate
 from sim.config.scenario import parse_scenario
 from sim.measure.runner import simulate
 
-__all__ = ["BEHAVIOURS", "replay", "replay_summary"]
+__all__ = ["BEHAVIOURS", "DEFAULT_BEHAVIOURS", "replay", "replay_summary"]
 
-BEHAVIOURS = ("skills", "availability", "wrap_up", "proficiency", "routing")
+BEHAVIOURS = ("skills", "availability", "wrap_up", "proficiency", "routing", "absence")
 """What a replay can take from the records beyond arrivals, talk time and patience:
 
 * ``skills``: one group per skill set of the agents (from the queues each answered),
@@ -38,8 +38,14 @@ BEHAVIOURS = ("skills", "availability", "wrap_up", "proficiency", "routing")
 * ``wrap_up``: after-call work per queue, from the agents' gaps between calls;
 * ``proficiency``: each group's handle-time factor per queue (needs ``skills``);
 * ``routing``: the order agents take queues in, from the calls they picked while
-  another of their queues had a call waiting (else shortest mean wait first).
+  another of their queues had a call waiting (else shortest mean wait first);
+* ``absence`` (off by default; needs ``availability``): absence is seen only while a
+  call waits; taking it as independent of the queue, an interval's seen absence is
+  divided by the share of the interval a call of the agent's skills waited (at most
+  the agent's idle time).
 """
+DEFAULT_BEHAVIOURS = BEHAVIOURS[:5]
+"""What :func:`replay` uses unless told: every behaviour but ``absence``."""
 
 
 def _staffing(
@@ -52,7 +58,7 @@ def _staffing(
 
     skills = {**agent_skills(test.records, queues=cal.queues), **cal.agent_skills}
     cutoff = None if "availability" not in behaviours else test_cutoff()
-    avail = test.availability(skills, wrap_cutoff=cutoff)
+    avail = test.availability(skills, wrap_cutoff=cutoff, extrapolate="absence" in behaviours)
     if "skills" not in behaviours:
         pooled = avail.groupby("interval")["agents"].sum().reset_index()
         return pooled, None
@@ -75,7 +81,7 @@ def replay(
     seed: int = 1,
     days: int | None = None,
     progress: Callable[[int, int], None] | None = None,
-    behaviours: Iterable[str] = BEHAVIOURS,
+    behaviours: Iterable[str] = DEFAULT_BEHAVIOURS,
     talk_times: Literal["train", "test"] = "train",
 ) -> pd.DataFrame:
     """Simulate each test day with its observed arrivals and staffing.
@@ -88,7 +94,8 @@ def replay(
         Anonymous Bank's full working days).
     replications : simulation replications per day.
     days : replay only the first ``days`` of them (for quick checks).
-    behaviours : which of :data:`BEHAVIOURS` to use (default all; ``()`` is the
+    behaviours : which of :data:`BEHAVIOURS` to use (default
+        :data:`DEFAULT_BEHAVIOURS`; ``()`` is the
         replay of one group staffed by the idle-gap heuristic, without wrap-up).
     talk_times : ``"test"`` replaces the calibration's handle-time distributions by
         the test records' own (a diagnostic, not a forecast: how much of the bias is
@@ -108,6 +115,8 @@ def replay(
         )
     if "proficiency" in use and "skills" not in use:
         raise ValueError("behaviours: proficiency needs skills (factors are per skill group)")
+    if "absence" in use and "availability" not in use:
+        raise ValueError("behaviours: absence needs availability (it extends it)")
     cal = train if isinstance(train, Calibration) else calibrate(train)
     test = calibrate(
         test_records,
