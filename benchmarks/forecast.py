@@ -82,6 +82,13 @@ def main() -> None:
         )
         with pd.option_context("display.width", 200):
             print(fc.replay_summary(rep).to_string(index=False, float_format=lambda x: f"{x:.3f}"))
+            before = fc.replay(
+                cal, fc.read_anonymous_bank(feb), replications=args.replications, behaviours=()
+            )
+            print("before (one group, on-shift staffing, no wrap-up: behaviours=())")
+            print(
+                fc.replay_summary(before).to_string(index=False, float_format=lambda x: f"{x:.3f}")
+            )
 
 
 if __name__ == "__main__":

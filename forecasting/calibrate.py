@@ -29,6 +29,11 @@ documentation says). :func:`calibrate` estimates per queue:
   start to the next one's if the gap is under ``idle_gap`` s; agents per interval =
   on-shift time / interval length, summed over agents.
 
+From the agents' records (:mod:`forecasting.agents`), lazily: :attr:`Calibration.agent_skills`
+and :attr:`~Calibration.skill_groups`, :attr:`~Calibration.wrap_up` (after-call work),
+:attr:`~Calibration.handle_time_factors`, :attr:`~Calibration.routing_priority` and
+:meth:`~Calibration.availability` (agents available per group and interval).
+
 The result's :meth:`Calibration.fragment` is a scenario (a typical day) the simulator
 reads directly; :meth:`Calibration.scenario_for_day` gives one day with its observed
 arrivals and staffing (the replay validation).
@@ -41,6 +46,7 @@ import math
 import warnings
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from functools import cached_property
 from pathlib import Path
 from typing import Any
 
@@ -51,6 +57,7 @@ from scipy import stats
 
 from sim.config.scenario import ScenarioError, parse_scenario
 
+from . import agents as _agents
 from .history import parse_timestamps, read_text_csv
 
 __all__ = [
@@ -542,6 +549,62 @@ class Calibration:
     """queue -> {"handle_time": entry, "patience": entry} (scenario distribution entries)."""
     skipped: Mapping[str, str] = field(default_factory=dict)
     """Queues left out of the scenarios -> why (too few calls, nothing to fit)."""
+    idle_gap: float = 1800.0
+    """s between two services of an agent still counted as on shift."""
+
+    @cached_property
+    def agent_skills(self) -> dict[str, tuple[str, ...]]:
+        """Agent -> the queues they serve, in :attr:`queues` order (see
+        :func:`forecasting.agents.agent_skills`)."""
+        return _agents.agent_skills(self.records, queues=self.queues)
+
+    @cached_property
+    def skill_groups(self) -> dict[str, tuple[str, ...]]:
+        """Group name -> skills: one group per distinct skill set of the agents."""
+        return _agents.skill_groups(self.agent_skills)
+
+    @cached_property
+    def routing_priority(self) -> list[str]:
+        """Queues in the order the agents take them when calls of several wait (see
+        :func:`forecasting.agents.routing_priority`; ties in :attr:`queues` order)."""
+        wins = _agents.pick_counts(self.records, self.agent_skills, self.queues)
+        return _agents.routing_priority(wins)
+
+    @cached_property
+    def wrap_up(self) -> dict[str, list[float]]:
+        """Queue -> after-call work samples (s): the agents' gaps of at most
+        :data:`forecasting.agents.WRAP_CUTOFF` s between a service of that queue and
+        their next one while a call they could take was waiting."""
+        gaps = _agents.after_call_gaps(self.records, self.agent_skills, idle_gap=self.idle_gap)
+        return _agents.wrap_up_samples(gaps)
+
+    @cached_property
+    def handle_time_factors(self) -> dict[str, dict[str, float]]:
+        """Group -> queue -> the group's mean handle time over the queue's."""
+        return _agents.handle_time_factors(self.records, self.agent_skills)
+
+    def availability(
+        self,
+        skills: Mapping[str, tuple[str, ...]] | None = None,
+        *,
+        wrap_cutoff: float | None = _agents.WRAP_CUTOFF,
+        extrapolate: bool = False,
+    ) -> pd.DataFrame:
+        """Agents available per interval and skill group of these records
+        (``interval, group, agents``; see :func:`forecasting.agents.availability`).
+
+        ``skills`` (agent -> queues; default :attr:`agent_skills`) assigns agents to
+        groups, e.g. another month's skills for the agents it knows; ``wrap_cutoff=None``
+        counts every on-shift second as available (the :attr:`staffing` heuristic);
+        ``extrapolate`` scales the absence seen while calls waited up to all idle time."""
+        return _agents.availability(
+            self.records,
+            dict(skills) if skills is not None else self.agent_skills,
+            interval_minutes=self.interval_minutes,
+            idle_gap=self.idle_gap,
+            wrap_cutoff=wrap_cutoff,
+            extrapolate=extrapolate,
+        )
 
     @property
     def queues(self) -> list[str]:
@@ -657,6 +720,10 @@ class Calibration:
         replications: int = 10,
         seed: int = 1,
         transitions: bool = False,
+        groups: Mapping[str, tuple[str, ...]] | None = None,
+        wrap_up: bool = False,
+        proficiency: bool = False,
+        routing: bool = False,
     ) -> dict[str, Any]:
         """A one-day scenario (00:00-24:00) with given arrivals and staffing per interval
         and this calibration's distributions.
@@ -664,20 +731,51 @@ class Calibration:
         Parameters
         ----------
         arrivals : ``interval, queue, calls`` (e.g. another month's :meth:`arrivals`).
-        staffing : ``interval, agents`` (e.g. another month's :attr:`staffing`).
+        staffing : ``interval, agents`` (e.g. another month's :attr:`staffing`): one
+            group skilled for every queue; or ``interval, group, agents`` (e.g. another
+            month's :meth:`availability`): one group per skill set, each interval's
+            agent-equivalents rounded so the groups add up to the rounded total.
         transitions : add the redial transitions (leave False when ``arrivals`` are
             observed calls, which already include redials).
+        groups : with per-group ``staffing``, group name -> skills (default
+            :attr:`skill_groups`).
+        wrap_up : give each queue its after-call work (:attr:`wrap_up`, empirical).
+        proficiency : give each group its handle-time factors (:attr:`handle_time_factors`).
+        routing : order every group's skills by :attr:`routing_priority` (else by
+            :attr:`queues`).
         """
         per_day = 24 * 60 // self.interval_minutes
         grid = pd.date_range(pd.Timestamp(day), periods=per_day, freq=f"{self.interval_minutes}min")
         arr = arrivals.pivot_table(
             index="interval", columns="queue", values="calls", aggfunc="sum", fill_value=0
         ).reindex(grid, fill_value=0)
-        ag = staffing.set_index("interval")["agents"].reindex(grid, fill_value=0.0)
         per_q = {
             q: [float(v) for v in (arr[q] if q in arr else pd.Series(0.0, index=grid)).to_numpy()]
             for q in self.queues
         }
+        channels = self._channels(per_q)
+        if wrap_up:
+            for q, samples in self.wrap_up.items():
+                if q in channels:
+                    channels[q]["wrap_up"] = {"distribution": "empirical", "samples": samples}
+        if "group" in staffing.columns:
+            skill_sets = dict(groups if groups is not None else self.skill_groups)
+            head = _round_groups(staffing, grid, list(skill_sets))
+            out_groups: dict[str, Any] = {}
+            rank = {q: i for i, q in enumerate(self.routing_priority if routing else self.queues)}
+            for name, skills in skill_sets.items():
+                g: dict[str, Any] = {"skills": sorted(skills, key=rank.__getitem__)}
+                g["agents"] = head[name]
+                f = self.handle_time_factors.get(name, {}) if proficiency else {}
+                if f:
+                    g["handle_time_factor"] = {q: v for q, v in f.items() if q in skills}
+                out_groups[name] = g
+        else:
+            ag = staffing.set_index("interval")["agents"].reindex(grid, fill_value=0.0)
+            order = self.routing_priority if routing else self.queues
+            out_groups = {
+                "agents": {"skills": list(order), "agents": [int(round(v)) for v in ag.to_numpy()]}
+            }
         return {
             "name": f"replay {day}",
             "interval_minutes": self.interval_minutes,
@@ -685,10 +783,8 @@ class Calibration:
             "start": "00:00",
             "seed": seed,
             "replications": replications,
-            "channels": self._channels(per_q),
-            "groups": {
-                "agents": {"skills": self.queues, "agents": [int(round(v)) for v in ag.to_numpy()]}
-            },
+            "channels": channels,
+            "groups": out_groups,
             "journeys": {
                 "max_attempts": 5,
                 "transitions": self._transitions() if transitions else [],
@@ -741,6 +837,26 @@ class Calibration:
             lines.append("queues left out")
             lines.extend(f"  {q}: {why}" for q, why in self.skipped.items())
         return "\n".join(lines)
+
+
+def _round_groups(
+    staffing: pd.DataFrame, grid: pd.DatetimeIndex, names: list[str]
+) -> dict[str, list[int]]:
+    """Whole agents per group and interval of ``grid`` from agent-equivalents
+    (``interval, group, agents``): per interval the total is rounded and shared out by
+    largest remainder, so rounding each small group does not lose or add agents."""
+    x = (
+        staffing.pivot_table(
+            index="interval", columns="group", values="agents", aggfunc="sum", fill_value=0.0
+        )
+        .reindex(index=grid, columns=names, fill_value=0.0)
+        .to_numpy(float)
+    )
+    base = np.floor(x)
+    extra = np.rint(x.sum(axis=1)) - base.sum(axis=1)  # agents still to hand out
+    rank = np.argsort(np.argsort(-(x - base), axis=1, kind="stable"), axis=1)
+    whole = base + (rank < extra[:, None])
+    return {name: [int(v) for v in whole[:, j]] for j, name in enumerate(names)}
 
 
 def calibrate(
@@ -820,6 +936,7 @@ def calibrate(
         staffing=staffing(records, interval_minutes=interval_minutes, idle_gap=idle_gap),
         distributions=dists,
         skipped=skipped,
+        idle_gap=idle_gap,
     )
     _check_loads(cal)
     return cal

@@ -267,6 +267,9 @@ OUTPUTS = [
     Output("forecast", "--write-scenario", "file", "new.yaml"),
     Output("backtest", "--out", "file", "cv.csv"),
     Output("calibrate", "--out", "file", "frag.yaml"),
+    Output("replay", "--csv", "file", "days.csv"),
+    Output("replay", "--chart", "file", "chart.html"),
+    Output("replay", "--json", "file", "rep.json"),
 ]
 """Every output option of every command that writes files."""
 
@@ -351,6 +354,7 @@ def command_line(work: Path, command: str, outputs: dict[str, str]) -> list[str]
         "forecast": ["history.csv", "--scenario", "small.yaml"],
         "backtest": ["history.csv"],
         "calibrate": ["records.csv"],
+        "replay": ["records.csv", "records.csv"],
     }[command]
     argv = [command]
     for arg in inputs:
@@ -381,6 +385,7 @@ WORK = {
     "forecast": "forecasting.forecast.forecast_series",
     "backtest": "forecasting.backtest.backtest",
     "calibrate": "forecasting.calibrate.calibrate",
+    "replay": "sim.measure.replay.replay",
 }
 """The function that starts each command's work."""
 

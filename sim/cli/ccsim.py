@@ -383,6 +383,7 @@ COMMAND_MODULES: dict[str, tuple[str, str]] = {
     "app": ("sim.cli.app", "add_app_parser"),
     "roster": ("sim.cli.roster", "add_roster_parser"),
     "capacity": ("sim.cli.capacity", "add_capacity_parser"),
+    "replay": ("sim.cli.replay", "add_replay_parser"),
 }
 OWN_COMMANDS = ("run", "compare", "validate")
 

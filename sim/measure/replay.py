@@ -16,8 +16,9 @@ Simulation validation, so it lives with the measures: it calibrates with
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
-from typing import Any
+import dataclasses
+from collections.abc import Callable, Iterable, Sequence
+from typing import Any, Literal
 
 import pandas as pd
 
@@ -25,7 +26,50 @@ from forecasting.calibrate import Calibration, calibrate
 from sim.config.scenario import parse_scenario
 from sim.measure.runner import simulate
 
-__all__ = ["replay", "replay_summary"]
+__all__ = ["BEHAVIOURS", "DEFAULT_BEHAVIOURS", "replay", "replay_summary"]
+
+BEHAVIOURS = ("skills", "availability", "wrap_up", "proficiency", "routing", "absence")
+"""What a replay can take from the records beyond arrivals, talk time and patience:
+
+* ``skills``: one group per skill set of the agents (from the queues each answered),
+  staffed with the day's observed agents of that group (else one group for all);
+* ``availability``: an agent idle while a call they could take waits (beyond the
+  after-call work) is not available (else on shift = available, the idle-gap heuristic);
+* ``wrap_up``: after-call work per queue, from the agents' gaps between calls;
+* ``proficiency``: each group's handle-time factor per queue (needs ``skills``);
+* ``routing``: the order agents take queues in, from the calls they picked while
+  another of their queues had a call waiting (else shortest mean wait first);
+* ``absence`` (off by default; needs ``availability``): absence is seen only while a
+  call waits; taking it as independent of the queue, an interval's seen absence is
+  divided by the share of the interval a call of the agent's skills waited (at most
+  the agent's idle time).
+"""
+DEFAULT_BEHAVIOURS = BEHAVIOURS[:5]
+"""What :func:`replay` uses unless told: every behaviour but ``absence``."""
+
+
+def _staffing(
+    cal: Calibration, test: Calibration, behaviours: frozenset[str]
+) -> tuple[pd.DataFrame, dict[str, tuple[str, ...]] | None]:
+    """The test days' staffing for the scenarios and, per group, the skills."""
+    if not behaviours & {"skills", "availability"}:
+        return test.staffing, None
+    from forecasting.agents import agent_skills, skill_groups
+
+    skills = {**agent_skills(test.records, queues=cal.queues), **cal.agent_skills}
+    cutoff = None if "availability" not in behaviours else test_cutoff()
+    avail = test.availability(skills, wrap_cutoff=cutoff, extrapolate="absence" in behaviours)
+    if "skills" not in behaviours:
+        pooled = avail.groupby("interval")["agents"].sum().reset_index()
+        return pooled, None
+    return avail, skill_groups(skills)
+
+
+def test_cutoff() -> float:
+    """The after-call work cutoff (s) the availability rule uses."""
+    from forecasting.agents import WRAP_CUTOFF
+
+    return WRAP_CUTOFF
 
 
 def replay(
@@ -37,6 +81,8 @@ def replay(
     seed: int = 1,
     days: int | None = None,
     progress: Callable[[int, int], None] | None = None,
+    behaviours: Iterable[str] = DEFAULT_BEHAVIOURS,
+    talk_times: Literal["train", "test"] = "train",
 ) -> pd.DataFrame:
     """Simulate each test day with its observed arrivals and staffing.
 
@@ -48,6 +94,12 @@ def replay(
         Anonymous Bank's full working days).
     replications : simulation replications per day.
     days : replay only the first ``days`` of them (for quick checks).
+    behaviours : which of :data:`BEHAVIOURS` to use (default
+        :data:`DEFAULT_BEHAVIOURS`; ``()`` is the
+        replay of one group staffed by the idle-gap heuristic, without wrap-up).
+    talk_times : ``"test"`` replaces the calibration's handle-time distributions by
+        the test records' own (a diagnostic, not a forecast: how much of the bias is
+        talk time drifting between the months).
 
     Returns
     -------
@@ -55,10 +107,36 @@ def replay(
         Per day and queue: ``date, queue, offered, actual_abandon, sim_abandon,
         actual_sl, sim_sl, err_abandon_pp, err_sl_pp``.
     """
+    use = frozenset(behaviours)
+    unknown = sorted(use - set(BEHAVIOURS))
+    if unknown:
+        raise ValueError(
+            f"behaviours: unknown {', '.join(unknown)} (choose from {', '.join(BEHAVIOURS)})"
+        )
+    if "proficiency" in use and "skills" not in use:
+        raise ValueError("behaviours: proficiency needs skills (factors are per skill group)")
+    if "absence" in use and "availability" not in use:
+        raise ValueError("behaviours: absence needs availability (it extends it)")
     cal = train if isinstance(train, Calibration) else calibrate(train)
     test = calibrate(
-        test_records, interval_minutes=cal.interval_minutes, sl_threshold=cal.sl_threshold
+        test_records,
+        interval_minutes=cal.interval_minutes,
+        sl_threshold=cal.sl_threshold,
+        idle_gap=cal.idle_gap,
     )
+    if talk_times == "test":
+        cal = dataclasses.replace(
+            cal,
+            distributions={
+                q: {**d, "handle_time": test.distributions[q]["handle_time"]}
+                if q in test.distributions
+                else d
+                for q, d in cal.distributions.items()
+            },
+        )
+    elif talk_times != "train":
+        raise ValueError(f"talk_times: must be 'train' or 'test', got {talk_times!r}")
+    staffing, groups = _staffing(cal, test, use)
     arrivals = test.arrivals()
     actual = test.observed(by_day=True)
     dates = sorted(d for d in actual["date"].unique() if d.weekday() in set(weekdays))
@@ -69,9 +147,13 @@ def replay(
         data = cal.scenario_for_day(
             day,
             arrivals=arrivals[arrivals["queue"].isin(cal.queues)],
-            staffing=test.staffing,
+            staffing=staffing,
             replications=replications,
             seed=seed,
+            groups=groups,
+            wrap_up="wrap_up" in use,
+            proficiency="proficiency" in use,
+            routing="routing" in use,
         )
         res = simulate(parse_scenario(data, source=f"replay {day}"))
         ch: dict[Any, dict[Any, Any]] = res.channels.pivot(

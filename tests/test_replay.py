@@ -1,0 +1,139 @@
+"""Replay validation on the real Anonymous Bank records (January -> February) and the
+``ccsim replay`` command: small runs (a day or two, few replications)."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from forecasting.agents import skill_groups
+from forecasting.calibrate import Calibration, calibrate, read_anonymous_bank
+from sim.config.scenario import parse_scenario
+from sim.measure.replay import BEHAVIOURS, DEFAULT_BEHAVIOURS, replay, replay_summary
+
+from .cli_helpers import ccsim
+from .forecast_helpers import RAW, SHARED, needs_raw
+
+pytestmark = needs_raw
+
+
+@pytest.fixture(scope="module")
+def january() -> Calibration:
+    return calibrate(read_anonymous_bank(RAW / "anonymous_bank_1999_january.txt.gz"))
+
+
+@pytest.fixture(scope="module")
+def february() -> pd.DataFrame:
+    return read_anonymous_bank(RAW / "anonymous_bank_1999_february.txt.gz")
+
+
+def test_availability_without_cutoff_is_the_on_shift_staffing(january: Calibration) -> None:
+    """Per interval, the skill groups' on-shift agents add up to the one-group idle-gap
+    staffing; the availability rule only removes time (about 6% in January)."""
+    old = january.availability(wrap_cutoff=None).groupby("interval")["agents"].sum()
+    new = january.availability().groupby("interval")["agents"].sum()
+    st = january.staffing.set_index("interval")["agents"].reindex(old.index)
+    assert (old - st).abs().max() < 1e-9
+    assert (new <= old + 1e-9).all()
+    assert 0.85 < new.sum() / old.sum() < 0.99
+
+
+def test_january_estimates(january: Calibration) -> None:
+    """What the records show: agents choose PS over NW (2369 to 796 picks) and NE over
+    PS (557 to 405); after-call work of a few seconds (median gap 5 s); every queue
+    has a group."""
+    order = january.routing_priority
+    assert order.index("NE") < order.index("PS") < order.index("NW")
+    assert set(january.wrap_up) == set(january.queues)
+    for samples in january.wrap_up.values():
+        assert 3 <= samples[50] <= 10 and max(samples) <= 60
+    served = {q for skills in january.skill_groups.values() for q in skills}
+    assert served == set(january.queues)
+
+
+def test_scenario_for_day_with_every_behaviour(
+    january: Calibration, february: pd.DataFrame
+) -> None:
+    """The replay scenario loads: one group per skill set, whole agents adding up to the
+    day's rounded total, empirical wrap-up, handle-time factors."""
+    test = calibrate(february)
+    avail = test.availability(january.agent_skills)
+    groups = skill_groups(january.agent_skills)
+    day = pd.Timestamp("1999-02-01").date()
+    data = january.scenario_for_day(
+        day,
+        arrivals=test.arrivals(),
+        staffing=avail[avail["group"].isin(groups)],
+        groups=groups,
+        wrap_up=True,
+        proficiency=True,
+        routing=True,
+    )
+    sc = parse_scenario(data)
+    assert set(sc.groups) == set(groups)
+    grid = pd.date_range("1999-02-01", periods=96, freq="15min")
+    total = avail[avail["interval"].isin(grid) & avail["group"].isin(groups)]
+    want = total.groupby("interval")["agents"].sum().reindex(grid, fill_value=0).round()
+    got = [sum(g["agents"][i] for g in data["groups"].values()) for i in range(96)]
+    assert got == [int(v) for v in want]
+    assert data["channels"]["PS"]["wrap_up"]["distribution"] == "empirical"
+    assert any("handle_time_factor" in g for g in data["groups"].values())
+
+
+def test_replay_two_days(january: Calibration, february: pd.DataFrame) -> None:
+    """Two days, two replications, every behaviour: a row per day and queue, the
+    simulated shares are shares, the pooled row adds the queues' calls."""
+    rep = replay(january, february, days=2, replications=2, behaviours=BEHAVIOURS)
+    assert rep["date"].nunique() == 2 and set(rep["queue"]) <= set(january.queues)
+    assert rep["sim_abandon"].between(0, 1).all() and rep["sim_sl"].between(0, 1).all()
+    s = replay_summary(rep).set_index("queue")
+    per_day = rep.groupby("date")["offered"].sum().mean()
+    assert s.loc["all", "offered_per_day"] == pytest.approx(per_day)
+    with pytest.raises(ValueError, match="proficiency needs skills"):
+        replay(january, february, days=1, behaviours=("proficiency",))
+    with pytest.raises(ValueError, match="talk_times: must be 'train' or 'test'"):
+        replay(january, february, days=1, talk_times="march")  # type: ignore[arg-type]
+    with pytest.raises(ValueError, match="absence needs availability"):
+        replay(january, february, days=1, behaviours=("absence",))
+    with pytest.raises(ValueError, match="unknown nonsense"):
+        replay(january, february, days=1, behaviours=("nonsense",))
+
+
+def test_cli_bad_input_exits_2(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("CCSIM_SHARED_DATA", str(SHARED))
+    r = ccsim("replay", "january", "february", "--without", "nonsense")
+    assert r.returncode == 2 and "--without: unknown nonsense" in r.stderr
+    r = ccsim("replay", "january", "february", "--with", "magic")
+    assert r.returncode == 2 and "--with: unknown magic" in r.stderr
+    r = ccsim("replay", "january", "february", "--weekdays", "9")
+    assert r.returncode == 2 and "--weekdays" in r.stderr
+    r = ccsim("replay", "march", "february")
+    assert r.returncode == 2 and "TRAIN: no such file 'march'" in r.stderr
+    monkeypatch.setenv("CCSIM_SHARED_DATA", str(tmp_path))
+    r = ccsim("replay", "january", "february")
+    assert r.returncode == 2 and "month 'january' needs" in r.stderr
+
+
+@pytest.mark.slow
+def test_cli_replay_one_day(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """One day, one replication: the JSON has the pooled row and every queue's, the
+    CSV one row per queue, the chart is HTML."""
+    monkeypatch.setenv("CCSIM_SHARED_DATA", str(SHARED))
+    out, chart = tmp_path / "days.csv", tmp_path / "chart.html"
+    r = ccsim(
+        "replay", "january", "february", "--days", "1", "-r", "1", "--json", "-",
+        "--csv", str(out), "--chart", str(chart),
+    )  # fmt: skip
+    assert r.returncode == 0, r.stderr
+    payload = json.loads(r.stdout)
+    queues = {row["queue"] for row in payload["summary"]}
+    assert "all" in queues and "PS" in queues
+    assert payload["behaviours"] == list(DEFAULT_BEHAVIOURS)
+    assert len(pd.read_csv(out)) == len(queues) - 1
+    assert "<html" in chart.read_text(encoding="utf-8").lower()
+    r = ccsim("replay", "january", "february", "--days", "1", "-r", "1", "--without", "routing")
+    assert r.returncode == 0 and "pooled: abandonment bias" in r.stdout
+    assert "behaviours: skills, availability, wrap_up, proficiency;" in r.stdout
