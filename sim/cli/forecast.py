@@ -237,6 +237,16 @@ def cmd_forecast(args: argparse.Namespace) -> int:
             raise _bad(f"--map: {k} mapped more than once")
         mapping[k] = v
     base = sim.load_scenario(args.scenario) if args.scenario else None
+    if args.scenario_days is not None:
+        if base is None:
+            raise _bad("--scenario-days: only with --scenario")
+        _at_least("--scenario-days", args.scenario_days, 1, MAX_HORIZON_DAYS)
+        from forecasting.horizon import scenario_over_days
+
+        try:
+            base = scenario_over_days(base, args.scenario_days)
+        except HistoryError as exc:
+            raise _renamed(exc, {"scenario": "--scenario", "days": "--scenario-days"}) from None
     if base is not None and args.interval_minutes is None:
         args.interval_minutes = base.interval_minutes
     elif base is not None and args.interval_minutes != base.interval_minutes:
@@ -452,6 +462,14 @@ def add_commands(sub: Any) -> None:
         default=0,
         metavar="N",
         help="also write N sample paths as the scenario's arrival_paths (forecast uncertainty)",
+    )
+    fc.add_argument(
+        "--scenario-days",
+        type=int,
+        default=None,
+        metavar="N",
+        help="stretch the (one-day) scenario over N calendar days from --day, so its "
+        "periods cover a multi-day forecast (clock times it does not cover: closed)",
     )
     fc.add_argument("--seed", type=int, default=0)
     fc.set_defaults(func=cmd_forecast)
