@@ -210,6 +210,7 @@ def _series(args: argparse.Namespace, hist: History, as_of: pd.Timestamp | None)
 def cmd_forecast(args: argparse.Namespace) -> int:
     import sim
     from forecasting.forecast import forecast_coverage, forecast_frame, scenario_with_forecast
+    from forecasting.handle_time import handle_time_frame, scenario_with_handle_times
     from forecasting.intraday import scenario_with_reforecast
     from sim.cli.io import check_output, staged_outputs
 
@@ -264,6 +265,10 @@ def cmd_forecast(args: argparse.Namespace) -> int:
         raise _bad("--day: not with --as-of (the scenario is filled from --as-of on its day)")
     series = _series(args, hist, as_of)
     out = forecast_frame(series)
+    try:
+        handle = handle_time_frame(hist, series)
+    except HistoryError as exc:
+        raise _renamed(exc, HISTORY_OPTIONS) from None
     new_sc: Any = None
     coverage = []
     try:
@@ -306,6 +311,14 @@ def cmd_forecast(args: argparse.Namespace) -> int:
                 "as_of": "--as-of",
             },
         ) from None
+    if new_sc is not None and not handle.empty:
+        where = day if as_of is None else as_of.date()
+        grids = {
+            c: forecast_coverage(new_sc, out, c, day=where).grid for c in out["channel"].unique()
+        }
+        new_sc = scenario_with_handle_times(new_sc, handle, grids, mapping or None)
+    if not handle.empty:  # the handle-time forecast: extra columns after the volumes'
+        out = out.merge(handle, on=["timestamp", "channel"], how="left")
     with staged_outputs() as stage:  # --out and --write-scenario: both written, or neither
         if args.out:
             out.to_csv(
