@@ -88,6 +88,70 @@ def run_intraday(name: str, hist: fc.History) -> None:
     print(table.to_string(float_format=lambda x: f"{x:.3f}"))
 
 
+HANDLE_TIME_DAYS = 15
+
+
+def anonymous_bank_handle_times() -> fc.History:
+    """January + February 1999 raw records as a 30-min history: volume = calls,
+    handle_time = mean handle time (s) of the answered calls (the volume weights
+    it; intervals with no answered call have none)."""
+    recs = pd.concat(
+        [
+            fc.read_anonymous_bank(RAW / f"anonymous_bank_1999_{m}.txt.gz")
+            for m in ("january", "february")
+        ]
+    )
+    t = pd.to_datetime(recs["arrival"]).dt.floor("30min")
+    g = recs.assign(t=t, h=recs["handle_time"].where(recs["answered"])).groupby("t")
+    df = pd.DataFrame({"volume": g.size(), "handle_time": g["h"].mean()}).reset_index()
+    df = df.rename(columns={"t": "timestamp"}).fillna({"handle_time": 0.0})
+    return fc.read_history(
+        df,
+        columns={
+            "timestamp": "timestamp",
+            "volume": "volume",
+            "channel": None,
+            "handle_time": "handle_time",
+        },
+        default_channel="voice",
+    )
+
+
+def run_handle_time() -> None:
+    """Day-ahead handle-time forecast on the last 15 days: volume-weighted absolute
+    percentage error of the interval means against a flat forecast (the recent level
+    alone), and 80% coverage."""
+    import numpy as np
+
+    from forecasting.handle_time import forecast_handle_time, handle_time_matrix
+
+    t = time.process_time()
+    hist = anonymous_bank_handle_times()
+    y, h = handle_time_matrix(hist, "voice")
+    err = flat_err = weight = inside = count = 0.0
+    for n in range(len(y.dates) - HANDLE_TIME_DAYS, len(y.dates)):
+        part = fc.History(
+            hist.frame[hist.frame["timestamp"] < pd.Timestamp(y.dates[n])],
+            hist.calendar,
+            hist.report,
+        )
+        f = forecast_handle_time(part, "voice", [y.dates[n]], y.values[n][None])
+        ok = ~np.isnan(h[n]) & (h[n] > 0) & f.open[0]
+        v, a, m = y.values[n][ok], h[n][ok], f.mean[0][ok]
+        level = float(np.nansum(h[:n] * y.values[:n]) / y.values[:n][~np.isnan(h[:n])].sum())
+        err += float((v * np.abs(a - m) / a).sum())
+        flat_err += float((v * np.abs(a - level) / a).sum())
+        weight += float(v.sum())
+        inside += float(((a >= f.lower[0][ok]) & (a <= f.upper[0][ok])).sum())
+        count += int(ok.sum())
+    print(
+        f"\nAnonymous Bank Jan-Feb 1999: handle-time forecast, {HANDLE_TIME_DAYS} days, 30-min "
+        f"intervals ({time.process_time() - t:.0f} CPU-s): volume-weighted APE "
+        f"{err / weight:.3f} (flat level: {flat_err / weight:.3f}), 80% coverage "
+        f"{inside / count:.3f}"
+    )
+
+
 def main() -> None:
     p = argparse.ArgumentParser(prog="python -m benchmarks.forecast")
     p.add_argument("--skip-backtest", action="store_true")
@@ -105,6 +169,8 @@ def main() -> None:
         if US_BANK.is_file():
             run_intraday("US bank 2003", _us_bank())
         run_intraday("Anonymous Bank 1999", fc.load_anonymous_bank_history())
+        if (RAW / "anonymous_bank_1999_january.txt.gz").is_file():
+            run_handle_time()
     if not args.skip_replay:
         jan, feb = (RAW / f"anonymous_bank_1999_{m}.txt.gz" for m in ("january", "february"))
         if not jan.is_file():

@@ -79,7 +79,7 @@ def handle_time_matrix(history: History, channel: str) -> tuple[DayMatrix, np.nd
         .reindex(columns=list(y.slots))
     )
     h = wide.to_numpy(float, copy=True)
-    h[y.values <= 0] = np.nan
+    h[(y.values <= 0) | ~(h > 0)] = np.nan  # no contacts, or none handled: no mean
     return y, h
 
 
