@@ -13,6 +13,12 @@ Bank) day; MASE scaled by the in-sample weekly seasonal-naive MAE at each cutoff
 
 Targets: 1-day MASE <= 0.84 (US bank) and <= 0.55 (Anonymous Bank); 80% intervals
 covering 75-85% of intervals.
+
+Intraday reforecast (issue 14): the last 40 days of each history, each forecast day-ahead
+(dow_ssm, fitted on the days before it) and reforecast from 08:00, 10:00, 12:00, 14:00
+and 16:00 with the level prior estimated on the 15 days before it; rest-of-day MASE
+(intervals from the origin on) of both, and the reforecast's change. Target: -15% at
+10:00 and 12:00 on both banks, 80% coverage 0.75-0.85.
 """
 
 from __future__ import annotations
@@ -32,6 +38,14 @@ RAW = SHARED / "anonymous-bank-1999" / "raw"
 MODELS = ("snaive_week", "topdown", "mstl", "dow_ssm")
 
 
+def _us_bank() -> fc.History:
+    return fc.read_history(
+        US_BANK,
+        columns={"timestamp": "datetime", "volume": "calls", "channel": None},
+        interval_minutes=15,
+    )
+
+
 def run_backtests(name: str, hist: fc.History, per_week: int, models: tuple[str, ...]) -> None:
     for label, h, step, n in (
         ("1 day", 1, 1, 8 * per_week),
@@ -49,23 +63,114 @@ def run_backtests(name: str, hist: fc.History, per_week: int, models: tuple[str,
         )
 
 
+INTRADAY_ORIGINS = ("08:00", "10:00", "12:00", "14:00", "16:00")
+INTRADAY_DAYS = 40
+
+
+def run_intraday(name: str, hist: fc.History) -> None:
+    t = time.process_time()
+    cv = fc.intraday_backtest(hist.matrix(), origins=INTRADAY_ORIGINS, n_days=INTRADAY_DAYS)
+    acc = fc.accuracy(cv, by=("origin", "forecast"))
+    wide = acc.pivot(index="origin", columns="forecast", values=["mase", "coverage_80"])
+    table = pd.DataFrame(
+        {
+            "day_ahead_mase": wide[("mase", "day_ahead")],
+            "reforecast_mase": wide[("mase", "reforecast")],
+            "change": wide[("mase", "reforecast")] / wide[("mase", "day_ahead")] - 1,
+            "day_ahead_cov80": wide[("coverage_80", "day_ahead")],
+            "reforecast_cov80": wide[("coverage_80", "reforecast")],
+        }
+    )
+    print(
+        f"\n{name}: intraday reforecast, rest of day, {INTRADAY_DAYS} days, "
+        f"{hist.interval_minutes}-min intervals ({time.process_time() - t:.0f} CPU-s)"
+    )
+    print(table.to_string(float_format=lambda x: f"{x:.3f}"))
+
+
+HANDLE_TIME_DAYS = 15
+
+
+def anonymous_bank_handle_times() -> fc.History:
+    """January + February 1999 raw records as a 30-min history: volume = calls,
+    handle_time = mean handle time (s) of the answered calls (the volume weights
+    it; intervals with no answered call have none)."""
+    recs = pd.concat(
+        [
+            fc.read_anonymous_bank(RAW / f"anonymous_bank_1999_{m}.txt.gz")
+            for m in ("january", "february")
+        ]
+    )
+    t = pd.to_datetime(recs["arrival"]).dt.floor("30min")
+    g = recs.assign(t=t, h=recs["handle_time"].where(recs["answered"])).groupby("t")
+    df = pd.DataFrame({"volume": g.size(), "handle_time": g["h"].mean()}).reset_index()
+    df = df.rename(columns={"t": "timestamp"}).fillna({"handle_time": 0.0})
+    return fc.read_history(
+        df,
+        columns={
+            "timestamp": "timestamp",
+            "volume": "volume",
+            "channel": None,
+            "handle_time": "handle_time",
+        },
+        default_channel="voice",
+    )
+
+
+def run_handle_time() -> None:
+    """Day-ahead handle-time forecast on the last 15 days: volume-weighted absolute
+    percentage error of the interval means against a flat forecast (the recent level
+    alone), and 80% coverage."""
+    import numpy as np
+
+    from forecasting.handle_time import forecast_handle_time, handle_time_matrix
+
+    t = time.process_time()
+    hist = anonymous_bank_handle_times()
+    y, h = handle_time_matrix(hist, "voice")
+    err = flat_err = weight = inside = count = 0.0
+    for n in range(len(y.dates) - HANDLE_TIME_DAYS, len(y.dates)):
+        part = fc.History(
+            hist.frame[hist.frame["timestamp"] < pd.Timestamp(y.dates[n])],
+            hist.calendar,
+            hist.report,
+        )
+        f = forecast_handle_time(part, "voice", [y.dates[n]], y.values[n][None])
+        ok = ~np.isnan(h[n]) & (h[n] > 0) & f.open[0]
+        v, a, m = y.values[n][ok], h[n][ok], f.mean[0][ok]
+        level = float(np.nansum(h[:n] * y.values[:n]) / y.values[:n][~np.isnan(h[:n])].sum())
+        err += float((v * np.abs(a - m) / a).sum())
+        flat_err += float((v * np.abs(a - level) / a).sum())
+        weight += float(v.sum())
+        inside += float(((a >= f.lower[0][ok]) & (a <= f.upper[0][ok])).sum())
+        count += int(ok.sum())
+    print(
+        f"\nAnonymous Bank Jan-Feb 1999: handle-time forecast, {HANDLE_TIME_DAYS} days, 30-min "
+        f"intervals ({time.process_time() - t:.0f} CPU-s): volume-weighted APE "
+        f"{err / weight:.3f} (flat level: {flat_err / weight:.3f}), 80% coverage "
+        f"{inside / count:.3f}"
+    )
+
+
 def main() -> None:
     p = argparse.ArgumentParser(prog="python -m benchmarks.forecast")
     p.add_argument("--skip-backtest", action="store_true")
     p.add_argument("--skip-replay", action="store_true")
+    p.add_argument("--skip-intraday", action="store_true")
     p.add_argument("--replications", type=int, default=10, help="per replayed day")
     args = p.parse_args()
     if not args.skip_backtest:
         if US_BANK.is_file():
-            us = fc.read_history(
-                US_BANK,
-                columns={"timestamp": "datetime", "volume": "calls", "channel": None},
-                interval_minutes=15,
-            )
-            run_backtests("US bank 2003", us, 5, MODELS)
+            run_backtests("US bank 2003", _us_bank(), 5, MODELS)
         else:
             print(f"skipped US bank: {US_BANK} absent")
         run_backtests("Anonymous Bank 1999", fc.load_anonymous_bank_history(), 7, MODELS)
+    if not args.skip_intraday:
+        if US_BANK.is_file():
+            run_intraday("US bank 2003", _us_bank())
+        run_intraday("Anonymous Bank 1999", fc.load_anonymous_bank_history())
+        if (RAW / "anonymous_bank_1999_january.txt.gz").is_file():
+            run_handle_time()
     if not args.skip_replay:
         jan, feb = (RAW / f"anonymous_bank_1999_{m}.txt.gz" for m in ("january", "february"))
         if not jan.is_file():

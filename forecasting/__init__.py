@@ -8,6 +8,7 @@ Everything that fits a statistical model lives here (statsmodels, scipy); the si
     import forecasting as fc
     hist = fc.read_history("calls.csv", interval_minutes=15)
     fc.forecast(hist, model="auto", horizon_days=5)          # tidy DataFrame
+    fc.reforecast(hist, "2024-03-05 10:00")                  # rest of the day, intraday
     fc.accuracy(fc.backtest(hist, ["snaive_week", "dow_ssm"], n_windows=20))
     cal = fc.calibrate(fc.read_anonymous_bank("january.txt.gz"))
     cal.fragment()                                           # a scenario the simulator reads
@@ -50,6 +51,14 @@ from .history import (
     HistoryError,
     read_history,
 )
+from .intraday import (
+    LevelPrior,
+    fit_prior,
+    intraday_backtest,
+    reforecast,
+    reforecast_series,
+    scenario_with_reforecast,
+)
 from .models import (
     MODELS,
     Auto,
@@ -74,6 +83,7 @@ __all__ = [
     "ForecastCoverage",
     "History",
     "HistoryError",
+    "LevelPrior",
     "MSTLForecaster",
     "PatienceObservations",
     "RecordsError",
@@ -86,17 +96,22 @@ __all__ = [
     "calibrate",
     "fit_handle_time",
     "fit_patience",
+    "fit_prior",
     "forecast",
     "forecast_coverage",
     "forecast_series",
     "get_model",
+    "intraday_backtest",
     "load_anonymous_bank_history",
     "read_anonymous_bank",
     "read_history",
     "read_records",
+    "reforecast",
+    "reforecast_series",
     "replay",
     "replay_summary",
     "scenario_with_forecast",
+    "scenario_with_reforecast",
     "seasonal_naive_scale",
 ]
 

@@ -316,12 +316,12 @@ def scenario_with_forecast(
         vals = s.reindex(grid).fillna(0.0).to_numpy()  # only closed periods are NaN here
         changes[f"channels.{dst}.arrivals"] = [round(float(v), 3) for v in vals]
         if paths is not None and n_paths > 0:
-            changes[f"channels.{dst}.arrival_paths"] = _paths_on_grid(paths[src], grid, n_paths)
+            changes[f"channels.{dst}.arrival_paths"] = paths_on_grid(paths[src], grid, n_paths)
             changes[f"channels.{dst}.overdispersion"] = None  # the paths carry the spread
     return scenario.updated(changes)
 
 
-def _paths_on_grid(fc: SeriesForecast, grid: pd.DatetimeIndex, n: int) -> list[list[int]]:
+def paths_on_grid(fc: SeriesForecast, grid: pd.DatetimeIndex, n: int) -> list[list[int]]:
     """The first ``n`` sample paths as whole counts on the scenario's periods
     (closed intervals: 0)."""
     if n > len(fc.paths):

@@ -240,6 +240,11 @@ class History:
     """Columns timestamp, channel, volume (and handle_time if given), sorted."""
     calendar: Calendar
     report: CleaningReport
+    observed_until: pd.Timestamp | None = None
+    """End of the last source interval with a row (its start + the source interval):
+    the history holds actuals up to this clock time. A history ending part-way through
+    a day (its open intervals after this were filled with 0) is reforecast from here by
+    :func:`forecasting.intraday.reforecast`. ``None``: not known (assume whole days)."""
 
     @property
     def channels(self) -> tuple[str, ...]:
@@ -414,7 +419,8 @@ def read_history(
         closed_interval_volume=closed_volume,
         notes=tuple(notes),
     )
-    return History(agg, calendar, report)
+    until = pd.Timestamp(df["timestamp"].max()) + pd.Timedelta(minutes=src)
+    return History(agg, calendar, report, until)
 
 
 def _numeric(raw: pd.DataFrame, col: str, where: str) -> np.ndarray:

@@ -145,14 +145,73 @@ def _history_opts(p: argparse.ArgumentParser) -> None:
     )
 
 
+FORECAST_OPTIONS = {
+    "horizon_days": "--horizon-days",
+    "n_paths": "--paths",
+    "model": "--model",
+    "as_of": "--as-of",
+}
+"""API parameter -> option, for errors of the forecasts."""
+
+
+def _as_of(args: argparse.Namespace, hist: History) -> pd.Timestamp | None:
+    """The reforecast time: ``--as-of``, or where a history ending part-way through a
+    day ends (then said on stderr); ``None`` for a day-ahead forecast."""
+    from forecasting.intraday import as_of_time, partial_day_end
+
+    if args.as_of is None:
+        end = partial_day_end(hist)
+        if end is not None:
+            print(
+                f"history ends part-way through {end:%Y-%m-%d} (at {end:%H:%M}): reforecasting "
+                "the rest of that day from its actuals (--as-of)",
+                file=sys.stderr,
+            )
+        return end
+    try:
+        return as_of_time(args.as_of)
+    except HistoryError as exc:
+        raise _renamed(exc, FORECAST_OPTIONS) from None
+
+
+def _series(args: argparse.Namespace, hist: History, as_of: pd.Timestamp | None) -> Any:
+    """Per-channel forecasts: day-ahead, or the intraday reforecast from ``as_of``."""
+    from forecasting.forecast import forecast_series
+    from forecasting.intraday import DEFAULT_MODEL, reforecast_series
+
+    try:
+        if as_of is None:
+            return forecast_series(
+                hist,
+                model=args.model or "auto",
+                horizon_days=args.horizon_days,
+                n_paths=args.paths,
+                seed=args.seed,
+            )
+        series, priors = reforecast_series(
+            hist,
+            as_of,
+            model=args.model or DEFAULT_MODEL,
+            horizon_days=args.horizon_days,
+            n_paths=args.paths,
+            seed=args.seed,
+        )
+    except HistoryError as exc:
+        raise _renamed(exc, FORECAST_OPTIONS) from None
+    for ch, p in priors.items():
+        print(
+            f"intraday: {ch}: level prior from {p.days} day(s): strength {p.strength:.0f} "
+            f"contacts, decay {p.decay:.3f} per interval, level sd {p.level_var**0.5:.3f}",
+            file=sys.stderr,
+        )
+    return series
+
+
 def cmd_forecast(args: argparse.Namespace) -> int:
     import sim
-    from forecasting.forecast import (
-        forecast_coverage,
-        forecast_frame,
-        forecast_series,
-        scenario_with_forecast,
-    )
+    from forecasting.forecast import forecast_coverage, forecast_frame, scenario_with_forecast
+    from forecasting.handle_time import handle_time_frame, scenario_with_handle_times
+    from forecasting.intraday import scenario_with_reforecast
     from sim.cli.io import check_output, staged_outputs
 
     if args.write_scenario and not args.scenario:
@@ -179,6 +238,16 @@ def cmd_forecast(args: argparse.Namespace) -> int:
             raise _bad(f"--map: {k} mapped more than once")
         mapping[k] = v
     base = sim.load_scenario(args.scenario) if args.scenario else None
+    if args.scenario_days is not None:
+        if base is None:
+            raise _bad("--scenario-days: only with --scenario")
+        _at_least("--scenario-days", args.scenario_days, 1, MAX_HORIZON_DAYS)
+        from forecasting.horizon import scenario_over_days
+
+        try:
+            base = scenario_over_days(base, args.scenario_days)
+        except HistoryError as exc:
+            raise _renamed(exc, {"scenario": "--scenario", "days": "--scenario-days"}) from None
     if base is not None and args.interval_minutes is None:
         args.interval_minutes = base.interval_minutes
     elif base is not None and args.interval_minutes != base.interval_minutes:
@@ -191,23 +260,19 @@ def cmd_forecast(args: argparse.Namespace) -> int:
     hist = _history(args)
     print(hist.report, file=sys.stderr)
     _path_budget("--paths", args.paths, args.horizon_days, hist)
-    try:
-        series = forecast_series(
-            hist,
-            model=args.model,
-            horizon_days=args.horizon_days,
-            n_paths=args.paths,
-            seed=args.seed,
-        )
-    except HistoryError as exc:
-        raise _renamed(
-            exc, {"horizon_days": "--horizon-days", "n_paths": "--paths", "model": "--model"}
-        ) from None
+    as_of = _as_of(args, hist)
+    if as_of is not None and day is not None:
+        raise _bad("--day: not with --as-of (the scenario is filled from --as-of on its day)")
+    series = _series(args, hist, as_of)
     out = forecast_frame(series)
+    try:
+        handle = handle_time_frame(hist, series)
+    except HistoryError as exc:
+        raise _renamed(exc, HISTORY_OPTIONS) from None
     new_sc: Any = None
     coverage = []
     try:
-        if base is not None:
+        if base is not None and as_of is None:
             new_sc = scenario_with_forecast(
                 base,
                 out,
@@ -223,6 +288,18 @@ def cmd_forecast(args: argparse.Namespace) -> int:
                 for src, dst in pairs.items()
                 if dst in base.channels
             ]
+        elif (
+            base is not None and as_of is not None
+        ):  # the afternoon: the morning's periods keep their values
+            new_sc = scenario_with_reforecast(
+                base,
+                out,
+                as_of,
+                channel_map=mapping or None,
+                paths=series,
+                n_paths=args.scenario_paths,
+                calendar=hist.calendar,
+            )
     except HistoryError as exc:
         raise _renamed(
             exc,
@@ -231,8 +308,17 @@ def cmd_forecast(args: argparse.Namespace) -> int:
                 "channel_map": "--map",
                 "day": "--day",
                 "n_paths": "--scenario-paths",
+                "as_of": "--as-of",
             },
         ) from None
+    if new_sc is not None and not handle.empty:
+        where = day if as_of is None else as_of.date()
+        grids = {
+            c: forecast_coverage(new_sc, out, c, day=where).grid for c in out["channel"].unique()
+        }
+        new_sc = scenario_with_handle_times(new_sc, handle, grids, mapping or None)
+    if not handle.empty:  # the handle-time forecast: extra columns after the volumes'
+        out = out.merge(handle, on=["timestamp", "channel"], how="left")
     with staged_outputs() as stage:  # --out and --write-scenario: both written, or neither
         if args.out:
             out.to_csv(
@@ -363,11 +449,22 @@ def add_commands(sub: Any) -> None:
     fc = sub.add_parser("forecast", help="forecast interval volumes from a history CSV")
     _history_opts(fc)
     fc.add_argument("--horizon-days", type=int, default=5, help="open days to forecast")
-    fc.add_argument("--model", default="auto", choices=list(MODELS), help="default: auto")
+    fc.add_argument(
+        "--model",
+        default=None,
+        choices=list(MODELS),
+        help="default: auto (with --as-of: dow_ssm, the day-ahead model the reforecast updates)",
+    )
+    fc.add_argument(
+        "--as-of",
+        metavar="'YYYY-MM-DD HH:MM'",
+        help="intraday reforecast: the rest of that day from its actuals before this time "
+        "(default: where a history ending part-way through a day ends)",
+    )
     fc.add_argument("--out", metavar="FORECAST.csv", help="write the forecast CSV")
     fc.add_argument("--scenario", metavar="FILE", help="scenario whose arrivals to replace")
     fc.add_argument("--write-scenario", metavar="NEW.yaml", help="write the filled scenario")
-    fc.add_argument("--day", metavar="YYYY-MM-DD", help="forecast day for the scenario")
+    fc.add_argument("--day", metavar="YYYY-MM-DD", help="first forecast day of the scenario")
     fc.add_argument(
         "--map", action="append", metavar="HIST=SCEN", help="history channel -> scenario channel"
     )
@@ -378,6 +475,14 @@ def add_commands(sub: Any) -> None:
         default=0,
         metavar="N",
         help="also write N sample paths as the scenario's arrival_paths (forecast uncertainty)",
+    )
+    fc.add_argument(
+        "--scenario-days",
+        type=int,
+        default=None,
+        metavar="N",
+        help="stretch the (one-day) scenario over N calendar days from --day, so its "
+        "periods cover a multi-day forecast (clock times it does not cover: closed)",
     )
     fc.add_argument("--seed", type=int, default=0)
     fc.set_defaults(func=cmd_forecast)

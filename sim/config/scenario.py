@@ -177,6 +177,12 @@ class Channel(_Frozen):
     r mod rows), e.g. forecast sample paths. Replaces ``arrivals`` when given."""
     overdispersion: Overdispersion | None = None
     handle_time: Distribution
+    handle_time_means: tuple[float, ...] | None = None
+    """Mean handle time (s) of the contacts arriving in each period, one per period
+    (e.g. a handle-time forecast): each new contact's handle time is drawn from
+    ``handle_time`` and scaled by its period's mean / ``handle_time.mean`` (the shape,
+    e.g. the CV, is kept); staffing uses the period's mean. Redials, switches and
+    recontacts use ``handle_time``. None: ``handle_time`` throughout."""
     patience: Distribution | None = None
     """Time (s) a waiting customer tolerates before abandoning; None = infinitely patient."""
     balking: Balking | None = None
@@ -191,6 +197,18 @@ class Channel(_Frozen):
         if v is None:
             return v
         return _per_period(v, integer=False, what="contacts", most=MAX_CONTACTS_PER_INTERVAL)
+
+    @field_validator("handle_time_means", mode="before")
+    @classmethod
+    def _handle_means(cls, v: Any) -> Any:
+        if v is None:
+            return v
+        out = _per_period(v, integer=False, what="seconds")
+        if not isinstance(out, tuple):
+            raise ValueError("must be a list of seconds, one per period")
+        if min(out) <= 0:
+            raise ValueError("every value must be > 0 (seconds)")
+        return out
 
     @field_validator("arrival_paths", mode="before")
     @classmethod
@@ -253,6 +271,13 @@ class Channel(_Frozen):
             paths = np.asarray(self.arrival_paths, dtype=float)
             return tuple(paths.mean(axis=0).tolist())
         return per_period(a, periods)
+
+    def handle_time_scale(self, periods: int) -> tuple[float, ...]:
+        """Per period: ``handle_time_means`` / ``handle_time.mean`` (1.0 without them)."""
+        if self.handle_time_means is None:
+            return (1.0,) * periods
+        base = self.handle_time.mean
+        return tuple(m / base for m in self.handle_time_means)
 
     @property
     def slots_per_agent(self) -> int:
@@ -592,6 +617,11 @@ class Scenario(_Frozen):
                 problems.append(
                     f"channels.{name}.arrivals: has {len(ch.arrivals)} values, "
                     f"expected one per period ({p})"
+                )
+            if ch.handle_time_means is not None and len(ch.handle_time_means) != p:
+                problems.append(
+                    f"channels.{name}.handle_time_means: has {len(ch.handle_time_means)} "
+                    f"values, expected one per period ({p})"
                 )
             for i, row in enumerate(ch.arrival_paths or ()):
                 if len(row) != p:

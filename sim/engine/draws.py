@@ -83,7 +83,11 @@ def first_contacts(m: Model, rep: np.random.SeedSequence) -> FirstContacts:
         t.sort()
         parts["t"].append(t)
         parts["c"].append(np.full(n, ci, dtype=np.int64))
-        parts["h"].append(m.handle[ci].sample(stream(rep, "handle", name), n))
+        handle = m.handle[ci].sample(stream(rep, "handle", name), n)
+        scale = m.handle_scale[ci]
+        if scale is not None:  # per-period means: the contact's arrival period's
+            handle = handle * np.repeat(scale, counts)
+        parts["h"].append(handle)
         pat = m.patience[ci]
         parts["p"].append(pat.sample(stream(rep, "patience", name), n) if pat else np.full(n, INF))
         jr = stream(rep, "journey", name)

@@ -49,6 +49,7 @@ class Model:
     balk: tuple[tuple[float, float] | None, ...]  # per channel: (threshold s, probability)
     concurrent_policy: tuple[int, ...]  # ConcurrentRouting per channel
     handle: tuple[Distribution, ...]
+    handle_scale: tuple[np.ndarray | None, ...]  # per channel: per-period mean / handle mean
     wrap_up: tuple[Distribution | None, ...]  # per channel: after-call work, or None
     patience: tuple[Distribution | None, ...]
     resolution: tuple[float, ...]
@@ -165,6 +166,10 @@ def compile_scenario(sc: Scenario) -> Model:
         ),
         concurrent_policy=tuple(ROUTINGS[ch.routing] for ch in ch_objs),
         handle=tuple(ch.handle_time for ch in ch_objs),
+        handle_scale=tuple(
+            None if ch.handle_time_means is None else np.array(ch.handle_time_scale(P), dtype=float)
+            for ch in ch_objs
+        ),
         wrap_up=tuple(ch.wrap_up for ch in ch_objs),
         patience=tuple(ch.patience for ch in ch_objs),
         resolution=tuple(sc.journeys.resolution.get(c, 1.0) for c in chans),

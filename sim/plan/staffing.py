@@ -273,6 +273,15 @@ def agent_time(ch: Channel) -> float:
     return ch.handle_time.mean + (ch.wrap_up.mean if ch.wrap_up is not None else 0.0)
 
 
+def handle_time_scale(ch: Channel, periods: int) -> np.ndarray:
+    """Per period: the agent time (talk + wrap-up) with the period's handle-time mean
+    (``Channel.handle_time_means``) over :func:`agent_time`; 1.0 without them."""
+    if ch.handle_time_means is None:
+        return np.ones(periods)
+    wrap = ch.wrap_up.mean if ch.wrap_up is not None else 0.0
+    return (np.asarray(ch.handle_time_means, dtype=float) + wrap) / agent_time(ch)
+
+
 def _live_row(
     sc: Scenario, name: str, ch: Channel, arrivals: float, targets: Targets, factor: float = 1.0
 ) -> dict[str, float | int | str]:
@@ -434,7 +443,8 @@ def requirements(
             shrink = np.full(sc.periods, targets.shrinkage)
         else:
             shrink = channel_shrinkage(sc, name)
-        factor = channel_factor(sc, name)
+        # per-period handle-time means (a forecast) scale the agent time per period
+        factor = channel_factor(sc, name) * handle_time_scale(ch, sc.periods)
         deferred = _deferred_agents(sc, ch, arrivals, factor) if ch.mode == "deferred" else None
         for p in range(sc.periods):
             if deferred is not None:
