@@ -114,16 +114,29 @@ TABLE_KPIS = (
 """Channel KPIs in the table `ccsim run` prints."""
 
 
+OFFER_TABLE_KPIS = (
+    "callback_offered",
+    "callback_accepted",
+    "callbacks_made",
+    "time_to_callback",
+    "abandon_avoided",
+    "moved_out",
+    "deflected",
+)
+"""Channel KPIs `ccsim run` also prints when the scenario has them (call-backs, rules)."""
+
+
 def _fmt_table(res: Result) -> str:
     df = res.channels
-    rows = df[df["kpi"].isin(TABLE_KPIS)]
+    shown = (*TABLE_KPIS, *(k for k in OFFER_TABLE_KPIS if (df["kpi"] == k).any()))
+    rows = df[df["kpi"].isin(shown)]
     cells = rows.assign(
         value=[
             _fmt(k, m, c) for k, m, c in zip(rows["kpi"], rows["mean"], rows["ci95"], strict=True)
         ]
     )
     table = cells.pivot(index="channel", columns="kpi", values="value")
-    table = table.reindex(index=list(res.scenario.channels), columns=list(TABLE_KPIS))
+    table = table.reindex(index=list(res.scenario.channels), columns=list(shown))
     occ = res.groups[res.groups["kpi"] == "occupancy"]
     lines = [
         f"{res.scenario.name}: {res.replications} replications, seed {res.seed} "
@@ -142,7 +155,24 @@ def _fmt_table(res: Result) -> str:
         f"lost {j['lost']:.0f}, max attempts {j['max_attempts']:.0f}, "
         f"contacts per journey {j['mean_attempts']:.3f}"
     )
+    lines.extend(_rule_lines(res))
     return "\n".join(lines)
+
+
+def _rule_lines(res: Result) -> list[str]:
+    """One line per shaping rule: what it did per replication (none without rules)."""
+    if res.rules is None:
+        return []
+    means = res.rules.set_index(["rule", "kpi"])["mean"]
+    out = []
+    for r in res.scenario.shaping or ():
+        v = means[r.name]
+        out.append(
+            f"rule       {r.name}: fired {v['fired']:.1f}, offered {v['offered']:.1f}, "
+            f"accepted {v['accepted']:.1f}, deflected {v['deflected']:.1f}, "
+            f"re-prioritised {v['reprioritised_minutes']:.1f} agent-min"
+        )
+    return out
 
 
 def _fmt(kpi: str, mean: float, ci: float) -> str:

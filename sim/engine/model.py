@@ -13,6 +13,7 @@ from sim.config.distributions import Distribution
 from sim.config.scenario import Scenario
 
 from .codes import EVENT_INDEX, MODES, ROUTINGS
+from .shaping import NO_SHAPING, Shaping, compile_shaping
 
 __all__ = ["Model", "Route", "compile_scenario"]
 
@@ -61,6 +62,7 @@ class Model:
     scheduled: np.ndarray  # (groups, periods) scheduled agents (before shrinkage)
     deferred_reserve: tuple[int, ...]  # per group
     handle_factor: tuple[tuple[float, ...], ...]  # [group][channel]: handle-time factor
+    shaping: Shaping = NO_SHAPING  # call-backs and shaping rules (empty: none)
 
     @property
     def horizon(self) -> float:
@@ -163,4 +165,5 @@ def compile_scenario(sc: Scenario) -> Model:
         scheduled=np.array([sc.scheduled(g) for g in grps], dtype=np.int64).reshape(-1, P),
         deferred_reserve=tuple(sc.groups[g].deferred_reserve for g in grps),
         handle_factor=tuple(tuple(float(sc.groups[g].factor(c)) for c in chans) for g in grps),
+        shaping=compile_shaping(sc),
     )

@@ -11,7 +11,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from sim.engine import JOURNEY_OUTCOMES, RawRun
+from sim.engine import DEFLECTED, JOURNEY_OUTCOMES, RawRun
 from sim.measure.results import Result
 
 __all__ = ["ARROW", "journey_paths", "run_paths"]
@@ -36,6 +36,8 @@ def run_paths(run: RawRun, channels: list[str], warmup: float, horizon: float) -
     n_j = len(run.journey_outcome)
     first_arrival = run.arrival[:n_j]
     counted = (first_arrival >= warmup) & (first_arrival < horizon)
+    if getattr(run, "offers", None) is not None:
+        counted &= run.outcome[:n_j] != DEFLECTED  # deflected journeys never started
     mine = np.flatnonzero(counted[run.journey])
     # contact ids grow along a journey, so a stable sort by journey keeps the order
     order = mine[np.argsort(run.journey[mine], kind="stable")]

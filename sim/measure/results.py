@@ -71,6 +71,10 @@ class Result:
     journey_reps: pd.DataFrame
     flow_reps: pd.DataFrame
     runs: tuple[RawRun, ...] = field(default=(), repr=False)
+    rule_reps: pd.DataFrame | None = field(default=None, repr=False)
+    """Per replication and shaping rule (None: the scenario has no rules)."""
+    rule_interval_reps: pd.DataFrame | None = field(default=None, repr=False)
+    """Per replication, shaping rule and period."""
 
     @cached_property
     def channels(self) -> pd.DataFrame:
@@ -115,6 +119,22 @@ class Result:
         out = summarise(long, ["from", "to"])
         return out.drop(columns="kpi")
 
+    @cached_property
+    def rules(self) -> pd.DataFrame | None:
+        """Per shaping rule: fired, offered, accepted, deflected, reprioritised_minutes
+        (columns rule, kpi, mean, ci95, n); None when the scenario has no rules."""
+        return None if self.rule_reps is None else summarise(self.rule_reps, ["rule"])
+
+    @cached_property
+    def rule_intervals(self) -> pd.DataFrame | None:
+        """Per shaping rule per period (by the time of the rule's events)."""
+        if self.rule_interval_reps is None:
+            return None
+        out = summarise(self.rule_interval_reps, ["period", "rule"])
+        labels = np.array(self.scenario.period_labels())
+        out.insert(1, "time", labels[out["period"].to_numpy()])
+        return out
+
     def kpi(self, channel: str, name: str) -> tuple[float, float]:
         """(mean, ci95) of one channel KPI."""
         row = self.channels.query("channel == @channel and kpi == @name")
@@ -145,6 +165,12 @@ class Result:
             target.setdefault(r["from"], {})[r["to"]] = _stat(r)
         journeys["flows"] = flows
         journeys["endings"] = endings
+        extra: dict[str, Any] = {}
+        if self.rules is not None:  # scenarios with shaping rules: per rule, in order
+            rules: dict[str, dict[str, Any]] = {r.name: {} for r in sc.shaping or ()}
+            for _, r in self.rules.iterrows():
+                rules[r["rule"]][r["kpi"]] = _stat(r)
+            extra["shaping"] = rules
         return {
             "scenario": sc.name,
             "seed": self.seed,
@@ -155,6 +181,7 @@ class Result:
             "channels": channels,
             "groups": groups,
             "journeys": journeys,
+            **extra,
         }
 
     def to_json(self, indent: int | None = 2) -> str:

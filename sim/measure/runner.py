@@ -25,6 +25,7 @@ from sim.measure.kpi import (
     group_columns,
     journey_columns,
 )
+from sim.measure.kpi_offers import rule_columns
 from sim.measure.results import Result, summarise
 from sim.measure.workload import check, estimate
 
@@ -106,6 +107,12 @@ class Replication:
         """Counted moves: from, to, count."""
         return self._frame("flows")
 
+    @cached_property
+    def rules(self) -> pd.DataFrame | None:
+        """Per shaping rule KPIs (:data:`sim.measure.kpi_offers.RULE_KPIS`), or None
+        when the scenario has no rules."""
+        return self._frame("rules") if "rules" in self.columns else None
+
 
 def _replication(
     scenario: Scenario,
@@ -127,6 +134,8 @@ def _replication(
         "journeys": journey_columns(run, warm, horizon),
         "flows": flow_columns(model, run, warm, horizon),
     }
+    if model.shaping.rules:  # scenarios with shaping rules: what each rule did
+        tables["rules"], tables["rule_intervals"] = rule_columns(model, run, warm)
     return Replication(replication, tables, run if keep_run else None)
 
 
@@ -179,6 +188,10 @@ def collect(scenario: Scenario, seed: int, replications: Sequence[Replication]) 
         group_interval_reps=_stack(reps, "group_intervals"),
         journey_reps=_stack(reps, "journeys"),
         flow_reps=_stack(reps, "flows"),
+        rule_reps=_stack(reps, "rules") if "rules" in reps[0].columns else None,
+        rule_interval_reps=(
+            _stack(reps, "rule_intervals") if "rule_intervals" in reps[0].columns else None
+        ),
         runs=tuple(r.run for r in reps if r.run is not None),
     )
 
