@@ -141,7 +141,9 @@ class Do(Frozen):
     contact on C (a hop with cause ``offer``). ``deflect: C, share: S``: while the
     condition holds, a share S of new journeys on C never start (a proactive message
     answered them). ``prioritise: C, groups: [...]``: while the condition holds, agents
-    of those groups who free up take waiting work of C before their skill order.
+    of those groups who free up take waiting work of C before their skill order; when
+    C is a synchronous or deferred channel with work waiting, their part-loaded agents
+    take no new concurrent sessions (they finish the ones they hold, then take C).
     """
 
     offer: str | None = None

@@ -783,7 +783,7 @@ def _callbacks(  # noqa: C901 - the callback core: one closure set over the tabl
         [i for i, r in enumerate(rules) if r.action == PRIORITISE and g in r.groups]
         for g in range(G)
     ]
-    plain_wait, plain_free, plain_start = wait, free, start_full
+    plain_wait, plain_free, plain_start, plain_fill = wait, free, start_full, fill
 
     def offer(k: int, c: int, now: float) -> bool:
         """Contact k of channel c found no agent free: the first offer rule that holds
@@ -922,6 +922,19 @@ def _callbacks(  # noqa: C901 - the callback core: one closure set over the tabl
                     return
         plain_free(a, now)
 
+    def fill_prioritised(a: int, now: float) -> None:
+        """A part-loaded agent of a re-prioritised group takes no more concurrent
+        sessions while a rule holds for a whole-agent channel with waiting work: it
+        drains (out of the part-loaded set, so arrivals pass it by) and, once free,
+        takes that work first."""
+        g = a_group[a]
+        for i in prio_rules[g]:
+            c = rules[i].channel
+            if modes[c] != CONC and holds[i](now) and first_waiting((c,)) == c:
+                partial[g].discard(a)
+                return
+        plain_fill(a, now)
+
     def arrive_new(k: int, now: float) -> None:
         """A new journey arrives: a deflect rule that holds may keep it from starting."""
         for i in deflect_rules[channel[k]]:
@@ -940,4 +953,5 @@ def _callbacks(  # noqa: C901 - the callback core: one closure set over the tabl
         start_full = start_calling
     if any(prio_rules):
         free = free_prioritised
+        fill = fill_prioritised
     return (arrive_new if any(deflect_rules) else arrive), open_day
