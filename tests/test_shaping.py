@@ -352,3 +352,60 @@ def test_sweeps_vary_rule_parameters() -> None:
     sc = sim.parse_scenario(data).updated({"shaping[0].when.waiting_at_least": 7})
     assert sc.shaping is not None and sc.shaping[0].when.waiting_at_least == 7
     assert parameter_value(sc.to_dict(), "shaping[0].when.waiting_at_least") == 7
+    from sim.sweeps.spec import plan_sweep
+
+    from .helpers import SCENARIOS
+
+    path = "shaping[1].when.waiting_at_least"
+    spec = {"base": "email_starving_policy.yaml", "grid": {path: [5, 10, 20]}}
+    plan = plan_sweep(spec, root=SCENARIOS)
+    got = [v.scenario.shaping[1].when.waiting_at_least for v in plan.variants]  # type: ignore[index]
+    assert got == [5, 10, 20] and path in plan.parameters
+
+
+def test_paths_mark_offer_hops_and_deflected_journeys_are_not_customers() -> None:
+    from sim.measure.paths import journey_paths
+
+    data = _three_channels(7, 60, 2)
+    data["shaping"] = [RULES["offer"], RULES["deflect"]]
+    res = sim.simulate(sim.parse_scenario(data), keep_runs=True)
+    paths = journey_paths(res)
+    offered = paths[paths.path.str.contains("voice → offer: chat")]
+    assert len(offered) and (offered.contacts >= 2).all()
+    moved = res.channel_reps.query("channel == 'voice'").moved_out.sum()
+    deflected = res.channel_reps.deflected.sum()
+    assert moved > 0 and deflected > 0
+    # every counted journey is on a path; deflected ones are not customers
+    assert paths.journeys.sum() == pytest.approx(res.journey_reps.customers.mean())
+    first = res.channel_reps.new.sum()
+    assert res.journey_reps.customers.sum() == first
+
+
+def test_ccsim_run_prints_rules_and_json_extends(tmp_path: Any) -> None:
+    import json
+
+    import yaml
+
+    from .cli_helpers import ccsim
+    from .helpers import SCENARIOS
+
+    out = ccsim("run", str(SCENARIOS / "email_starving_policy.yaml"), "-r", "2")
+    assert out.returncode == 0, out.stderr
+    assert "rule       north blended team to email when the backlog is old: fired" in out.stdout
+    assert "moved_out" in out.stdout
+    out = ccsim("run", str(SCENARIOS / "email_starving_policy.yaml"), "-r", "2", "--json", "-")
+    doc = json.loads(out.stdout)
+    rule = doc["shaping"]["offer messaging a call when its queue is long"]
+    assert set(rule) == {"fired", "offered", "accepted", "deflected", "reprioritised_minutes"}
+    assert "moved_out" in doc["channels"]["messaging"]
+    plain = json.loads(
+        ccsim("run", str(SCENARIOS / "email_starving.yaml"), "-r", "2", "--json", "-").stdout
+    )
+    assert "shaping" not in plain and "moved_out" not in plain["channels"]["messaging"]
+    data = yaml.safe_load((SCENARIOS / "email_starving_policy.yaml").read_text())
+    data["shaping"][0]["do"]["groups"] = ["nobody"]
+    bad = tmp_path / "bad.yaml"
+    bad.write_text(yaml.safe_dump(data))
+    out = ccsim("run", str(bad))
+    assert out.returncode == 2
+    assert "shaping[0].do.groups[0]: unknown group 'nobody'" in out.stderr
