@@ -246,15 +246,25 @@ def test_a_rule_that_never_fires_changes_nothing(
     voice=st.sampled_from([30, 60]),
     agents=st.integers(2, 6),
     actions=st.sets(st.sampled_from(sorted(RULES)), min_size=1),
+    reach=st.sampled_from([None, 1.0, 0.5]),
 )
 def test_conservation_with_every_action(
-    seed: int, voice: float, agents: int, actions: set[str]
+    seed: int, voice: float, agents: int, actions: set[str], reach: float | None
 ) -> None:
-    """Per channel offered = answered + abandoned + moved_out; per journey customers =
+    """With rules (and call-backs): per channel offered = answered + abandoned +
+    moved_out; per journey customers =
     resolved + lost + max_attempts; each rule accepted <= offered <= fired; the
     deflected per channel are the rules' deflections; every offer hop has cause offer."""
     data = _three_channels(seed, voice, agents)
     data["shaping"] = [RULES[a] for a in sorted(actions)]
+    if reach is not None:  # voice call-backs too (callers not offered chat first)
+        data["channels"]["voice"]["callback"] = {
+            "offer_after": 30,
+            "accept": 0.5,
+            "reach": reach,
+            "retries": 1,
+            "retry_after": 120,
+        }
     sc = sim.parse_scenario(data)
     res = sim.simulate(sc, keep_runs=True)
     reps = res.channel_reps
@@ -265,6 +275,11 @@ def test_conservation_with_every_action(
     r = res.rule_reps
     assert (r.accepted <= r.offered).all() and (r.offered <= r.fired).all()
     assert (r.deflected <= r.fired).all()
+    if reach is not None:
+        assert (reps.callback_accepted <= reps.callback_offered).all()
+        assert (reps.abandon_avoided <= reps.callback_accepted).all()
+        if reach == 1.0:  # every reached call-back is one call, made by an agent
+            assert (reps.callbacks_made <= reps.callback_accepted).all()
     deflected = reps.groupby("replication").deflected.sum().to_numpy()
     assert np.array_equal(deflected, r.groupby("replication").deflected.sum().to_numpy())
     for run in res.runs:
@@ -409,3 +424,21 @@ def test_ccsim_run_prints_rules_and_json_extends(tmp_path: Any) -> None:
     out = ccsim("run", str(bad))
     assert out.returncode == 2
     assert "shaping[0].do.groups[0]: unknown group 'nobody'" in out.stderr
+
+
+def test_lean_counts_agree_with_the_kpis_under_rules() -> None:
+    """The optimiser's lean counts equal the KPI tables' with deflection and offers."""
+    from sim.measure.kpi import channel_columns
+    from sim.measure.kpi_lean import service_counts
+
+    data = _three_channels(5, 60, 3)
+    data["shaping"] = [RULES["offer"], RULES["deflect"]]
+    sc = sim.parse_scenario(data)
+    m = compile_scenario(sc)
+    run = run_replication(m, replication_seed(5, 0))
+    thresholds = np.full(len(m.channels), 20.0)
+    tot, _ = channel_columns(m, run, thresholds, sc.warmup_seconds)
+    lean = service_counts(m, run, thresholds, sc.warmup_seconds)
+    assert np.array_equal(lean.window_offered, tot["offered"])
+    assert np.array_equal(lean.window_abandoned, tot["abandoned"])
+    assert tot["deflected"][0] > 0
