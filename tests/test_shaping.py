@@ -417,6 +417,13 @@ def test_ccsim_run_prints_rules_and_json_extends(tmp_path: Any) -> None:
         ccsim("run", str(SCENARIOS / "email_starving.yaml"), "-r", "2", "--json", "-").stdout
     )
     assert "shaping" not in plain and "moved_out" not in plain["channels"]["messaging"]
+    out = ccsim(
+        "run", str(SCENARIOS / "email_starving_policy.yaml"), "-r", "2", "--out", str(tmp_path)
+    )
+    assert out.returncode == 0, out.stderr
+    rules = (tmp_path / "rules.csv").read_text().splitlines()
+    assert rules[0] == "rule,kpi,mean,ci95,n" and len(rules) == 1 + 2 * 5
+    assert (tmp_path / "rule_intervals.csv").exists()
     data = yaml.safe_load((SCENARIOS / "email_starving_policy.yaml").read_text())
     data["shaping"][0]["do"]["groups"] = ["nobody"]
     bad = tmp_path / "bad.yaml"

@@ -93,11 +93,16 @@ RUN_OUT_JSON = "result.json"
 RUN_OUT_FILES = (*RUN_OUT_TABLES, RUN_OUT_JSON)
 """Every file `ccsim run --out DIR` writes in DIR."""
 
+RUN_OUT_RULE_TABLES = {"rules.csv": "rules", "rule_intervals.csv": "rule_intervals"}
+"""The CSVs `ccsim run --out DIR` writes too when the scenario has shaping rules."""
 
-def _check_output_targets(args: argparse.Namespace) -> None:
-    """Refuse bad --json / --out locations before simulating (exit 2, nothing written)."""
+
+def _check_output_targets(args: argparse.Namespace, rules: bool = False) -> None:
+    """Refuse bad --json / --out locations before simulating (exit 2, nothing written);
+    ``rules``: the rule tables are written too."""
     check_output(getattr(args, "json", None), option="--json", allow_stdout=True)
-    check_outputs_in(getattr(args, "out", None), RUN_OUT_FILES, option="--out")
+    names = (*RUN_OUT_FILES, *(RUN_OUT_RULE_TABLES if rules else ()))
+    check_outputs_in(getattr(args, "out", None), names, option="--out")
 
 
 TABLE_KPIS = (
@@ -203,7 +208,7 @@ def cmd_validate(args: argparse.Namespace) -> int:
 
 def cmd_run(args: argparse.Namespace) -> int:
     sc = load_scenario(args.file)
-    _check_output_targets(args)
+    _check_output_targets(args, bool(sc.shaping))
     res = _run(sc, args, sc.name, args.file, args.replications is not None)
     text = res.to_json()
     with staged_outputs() as stage:  # --out DIR and --json PATH: all written, or none
@@ -211,6 +216,9 @@ def cmd_run(args: argparse.Namespace) -> int:
             out = Path(args.out)
             for name, table in RUN_OUT_TABLES.items():
                 getattr(res, table).to_csv(stage.file(out / name), index=False)
+            if res.rules is not None:
+                for name, table in RUN_OUT_RULE_TABLES.items():
+                    getattr(res, table).to_csv(stage.file(out / name), index=False)
             stage.file(out / RUN_OUT_JSON).write_text(text + "\n", encoding="utf-8")
         if args.json and args.json != STDOUT:
             stage.file(args.json).write_text(text + "\n", encoding="utf-8")
