@@ -183,7 +183,10 @@ class Pools:
             lazy(uniform, "hop-offer", names[c]) if m.shaping.offering(c) else _never(0.0)
             for c in range(len(names))
         ]
-        self.reach = [lazy(uniform, "callback-reach", names[c]) for c in range(len(names))]
+        self.reach = [
+            lazy(uniform, "callback-reach", names[c]) if cb is not None else _never(1.0)
+            for c, cb in enumerate(m.shaping.callbacks or (None,) * len(names))
+        ]
         self.deflect = [lazy(uniform, "deflect", r.name) for r in m.shaping.rules]
         self.silent_time = [
             lazy(s[1].sample, "silent", names[c]) if s else None for c, s in enumerate(m.silent)
