@@ -73,7 +73,8 @@ class Callback(Frozen):
     offered a call-back and takes it with probability ``accept`` (one uniform per
     contact, its own random stream). An accepted call-back no longer abandons: it keeps
     its place in the queue (default) or, with ``delay``, joins the head of the queue
-    ``delay`` seconds after the request. The agent who reaches it calls the customer,
+    ``delay`` seconds after the request. The offer comes with the announcement, before
+    balking: callers who decline may still balk. The agent who reaches it calls the customer,
     who answers with probability ``reach``; an unanswered call costs the agent
     ``attempt_time`` seconds and is tried again ``retry_after`` seconds later (at the
     head of the queue) up to ``retries`` more times; after the last unanswered call the
