@@ -6,6 +6,8 @@ Run from the project root: ``python -m benchmarks`` (``make bench``). Three work
   alone (engine), and ``simulate`` with one replication (end to end: engine + every
   KPI table);
 * ``retail_bank.yaml`` (five channels, journeys), engine only;
+* ``retail_bank.yaml`` with two journey-shaping rules (an offer and a prioritise rule),
+  engine only, with its speed relative to the same replications without rules;
 * many short replications: a 16-interval single-queue day x 300 replications, end to
   end through ``ccsim run --json -`` (in this process: scenario reading, engine, KPIs,
   summaries over replications and the JSON).
@@ -142,6 +144,38 @@ def retail_bank(repeats: int) -> Row:
     return row
 
 
+RETAIL_BANK_RULES = [
+    {
+        "name": "offer chat when the phone queue is long",
+        "when": {"channel": "voice", "waiting_at_least": 10},
+        "do": {"offer": "chat", "accept": 0.4},
+    },
+    {
+        "name": "blended team to email when the backlog is old",
+        "when": {"channel": "email", "oldest_over": 10800},
+        "do": {"prioritise": "email", "groups": ["blended"]},
+    },
+]
+"""Two journey-shaping rules timed on ``retail_bank.yaml`` (issue 16)."""
+
+
+def retail_bank_shaped(repeats: int) -> Row:
+    """``retail_bank.yaml`` with :data:`RETAIL_BANK_RULES`, engine only, each repeat
+    timed beside the same replication without rules (``/ no rules`` is the median of
+    the per-repeat ratios of speeds)."""
+    bank = sim.load_scenario(ROOT / "scenarios" / "retail_bank.yaml")
+    shaped = bank.updated({"shaping": RETAIL_BANK_RULES})
+    plain, model = compile_scenario(bank), compile_scenario(shaped)
+    row = Row(f"retail_bank.yaml + {len(RETAIL_BANK_RULES)} shaping rules")
+    for ss in replication_seeds(1, repeats):
+        run, dt = cpu(run_replication, model, ss)
+        row.contacts = len(run.arrival)
+        row.add("engine", len(run.arrival), dt)
+        run, dt = cpu(run_replication, plain, ss)
+        row.add("no rules", len(run.arrival), dt)
+    return row
+
+
 def short_replications(q: Queue, replications: int, repeats: int, reference_reps: int) -> Row:
     """``ccsim run FILE -r N --json -`` in this process, against the references on the
     same day (``reference_reps`` replications of it per repeat)."""
@@ -178,6 +212,8 @@ def report(rows: list[Row], repeats: int) -> None:
             if "ciw" in r.speeds:
                 line += f" {r.ratio(what, 'textbook SimPy'):>10.1f}x {r.ratio(what, 'ciw'):>6.1f}x"
             print(line)
+        if "no rules" in r.speeds:
+            print(f"{'':62s} {'':>10s} {'/ no rules':>11s} {r.ratio('engine', 'no rules'):>9.2f}x")
         for ref in ("textbook SimPy", "ciw"):
             if ref in r.speeds:
                 print(f"{'':62s} {'':>10s} {ref:>11s} {r.median(ref):>10,.0f}")
@@ -202,6 +238,7 @@ def main(argv: list[str] | None = None) -> None:
         long_replication(Queue(10, 300, 55, 120, 24), args.repeats, reference_hours=4),
         long_replication(Queue(100, 240, 410, 180, 8), args.repeats, reference_hours=4),
         retail_bank(args.repeats),
+        retail_bank_shaped(args.repeats),
         short_replications(
             Queue(10, 300, 55, 120, 8), args.replications, args.repeats, args.reference_replications
         ),

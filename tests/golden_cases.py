@@ -16,7 +16,7 @@ import argparse
 import hashlib
 import json
 import sys
-from dataclasses import fields
+from dataclasses import fields, is_dataclass
 from pathlib import Path
 from typing import Any
 
@@ -260,6 +260,45 @@ SMALL: dict[str, dict] = {
         },
         {"office": {"skills": ["email"], "agents": 2}},
     ),
+    "callbacks_and_shaping": _small(
+        "call-backs with retries, a deflect and an offer rule",
+        {
+            "voice": _voice(
+                arrivals=60,
+                callback={
+                    "offer_after": 60,
+                    "accept": {0: 0.3, 300: 0.7},
+                    "reach": 0.8,
+                    "retries": 1,
+                    "retry_after": 300,
+                },
+            ),
+            "chat": {
+                "mode": "concurrent",
+                "concurrency": 2,
+                "arrivals": 10,
+                "handle_time": EXP(300),
+                "patience": EXP(240),
+            },
+        },
+        {
+            "phones": {"skills": ["voice"], "agents": 12},
+            "digital": {"skills": ["chat"], "agents": 3},
+        },
+        {"transitions": [{"from": "voice", "on": "abandon", "to": "chat", "probability": 0.3}]},
+        shaping=[
+            {
+                "name": "outage notice",
+                "when": {"between": ["09:30", "10:00"]},
+                "do": {"deflect": "voice", "share": 0.2},
+            },
+            {
+                "name": "offer voice when chat queues",
+                "when": {"channel": "chat", "expected_wait_over": 60},
+                "do": {"offer": "voice", "accept": 0.3},
+            },
+        ],
+    ),
 }
 for _case in SMALL.values():  # arrivals: None is how a test says "use arrival_paths"
     for _ch in _case["channels"].values():
@@ -279,7 +318,10 @@ def digest(run: RawRun) -> dict[str, str]:
     out: dict[str, str] = {}
     for f in fields(run):
         v = getattr(run, f.name)
-        if isinstance(v, np.ndarray):
+        if is_dataclass(v):  # a record of arrays (a shaped run's offers): each hashed
+            for name, d in digest(v).items():  # type: ignore[arg-type]
+                out[f"{f.name}.{name}"] = d
+        elif isinstance(v, np.ndarray):
             a = v.astype(np.float64 if v.dtype.kind == "f" else np.int64)
             h = hashlib.sha256(np.ascontiguousarray(a).tobytes()).hexdigest()[:16]
             out[f.name] = f"{a.shape}:{h}"

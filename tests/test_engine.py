@@ -293,11 +293,12 @@ def test_silent_abandonment_share_independent_of_resolution_draw():
 
 
 def test_codes_are_named_as_the_scenario_and_results_spell_them():
-    """Causes follow the scenario's transition events; the old private name still imports."""
+    """Causes follow the scenario's transition events, then ``offer`` (a hop onto a
+    channel a shaping rule offered); the old private name still imports."""
     from sim import engine
     from sim.config.scenario import EVENTS
 
-    assert engine.CAUSES == ("new", *EVENTS)
+    assert engine.CAUSES == ("new", *EVENTS, "offer")
     assert {engine.CAUSES[c] for c in engine.CAUSE_OF_EVENT} == set(engine.EVENT_INDEX)
     assert engine.JOURNEY_OUTCOMES == {1: "resolved", 2: "lost", 3: "max_attempts"}
     assert engine._first_contacts is engine.first_contacts

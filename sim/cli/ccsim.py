@@ -101,12 +101,17 @@ RUN_OUT_COSTS = "costs.csv"
 """The cost KPIs (``Result.costs``) `ccsim run --out DIR` also writes, for scenarios
 with ``costs`` only."""
 
+RUN_OUT_RULE_TABLES = {"rules.csv": "rules", "rule_intervals.csv": "rule_intervals"}
+"""The CSVs `ccsim run --out DIR` writes too when the scenario has shaping rules."""
 
-def _check_output_targets(args: argparse.Namespace) -> None:
-    """Refuse bad --json / --out locations before simulating (exit 2, nothing written)."""
+
+def _check_output_targets(args: argparse.Namespace, rules: bool = False) -> None:
+    """Refuse bad --json / --out locations before simulating (exit 2, nothing written);
+    ``rules``: the rule tables are written too."""
     check_output(getattr(args, "json", None), option="--json", allow_stdout=True)
     extra = (RUN_OUT_DAYS, RUN_OUT_COSTS)  # written only when there are days / costs
-    check_outputs_in(getattr(args, "out", None), (*RUN_OUT_FILES, *extra), option="--out")
+    names = (*RUN_OUT_FILES, *extra, *(RUN_OUT_RULE_TABLES if rules else ()))
+    check_outputs_in(getattr(args, "out", None), names, option="--out")
 
 
 TABLE_KPIS = (
@@ -123,16 +128,29 @@ TABLE_KPIS = (
 """Channel KPIs in the table `ccsim run` prints."""
 
 
+OFFER_TABLE_KPIS = (
+    "callback_offered",
+    "callback_accepted",
+    "callbacks_made",
+    "time_to_callback",
+    "abandon_avoided",
+    "moved_out",
+    "deflected",
+)
+"""Channel KPIs `ccsim run` also prints when the scenario has them (call-backs, rules)."""
+
+
 def _fmt_table(res: Result) -> str:
     df = res.channels
-    rows = df[df["kpi"].isin(TABLE_KPIS)]
+    shown = (*TABLE_KPIS, *(k for k in OFFER_TABLE_KPIS if (df["kpi"] == k).any()))
+    rows = df[df["kpi"].isin(shown)]
     cells = rows.assign(
         value=[
             _fmt(k, m, c) for k, m, c in zip(rows["kpi"], rows["mean"], rows["ci95"], strict=True)
         ]
     )
     table = cells.pivot(index="channel", columns="kpi", values="value")
-    table = table.reindex(index=list(res.scenario.channels), columns=list(TABLE_KPIS))
+    table = table.reindex(index=list(res.scenario.channels), columns=list(shown))
     occ = res.groups[res.groups["kpi"] == "occupancy"]
     lines = [
         f"{res.scenario.name}: {res.replications} replications, seed {res.seed} "
@@ -154,6 +172,7 @@ def _fmt_table(res: Result) -> str:
     lines.append(_fmt_effort(res))
     if res.costs is not None:
         lines.append(_fmt_money(res))
+    lines.extend(_rule_lines(res))
     if res.days is not None:
         lines += ["", _fmt_days(res)]
     return "\n".join(lines)
@@ -234,6 +253,22 @@ def _fmt_days(res: Result) -> str:
     return table.to_string()
 
 
+def _rule_lines(res: Result) -> list[str]:
+    """One line per shaping rule: what it did per replication (none without rules)."""
+    if res.rules is None:
+        return []
+    means = res.rules.set_index(["rule", "kpi"])["mean"]
+    out = []
+    for r in res.scenario.shaping or ():
+        v = means[r.name]
+        out.append(
+            f"rule       {r.name}: fired {v['fired']:.1f}, offered {v['offered']:.1f}, "
+            f"accepted {v['accepted']:.1f}, deflected {v['deflected']:.1f}, "
+            f"re-prioritised {v['reprioritised_minutes']:.1f} agent-min"
+        )
+    return out
+
+
 def _fmt(kpi: str, mean: float, ci: float) -> str:
     """One cell of the KPI table: shares in %, durations (s) in s, min or h by size."""
     import pandas as pd
@@ -262,7 +297,7 @@ def cmd_validate(args: argparse.Namespace) -> int:
 
 def cmd_run(args: argparse.Namespace) -> int:
     sc = load_scenario(args.file)
-    _check_output_targets(args)
+    _check_output_targets(args, bool(sc.shaping))
     res = _run(sc, args, sc.name, args.file, args.replications is not None)
     text = res.to_json()
     with staged_outputs() as stage:  # --out DIR and --json PATH: all written, or none
@@ -272,6 +307,9 @@ def cmd_run(args: argparse.Namespace) -> int:
                 getattr(res, table).to_csv(stage.file(out / name), index=False)
             if res.days is not None:
                 res.days.to_csv(stage.file(out / RUN_OUT_DAYS), index=False)
+            if res.rules is not None:
+                for name, table in RUN_OUT_RULE_TABLES.items():
+                    getattr(res, table).to_csv(stage.file(out / name), index=False)
             stage.file(out / RUN_OUT_JSON).write_text(text + "\n", encoding="utf-8")
             if res.costs is not None:
                 res.costs.to_csv(stage.file(out / RUN_OUT_COSTS), index=False)

@@ -29,6 +29,7 @@ from sim.config.distributions import Distribution, Fixed
 from sim.config.frozen import Frozen as _Frozen  # the file models' one base
 from sim.config.periods import per_period
 from sim.config.quoting import clip, quote
+from sim.config.shaping import Callback, Rule, rule_problems
 from sim.config.week import DAYS_PER_WEEK, CentreCalendar, Days, day_and_minute, parse_weekdays
 from sim.config.yaml_reader import read_yaml, read_yaml_file
 
@@ -190,6 +191,9 @@ class Channel(_Frozen):
     wrap_up: Distribution | None = None
     """After-call work (s): the agent stays busy this long after the customer leaves
     (synchronous and deferred channels); None = no wrap-up."""
+    callback: Callback | None = None
+    """Synchronous channels: callers told a long wait may take a call-back (virtual
+    hold, :class:`~sim.config.shaping.Callback`); None = no call-backs."""
 
     @field_validator("arrivals", mode="before")
     @classmethod
@@ -252,6 +256,8 @@ class Channel(_Frozen):
             )
         if self.mode == "deferred" and self.balking is not None:
             problems.append("balking: only for live (synchronous or concurrent) channels")
+        if self.mode != "synchronous" and self.callback is not None:
+            problems.append("callback: only for synchronous channels (an agent calls back)")
         if self.arrivals is None and self.arrival_paths is None:
             problems.append("arrivals: required (or give arrival_paths)")
         if self.arrival_paths is not None and self.overdispersion is not None:
@@ -590,6 +596,9 @@ class Scenario(_Frozen):
     (:mod:`sim.config.week`); without it every day is the same."""
     costs: Costs | None = None
     """Wages and costs per contact: the cost KPIs (``Result.costs``); None = none."""
+    shaping: tuple[Rule, ...] | None = None
+    """Journey-shaping rules (:class:`~sim.config.shaping.Rule`), applied in order;
+    None or empty = no rules."""
 
     @field_validator("start")
     @classmethod
@@ -682,6 +691,7 @@ class Scenario(_Frozen):
                     f"channels.{t.source}.balking (the announced-wait threshold)"
                 )
             totals[(t.source, t.on)] = totals.get((t.source, t.on), 0.0) + t.probability
+        problems.extend(rule_problems(self.shaping or (), self.channels, self.groups))
         for (origin, on), total in totals.items():
             if total > 1 + 1e-9:
                 problems.append(

@@ -20,6 +20,7 @@ __all__ = [
     "CAUSE_OF_EVENT",
     "CONC",
     "DEFERRED",
+    "DEFLECTED",
     "EVENT_INDEX",
     "GHOST",
     "JOURNEY_OUTCOMES",
@@ -28,7 +29,9 @@ __all__ = [
     "MAX_ATTEMPTS",
     "MODES",
     "MOST_FREE",
+    "MOVED",
     "NEW",
+    "OFFER",
     "ON_ABANDON",
     "ON_BALK",
     "ON_UNRESOLVED",
@@ -46,12 +49,15 @@ __all__ = [
 
 
 class ContactState(IntEnum):
-    """A contact's state (``RawRun.outcome`` holds ANSWERED or ABANDONED)."""
+    """A contact's state (``RawRun.outcome`` holds ANSWERED or ABANDONED, and in
+    scenarios with offers or shaping rules MOVED or DEFLECTED)."""
 
     WAITING = 0
     ANSWERED = 1
     ABANDONED = 2
     GHOST = 3  # abandoned silently but still queued as work; recorded ABANDONED
+    MOVED = 4  # took an offered channel instead (the journey goes on there)
+    DEFLECTED = 5  # a new journey a shaping rule kept from starting (not offered)
 
 
 class JourneyOutcome(IntEnum):
@@ -86,6 +92,7 @@ class Cause(IntEnum):
     UNRESOLVED = 2  # after an answered contact that did not resolve
     BALK = 3  # after balking at an announced wait
     CHASE = 4  # while a deferred contact was still unanswered
+    OFFER = 5  # took another channel offered by a shaping rule
 
 
 class ConcurrentRouting(IntEnum):
@@ -99,6 +106,8 @@ WAITING: Final = int(ContactState.WAITING)
 ANSWERED: Final = int(ContactState.ANSWERED)
 ABANDONED: Final = int(ContactState.ABANDONED)
 GHOST: Final = int(ContactState.GHOST)
+MOVED: Final = int(ContactState.MOVED)
+DEFLECTED: Final = int(ContactState.DEFLECTED)
 RESOLVED: Final = int(JourneyOutcome.RESOLVED)
 LOST: Final = int(JourneyOutcome.LOST)
 MAX_ATTEMPTS: Final = int(JourneyOutcome.MAX_ATTEMPTS)
@@ -111,6 +120,7 @@ ON_UNRESOLVED: Final = int(EndEvent.UNRESOLVED)
 ON_BALK: Final = int(EndEvent.BALK)
 NEW: Final = int(Cause.NEW)
 CHASE: Final = int(Cause.CHASE)
+OFFER: Final = int(Cause.OFFER)
 LONGEST_IDLE: Final = int(ConcurrentRouting.LONGEST_IDLE)
 
 MODES: Final = {"synchronous": SYNC, "concurrent": CONC, "deferred": DEFERRED}

@@ -50,11 +50,14 @@ from .codes import (
     CHASE,
     CONC,
     DEFERRED,
+    DEFLECTED,
     GHOST,
     LONGEST_IDLE,
     LOST,
     MAX_ATTEMPTS,
     MOST_FREE,
+    MOVED,
+    OFFER,
     ON_ABANDON,
     ON_BALK,
     ON_UNRESOLVED,
@@ -65,6 +68,18 @@ from .codes import (
 from .draws import Pools, first_contacts
 from .model import Model
 from .raw import RawRun, assemble
+from .shaping import (
+    ACCEPTED,
+    DEFLECT,
+    DEFLECTED_EVENT,
+    FIRED,
+    OFFER_ACTION,
+    OFFERED,
+    PRIORITISE,
+    OfferLog,
+    accept_probability,
+    condition,
+)
 from .tables import GONE, Agents, Contacts, Journeys, Logs, Routing, Staffing
 
 __all__ = ["replicate", "run_replication"]
@@ -113,20 +128,23 @@ def replicate(m: Model, rep: np.random.SeedSequence, calendar: Calendar | None =
     callbacks on SimPy's public API this way)."""
     first = first_contacts(m, rep)
     routing = Routing.of(m)
-    contacts = Contacts(first, any(routing.wrapping))
+    contacts = Contacts(first, any(routing.wrapping), m.shaping.active)
     journeys = Journeys(len(first), routing.parallel)
     agents = Agents()
     staffing = Staffing(m, agents)
     logs = Logs(staffing)
     calendar = Calendar() if calendar is None else calendar
-    tables = _Tables(contacts, journeys, agents, staffing, Queues(len(m.channels)), logs)
+    offers = OfferLog() if m.shaping.active else None
+    tables = _Tables(contacts, journeys, agents, staffing, Queues(len(m.channels)), logs, offers)
     arrive, open_day = _callbacks(m, routing, tables, Pools(m, rep), calendar)
     open_day()
     calendar.run(contacts.arrival, len(first), arrive)
     _unlink(arrive, open_day)
     stranded = _settle(contacts, journeys, routing.parallel, calendar.now)
     changed = routing.stretched or any(routing.scaled)  # handle times differ from the draws
-    return assemble(m, first, contacts, journeys, agents, logs, changed, calendar.now, stranded)
+    return assemble(
+        m, first, contacts, journeys, agents, logs, changed, calendar.now, stranded, offers
+    )
 
 
 def _unlink(*callbacks: Callable[..., object]) -> None:
@@ -157,7 +175,7 @@ def _unlink(*callbacks: Callable[..., object]) -> None:
 class _Tables:
     """The mutable state of a replication, handed to the callbacks at once."""
 
-    __slots__ = ("contacts", "journeys", "agents", "staffing", "queues", "logs")
+    __slots__ = ("contacts", "journeys", "agents", "staffing", "queues", "logs", "offers")
 
     def __init__(
         self,
@@ -167,7 +185,9 @@ class _Tables:
         staffing: Staffing,
         queues: Queues,
         logs: Logs,
+        offers: OfferLog | None = None,
     ) -> None:
+        self.offers = offers  # offers made (scenarios with call-backs or shaping rules)
         self.contacts = contacts
         self.journeys = journeys
         self.agents = agents
@@ -264,6 +284,7 @@ def _callbacks(  # noqa: C901 - the callback core: one closure set over the tabl
     # context loss: a later contact of a journey takes this much longer (1.0: none)
     context = 1.0 if m.context_carry else m.context_factor
     losing_context = context != 1.0
+    any_offers, u_offer_all, hop_offer = m.shaping.active, c_tab.u_offer, pools.offer
 
     # the calendar: push(entries, (time, next(keys), callback, argument))
     entries, keys, push = calendar.entries, calendar.keys, calendar.push_entry
@@ -329,13 +350,18 @@ def _callbacks(  # noqa: C901 - the callback core: one closure set over the tabl
         else:
             wait(k, c, now)
 
+    def announced(c: int) -> float:
+        """The expected wait (s) announced to a new contact of channel c: its queue
+        position x mean handle time / the eligible agents' capacity in contacts (balking
+        and offers hear the same; waiting contacts are counted on such channels)."""
+        staff = sum(present[g] for g in eligible[c]) * (CAP // units[c])
+        return (n_live[c] + 1) * mean_handle[c] / staff if staff else INF
+
     def wait(k: int, c: int, now: float) -> None:
         """No agent free: balk, or queue with a patience timer (and chase timers)."""
         b = balk_rule[c]
         if b is not None:
-            staff = sum(present[g] for g in eligible[c]) * (CAP // units[c])
-            announced = (n_live[c] + 1) * mean_handle[c] / staff if staff else INF
-            if announced > b[0] and u_balk[k] < b[1]:
+            if announced(c) > b[0] and u_balk[k] < b[1]:
                 state[k] = ABANDONED
                 wait_end[k] = now
                 balked.append(k)
@@ -634,6 +660,8 @@ def _callbacks(  # noqa: C901 - the callback core: one closure set over the tabl
         served_by.append(-1)
         if any_wrap:
             wrap.append(hop_wrap[c]())
+        if any_offers:
+            u_offer_all.append(hop_offer[c]())
         arrive(n, now)
 
     def chase(arg: tuple[int, int], now: float) -> None:
@@ -652,6 +680,8 @@ def _callbacks(  # noqa: C901 - the callback core: one closure set over the tabl
                 if route.withdraw[r]:
                     state[k] = ABANDONED
                     wait_end[k] = now
+                    if counted[c]:
+                        n_live[c] -= 1
                 push(entries, (now + delays[r](), next(keys), hop, (k, route.targets[r], CHASE)))
                 return
 
@@ -725,4 +755,213 @@ def _callbacks(  # noqa: C901 - the callback core: one closure set over the tabl
         schedule_day(0.0)
         push_staffing(horizon, finish_live, -1)
 
-    return arrive, open_day
+    # -- offers: call-backs and shaping rules --------------------------------------------
+    # Bound only when the scenario has them: the hooks below replace ``wait`` (offers),
+    # ``start_full`` (an agent reaching a call-back), ``free`` (re-prioritised groups)
+    # and the arrival of new journeys (deflection); every other callback reaches them
+    # through the same names, and a scenario without offers runs none of this.
+    sh = m.shaping
+    if not sh.active:
+        return arrive, open_day
+    assert tables.offers is not None
+    olog = tables.offers
+    events, u_offer = olog.events, c_tab.u_offer
+    cb_contact, cb_accepted, cb_patience = olog.cb_contact, olog.cb_accepted, olog.cb_patience
+    cb_first, cb_calls = olog.cb_first, olog.cb_calls
+    callbacks, rules = sh.callbacks, sh.rules
+    reach_pool, deflect_pool = pools.reach, pools.deflect
+    offering = tuple(sh.offering(c) for c in range(C))
+    pending: set[int] = set()  # accepted call-backs no agent has reached yet
+
+    def oldest(c: int, now: float) -> float:
+        """Age (s) of the oldest contact waiting on channel c (0 if none)."""
+        for k in queues[c]:
+            if state[k] == WAITING:
+                return now - arrival[k]
+        return 0.0
+
+    holds = [condition(r, m.start_minute, n_live.__getitem__, announced, oldest) for r in rules]
+
+    offer_rules = [
+        [i for i, r in enumerate(rules) if r.action == OFFER_ACTION and r.channel == c]
+        for c in range(C)
+    ]
+    deflect_rules = [
+        [i for i, r in enumerate(rules) if r.action == DEFLECT and r.channel == c] for c in range(C)
+    ]
+    prio_rules = [
+        [i for i, r in enumerate(rules) if r.action == PRIORITISE and g in r.groups]
+        for g in range(G)
+    ]
+    plain_wait, plain_free, plain_start, plain_fill = wait, free, start_full, fill
+
+    def offer(k: int, c: int, now: float) -> bool:
+        """Contact k of channel c found no agent free: the first offer rule that holds
+        offers it another channel, else (one offer per contact) the channel's call-back
+        is offered above its announced wait. True when the customer accepted."""
+        for i in offer_rules[c]:
+            if holds[i](now):
+                events.append((i, FIRED, now, 0.0))
+                if attempt[k] >= max_attempts:
+                    return False  # no contact left to make on the other channel
+                r = rules[i]
+                events.append((i, OFFERED, now, 0.0))
+                if u_offer[k] < accept_probability(r.accept, announced(c)):
+                    events.append((i, ACCEPTED, now, 0.0))
+                    state[k] = MOVED
+                    wait_end[k] = now
+                    push(entries, (now, next(keys), hop, (k, r.target, OFFER)))
+                    return True
+                return False
+        cb = callbacks[c]
+        if cb is None:
+            return False
+        told = announced(c)
+        if told <= cb.offer_after:
+            return False
+        yes = u_offer[k] < accept_probability(cb.accept, told)
+        cb_contact.append(k)
+        cb_accepted.append(yes)
+        cb_patience.append(patience[k])
+        if not yes:
+            return False
+        pending.add(k)
+        if cb.delay < 0:  # keeps the caller's place, without a patience timer
+            n_live[c] += 1
+            queues[c].append(k)
+        else:
+            push(entries, (now + cb.delay, next(keys), call_due, k))
+        return True
+
+    def wait_offering(k: int, c: int, now: float) -> None:
+        if offering[c] and offer(k, c, now):
+            return
+        plain_wait(k, c, now)
+
+    def call_due(k: int, now: float) -> None:
+        """A scheduled call-back (or a retry) is due: the longest-idle eligible agent
+        calls, else it waits at the head of the queue."""
+        c = channel[k]
+        best = INF
+        bd = None
+        for g1 in eligible[c]:
+            d = idle[g1]
+            if d and a_since[d[0]] < best:
+                best = a_since[d[0]]
+                bd = d
+        if bd is not None:
+            call_back(k, bd.popleft(), now)
+        else:
+            n_live[c] += 1
+            queues[c].appendleft(k)
+
+    def start_calling(k: int, a: int, now: float) -> None:
+        if k in pending:
+            call_back(k, a, now)
+        else:
+            plain_start(k, a, now)
+
+    def call_back(k: int, a: int, now: float) -> None:
+        """Agent a (fully free) calls back contact k: answered, it is served as the
+        contact; unanswered, the agent spends the attempt time and the call-back is
+        retried later or ends abandoned (the journey's abandon transitions follow)."""
+        c = channel[k]
+        cb = callbacks[c]
+        assert cb is not None
+        calls = cb_calls.get(k, 0) + 1
+        cb_calls[k] = calls
+        cb_first.setdefault(k, now)
+        if cb.reach >= 1.0 or reach_pool[c]() < cb.reach:
+            pending.discard(k)
+            plain_start(k, a, now)
+            return
+        g = a_group[a]
+        end = now + cb.attempt_time
+        eng_log.append((g, now, end))  # the agent's time on the unanswered call
+        ghost_log.append((g, now, end, CAP))
+        push(entries, (end, next(keys), call_end, a))
+        if calls <= cb.retries:
+            push(entries, (now + cb.retry_after, next(keys), call_due, k))
+            return
+        pending.discard(k)
+        state[k] = ABANDONED
+        wait_end[k] = now
+        next_step(k, ON_ABANDON, now)
+
+    def call_end(a: int, now: float) -> None:
+        free(a, now)
+
+    def first_waiting(order: tuple[int, ...]) -> int:
+        """The channel an agent following ``order`` would take work from (-1: none)."""
+        for c in order:
+            for k in queues[c]:
+                if state[k] == WAITING or state[k] == GHOST:
+                    return c
+        return -1
+
+    def take_first(a: int, c: int, i: int, now: float) -> bool:
+        """Rule i holds: agent a takes waiting work of channel c first (False: none)."""
+        q = queues[c]
+        while q and state[q[0]] != WAITING and state[q[0]] != GHOST:
+            q.popleft()
+        if not q:
+            return False
+        g = a_group[a]
+        order = deferred_first[g] if on_deferred[g] < reserve[g] else live_first[g]
+        moved = first_waiting(order) != c
+        k = q.popleft()
+        if state[k] == WAITING:
+            if counted[c]:
+                n_live[c] -= 1
+            if modes[c] == CONC:
+                start_conc(k, a, now)
+                fill(a, now)
+            else:
+                start_full(k, a, now)
+        else:
+            start_ghost(k, a, now)
+            fill(a, now)
+        events.append((i, FIRED, now, handle[k] if moved else 0.0))
+        return True
+
+    def free_prioritised(a: int, now: float) -> None:
+        g = a_group[a]
+        if prio_rules[g] and present[g] <= target[g]:
+            for i in prio_rules[g]:
+                if holds[i](now) and take_first(a, rules[i].channel, i, now):
+                    return
+        plain_free(a, now)
+
+    def fill_prioritised(a: int, now: float) -> None:
+        """A part-loaded agent of a re-prioritised group takes no more concurrent
+        sessions while a rule holds for a whole-agent channel with waiting work: it
+        drains (out of the part-loaded set, so arrivals pass it by) and, once free,
+        takes that work first."""
+        g = a_group[a]
+        for i in prio_rules[g]:
+            c = rules[i].channel
+            if modes[c] != CONC and holds[i](now) and first_waiting((c,)) == c:
+                partial[g].discard(a)
+                return
+        plain_fill(a, now)
+
+    def arrive_new(k: int, now: float) -> None:
+        """A new journey arrives: a deflect rule that holds may keep it from starting."""
+        for i in deflect_rules[channel[k]]:
+            if holds[i](now):
+                events.append((i, FIRED, now, 0.0))
+                if deflect_pool[i]() < rules[i].share:
+                    events.append((i, DEFLECTED_EVENT, now, 0.0))
+                    state[k] = DEFLECTED
+                    wait_end[k] = now
+                    return
+        arrive(k, now)
+
+    if any(offering):
+        wait = wait_offering
+    if any(cb is not None for cb in callbacks):
+        start_full = start_calling
+    if any(prio_rules):
+        free = free_prioritised
+        fill = fill_prioritised
+    return (arrive_new if any(deflect_rules) else arrive), open_day

@@ -29,7 +29,7 @@ Draw = Callable[[np.random.Generator, int], np.ndarray]
 
 _SHORT_NAMES = {"t": "arrival", "c": "channel", "h": "handle", "p": "patience"}
 _SHORT_NAMES.update(ures="u_resolve", utr="u_route", ubalk="u_balk", usilent="u_silent")
-_SHORT_NAMES.update(wrap="wrap_up")
+_SHORT_NAMES.update(wrap="wrap_up", uoffer="u_offer")
 
 
 @dataclass(frozen=True)
@@ -45,6 +45,7 @@ class FirstContacts:
     u_balk: np.ndarray  # uniform: balks when < the probability (0 without balking)
     u_silent: np.ndarray  # uniform: silent when < the share (0 without silent abandon)
     wrap_up: np.ndarray  # after-call work (s) if answered (0 without wrap-up)
+    u_offer: np.ndarray  # uniform: accepts an offer when < its probability (0 without offers)
 
     def __getitem__(self, key: str) -> np.ndarray:
         """The draws by their names before 0.2 (``"t"``, ``"h"``, ...) or field name."""
@@ -56,7 +57,7 @@ class FirstContacts:
 
 def first_contacts(m: Model, rep: np.random.SeedSequence) -> FirstContacts:
     """Draw every new journey of the horizon, per channel, merged in time order."""
-    keys = ("t", "c", "h", "p", "ures", "utr", "ubalk", "usilent", "wrap")
+    keys = ("t", "c", "h", "p", "ures", "utr", "ubalk", "usilent", "wrap", "uoffer")
     parts: dict[str, list[np.ndarray]] = {k: [] for k in keys}
     P = m.periods
     starts = np.arange(P) * m.interval
@@ -102,6 +103,9 @@ def first_contacts(m: Model, rep: np.random.SeedSequence) -> FirstContacts:
             stream(rep, "silent-choice", name).random(n)
             if m.silent[ci] is not None
             else np.zeros(n)
+        )
+        parts["uoffer"].append(
+            stream(rep, "offer", name).random(n) if m.shaping.offering(ci) else np.zeros(n)
         )
         wrap = m.wrap_up[ci]
         parts["wrap"].append(
@@ -149,7 +153,9 @@ class Pools:
     Per channel: ``handle``, ``patience``, ``journey`` (the resolution and route
     uniforms, in that order), ``balk`` and ``silent_choice`` uniforms and ``wrap_up``
     (after-call work; drawn only on channels with wrap-up) of hops, and
-    ``silent_time`` (how long a silently abandoned session keeps its agent). Per
+    ``silent_time`` (how long a silently abandoned session keeps its agent), ``offer``
+    (hops' offer uniforms) and ``reach`` (does a call-back reach the customer). Per
+    shaping rule: ``deflect`` (is a new journey deflected). Per
     channel and end event, per transition: ``delay``. Per channel and chase, the
     chase uniform and per transition its delay: ``chase[c][i] = (uniform, delays)``.
     """
@@ -177,6 +183,15 @@ class Pools:
             lazy(w.sample, "hop-wrap-up", names[c]) if w is not None else _never(0.0)
             for c, w in enumerate(m.wrap_up)
         ]
+        self.offer = [
+            lazy(uniform, "hop-offer", names[c]) if m.shaping.offering(c) else _never(0.0)
+            for c in range(len(names))
+        ]
+        self.reach = [
+            lazy(uniform, "callback-reach", names[c]) if cb is not None else _never(1.0)
+            for c, cb in enumerate(m.shaping.callbacks or (None,) * len(names))
+        ]
+        self.deflect = [lazy(uniform, "deflect", r.name) for r in m.shaping.rules]
         self.silent_time = [
             lazy(s[1].sample, "silent", names[c]) if s else None for c, s in enumerate(m.silent)
         ]

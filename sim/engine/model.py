@@ -13,6 +13,7 @@ from sim.config.distributions import Distribution
 from sim.config.scenario import Scenario
 
 from .codes import EVENT_INDEX, MODES, ROUTINGS
+from .shaping import NO_SHAPING, Shaping, compile_shaping
 
 __all__ = ["Model", "Route", "compile_scenario"]
 
@@ -69,6 +70,7 @@ class Model:
     context_carry: bool = False
     """Context is carried between a journey's contacts: ``context_factor`` is not applied.
     A plain flag, so a policy can switch it on (``dataclasses.replace(model, ...)``)."""
+    shaping: Shaping = NO_SHAPING  # call-backs and shaping rules (empty: none)
 
     @property
     def horizon(self) -> float:
@@ -187,6 +189,7 @@ def compile_scenario(sc: Scenario) -> Model:
         closed=_closed(sc, chans),
         context_factor=loss.factor if loss else 1.0,
         context_carry=loss.carry if loss else False,
+        shaping=compile_shaping(sc),
     )
 
 

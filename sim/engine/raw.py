@@ -9,9 +9,18 @@ import numpy as np
 from .codes import ANSWERED
 from .draws import FirstContacts
 from .model import Model
+from .shaping import OfferLog, OfferRecord
 from .tables import Agents, Contacts, Journeys, Logs
 
-__all__ = ["RawRun", "WrappedRun", "assemble", "wrap_up_of"]
+__all__ = [
+    "RawRun",
+    "ShapedRun",
+    "ShapedWrappedRun",
+    "WrappedRun",
+    "assemble",
+    "offers_of",
+    "wrap_up_of",
+]
 
 
 @dataclass(frozen=True)
@@ -67,6 +76,28 @@ def wrap_up_of(run: RawRun) -> np.ndarray | None:
     return run.wrap if isinstance(run, WrappedRun) else None
 
 
+@dataclass(frozen=True)
+class ShapedRun(RawRun):
+    """A :class:`RawRun` of a model with call-backs or shaping rules: ``offers`` holds
+    the offers made and the rules' events (:class:`~.shaping.OfferRecord`). Contacts
+    that took an offered channel have outcome MOVED, deflected new journeys DEFLECTED.
+    (A subclass, so runs without offers keep exactly the fields they always had.)"""
+
+    offers: OfferRecord
+
+
+@dataclass(frozen=True)
+class ShapedWrappedRun(WrappedRun):
+    """A :class:`WrappedRun` with ``offers`` (as :class:`ShapedRun`)."""
+
+    offers: OfferRecord
+
+
+def offers_of(run: RawRun) -> OfferRecord | None:
+    """The offers of a run, or None when its model has no call-backs or shaping rules."""
+    return getattr(run, "offers", None)
+
+
 def assemble(
     m: Model,
     first: FirstContacts,
@@ -77,6 +108,7 @@ def assemble(
     stretched: bool,
     end_time: float,
     stranded: int,
+    offers: OfferLog | None = None,
 ) -> RawRun:
     """The replication's tables as a :class:`RawRun` (numpy arrays).
 
@@ -110,7 +142,12 @@ def assemble(
     wrap = {}
     if any(w is not None for w in m.wrap_up):
         wrap["wrap"] = np.where(outcome == ANSWERED, np.array(c.wrap), 0.0)
-    cls = WrappedRun if wrap else RawRun
+    extra: dict[str, object] = dict(wrap)
+    if offers is not None:
+        extra["offers"] = OfferRecord.of(offers)
+        cls: type[RawRun] = ShapedWrappedRun if wrap else ShapedRun
+    else:
+        cls = WrappedRun if wrap else RawRun
     return cls(
         arrival=np.concatenate([first.arrival, c.arrival[later]]),
         channel=np.concatenate([first.channel, np.array(c.channel[later], dtype=np.int64)]),
@@ -134,5 +171,5 @@ def assemble(
         ghost_work=np.array(logs.ghost_work, dtype=float).reshape(-1, 4),
         end_time=float(end_time),
         stranded=stranded,
-        **wrap,
+        **extra,  # type: ignore[arg-type]
     )

@@ -42,9 +42,12 @@ class Contacts:
         "wait_end",
         "agent",
         "wrap",
+        "u_offer",
     )
 
-    def __init__(self, first: FirstContacts, wrapping: bool = False) -> None:
+    def __init__(
+        self, first: FirstContacts, wrapping: bool = False, offering: bool = False
+    ) -> None:
         n0 = len(first.arrival)
         self.arrival: list[float] = first.arrival.tolist()
         self.channel: list[int] = first.channel.tolist()
@@ -65,6 +68,8 @@ class Contacts:
         self.agent: list[int] = [-1] * n0  # serving agent, -1 until answered
         # after-call work (s) once answered; kept only when some channel has wrap-up
         self.wrap: list[float] = first.wrap_up.tolist() if wrapping else []
+        # uniform of accepting an offer (call-back, shaping); kept only with offers
+        self.u_offer: list[float] = first.u_offer.tolist() if offering else []
 
 
 class Journeys:
@@ -144,8 +149,10 @@ class Routing:
     live_first: tuple[tuple[int, ...], ...]  # per group: skills, live channels first
     deferred_first: tuple[tuple[int, ...], ...]  # per group: skills, deferred first
     concurrent_skills: tuple[tuple[int, ...], ...]  # per group: its concurrent channels
-    balking: tuple[bool, ...]  # per channel: balks, so live waiting contacts are counted
-    simple: tuple[bool, ...]  # per group: only synchronous skills without balking or wrap-up
+    balking: tuple[bool, ...]  # per channel: waiting contacts are counted (balking, offers
+    # and shaping conditions read the count)
+    simple: tuple[bool, ...]  # per group: only synchronous skills without counting or
+    # wrap-up, and no shaping rule re-prioritises it
     wrapping: tuple[bool, ...]  # per channel: agents do after-call work (wrap-up)
     scaled: tuple[bool, ...]  # per group: a handle-time factor other than 1 on a skill
     mean_handle: tuple[float, ...]  # per channel (s), for the announced wait
@@ -163,7 +170,8 @@ class Routing:
                 c for c in sk if (modes[c] == DEFERRED) != first
             )
 
-        balking = tuple(b is not None for b in m.balk)
+        sh = m.shaping
+        balking = tuple(b is not None or sh.watched(c) for c, b in enumerate(m.balk))
         wrapping = tuple(w is not None for w in m.wrap_up)
         scaled = tuple(
             any(m.handle_factor[g][c] != 1.0 for c in sk) for g, sk in enumerate(m.skills)
@@ -182,6 +190,7 @@ class Routing:
             balking=balking,
             simple=tuple(
                 not scaled[g]
+                and not sh.prioritising(g)
                 and all(modes[c] == SYNC and not balking[c] and not wrapping[c] for c in sk)
                 for g, sk in enumerate(m.skills)
             ),

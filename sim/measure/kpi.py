@@ -107,6 +107,14 @@ from sim.engine import (
     RawRun,
 )
 from sim.engine.raw import wrap_up_of
+from sim.measure.kpi_offers import (
+    CALLBACK_KPIS,
+    RULE_KPIS,
+    SHAPING_CHANNEL_KPIS,
+    deflected_contacts,
+    offer_channel_kpis,
+    offer_facts,
+)
 
 DAY_SECONDS = 86400.0
 
@@ -200,6 +208,7 @@ DURATION_KPIS = frozenset(
         "oldest_age",
         "time_to_resolution",
         "customer_time",
+        "time_to_callback",
     }
 )
 """KPIs that are durations, in seconds (>= 0)."""
@@ -216,6 +225,8 @@ def kpi_range(kpi: str) -> tuple[float, float]:
     if kpi in CHANNEL_KPIS or kpi in WRAP_KPIS or kpi in GROUP_KPIS or kpi in JOURNEY_KPIS:
         return (0.0, float("inf"))
     if kpi in JOURNEY_EFFORT_KPIS:
+        return (0.0, float("inf"))
+    if kpi in CALLBACK_KPIS or kpi in SHAPING_CHANNEL_KPIS or kpi in RULE_KPIS:
         return (0.0, float("inf"))
     raise KeyError(f"not a KPI: {kpi!r}")
 
@@ -297,7 +308,8 @@ def _ratio(num: np.ndarray, den: np.ndarray) -> np.ndarray:
 class _ContactFacts:
     """Per contact facts every channel KPI grouping reads (computed once per run)."""
 
-    def __init__(self, run: RawRun, thresholds: np.ndarray) -> None:
+    def __init__(self, run: RawRun, thresholds: np.ndarray, m: Model | None = None) -> None:
+        self.offers = None if m is None else offer_facts(m, run)  # None: no offers
         self.wait = run.wait
         self.answered = run.outcome == ANSWERED
         self.abandoned = run.outcome == ABANDONED
@@ -317,8 +329,10 @@ def _channel_kpis(
     queue_time: np.ndarray,
     backlog: np.ndarray,
     oldest: np.ndarray,
+    deflected: np.ndarray | None = None,
 ) -> Columns:
-    """KPIs of the selected contacts, grouped by ``key`` (0..n_keys-1)."""
+    """KPIs of the selected contacts, grouped by ``key`` (0..n_keys-1); ``deflected``
+    selects the deflected contacts of the same keys (runs with shaping rules)."""
     k_sel = key[sel]
 
     def count(mask: np.ndarray | None = None, weights: np.ndarray | None = None) -> np.ndarray:
@@ -358,6 +372,9 @@ def _channel_kpis(
     wrap = wrap_up_of(run)
     if wrap is not None:
         out["acw"] = _ratio(count(f.answered, wrap), n_ans)
+    if f.offers is not None:
+        n_defl = np.bincount(key[deflected], minlength=n_keys).astype(float)
+        out.update(offer_channel_kpis(f.offers, count, n_defl))  # type: ignore[arg-type]
     return out
 
 
@@ -401,9 +418,14 @@ def channel_columns(
         backlog_per[c], oldest_per[c] = _waiting_at(a, e, ends)
         backlog_tot[c] = backlog_per[c, -1]
         oldest_tot[c] = oldest_per[c, in_window].max()
-    facts = _ContactFacts(run, thresholds)
+    facts = _ContactFacts(run, thresholds, m)
     in_periods = run.arrival < horizon
     counted = (run.arrival >= warmup) & in_periods
+    defl = deflected_contacts(run)  # deflected journeys are not offered (runs with rules)
+    defl_counted = defl_periods = None
+    if defl is not None:
+        defl_counted, defl_periods = counted & defl, in_periods & defl
+        counted, in_periods = counted & ~defl, in_periods & ~defl
     totals = _channel_kpis(
         run,
         facts,
@@ -414,6 +436,7 @@ def channel_columns(
         q_tot,
         backlog_tot,
         oldest_tot,
+        defl_counted,
     )
     period = np.minimum((run.arrival // width).astype(np.int64), P - 1)
     per = _channel_kpis(
@@ -426,6 +449,7 @@ def channel_columns(
         q_per.ravel(),
         backlog_per.ravel(),
         oldest_per.ravel(),
+        defl_periods,
     )
     names = np.array(m.channels, dtype=object)
     tot: Columns = {"channel": names, **totals}
@@ -561,8 +585,13 @@ def group_table(m: Model, run: RawRun, warmup: float) -> tuple[pd.DataFrame, pd.
 
 
 def _counted_journeys(run: RawRun, warmup: float, horizon: float) -> np.ndarray:
-    first_arrival = run.arrival[: len(run.journey_outcome)]
-    return (first_arrival >= warmup) & (first_arrival < horizon)
+    n_j = len(run.journey_outcome)
+    first_arrival = run.arrival[:n_j]
+    counted = (first_arrival >= warmup) & (first_arrival < horizon)
+    defl = deflected_contacts(run)
+    if defl is not None:  # journeys a shaping rule deflected never started
+        counted &= ~defl[:n_j]
+    return counted
 
 
 def journey_effort(run: RawRun) -> tuple[np.ndarray, np.ndarray, np.ndarray]:

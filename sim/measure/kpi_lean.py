@@ -19,7 +19,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from sim.engine import ABANDONED, ANSWERED, Model, RawRun
+from sim.engine import ABANDONED, ANSWERED, DEFLECTED, Model, RawRun
 
 __all__ = ["ServiceCounts", "ratio", "service_counts"]
 
@@ -77,8 +77,12 @@ def service_counts(m: Model, run: RawRun, thresholds: np.ndarray, warmup: float)
         )
 
     period = np.minimum((run.arrival // m.interval).astype(np.int64), P - 1)
-    per = sums(run.arrival < m.horizon, run.channel * P + period, C * P)
-    counted = (run.arrival >= warmup) & (run.arrival < m.horizon)
+    in_periods = run.arrival < m.horizon
+    counted = (run.arrival >= warmup) & in_periods
+    if getattr(run, "offers", None) is not None:  # deflected journeys are not offered
+        kept = run.outcome != DEFLECTED
+        in_periods, counted = in_periods & kept, counted & kept
+    per = sums(in_periods, run.channel * P + period, C * P)
     tot = sums(counted, run.channel, C)
     off, ans, ab, win, wt = (a.reshape(C, P) for a in per)
     return ServiceCounts(off, ans, ab, win, wt, *tot)

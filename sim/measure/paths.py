@@ -1,6 +1,7 @@
 """Journey paths: the sequence of channels a customer used, and how the journey ended.
 
-A path reads like ``voice -> chat -> resolved``. Paths are counted for journeys whose
+A path reads like ``voice -> chat -> resolved``; a contact made on a channel a shaping
+rule offered reads ``offer: chat``. Paths are counted for journeys whose
 first contact arrives in the counted window (the same journeys as ``Result.journeys``
 and ``Result.flows``), from the contact records a run keeps with
 ``sim.simulate(..., keep_runs=True)``.
@@ -11,12 +12,14 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from sim.engine import JOURNEY_OUTCOMES, RawRun
+from sim.engine import DEFLECTED, JOURNEY_OUTCOMES, OFFER, RawRun
 from sim.measure.results import Result
 
 __all__ = ["ARROW", "journey_paths", "run_paths"]
 
 ARROW = " → "
+OFFERED = "offer: "
+"""Marks a contact made on a channel a shaping rule offered (``voice → offer: chat``)."""
 
 
 def run_paths(run: RawRun, channels: list[str], warmup: float, horizon: float) -> pd.Series:
@@ -36,6 +39,8 @@ def run_paths(run: RawRun, channels: list[str], warmup: float, horizon: float) -
     n_j = len(run.journey_outcome)
     first_arrival = run.arrival[:n_j]
     counted = (first_arrival >= warmup) & (first_arrival < horizon)
+    if getattr(run, "offers", None) is not None:
+        counted &= run.outcome[:n_j] != DEFLECTED  # deflected journeys never started
     mine = np.flatnonzero(counted[run.journey])
     # contact ids grow along a journey, so a stable sort by journey keeps the order
     order = mine[np.argsort(run.journey[mine], kind="stable")]
@@ -45,11 +50,17 @@ def run_paths(run: RawRun, channels: list[str], warmup: float, horizon: float) -
     row = np.repeat(np.arange(len(journeys)), length)
     codes = np.full((len(journeys), int(length.max(initial=0)) + 1), -1, dtype=np.int64)
     codes[row, step] = run.channel[order]
+    C = len(channels)
+    if getattr(run, "offers", None) is not None:  # hops that took an offered channel
+        codes[row, step] += np.where(run.cause[order] == OFFER, C, 0)
     codes[:, -1] = run.journey_outcome[journeys]
     paths, counts = np.unique(codes, axis=0, return_counts=True)
     names = [
         ARROW.join(
-            [*(channels[c] for c in p[:-1] if c >= 0), JOURNEY_OUTCOMES.get(int(p[-1]), "open")]
+            [
+                *(channels[c] if c < C else OFFERED + channels[c - C] for c in p[:-1] if c >= 0),
+                JOURNEY_OUTCOMES.get(int(p[-1]), "open"),
+            ]
         )
         for p in paths
     ]

@@ -76,6 +76,10 @@ class Result:
     cost_reps: pd.DataFrame | None = None
     """One row per replication of cost KPIs (:mod:`sim.measure.money`); None when the
     scenario has no ``costs``."""
+    rule_reps: pd.DataFrame | None = field(default=None, repr=False)
+    """Per replication and shaping rule (None: the scenario has no rules)."""
+    rule_interval_reps: pd.DataFrame | None = field(default=None, repr=False)
+    """Per replication, shaping rule and period."""
 
     @cached_property
     def channels(self) -> pd.DataFrame:
@@ -139,6 +143,22 @@ class Result:
             return None
         return summarise(self.cost_reps.assign(_all="all"), ["_all"]).drop(columns="_all")
 
+    @cached_property
+    def rules(self) -> pd.DataFrame | None:
+        """Per shaping rule: fired, offered, accepted, deflected, reprioritised_minutes
+        (columns rule, kpi, mean, ci95, n); None when the scenario has no rules."""
+        return None if self.rule_reps is None else summarise(self.rule_reps, ["rule"])
+
+    @cached_property
+    def rule_intervals(self) -> pd.DataFrame | None:
+        """Per shaping rule per period (by the time of the rule's events)."""
+        if self.rule_interval_reps is None:
+            return None
+        out = summarise(self.rule_interval_reps, ["period", "rule"])
+        labels = np.array(self.scenario.period_labels())
+        out.insert(1, "time", labels[out["period"].to_numpy()])
+        return out
+
     def kpi(self, channel: str, name: str) -> tuple[float, float]:
         """(mean, ci95) of one channel KPI."""
         row = self.channels.query("channel == @channel and kpi == @name")
@@ -169,6 +189,12 @@ class Result:
             target.setdefault(r["from"], {})[r["to"]] = _stat(r)
         journeys["flows"] = flows
         journeys["endings"] = endings
+        extra: dict[str, Any] = {}
+        if self.rules is not None:  # scenarios with shaping rules: per rule, in order
+            rules: dict[str, dict[str, Any]] = {r.name: {} for r in sc.shaping or ()}
+            for _, r in self.rules.iterrows():
+                rules[r["rule"]][r["kpi"]] = _stat(r)
+            extra["shaping"] = rules
         out: dict[str, Any] = {
             "scenario": sc.name,
             "seed": self.seed,
@@ -179,6 +205,7 @@ class Result:
             "channels": channels,
             "groups": groups,
             "journeys": journeys,
+            **extra,
         }
         if self.costs is not None:  # only scenarios with costs: costs.<kpi>
             out["costs"] = {r["kpi"]: _stat(r) for _, r in self.costs.iterrows()}

@@ -26,6 +26,7 @@ from sim.measure.kpi import (
     group_columns,
     journey_columns,
 )
+from sim.measure.kpi_offers import rule_columns
 from sim.measure.money import Rates, cost_columns, paid_hours
 from sim.measure.results import Result, summarise
 from sim.measure.workload import check, estimate
@@ -124,6 +125,12 @@ class Replication:
         """Cost KPIs (:data:`sim.measure.money.COST_KPIS`), one row; None without costs."""
         return self._frame("costs") if "costs" in self.columns else None
 
+    @cached_property
+    def rules(self) -> pd.DataFrame | None:
+        """Per shaping rule KPIs (:data:`sim.measure.kpi_offers.RULE_KPIS`), or None
+        when the scenario has no rules."""
+        return self._frame("rules") if "rules" in self.columns else None
+
 
 def _replication(
     scenario: Scenario,
@@ -152,6 +159,8 @@ def _replication(
         hours = paid_hours(model.scheduled, model.interval, warm)
         resolved = float(tables["journeys"]["resolved"][0])
         tables["costs"] = cost_columns(rates, hours, ch["answered"], ch["abandoned"], resolved)
+    if model.shaping.rules:  # scenarios with shaping rules: what each rule did
+        tables["rules"], tables["rule_intervals"] = rule_columns(model, run, warm)
     return Replication(replication, tables, run if keep_run else None)
 
 
@@ -205,6 +214,10 @@ def collect(scenario: Scenario, seed: int, replications: Sequence[Replication]) 
         journey_reps=_stack(reps, "journeys"),
         flow_reps=_stack(reps, "flows"),
         day_reps=_stack(reps, "days") if "days" in reps[0].columns else None,
+        rule_reps=_stack(reps, "rules") if "rules" in reps[0].columns else None,
+        rule_interval_reps=(
+            _stack(reps, "rule_intervals") if "rule_intervals" in reps[0].columns else None
+        ),
         runs=tuple(r.run for r in reps if r.run is not None),
         cost_reps=_stack(reps, "costs") if "costs" in reps[0].columns else None,
     )
