@@ -18,7 +18,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from sim.config.clock import clock_minutes
+from sim.config.clock import MINUTES_PER_DAY, clock_minutes
 from sim.config.scenario import Scenario
 
 from .history import Calendar, DayMatrix, History, HistoryError
@@ -318,7 +318,20 @@ def scenario_with_forecast(
         if paths is not None and n_paths > 0:
             changes[f"channels.{dst}.arrival_paths"] = paths_on_grid(paths[src], grid, n_paths)
             changes[f"channels.{dst}.overdispersion"] = None  # the paths carry the spread
+    changes.update(_dated(scenario, grid))
     return scenario.updated(changes)
+
+
+def _dated(scenario: Scenario, grid: pd.DatetimeIndex) -> dict[str, object]:
+    """A scenario over several days gets the forecast's dates: ``calendar.start_date`` is
+    the day of its first period (labels ``Mon 08:00``, per-day results, shifts' ``days``
+    on the right weekdays); a one-day scenario is left as it is."""
+    if scenario.periods * scenario.interval_minutes <= MINUTES_PER_DAY:
+        return {}
+    first = grid[0].date().isoformat()
+    if scenario.calendar is None:
+        return {"calendar": {"start_date": first}}
+    return {"calendar.start_date": first, "calendar.first_weekday": None}
 
 
 def paths_on_grid(fc: SeriesForecast, grid: pd.DatetimeIndex, n: int) -> list[list[int]]:

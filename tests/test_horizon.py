@@ -92,6 +92,10 @@ def test_cli_week_forecast_into_one_scenario(tmp_path: Path):
     assert (voice[5 * 96 : -4] == 0).all()
     np.testing.assert_allclose(voice[-4:], fr.reindex(grid[-4:]).to_numpy(), atol=1e-3)
     assert "fall when the centre is closed" in r.stdout
+    # the week is dated: day 0 is the forecast's first day (labels, per-day results)
+    assert sc.calendar is not None and str(sc.calendar.start_date) == "2024-01-29"
+    assert sc.day_labels()[:2] == ["Mon 2024-01-29", "Tue 2024-01-30"]
+    assert sc.period_labels()[0] == "Mon 01-29 08:00" and sc.spans_days  # 8 days touched
     # a week beyond a 3-day horizon: named as the option to change
     r = ccsim(
         "forecast", str(hist), "--model", "dow_ssm", "--horizon-days", "3", "--paths", "50",
