@@ -34,6 +34,8 @@ from sim.config.outputs import OutputPathError
 from sim.config.scenario import Scenario, ScenarioError, load_scenario
 
 if TYPE_CHECKING:  # the commands import pandas and the simulator on use (fast start-up)
+    import pandas as pd
+
     from sim.measure.results import Result
     from sim.measure.runner import Progress
 
@@ -88,6 +90,12 @@ RUN_OUT_TABLES = {
 }
 """The CSVs `ccsim run --out DIR` writes: file name -> the Result table it holds."""
 
+RUN_OUT_SEGMENT_TABLES = {
+    "segments.csv": "segments",
+    "segment_intervals.csv": "segment_intervals",
+}
+"""The CSVs `ccsim run --out DIR` writes too when the scenario has customer segments."""
+
 RUN_OUT_JSON = "result.json"
 """The JSON result `ccsim run --out DIR` writes beside the CSVs."""
 
@@ -105,12 +113,19 @@ RUN_OUT_RULE_TABLES = {"rules.csv": "rules", "rule_intervals.csv": "rule_interva
 """The CSVs `ccsim run --out DIR` writes too when the scenario has shaping rules."""
 
 
-def _check_output_targets(args: argparse.Namespace, rules: bool = False) -> None:
+def _has_segments(sc: Scenario) -> bool:
+    return any(ch.segments for ch in sc.channels.values())
+
+
+def _check_output_targets(
+    args: argparse.Namespace, rules: bool = False, sc: Scenario | None = None
+) -> None:
     """Refuse bad --json / --out locations before simulating (exit 2, nothing written);
-    ``rules``: the rule tables are written too."""
+    ``rules``: the rule tables are written too; ``sc``: its segment tables too."""
     check_output(getattr(args, "json", None), option="--json", allow_stdout=True)
     extra = (RUN_OUT_DAYS, RUN_OUT_COSTS)  # written only when there are days / costs
-    names = (*RUN_OUT_FILES, *extra, *(RUN_OUT_RULE_TABLES if rules else ()))
+    segments = tuple(RUN_OUT_SEGMENT_TABLES) if sc is not None and _has_segments(sc) else ()
+    names = (*RUN_OUT_FILES, *extra, *(RUN_OUT_RULE_TABLES if rules else ()), *segments)
     check_outputs_in(getattr(args, "out", None), names, option="--out")
 
 
@@ -140,22 +155,42 @@ OFFER_TABLE_KPIS = (
 """Channel KPIs `ccsim run` also prints when the scenario has them (call-backs, rules)."""
 
 
-def _fmt_table(res: Result) -> str:
-    df = res.channels
-    shown = (*TABLE_KPIS, *(k for k in OFFER_TABLE_KPIS if (df["kpi"] == k).any()))
-    rows = df[df["kpi"].isin(shown)]
-    cells = rows.assign(
+def _shown(df: pd.DataFrame) -> tuple[str, ...]:
+    """TABLE_KPIS and the OFFER_TABLE_KPIS the summary ``df`` has."""
+    return (*TABLE_KPIS, *(k for k in OFFER_TABLE_KPIS if (df["kpi"] == k).any()))
+
+
+def _cells(df: pd.DataFrame) -> pd.DataFrame:
+    """The rows of :func:`_shown` KPIs with their formatted ``value``."""
+    rows = df[df["kpi"].isin(_shown(df))]
+    return rows.assign(
         value=[
             _fmt(k, m, c) for k, m, c in zip(rows["kpi"], rows["mean"], rows["ci95"], strict=True)
         ]
     )
+
+
+def _segment_table(res: Result) -> list[str]:
+    """The per segment section of the `ccsim run` table (none without segments)."""
+    if res.segments is None:
+        return []
+    order = [f"{c}/{s}" for c, ch in res.scenario.channels.items() for s in ch.segments or {}]
+    cells = _cells(res.segments)
+    cells = cells.assign(segment=cells["channel"] + "/" + cells["segment"])
+    table = cells.pivot(index="segment", columns="kpi", values="value")
+    return ["", table.reindex(index=order, columns=list(_shown(res.segments))).to_string()]
+
+
+def _fmt_table(res: Result) -> str:
+    cells = _cells(res.channels)
     table = cells.pivot(index="channel", columns="kpi", values="value")
-    table = table.reindex(index=list(res.scenario.channels), columns=list(shown))
+    table = table.reindex(index=list(res.scenario.channels), columns=list(_shown(res.channels)))
     occ = res.groups[res.groups["kpi"] == "occupancy"]
     lines = [
         f"{res.scenario.name}: {res.replications} replications, seed {res.seed} "
         "(mean ± 95% CI half-width)",
         table.to_string(),
+        *_segment_table(res),
         "",
         "occupancy  "
         + "   ".join(
@@ -297,13 +332,14 @@ def cmd_validate(args: argparse.Namespace) -> int:
 
 def cmd_run(args: argparse.Namespace) -> int:
     sc = load_scenario(args.file)
-    _check_output_targets(args, bool(sc.shaping))
+    _check_output_targets(args, bool(sc.shaping), sc)
     res = _run(sc, args, sc.name, args.file, args.replications is not None)
     text = res.to_json()
     with staged_outputs() as stage:  # --out DIR and --json PATH: all written, or none
         if args.out:
             out = Path(args.out)
-            for name, table in RUN_OUT_TABLES.items():
+            segment_tables = RUN_OUT_SEGMENT_TABLES if res.segments is not None else {}
+            for name, table in {**RUN_OUT_TABLES, **segment_tables}.items():
                 getattr(res, table).to_csv(stage.file(out / name), index=False)
             if res.days is not None:
                 res.days.to_csv(stage.file(out / RUN_OUT_DAYS), index=False)

@@ -42,6 +42,7 @@ __all__ = [
     "Journeys",
     "Scenario",
     "ScenarioError",
+    "Segment",
     "ServiceLevel",
     "Transition",
     "load_scenario",
@@ -149,6 +150,32 @@ class Overdispersion(_Frozen):
     """Coefficient of variation of an extra factor per interval."""
 
 
+SHARE_TOLERANCE = 1e-9
+"""How far a channel's segment shares may sum from 1 (rounding of decimal shares)."""
+
+
+class Segment(_Frozen):
+    """A class of customers sharing its channel's queue (VIP, regular, ...).
+
+    A freed agent serves the waiting contacts of the best (lowest) ``priority`` first,
+    oldest first within a priority (non-preemptive: a VIP never interrupts a call);
+    segments of equal priority share one first-come-first-served queue. Each override
+    left out is the channel's (``resolution``: ``journeys.resolution`` of the channel).
+    """
+
+    share: float = Field(ge=0, le=1)
+    """Share of the channel's contacts in this segment; a channel's shares sum to 1."""
+    priority: int = Field(default=1, ge=1)
+    """1 is served first, then 2, ..."""
+    handle_time: Distribution | None = None
+    patience: Distribution | None = None
+    """Time (s) this segment's customers wait before abandoning (the channel's if left out;
+    a segment of a channel without patience may have one)."""
+    service_level: ServiceLevel | None = None
+    resolution: float | None = Field(default=None, ge=0, le=1)
+    """First-contact resolution of this segment's contacts (probability)."""
+
+
 class Channel(_Frozen):
     """One contact channel (voice, chat, email, messaging, ...).
 
@@ -194,6 +221,8 @@ class Channel(_Frozen):
     callback: Callback | None = None
     """Synchronous channels: callers told a long wait may take a call-back (virtual
     hold, :class:`~sim.config.shaping.Callback`); None = no call-backs."""
+    segments: dict[str, Segment] | None = Field(default=None, min_length=1)
+    """Customer segments sharing this channel's queue with a priority (VIP first)."""
 
     @field_validator("arrivals", mode="before")
     @classmethod
@@ -262,6 +291,10 @@ class Channel(_Frozen):
             problems.append("arrivals: required (or give arrival_paths)")
         if self.arrival_paths is not None and self.overdispersion is not None:
             problems.append("overdispersion: not with arrival_paths (paths carry their own)")
+        if self.segments:
+            total = sum(sg.share for sg in self.segments.values())
+            if abs(total - 1) > SHARE_TOLERANCE:
+                problems.append(f"segments: shares sum to {total:g}, must sum to 1")
         if problems:
             raise ValueError("\n".join(problems))
         return self
@@ -284,6 +317,16 @@ class Channel(_Frozen):
             return (1.0,) * periods
         base = self.handle_time.mean
         return tuple(m / base for m in self.handle_time_means)
+
+    @property
+    def mean_handle_time(self) -> float:
+        """Mean handle time (s) of the channel's contacts: with segments, the share-weighted
+        mix of the segments' means (a segment without its own uses the channel's)."""
+        if not self.segments:
+            return self.handle_time.mean
+        return sum(
+            sg.share * (sg.handle_time or self.handle_time).mean for sg in self.segments.values()
+        )
 
     @property
     def slots_per_agent(self) -> int:

@@ -37,6 +37,7 @@ from __future__ import annotations
 
 import gc
 import math
+from bisect import bisect_right
 from collections import deque
 from collections.abc import Callable
 
@@ -89,15 +90,17 @@ DAY = 86400.0  # s
 
 
 class Queues:
-    """Per channel: the contacts waiting in arrival order, and how many are live."""
+    """Per lane (a channel, or one priority level of a channel with customer segments;
+    lane c is channel c's best level): the contacts waiting in arrival order, and how
+    many are live."""
 
     __slots__ = ("waiting", "live")
 
-    def __init__(self, channels: int) -> None:
+    def __init__(self, lanes: int) -> None:
         # may hold contacts that already left (skipped when an agent takes work) and
         # silent abandoners (GHOST: an agent still opens them)
-        self.waiting: list[deque[int]] = [deque() for _ in range(channels)]
-        self.live: list[int] = [0] * channels  # WAITING contacts, kept where balking needs it
+        self.waiting: list[deque[int]] = [deque() for _ in range(lanes)]
+        self.live: list[int] = [0] * lanes  # WAITING contacts, kept where balking needs it
 
 
 class Stretch:
@@ -128,14 +131,16 @@ def replicate(m: Model, rep: np.random.SeedSequence, calendar: Calendar | None =
     callbacks on SimPy's public API this way)."""
     first = first_contacts(m, rep)
     routing = Routing.of(m)
-    contacts = Contacts(first, any(routing.wrapping), m.shaping.active)
-    journeys = Journeys(len(first), routing.parallel)
+    segmented = m.segments.any
+    contacts = Contacts(first, any(routing.wrapping), m.shaping.active, segmented)
+    journeys = Journeys(len(first), routing.parallel, first.segment.tolist() if segmented else None)
     agents = Agents()
     staffing = Staffing(m, agents)
     logs = Logs(staffing)
     calendar = Calendar() if calendar is None else calendar
     offers = OfferLog() if m.shaping.active else None
-    tables = _Tables(contacts, journeys, agents, staffing, Queues(len(m.channels)), logs, offers)
+    queues = Queues(len(m.segments.lanes))
+    tables = _Tables(contacts, journeys, agents, staffing, queues, logs, offers)
     arrive, open_day = _callbacks(m, routing, tables, Pools(m, rep), calendar)
     open_day()
     calendar.run(contacts.arrival, len(first), arrive)
@@ -258,18 +263,24 @@ def _callbacks(  # noqa: C901 - the callback core: one closure set over the tabl
     # the model and the routing tables
     C, G = len(m.channels), len(m.groups)
     CAP = m.capacity
-    modes, units = m.modes, m.units
-    resolution = m.resolution
+    # per lane (see Queues; the first C lanes are the channels, so these read per channel
+    # too): a lane's channel's mode, units and whether its live contacts are counted
+    seg = m.segments
+    lane_channel = seg.lanes
+    modes = tuple(m.modes[c] for c in lane_channel)
+    units = tuple(m.units[c] for c in lane_channel)
+    resolution = routing.resolve_at
     routes, chases = m.routes, m.chases
     max_attempts = m.max_attempts
-    skills, eligible = m.skills, m.eligible
+    skills, eligible = routing.skill_lanes, m.eligible
     reserve = m.deferred_reserve
     rate_tables = m.rate_tables
     balk_rule, silent_rule, policy = m.balk, m.silent, m.concurrent_policy
     only_group = routing.only_group
     live_first, deferred_first = routing.live_first, routing.deferred_first
     conc_skills = routing.concurrent_skills
-    counted, simple = routing.balking, routing.simple
+    counted = tuple(routing.balking[c] for c in lane_channel)
+    simple = routing.simple
     mean_handle = routing.mean_handle
     stretched, parallel = routing.stretched, routing.parallel
     wrapping = routing.wrapping
@@ -285,6 +296,19 @@ def _callbacks(  # noqa: C901 - the callback core: one closure set over the tabl
     context = 1.0 if m.context_carry else m.context_factor
     losing_context = context != 1.0
     any_offers, u_offer_all, hop_offer = m.shaping.active, c_tab.u_offer, pools.offer
+    # customer segments: per contact and per journey (empty lists without segments)
+    segmenting = seg.any
+    segment, j_segment = c_tab.segment, tables.journeys.segment
+    seg_lane, seg_ahead, seg_carry = seg.lane, seg.ahead, seg.carry
+    segmented = tuple(bool(s) for s in seg.of_channel)  # per channel
+    hop_segment, seg_handle, seg_patience = (
+        pools.segment,
+        pools.segment_handle,
+        pools.segment_patience,
+    )
+    seg_cumulative, seg_of_channel = seg.cumulative, seg.of_channel
+    channel_lanes = seg.channel_lanes
+    seg_resolves, seg_resolution = seg.resolves, seg.resolution
 
     # the calendar: push(entries, (time, next(keys), callback, argument))
     entries, keys, push = calendar.entries, calendar.keys, calendar.push_entry
@@ -350,26 +374,33 @@ def _callbacks(  # noqa: C901 - the callback core: one closure set over the tabl
         else:
             wait(k, c, now)
 
-    def announced(c: int) -> float:
+    def announced(c: int, lane: int = -1) -> float:
         """The expected wait (s) announced to a new contact of channel c: its queue
         position x mean handle time / the eligible agents' capacity in contacts (balking
-        and offers hear the same; waiting contacts are counted on such channels)."""
+        and offers hear the same; waiting contacts are counted on such channels). With
+        customer segments, ``lane`` is the contact's: it counts the contacts of its
+        priority and better (-1: the whole channel, as shaping conditions read it)."""
         staff = sum(present[g] for g in eligible[c]) * (CAP // units[c])
-        return (n_live[c] + 1) * mean_handle[c] / staff if staff else INF
+        if segmented[c]:
+            ahead = sum(n_live[q] for q in (seg_ahead[lane] if lane >= 0 else channel_lanes[c]))
+        else:
+            ahead = n_live[c]
+        return (ahead + 1) * mean_handle[c] / staff if staff else INF
 
     def wait(k: int, c: int, now: float) -> None:
         """No agent free: balk, or queue with a patience timer (and chase timers)."""
+        lane = seg_lane[segment[k]] if segmented[c] else c
         b = balk_rule[c]
         if b is not None:
-            if announced(c) > b[0] and u_balk[k] < b[1]:
+            if announced(c, lane) > b[0] and u_balk[k] < b[1]:
                 state[k] = ABANDONED
                 wait_end[k] = now
                 balked.append(k)
                 next_step(k, ON_BALK, now)
                 return
         if counted[c]:
-            n_live[c] += 1
-        queues[c].append(k)
+            n_live[lane] += 1
+        queues[lane].append(k)
         p = patience[k]
         if p != INF:
             push(entries, (now + p, next(keys), abandon, k))
@@ -382,7 +413,7 @@ def _callbacks(  # noqa: C901 - the callback core: one closure set over the tabl
             c = channel[k]
             s = silent_rule[c]
             if counted[c]:
-                n_live[c] -= 1
+                n_live[seg_lane[segment[k]] if segmented[c] else c] -= 1
             if s is not None and u_silent[k] < s[0]:
                 state[k] = GHOST  # still queued: an agent will open it
                 silent.append(k)
@@ -642,13 +673,16 @@ def _callbacks(  # noqa: C901 - the callback core: one closure set over the tabl
         n = len(arrival)
         arrival.append(now)
         channel.append(c)
-        if losing_context:  # the customer explains again: scale the drawn handle time
-            handle.append(hop_handle[c]() * context)
+        if segmenting:
+            segment_hop_draws(j, c)
         else:
-            handle.append(hop_handle[c]())
-        patience.append(hop_patience[c]())
-        u_resolve.append(hop_journey[c]())
-        u_route.append(hop_journey[c]())
+            if losing_context:  # the customer explains again: scale the drawn handle time
+                handle.append(hop_handle[c]() * context)
+            else:
+                handle.append(hop_handle[c]())
+            patience.append(hop_patience[c]())
+            u_resolve.append(hop_journey[c]())
+            u_route.append(hop_journey[c]())
         u_balk.append(hop_balk[c]())
         u_silent.append(hop_silent[c]())
         journey.append(j)
@@ -663,6 +697,36 @@ def _callbacks(  # noqa: C901 - the callback core: one closure set over the tabl
         if any_offers:
             u_offer_all.append(hop_offer[c]())
         arrive(n, now)
+
+    def segment_hop_draws(j: int, c: int) -> None:
+        """A hop of journey j onto channel c with segments somewhere: its segment and the
+        draws it overrides. The hop keeps the journey's segment where channel c has one
+        of the same name; otherwise it draws one by c's shares (and a journey that had
+        none takes it)."""
+        s = -1
+        if segmented[c]:
+            s = j_segment[j]
+            s = seg_carry[s][c] if s >= 0 else -1
+            if s < 0:
+                s = seg_of_channel[c][
+                    min(
+                        bisect_right(seg_cumulative[c], hop_segment[c]()),
+                        len(seg_of_channel[c]) - 1,
+                    )
+                ]
+                if j_segment[j] < 0:
+                    j_segment[j] = s
+        segment.append(s)
+        own = seg_handle[s] if s >= 0 else None
+        h = own() if own is not None else hop_handle[c]()
+        handle.append(h * context if losing_context else h)  # context loss as without
+        own = seg_patience[s] if s >= 0 else None
+        patience.append(own() if own is not None else hop_patience[c]())
+        u = hop_journey[c]()
+        if s >= 0 and seg_resolves[c]:
+            u = 0.0 if u < seg_resolution[s] else 1.0  # see draws: the segment decides
+        u_resolve.append(u)
+        u_route.append(hop_journey[c]())
 
     def chase(arg: tuple[int, int], now: float) -> None:
         """Chase timer i of waiting contact k: maybe a contact on another channel."""
@@ -681,7 +745,7 @@ def _callbacks(  # noqa: C901 - the callback core: one closure set over the tabl
                     state[k] = ABANDONED
                     wait_end[k] = now
                     if counted[c]:
-                        n_live[c] -= 1
+                        n_live[seg_lane[segment[k]] if segmented[c] else c] -= 1
                 push(entries, (now + delays[r](), next(keys), hop, (k, route.targets[r], CHASE)))
                 return
 
@@ -727,8 +791,8 @@ def _callbacks(  # noqa: C901 - the callback core: one closure set over the tabl
                     at = max(offset + p * interval, now)
                     push_staffing(at, restaff, (g, int(headcount[g, p])))
 
-    def waiting_count(channels: tuple[int, ...] | range) -> int:
-        return sum(1 for c in channels for k in queues[c] if state[k] in (WAITING, GHOST))
+    def waiting_count(lanes: tuple[int, ...] | range) -> int:
+        return sum(1 for c in lanes for k in queues[c] if state[k] in (WAITING, GHOST))
 
     def pending_work() -> bool:
         """Anything on the calendar besides staffing and these checks?"""
@@ -736,11 +800,11 @@ def _callbacks(  # noqa: C901 - the callback core: one closure set over the tabl
 
     def finish_live(last_live: int, now: float) -> None:
         """End-of-day check: wait for live queues to empty, then close until tomorrow."""
-        live = waiting_count(routing.live_channels)
+        live = waiting_count(routing.live_lanes)
         if live and (live != last_live or pending_work()):
             push_staffing(now + interval, finish_live, live)
             return
-        waiting = waiting_count(range(C))
+        waiting = waiting_count(range(len(lane_channel)))
         if not pending_work() and (waiting == 0 or waiting == stuck[0]):
             return  # done, or a whole day passed and nobody could serve what waits
         stuck[0] = waiting
@@ -774,13 +838,22 @@ def _callbacks(  # noqa: C901 - the callback core: one closure set over the tabl
     pending: set[int] = set()  # accepted call-backs no agent has reached yet
 
     def oldest(c: int, now: float) -> float:
-        """Age (s) of the oldest contact waiting on channel c (0 if none)."""
-        for k in queues[c]:
-            if state[k] == WAITING:
-                return now - arrival[k]
-        return 0.0
+        """Age (s) of the oldest contact waiting on channel c (0 if none; with segments,
+        over every priority level)."""
+        age = 0.0
+        for lane in channel_lanes[c]:
+            for k in queues[lane]:
+                if state[k] == WAITING:
+                    age = max(age, now - arrival[k])
+                    break
+        return age
 
-    holds = [condition(r, m.start_minute, n_live.__getitem__, announced, oldest) for r in rules]
+    def waiting_live(c: int) -> int:
+        """Live contacts waiting on channel c (every priority level)."""
+        return sum(n_live[lane] for lane in channel_lanes[c])
+
+    live_count = waiting_live if segmenting else n_live.__getitem__
+    holds = [condition(r, m.start_minute, live_count, announced, oldest) for r in rules]
 
     offer_rules = [
         [i for i, r in enumerate(rules) if r.action == OFFER_ACTION and r.channel == c]
@@ -806,7 +879,8 @@ def _callbacks(  # noqa: C901 - the callback core: one closure set over the tabl
                     return False  # no contact left to make on the other channel
                 r = rules[i]
                 events.append((i, OFFERED, now, 0.0))
-                if u_offer[k] < accept_probability(r.accept, announced(c)):
+                told = announced(c, seg_lane[segment[k]] if segmented[c] else c)
+                if u_offer[k] < accept_probability(r.accept, told):
                     events.append((i, ACCEPTED, now, 0.0))
                     state[k] = MOVED
                     wait_end[k] = now
@@ -816,7 +890,8 @@ def _callbacks(  # noqa: C901 - the callback core: one closure set over the tabl
         cb = callbacks[c]
         if cb is None:
             return False
-        told = announced(c)
+        lane = seg_lane[segment[k]] if segmented[c] else c
+        told = announced(c, lane)
         if told <= cb.offer_after:
             return False
         yes = u_offer[k] < accept_probability(cb.accept, told)
@@ -827,8 +902,8 @@ def _callbacks(  # noqa: C901 - the callback core: one closure set over the tabl
             return False
         pending.add(k)
         if cb.delay < 0:  # keeps the caller's place, without a patience timer
-            n_live[c] += 1
-            queues[c].append(k)
+            n_live[lane] += 1
+            queues[lane].append(k)
         else:
             push(entries, (now + cb.delay, next(keys), call_due, k))
         return True
@@ -851,9 +926,10 @@ def _callbacks(  # noqa: C901 - the callback core: one closure set over the tabl
                 bd = d
         if bd is not None:
             call_back(k, bd.popleft(), now)
-        else:
-            n_live[c] += 1
-            queues[c].appendleft(k)
+        else:  # at the head of its priority level's queue
+            lane = seg_lane[segment[k]] if segmented[c] else c
+            n_live[lane] += 1
+            queues[lane].appendleft(k)
 
     def start_calling(k: int, a: int, now: float) -> None:
         if k in pending:
@@ -892,18 +968,23 @@ def _callbacks(  # noqa: C901 - the callback core: one closure set over the tabl
         free(a, now)
 
     def first_waiting(order: tuple[int, ...]) -> int:
-        """The channel an agent following ``order`` would take work from (-1: none)."""
-        for c in order:
-            for k in queues[c]:
+        """The channel an agent following ``order`` (lanes) would take work from (-1:
+        none)."""
+        for lane in order:
+            for k in queues[lane]:
                 if state[k] == WAITING or state[k] == GHOST:
-                    return c
+                    return lane_channel[lane]
         return -1
 
     def take_first(a: int, c: int, i: int, now: float) -> bool:
-        """Rule i holds: agent a takes waiting work of channel c first (False: none)."""
-        q = queues[c]
-        while q and state[q[0]] != WAITING and state[q[0]] != GHOST:
-            q.popleft()
+        """Rule i holds: agent a takes waiting work of channel c first (False: none;
+        with segments, the best priority level's oldest)."""
+        for lane in channel_lanes[c]:
+            q = queues[lane]
+            while q and state[q[0]] != WAITING and state[q[0]] != GHOST:
+                q.popleft()
+            if q:
+                break
         if not q:
             return False
         g = a_group[a]
@@ -912,7 +993,7 @@ def _callbacks(  # noqa: C901 - the callback core: one closure set over the tabl
         k = q.popleft()
         if state[k] == WAITING:
             if counted[c]:
-                n_live[c] -= 1
+                n_live[lane] -= 1
             if modes[c] == CONC:
                 start_conc(k, a, now)
                 fill(a, now)
@@ -940,7 +1021,7 @@ def _callbacks(  # noqa: C901 - the callback core: one closure set over the tabl
         g = a_group[a]
         for i in prio_rules[g]:
             c = rules[i].channel
-            if modes[c] != CONC and holds[i](now) and first_waiting((c,)) == c:
+            if modes[c] != CONC and holds[i](now) and first_waiting(channel_lanes[c]) == c:
                 partial[g].discard(a)
                 return
         plain_fill(a, now)

@@ -18,7 +18,7 @@ from sim.engine.streams import stream
 
 from .model import Model
 
-__all__ = ["POOL_SIZE", "FirstContacts", "Pools", "first_contacts", "pool", "uniform"]
+__all__ = ["POOL_SIZE", "FirstContacts", "Pools", "first_contacts", "pool", "segment_of", "uniform"]
 
 INF = math.inf
 POOL_SIZE = 1024  # variates a pool draws at once
@@ -29,7 +29,7 @@ Draw = Callable[[np.random.Generator, int], np.ndarray]
 
 _SHORT_NAMES = {"t": "arrival", "c": "channel", "h": "handle", "p": "patience"}
 _SHORT_NAMES.update(ures="u_resolve", utr="u_route", ubalk="u_balk", usilent="u_silent")
-_SHORT_NAMES.update(wrap="wrap_up", uoffer="u_offer")
+_SHORT_NAMES.update(wrap="wrap_up", uoffer="u_offer", seg="segment")
 
 
 @dataclass(frozen=True)
@@ -46,6 +46,7 @@ class FirstContacts:
     u_silent: np.ndarray  # uniform: silent when < the share (0 without silent abandon)
     wrap_up: np.ndarray  # after-call work (s) if answered (0 without wrap-up)
     u_offer: np.ndarray  # uniform: accepts an offer when < its probability (0 without offers)
+    segment: np.ndarray  # segment (global id), -1 on channels without segments
 
     def __getitem__(self, key: str) -> np.ndarray:
         """The draws by their names before 0.2 (``"t"``, ``"h"``, ...) or field name."""
@@ -57,7 +58,7 @@ class FirstContacts:
 
 def first_contacts(m: Model, rep: np.random.SeedSequence) -> FirstContacts:
     """Draw every new journey of the horizon, per channel, merged in time order."""
-    keys = ("t", "c", "h", "p", "ures", "utr", "ubalk", "usilent", "wrap", "uoffer")
+    keys = ("t", "c", "h", "p", "ures", "utr", "ubalk", "usilent", "wrap", "uoffer", "seg")
     parts: dict[str, list[np.ndarray]] = {k: [] for k in keys}
     P = m.periods
     starts = np.arange(P) * m.interval
@@ -111,11 +112,45 @@ def first_contacts(m: Model, rep: np.random.SeedSequence) -> FirstContacts:
         parts["wrap"].append(
             wrap.sample(stream(rep, "wrap-up", name), n) if wrap is not None else np.zeros(n)
         )
+        parts["seg"].append(np.full(n, -1, dtype=np.int64))
+        if m.segments.of_channel[ci]:
+            _segment_draws(m, ci, rep, {k: v[-1] for k, v in parts.items()})
     merged = {k: np.concatenate(v) for k, v in parts.items()}
     if len(m.channels) > 1:
         order = np.argsort(merged["t"], kind="stable")
         merged = {k: v[order] for k, v in merged.items()}
     return FirstContacts(*(merged[k] for k in keys))
+
+
+def segment_of(
+    cumulative: tuple[float, ...], segments: tuple[int, ...], u: np.ndarray
+) -> np.ndarray:
+    """The segment (global id) of each uniform ``u``: by the channel's cumulative shares
+    (a share of 0 is never drawn)."""
+    i = np.searchsorted(np.asarray(cumulative), u, side="right")
+    return np.asarray(segments, dtype=np.int64)[np.minimum(i, len(segments) - 1)]
+
+
+def _segment_draws(
+    m: Model, ci: int, rep: np.random.SeedSequence, one: dict[str, np.ndarray]
+) -> None:
+    """Channel ci's new contacts: draw each one's segment (its own stream) and replace,
+    in place, the draws a segment overrides (each override its own stream, so a segment
+    without overrides sees the channel's draws)."""
+    sg, name = m.segments, m.channels[ci]
+    n = len(one["t"])
+    seg = segment_of(sg.cumulative[ci], sg.of_channel[ci], stream(rep, "segment", name).random(n))
+    one["seg"][:] = seg
+    for s in sg.of_channel[ci]:
+        mine = seg == s
+        for key, dist, what in (("h", sg.handle[s], "handle"), ("p", sg.patience[s], "patience")):
+            if dist is not None:
+                one[key][mine] = dist.sample(stream(rep, what, name, sg.names[s]), int(mine.sum()))
+    if sg.resolves[ci]:
+        # the engine compares u_resolve with the channel's resolution, compiled to 1 for
+        # a channel whose segments decide: 0.0 resolves, 1.0 does not (exact)
+        res = np.asarray(sg.resolution, dtype=float)[seg]
+        one["ures"][:] = np.where(one["ures"] < res, 0.0, 1.0)
 
 
 def pool(
@@ -158,6 +193,9 @@ class Pools:
     shaping rule: ``deflect`` (is a new journey deflected). Per
     channel and end event, per transition: ``delay``. Per channel and chase, the
     chase uniform and per transition its delay: ``chase[c][i] = (uniform, delays)``.
+    Customer segments: per channel the ``segment`` uniform of a hop that does not keep
+    its journey's segment; per segment its own ``segment_handle`` and
+    ``segment_patience`` (None where it uses the channel's).
     """
 
     def __init__(self, m: Model, rep: np.random.SeedSequence) -> None:
@@ -206,6 +244,19 @@ class Pools:
                 for route in per_event
             ]
             for per_event in m.routes
+        ]
+        sg = m.segments
+        self.segment = [
+            lazy(uniform, "hop-segment", names[c]) if sg.of_channel[c] else _never(0.0)
+            for c in range(len(names))
+        ]
+        self.segment_handle = [
+            lazy(d.sample, "hop-handle", names[sg.channel[s]], sg.names[s]) if d else None
+            for s, d in enumerate(sg.handle)
+        ]
+        self.segment_patience = [
+            lazy(d.sample, "hop-patience", names[sg.channel[s]], sg.names[s]) if d else None
+            for s, d in enumerate(sg.patience)
         ]
         self.chase = [
             [

@@ -15,7 +15,7 @@ from sim.config.scenario import Scenario
 from .codes import EVENT_INDEX, MODES, ROUTINGS
 from .shaping import NO_SHAPING, Shaping, compile_shaping
 
-__all__ = ["Model", "Route", "compile_scenario"]
+__all__ = ["Model", "Route", "Segments", "compile_scenario"]
 
 
 @dataclass(frozen=True)
@@ -27,6 +27,97 @@ class Route:
     delays: tuple[Distribution, ...]
     names: tuple[str, ...]
     withdraw: tuple[bool, ...] = ()
+
+
+@dataclass(frozen=True)
+class Segments:
+    """Customer segments compiled: queue lanes and per segment overrides.
+
+    A *lane* is one first-come-first-served queue: one per (channel, priority level).
+    Lane ``c`` (c < number of channels) is channel c's best level, so a model without
+    segments has exactly one lane per channel, numbered as the channels. Segments are
+    numbered across channels (global ids); a contact of a channel without segments has
+    segment -1.
+    """
+
+    lanes: tuple[int, ...]  # per lane: its channel
+    channel_lanes: tuple[tuple[int, ...], ...]  # per channel: its lanes, best priority first
+    ahead: tuple[tuple[int, ...], ...]  # per lane: its channel's lanes served before or with it
+    of_channel: tuple[tuple[int, ...], ...]  # per channel: its segments (empty: none)
+    cumulative: tuple[tuple[float, ...], ...]  # per channel: cumulative shares of its segments
+    names: tuple[str, ...]  # per segment: its name in its channel
+    channel: tuple[int, ...]  # per segment: its channel
+    lane: tuple[int, ...]  # per segment: its lane
+    handle: tuple[Distribution | None, ...]  # per segment: own handle time, None = channel's
+    patience: tuple[Distribution | None, ...]  # per segment: own patience, None = channel's
+    resolution: tuple[float, ...]  # per segment: first-contact resolution
+    resolves: tuple[bool, ...]  # per channel: some segment has its own resolution
+    carry: tuple[tuple[int, ...], ...]  # [segment][channel]: same-named segment there, or -1
+
+    @property
+    def any(self) -> bool:
+        return bool(self.names)
+
+
+def _segments(sc: Scenario, chans: tuple[str, ...]) -> Segments:
+    """Lanes and segment tables; lanes beyond the channels' best levels are numbered
+    after the channels, channel by channel."""
+    C = len(chans)
+    lanes = list(range(C))
+    channel_lanes: list[tuple[int, ...]] = []
+    ahead: list[tuple[int, ...]] = [()] * C
+    of_channel: list[tuple[int, ...]] = []
+    cumulative: list[tuple[float, ...]] = []
+    names: list[str] = []
+    seg_ch: list[int] = []
+    seg_lane: list[int] = []
+    handle: list[Distribution | None] = []
+    patience: list[Distribution | None] = []
+    resolution: list[float] = []
+    resolves: list[bool] = []
+    for ci, c in enumerate(chans):
+        ch = sc.channels[c]
+        segs = ch.segments or {}
+        levels = sorted({sg.priority for sg in segs.values()}) or [1]
+        lane_of_level = {levels[0]: ci}
+        for lv in levels[1:]:
+            lane_of_level[lv] = len(lanes)
+            lanes.append(ci)
+        mine = tuple(lane_of_level[lv] for lv in levels)
+        channel_lanes.append(mine)
+        ahead.extend([()] * (len(lanes) - len(ahead)))
+        for i, lane in enumerate(mine):
+            ahead[lane] = mine[: i + 1]
+        base = sc.journeys.resolution.get(c, 1.0)
+        of_channel.append(tuple(range(len(names), len(names) + len(segs))))
+        cumulative.append(tuple(np.cumsum([sg.share for sg in segs.values()]).tolist()))
+        for name, sg in segs.items():
+            names.append(name)
+            seg_ch.append(ci)
+            seg_lane.append(lane_of_level[sg.priority])
+            handle.append(sg.handle_time)
+            patience.append(sg.patience)
+            resolution.append(base if sg.resolution is None else sg.resolution)
+        resolves.append(any(sg.resolution is not None for sg in segs.values()))
+    carry = tuple(
+        tuple(next((t for t in of_channel[ci] if names[t] == names[s]), -1) for ci in range(C))
+        for s in range(len(names))
+    )
+    return Segments(
+        lanes=tuple(lanes),
+        channel_lanes=tuple(channel_lanes),
+        ahead=tuple(ahead),
+        of_channel=tuple(of_channel),
+        cumulative=tuple(cumulative),
+        names=tuple(names),
+        channel=tuple(seg_ch),
+        lane=tuple(seg_lane),
+        handle=tuple(handle),
+        patience=tuple(patience),
+        resolution=tuple(resolution),
+        resolves=tuple(resolves),
+        carry=carry,
+    )
 
 
 @dataclass(frozen=True)
@@ -63,6 +154,7 @@ class Model:
     scheduled: np.ndarray  # (groups, periods) scheduled agents (before shrinkage)
     deferred_reserve: tuple[int, ...]  # per group
     handle_factor: tuple[tuple[float, ...], ...]  # [group][channel]: handle-time factor
+    segments: Segments  # customer segments and the queue lanes
     closed: tuple[tuple[bool, ...], ...] | None = None  # [channel][period]: lines closed
     context_factor: float = 1.0
     """Handle-time factor of every contact after a journey's first (the customer explains
@@ -186,6 +278,7 @@ def compile_scenario(sc: Scenario) -> Model:
         scheduled=np.array([sc.scheduled(g) for g in grps], dtype=np.int64).reshape(-1, P),
         deferred_reserve=tuple(sc.groups[g].deferred_reserve for g in grps),
         handle_factor=tuple(tuple(float(sc.groups[g].factor(c)) for c in chans) for g in grps),
+        segments=_segments(sc, chans),
         closed=_closed(sc, chans),
         context_factor=loss.factor if loss else 1.0,
         context_carry=loss.carry if loss else False,

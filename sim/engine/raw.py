@@ -14,11 +14,16 @@ from .tables import Agents, Contacts, Journeys, Logs
 
 __all__ = [
     "RawRun",
+    "SegmentedRun",
+    "SegmentedShapedRun",
+    "SegmentedShapedWrappedRun",
+    "SegmentedWrappedRun",
     "ShapedRun",
     "ShapedWrappedRun",
     "WrappedRun",
     "assemble",
     "offers_of",
+    "segment_of",
     "wrap_up_of",
 ]
 
@@ -71,6 +76,21 @@ class WrappedRun(RawRun):
     wrap: np.ndarray
 
 
+@dataclass(frozen=True)
+class SegmentedRun(RawRun):
+    """A :class:`RawRun` of a model with customer segments: ``segment`` is each
+    contact's segment (global id, ``Model.segments``; -1 on channels without)."""
+
+    segment: np.ndarray
+
+
+@dataclass(frozen=True)
+class SegmentedWrappedRun(WrappedRun):
+    """A :class:`WrappedRun` with customer segments (``segment`` as in :class:`SegmentedRun`)."""
+
+    segment: np.ndarray
+
+
 def wrap_up_of(run: RawRun) -> np.ndarray | None:
     """Per contact after-call work (s) of a run, or None when its model has none."""
     return run.wrap if isinstance(run, WrappedRun) else None
@@ -91,6 +111,34 @@ class ShapedWrappedRun(WrappedRun):
     """A :class:`WrappedRun` with ``offers`` (as :class:`ShapedRun`)."""
 
     offers: OfferRecord
+
+
+@dataclass(frozen=True)
+class SegmentedShapedRun(ShapedRun):
+    """A :class:`ShapedRun` with customer segments (``segment`` as in :class:`SegmentedRun`)."""
+
+    segment: np.ndarray
+
+
+@dataclass(frozen=True)
+class SegmentedShapedWrappedRun(ShapedWrappedRun):
+    """A :class:`ShapedWrappedRun` with customer segments (as :class:`SegmentedRun`)."""
+
+    segment: np.ndarray
+
+
+SEGMENTED: dict[type[RawRun], type[RawRun]] = {
+    RawRun: SegmentedRun,
+    WrappedRun: SegmentedWrappedRun,
+    ShapedRun: SegmentedShapedRun,
+    ShapedWrappedRun: SegmentedShapedWrappedRun,
+}
+"""The record class of a model with customer segments, by the class it would have."""
+
+
+def segment_of(run: RawRun) -> np.ndarray | None:
+    """Per contact segment (global id, -1: none) of a run, or None when its model has none."""
+    return getattr(run, "segment", None)
 
 
 def offers_of(run: RawRun) -> OfferRecord | None:
@@ -139,7 +187,7 @@ def assemble(
     balked[logs.balked] = True
     silent[logs.silent] = True
     later = slice(n0, None)
-    wrap = {}
+    wrap: dict[str, np.ndarray] = {}
     if any(w is not None for w in m.wrap_up):
         wrap["wrap"] = np.where(outcome == ANSWERED, np.array(c.wrap), 0.0)
     extra: dict[str, object] = dict(wrap)
@@ -148,6 +196,9 @@ def assemble(
         cls: type[RawRun] = ShapedWrappedRun if wrap else ShapedRun
     else:
         cls = WrappedRun if wrap else RawRun
+    if m.segments.any:
+        extra["segment"] = np.array(c.segment, dtype=np.int64)
+        cls = SEGMENTED[cls]
     return cls(
         arrival=np.concatenate([first.arrival, c.arrival[later]]),
         channel=np.concatenate([first.channel, np.array(c.channel[later], dtype=np.int64)]),

@@ -13,6 +13,8 @@ from __future__ import annotations
 from collections import deque
 from dataclasses import dataclass
 
+import numpy as np
+
 from .codes import CONC, DEFERRED, NEW, RESOLVED, SYNC, WAITING
 from .draws import FirstContacts
 from .model import Model
@@ -43,10 +45,15 @@ class Contacts:
         "agent",
         "wrap",
         "u_offer",
+        "segment",
     )
 
     def __init__(
-        self, first: FirstContacts, wrapping: bool = False, offering: bool = False
+        self,
+        first: FirstContacts,
+        wrapping: bool = False,
+        offering: bool = False,
+        segmented: bool = False,
     ) -> None:
         n0 = len(first.arrival)
         self.arrival: list[float] = first.arrival.tolist()
@@ -70,18 +77,23 @@ class Contacts:
         self.wrap: list[float] = first.wrap_up.tolist() if wrapping else []
         # uniform of accepting an offer (call-back, shaping); kept only with offers
         self.u_offer: list[float] = first.u_offer.tolist() if offering else []
+        # customer segment (global id, -1: none); kept only when some channel has segments
+        self.segment: list[int] = first.segment.tolist() if segmented else []
 
 
 class Journeys:
     """One row per journey."""
 
-    __slots__ = ("outcome", "resolved")
+    __slots__ = ("outcome", "resolved", "segment")
 
-    def __init__(self, n: int, parallel: bool) -> None:
+    def __init__(self, n: int, parallel: bool, segment: list[int] | None = None) -> None:
         # resolved unless its contacts say otherwise (rare, so cheap)
         self.outcome: list[int] = [RESOLVED] * n  # JourneyOutcome
         # 1 once resolved; kept only when a journey can have two contacts at once
         self.resolved: list[int] = [0] * n if parallel else []
+        # the journey's customer segment (global id; -1 until a contact lands on a channel
+        # with segments); kept only when some channel has segments
+        self.segment: list[int] = list(segment) if segment is not None else []
 
 
 class Agents:
@@ -146,9 +158,9 @@ class Routing:
     """Lookup tables derived from the model once per replication, for the callbacks."""
 
     only_group: tuple[int, ...]  # per channel: its one eligible group, or -1
-    live_first: tuple[tuple[int, ...], ...]  # per group: skills, live channels first
-    deferred_first: tuple[tuple[int, ...], ...]  # per group: skills, deferred first
-    concurrent_skills: tuple[tuple[int, ...], ...]  # per group: its concurrent channels
+    live_first: tuple[tuple[int, ...], ...]  # per group: skills' lanes, live channels first
+    deferred_first: tuple[tuple[int, ...], ...]  # per group: skills' lanes, deferred first
+    concurrent_skills: tuple[tuple[int, ...], ...]  # per group: its concurrent channels' lanes
     balking: tuple[bool, ...]  # per channel: waiting contacts are counted (balking, offers
     # and shaping conditions read the count)
     simple: tuple[bool, ...]  # per group: only synchronous skills without counting or
@@ -159,6 +171,11 @@ class Routing:
     stretched: bool  # any channel whose speed depends on the sessions held
     parallel: bool  # chasing lets one journey have two contacts at once
     live_channels: tuple[int, ...]  # channels that are not deferred
+    # queue lanes (one per channel and priority level; lane c < channels is channel c's
+    # best level, so without segments lanes are the channels and these are the skills)
+    skill_lanes: tuple[tuple[int, ...], ...]  # per group: lanes of its skills in order
+    live_lanes: tuple[int, ...]  # lanes of live channels
+    resolve_at: tuple[float, ...]  # per channel: resolved when u_resolve < this
 
     @classmethod
     def of(cls, m: Model) -> Routing:
@@ -169,6 +186,18 @@ class Routing:
             return tuple(c for c in sk if (modes[c] == DEFERRED) == first) + tuple(
                 c for c in sk if (modes[c] == DEFERRED) != first
             )
+
+        sg = m.segments
+
+        def lanes(channels: tuple[int, ...]) -> tuple[int, ...]:
+            return tuple(lane for c in channels for lane in sg.channel_lanes[c])
+
+        def mean_handle(c: int) -> float:
+            if not sg.of_channel[c]:
+                return m.handle[c].mean
+            shares = np.diff((0.0, *sg.cumulative[c]))
+            means = [(sg.handle[s] or m.handle[c]).mean for s in sg.of_channel[c]]
+            return float(np.dot(shares, means))
 
         sh = m.shaping
         balking = tuple(b is not None or sh.watched(c) for c, b in enumerate(m.balk))
@@ -184,9 +213,11 @@ class Routing:
                 e[0] if len(e) == 1 and not wrapping[c] and not scaled[e[0]] else -1
                 for c, e in enumerate(m.eligible)
             ),
-            live_first=tuple(ordered(False, sk) for sk in m.skills),
-            deferred_first=tuple(ordered(True, sk) for sk in m.skills),
-            concurrent_skills=tuple(tuple(c for c in sk if modes[c] == CONC) for sk in m.skills),
+            live_first=tuple(lanes(ordered(False, sk)) for sk in m.skills),
+            deferred_first=tuple(lanes(ordered(True, sk)) for sk in m.skills),
+            concurrent_skills=tuple(
+                lanes(tuple(c for c in sk if modes[c] == CONC)) for sk in m.skills
+            ),
             balking=balking,
             simple=tuple(
                 not scaled[g]
@@ -196,8 +227,11 @@ class Routing:
             ),
             wrapping=wrapping,
             scaled=scaled,
-            mean_handle=tuple(d.mean for d in m.handle),
+            mean_handle=tuple(mean_handle(c) for c in range(len(m.channels))),
             stretched=any(t is not None for t in m.rate_tables),
             parallel=any(m.chases),
             live_channels=tuple(c for c in range(len(m.channels)) if modes[c] != DEFERRED),
+            skill_lanes=tuple(lanes(sk) for sk in m.skills),
+            live_lanes=tuple(lane for lane, c in enumerate(sg.lanes) if modes[c] != DEFERRED),
+            resolve_at=tuple(1.0 if sg.resolves[c] else r for c, r in enumerate(m.resolution)),
         )

@@ -106,7 +106,7 @@ from sim.engine import (
     Model,
     RawRun,
 )
-from sim.engine.raw import wrap_up_of
+from sim.engine.raw import segment_of, wrap_up_of
 from sim.measure.kpi_offers import (
     CALLBACK_KPIS,
     RULE_KPIS,
@@ -140,6 +140,7 @@ __all__ = [
     "journey_effort",
     "journey_row",
     "kpi_range",
+    "segment_columns",
 ]
 
 Columns = dict[str, np.ndarray]
@@ -308,12 +309,19 @@ def _ratio(num: np.ndarray, den: np.ndarray) -> np.ndarray:
 class _ContactFacts:
     """Per contact facts every channel KPI grouping reads (computed once per run)."""
 
-    def __init__(self, run: RawRun, thresholds: np.ndarray, m: Model | None = None) -> None:
+    def __init__(
+        self,
+        run: RawRun,
+        thresholds: np.ndarray,
+        m: Model | None = None,
+        of: np.ndarray | None = None,
+    ) -> None:
+        """``thresholds`` (s) indexed by ``of`` per contact (default: its channel)."""
         self.offers = None if m is None else offer_facts(m, run)  # None: no offers
         self.wait = run.wait
         self.answered = run.outcome == ANSWERED
         self.abandoned = run.outcome == ABANDONED
-        self.within = self.answered & (self.wait <= thresholds[run.channel])
+        self.within = self.answered & (self.wait <= thresholds[run.channel if of is None else of])
         self.waited = ~(self.answered & (self.wait == 0.0))
         self.first = run.attempt == 1
         self.redials, self.switches, self.chases = _onward(run)
@@ -507,6 +515,72 @@ def channel_table(
     """
     tot, per = channel_columns(m, run, thresholds, warmup)
     return frame(tot), frame(per)
+
+
+def segment_columns(
+    m: Model, run: RawRun, thresholds: np.ndarray, warmup: float
+) -> tuple[Columns, Columns]:
+    """Per customer segment KPIs: the channel KPIs (same names and definitions) of each
+    segment's contacts over the counted window, and per period.
+
+    ``thresholds`` are the service-level thresholds (s) per segment (global id,
+    ``Model.segments``): the segment's own, else its channel's. Columns ``channel``,
+    ``segment`` (``period`` first in the per period table), then the KPIs.
+    """
+    sg = m.segments
+    seg = segment_of(run)
+    S, P, width, horizon = len(sg.names), m.periods, m.interval, m.horizon
+    if seg is None:
+        seg = np.full(len(run.channel), -1, dtype=np.int64)
+    bounds = _Bounds(m, warmup)
+    ends = bounds.points[1 : P + 1]
+    in_window = ends > warmup
+    q_per, backlog_per, oldest_per = np.zeros((S, P)), np.zeros((S, P)), np.zeros((S, P))
+    q_tot, backlog_tot, oldest_tot = np.zeros(S), np.zeros(S), np.zeros(S)
+    for s in range(S):
+        mine = seg == s
+        a, e = run.arrival[mine], run.wait_end[mine]
+        q_per[s], q_tot[s] = bounds.time_in(a, e)
+        backlog_per[s], oldest_per[s] = _waiting_at(a, e, ends)
+        backlog_tot[s] = backlog_per[s, -1]
+        oldest_tot[s] = oldest_per[s, in_window].max()
+    has = seg >= 0
+    key = np.where(has, seg, 0)
+    facts = _ContactFacts(run, thresholds, m, key)
+    in_periods = (run.arrival < horizon) & has
+    counted = (run.arrival >= warmup) & in_periods
+    defl = deflected_contacts(run)  # as for the channels: deflected journeys not offered
+    defl_counted = defl_periods = None
+    if defl is not None:
+        defl_counted, defl_periods = counted & defl, in_periods & defl
+        counted, in_periods = counted & ~defl, in_periods & ~defl
+    span = np.full(S, horizon - warmup)
+    totals = _channel_kpis(
+        run, facts, counted, key, S, span, q_tot, backlog_tot, oldest_tot, defl_counted
+    )
+    period = np.minimum((run.arrival // width).astype(np.int64), P - 1)
+    per = _channel_kpis(
+        run,
+        facts,
+        in_periods,
+        key * P + period,
+        S * P,
+        np.full(S * P, width),
+        q_per.ravel(),
+        backlog_per.ravel(),
+        oldest_per.ravel(),
+        defl_periods,
+    )
+    chans = np.array([m.channels[c] for c in sg.channel], dtype=object)
+    names = np.array(sg.names, dtype=object)
+    tot: Columns = {"channel": chans, "segment": names, **totals}
+    per_cols: Columns = {
+        "period": np.tile(np.arange(P), S),
+        "channel": np.repeat(chans, P),
+        "segment": np.repeat(names, P),
+        **per,
+    }
+    return tot, per_cols
 
 
 def _staffed_cum(run: RawRun, g: int, points: np.ndarray) -> np.ndarray:

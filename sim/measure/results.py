@@ -80,6 +80,10 @@ class Result:
     """Per replication and shaping rule (None: the scenario has no rules)."""
     rule_interval_reps: pd.DataFrame | None = field(default=None, repr=False)
     """Per replication, shaping rule and period."""
+    segment_reps: pd.DataFrame | None = field(default=None, repr=False)
+    """Per replication and customer segment (None: the scenario has no segments)."""
+    segment_interval_reps: pd.DataFrame | None = field(default=None, repr=False)
+    """Per replication, customer segment and period."""
 
     @cached_property
     def channels(self) -> pd.DataFrame:
@@ -159,6 +163,47 @@ class Result:
         out.insert(1, "time", labels[out["period"].to_numpy()])
         return out
 
+    @cached_property
+    def segments(self) -> pd.DataFrame | None:
+        """Per customer segment KPIs: columns channel, segment, kpi, mean, ci95, n
+        (None when the scenario has no segments)."""
+        if self.segment_reps is None:
+            return None
+        return summarise(self.segment_reps, ["channel", "segment"])
+
+    @cached_property
+    def segment_intervals(self) -> pd.DataFrame | None:
+        """Per customer segment per period KPIs, with the period's clock label."""
+        if self.segment_interval_reps is None:
+            return None
+        out = summarise(self.segment_interval_reps, ["period", "channel", "segment"])
+        labels = np.array(self.scenario.period_labels())
+        out.insert(1, "time", labels[out["period"].to_numpy()])
+        return out
+
+    def segment_kpi(self, channel: str, segment: str, name: str) -> tuple[float, float]:
+        """(mean, ci95) of one customer segment's KPI."""
+        seg = self.segments
+        row = (
+            seg[(seg["channel"] == channel) & (seg["segment"] == segment) & (seg["kpi"] == name)]
+            if seg is not None
+            else pd.DataFrame()
+        )
+        if row.empty:
+            raise KeyError(f"no KPI {name!r} for segment {segment!r} of channel {channel!r}")
+        return float(row["mean"].iloc[0]), float(row["ci95"].iloc[0])
+
+    def segments_wide(self) -> pd.DataFrame | None:
+        """(channel, segment) as rows, KPI means as columns (None without segments)."""
+        if self.segments is None or self.segment_reps is None:
+            return None
+        order = [(c, s) for c, ch in self.scenario.channels.items() for s in (ch.segments or {})]
+        wide = self.segments.pivot(index=["channel", "segment"], columns="kpi", values="mean")
+        return wide.reindex(
+            index=pd.MultiIndex.from_tuples(order, names=["channel", "segment"]),
+            columns=list(self.segment_reps.columns[3:]),
+        )
+
     def kpi(self, channel: str, name: str) -> tuple[float, float]:
         """(mean, ci95) of one channel KPI."""
         row = self.channels.query("channel == @channel and kpi == @name")
@@ -195,6 +240,13 @@ class Result:
             for _, r in self.rules.iterrows():
                 rules[r["rule"]][r["kpi"]] = _stat(r)
             extra["shaping"] = rules
+        if self.segments is not None:
+            segments: dict[str, dict[str, dict[str, Any]]] = {
+                c: {s: {} for s in ch.segments} for c, ch in sc.channels.items() if ch.segments
+            }
+            for _, r in self.segments.iterrows():
+                segments[r["channel"]][r["segment"]][r["kpi"]] = _stat(r)
+            extra["segments"] = segments
         out: dict[str, Any] = {
             "scenario": sc.name,
             "seed": self.seed,

@@ -25,6 +25,7 @@ from sim.measure.kpi import (
     frame,
     group_columns,
     journey_columns,
+    segment_columns,
 )
 from sim.measure.kpi_offers import rule_columns
 from sim.measure.money import Rates, cost_columns, paid_hours
@@ -70,6 +71,18 @@ TABLES = ("channels", "intervals", "groups", "group_intervals", "journeys", "flo
 """A replication's KPI tables, in the order :func:`collect` summarises them (and
 ``days``, per channel per day, when the periods cover more than one day; ``costs``
 for a scenario with ``costs``, :mod:`sim.measure.money`)."""
+SEGMENT_TABLES = ("segments", "segment_intervals")
+"""More tables of a scenario with customer segments: per segment, and per segment per period."""
+
+
+def _segment_thresholds(sc: Scenario) -> np.ndarray:
+    """Service-level threshold (s) per segment (global id): its own, else its channel's."""
+    out = []
+    for ch in sc.channels.values():
+        own = ch.service_level.threshold if ch.service_level else DEFAULT_SL_THRESHOLD
+        for sg in (ch.segments or {}).values():
+            out.append(sg.service_level.threshold if sg.service_level else own)
+    return np.array(out, dtype=float)
 
 
 @dataclass(frozen=True, eq=False)
@@ -131,6 +144,11 @@ class Replication:
         when the scenario has no rules."""
         return self._frame("rules") if "rules" in self.columns else None
 
+    @cached_property
+    def segments(self) -> pd.DataFrame | None:
+        """Per customer segment KPIs (channel, segment, the channel KPIs); None without."""
+        return self._frame("segments") if "segments" in self.columns else None
+
 
 def _replication(
     scenario: Scenario,
@@ -161,6 +179,11 @@ def _replication(
         tables["costs"] = cost_columns(rates, hours, ch["answered"], ch["abandoned"], resolved)
     if model.shaping.rules:  # scenarios with shaping rules: what each rule did
         tables["rules"], tables["rule_intervals"] = rule_columns(model, run, warm)
+    if model.segments.any:
+        seg_thresholds = _segment_thresholds(scenario)
+        tables["segments"], tables["segment_intervals"] = segment_columns(
+            model, run, seg_thresholds, warm
+        )
     return Replication(replication, tables, run if keep_run else None)
 
 
@@ -217,6 +240,14 @@ def collect(scenario: Scenario, seed: int, replications: Sequence[Replication]) 
         rule_reps=_stack(reps, "rules") if "rules" in reps[0].columns else None,
         rule_interval_reps=(
             _stack(reps, "rule_intervals") if "rule_intervals" in reps[0].columns else None
+        ),
+        **(
+            {
+                "segment_reps": _stack(reps, "segments"),
+                "segment_interval_reps": _stack(reps, "segment_intervals"),
+            }
+            if reps and "segments" in reps[0].columns
+            else {}
         ),
         runs=tuple(r.run for r in reps if r.run is not None),
         cost_reps=_stack(reps, "costs") if "costs" in reps[0].columns else None,

@@ -23,6 +23,13 @@ Wrap-up: on every channel the agent's time per contact is the talk time plus the
 channel's mean ``wrap_up`` (after-call work), the service time Erlang and the fluid
 model use (the ``handle_time`` column of the requirements is that agent time).
 
+Customer segments: a channel's contacts are one pooled traffic; its load uses the
+share-weighted mix of the segments' mean handle times (:attr:`Channel.mean_handle_time`)
+and the Erlang target is the channel's ``service_level`` on that pooled traffic (Erlang
+A keeps the channel's patience). Priorities do not change the pooled waiting time of
+equal-speed service, but they do split it: a segment's own ``service_level`` is not
+staffed for here; check it with the simulation (``ccsim run`` reports every segment).
+
 Agent proficiency: a group's ``handle_time_factor`` on a channel scales that agent
 time for its agents. A channel served by one group uses that group's factor; where
 several groups share a channel, the mean of their factors weighted by their
@@ -269,8 +276,9 @@ def fewest_servers(
 
 
 def agent_time(ch: Channel) -> float:
-    """Mean agent time (s) per contact at full speed: talk plus mean wrap-up."""
-    return ch.handle_time.mean + (ch.wrap_up.mean if ch.wrap_up is not None else 0.0)
+    """Mean agent time (s) per contact at full speed: talk (the segments' share-weighted
+    mix where the channel has segments) plus mean wrap-up."""
+    return ch.mean_handle_time + (ch.wrap_up.mean if ch.wrap_up is not None else 0.0)
 
 
 def handle_time_scale(ch: Channel, periods: int) -> np.ndarray:

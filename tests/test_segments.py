@@ -1,0 +1,520 @@
+"""Customer segments: priority queues within a channel, per segment KPIs.
+
+Exact maths: with Poisson arrivals, exponential service of one rate for every class,
+c servers and no abandonment, the mean wait of class k in a non-preemptive priority
+queue is Cobham's formula
+
+    W_k = P_wait / (c mu) / ((1 - s_{k-1}) (1 - s_k)),   s_k = sum_{i <= k} lam_i / (c mu),
+
+P_wait the Erlang C probability of waiting (classes of equal priority are one class).
+"""
+
+from __future__ import annotations
+
+import copy
+from typing import Any
+
+import numpy as np
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from scipy import stats
+
+import sim
+from sim.engine import ANSWERED, compile_scenario, run_replication
+from sim.engine.raw import segment_of
+from sim.engine.streams import replication_seed
+from sim.measure.kpi import CHANNEL_KPIS
+
+from .helpers import FALSE_ALARM, agrees, single_queue
+from .test_properties import scenarios
+
+EXP = lambda mean: {"distribution": "exponential", "mean": mean}  # noqa: E731
+
+
+def cobham(lam: float, aht: float, servers: int, shares: list[float], levels: list[int]):
+    """Exact mean wait (s) per class of the M/M/c non-preemptive priority queue."""
+    cmu = servers / aht
+    p_wait = sim.erlang_c(lam, aht, servers, 20).p_wait
+    by_level = {lv: sum(s for s, x in zip(shares, levels, strict=True) if x == lv) for lv in levels}
+    waits: dict[int, float] = {}
+    before = 0.0
+    for lv in sorted(by_level):
+        after = before + by_level[lv] * lam / cmu
+        waits[lv] = p_wait / cmu / ((1 - before) * (1 - after))
+        before = after
+    return [waits[lv] for lv in levels], p_wait
+
+
+# (mode, servers as agents x concurrency, segments {name: (share, priority)})
+COBHAM_CASES = [
+    ("synchronous", (5, 1), {"vip": (0.2, 1), "mid": (0.3, 2), "regular": (0.5, 3)}),
+    ("synchronous", (6, 1), {"gold": (0.3, 1), "silver": (0.2, 2), "basic": (0.5, 2)}),
+    ("concurrent", (3, 2), {"vip": (0.25, 1), "regular": (0.75, 2)}),
+    ("deferred", (5, 1), {"vip": (0.2, 2), "regular": (0.8, 5)}),
+]
+RHO = 0.8  # offered load per server
+AHT = 180.0  # s
+
+
+def _cobham_scenario(mode: str, agents: int, conc: int, segments: dict) -> dict[str, Any]:
+    servers = agents * conc
+    lam = RHO * servers / AHT  # per s
+    data = single_queue(
+        per_interval=lam * 1800, aht=AHT, agents=agents, patience=None, replications=20
+    )
+    ch = data["channels"]["voice"]
+    ch["mode"] = mode
+    if mode == "concurrent":
+        ch["concurrency"] = conc
+    ch["segments"] = {n: {"share": s, "priority": p} for n, (s, p) in segments.items()}
+    return data
+
+
+@pytest.mark.parametrize(("mode", "servers", "segments"), COBHAM_CASES)
+def test_mean_waits_match_cobham(mode, servers, segments):
+    """Every segment's mean wait (ASA: nobody abandons) is the exact priority-queue wait;
+    the channel's pooled wait and P(wait) stay Erlang C's (equal service rates)."""
+    agents, conc = servers
+    sc = sim.parse_scenario(_cobham_scenario(mode, agents, conc, segments))
+    res = sim.simulate(sc)
+    n = res.replications
+    lam = RHO * agents * conc / AHT
+    shares = [s for s, _ in segments.values()]
+    exact, p_wait = cobham(lam, AHT, agents * conc, shares, [p for _, p in segments.values()])
+    for name, want in zip(segments, exact, strict=True):
+        mean, ci = res.segment_kpi("voice", name, "asa")
+        assert agrees(mean, ci, n, want), (name, mean, ci, want)
+    pooled = sum(s * w for s, w in zip(shares, exact, strict=True))
+    assert pooled == pytest.approx(sim.erlang_c(lam, AHT, agents * conc, 20).asa)
+    assert agrees(*res.kpi("voice", "asa"), n, pooled)
+    assert agrees(*res.kpi("voice", "p_wait"), n, p_wait)
+    # priority waits are ordered: the best priority waits least
+    levels = sorted({p for _, p in segments.values()})
+    if len(levels) > 1:
+        best = [k for k, (_, p) in segments.items() if p == levels[0]][0]
+        worst = [k for k, (_, p) in segments.items() if p == levels[-1]][0]
+        assert res.segment_kpi("voice", best, "asa")[0] < res.segment_kpi("voice", worst, "asa")[0]
+
+
+def _mixed() -> dict[str, Any]:
+    """Every mode with segments, journeys across them, balking, several groups."""
+    return {
+        "name": "segments mixed",
+        "interval_minutes": 30,
+        "periods": 8,
+        "warmup_minutes": 30,
+        "seed": 5,
+        "replications": 3,
+        "channels": {
+            "voice": {
+                "arrivals": 70,
+                "handle_time": EXP(200),
+                "patience": EXP(150),
+                "balking": {"threshold": 120, "probability": 0.5},
+                "service_level": {"target": 0.8, "threshold": 20},
+                "segments": {
+                    "vip": {
+                        "share": 0.25,
+                        "priority": 1,
+                        "handle_time": EXP(300),
+                        "patience": EXP(400),
+                        "service_level": {"target": 0.9, "threshold": 10},
+                        "resolution": 0.5,
+                    },
+                    "regular": {"share": 0.75, "priority": 2},
+                },
+            },
+            "chat": {
+                "mode": "concurrent",
+                "concurrency": 3,
+                "arrivals": 60,
+                "handle_time": EXP(400),
+                "patience": EXP(200),
+                "segments": {
+                    "vip": {"share": 0.3, "priority": 1},
+                    "basic": {"share": 0.7, "priority": 3},
+                },
+            },
+            "email": {
+                "mode": "deferred",
+                "arrivals": 20,
+                "handle_time": EXP(500),
+                "service_level": {"target": 0.9, "threshold": 14400},
+                "segments": {
+                    "vip": {"share": 0.5, "priority": 1},
+                    "rest": {"share": 0.5, "priority": 2},
+                },
+            },
+            "messaging": {"arrivals": 15, "handle_time": EXP(250), "patience": EXP(300)},
+        },
+        "groups": {
+            "phones": {"skills": ["voice"], "agents": 5},
+            "digital": {"skills": ["chat", "messaging", "voice"], "agents": 4},
+            "back": {"skills": ["email", "voice"], "agents": 2},
+        },
+        "journeys": {
+            "max_attempts": 4,
+            "resolution": {"voice": 0.9, "chat": 0.8},
+            "transitions": [
+                {"from": "voice", "on": "abandon", "to": "chat", "probability": 0.4},
+                {"from": "voice", "on": "abandon", "to": "voice", "probability": 0.3},
+                {"from": "voice", "on": "balk", "to": "messaging", "probability": 0.5},
+                {"from": "voice", "on": "unresolved", "to": "email", "probability": 0.5},
+                {"from": "chat", "on": "unresolved", "to": "voice", "probability": 0.5},
+                {"from": "messaging", "on": "abandon", "to": "voice", "probability": 0.6},
+                {"from": "email", "on": "chase", "to": "voice", "probability": 0.3, "after": 3600},
+            ],
+        },
+    }
+
+
+COUNTS = (
+    "offered",
+    "new",
+    "hops_in",
+    "answered",
+    "abandoned",
+    "redialled",
+    "switched_out",
+    "balked",
+    "silent",
+    "chased",
+    "queue_length",
+    "backlog",
+)
+"""Channel KPIs that add up over a channel's segments."""
+
+
+def test_conservation_per_segment_and_segments_sum_to_channel():
+    sc = sim.parse_scenario(_mixed())
+    res = sim.simulate(sc)
+    seg = res.segment_reps
+    assert seg is not None
+    assert set(seg.columns) == {"replication", "channel", "segment", *CHANNEL_KPIS}
+    assert (seg["answered"] + seg["abandoned"] == seg["offered"]).all()
+    assert (seg["new"] + seg["hops_in"] == seg["offered"]).all()
+    assert (seg["offered"] > 0).all()
+    summed = seg.groupby(["replication", "channel"])[list(COUNTS)].sum()
+    chan = res.channel_reps.set_index(["replication", "channel"])[list(COUNTS)]
+    chan = chan.loc[summed.index]
+    np.testing.assert_allclose(summed.to_numpy(), chan.to_numpy(), rtol=1e-12, atol=1e-9)
+    assert set(summed.index.get_level_values("channel")) == {"voice", "chat", "email"}
+    # the per period table adds up to the window's counts over the counted periods
+    per = res.segment_interval_reps
+    assert per is not None
+    key = ["replication", "channel", "segment"]
+    counted = per[per["period"] >= 1].groupby(key)["offered"].sum()
+    window = seg.set_index(key)["offered"]
+    np.testing.assert_array_equal(counted.loc[window.index].to_numpy(), window.to_numpy())
+
+
+def _lane_invariants(sc: sim.Scenario, run) -> None:
+    """Non-preemptive priority, FIFO within a priority: when a contact of a segmented
+    channel is answered no contact of a better priority of its channel is waiting, and
+    within one priority contacts are answered in arrival order."""
+    m = compile_scenario(sc)
+    seg = segment_of(run)
+    prio = np.array(
+        [
+            sc.channels[m.channels[c]].segments[n].priority  # type: ignore[index]
+            for c, n in zip(m.segments.channel, m.segments.names, strict=True)
+        ]
+    )
+    answered = run.outcome == ANSWERED
+    for c in sorted(set(m.segments.channel)):
+        mine = np.flatnonzero(run.channel == c)
+        p = prio[seg[mine]]
+        arr, end, ans = run.arrival[mine], run.wait_end[mine], answered[mine]
+        for i in np.flatnonzero(ans):
+            t = end[i]
+            better_waiting = (p < p[i]) & (arr < t) & (end > t)
+            assert not better_waiting.any(), (m.channels[c], t)
+        for level in np.unique(p):
+            lane = ans & (p == level)
+            order = np.argsort(arr[lane], kind="stable")
+            assert (np.diff(end[lane][order]) >= 0).all(), (m.channels[c], level)
+
+
+def test_priority_order_in_every_mode():
+    """The queue discipline itself, contact by contact, on every mode and journey path."""
+    sc = sim.parse_scenario(_mixed())
+    m = compile_scenario(sc)
+    for r in range(3):
+        run = run_replication(m, replication_seed(11, r))
+        _lane_invariants(sc, run)
+
+
+def test_journeys_keep_their_segment():
+    """A hop onto a channel with a segment of the journey's name keeps it (a VIP stays
+    VIP); onto a channel without one it is drawn from that channel's segments; channels
+    without segments carry -1."""
+    sc = sim.parse_scenario(_mixed())
+    m = compile_scenario(sc)
+    names = np.array(m.segments.names)
+    of_channel = m.segments.of_channel
+    run = run_replication(m, replication_seed(3, 0))
+    seg = segment_of(run)
+    first = run.attempt == 1
+    journey_seg = seg[: len(run.journey_outcome)]
+    hops = np.flatnonzero(~first)
+    kept = drawn = 0
+    for k in hops:
+        c, s, js = run.channel[k], seg[k], journey_seg[run.journey[k]]
+        if not of_channel[c]:
+            assert s == -1
+            continue
+        assert s in of_channel[c]
+        if js >= 0 and names[js] in names[list(of_channel[c])]:
+            assert names[s] == names[js]
+            kept += 1
+        else:
+            drawn += 1
+    assert kept > 50 and drawn > 5  # both rules exercised
+    # messaging (no segments) first contacts have none; the others always one
+    assert (seg[first & (run.channel == m.channels.index("messaging"))] == -1).all()
+    assert (seg[first & (run.channel != m.channels.index("messaging"))] >= 0).all()
+
+
+def _within_band(count: float, n: float, p: float) -> bool:
+    """Is ``count`` a plausible Binomial(n, p) draw (two-sided, FALSE_ALARM)?"""
+    z = stats.norm.ppf(1 - FALSE_ALARM / 2)
+    return abs(count - n * p) <= z * np.sqrt(n * p * (1 - p)) + 1
+
+
+def test_segment_handle_time_and_resolution_are_used():
+    """The VIP's own handle time and resolution reach its contacts (first and redials);
+    the regular segment keeps the channel's (journeys.resolution)."""
+    data = single_queue(per_interval=60, aht=200, agents=8, patience=None, periods=8)
+    data["channels"]["voice"]["segments"] = {
+        "vip": {"share": 0.3, "priority": 1, "handle_time": EXP(300), "resolution": 0.4},
+        "regular": {"share": 0.7, "priority": 2},
+    }
+    data["journeys"] = {
+        "max_attempts": 50,
+        "resolution": {"voice": 0.9},
+        "transitions": [{"from": "voice", "on": "unresolved", "to": "voice", "probability": 1.0}],
+    }
+    sc = sim.parse_scenario(data)
+    m = compile_scenario(sc)
+    z = stats.norm.ppf(1 - FALSE_ALARM / 2)
+    handles: dict[int, list[np.ndarray]] = {0: [], 1: []}
+    tries = {0: 0, 1: 0}
+    redials = {0: 0, 1: 0}
+    for r in range(6):
+        run = run_replication(m, replication_seed(sc.seed, r))
+        seg = segment_of(run)
+        ans = run.outcome == ANSWERED
+        hops = run.previous >= 0
+        # a redial keeps its journey's segment (same channel, same name)
+        assert (seg[hops] == seg[run.previous[hops]]).all()
+        for s in (0, 1):
+            handles[s].append(run.handle[ans & (seg == s)])
+            tries[s] += int((ans & (seg == s) & (run.attempt < 50)).sum())
+            redials[s] += int((seg[run.previous[hops]] == s).sum())
+    for s, mean in ((0, 300.0), (1, 200.0)):
+        h = np.concatenate(handles[s])
+        assert abs(h.mean() - mean) <= z * mean / np.sqrt(len(h)), (s, h.mean())
+    for s, resolution in ((0, 0.4), (1, 0.9)):
+        assert _within_band(redials[s], tries[s], 1 - resolution), (s, redials[s], tries[s])
+
+
+def test_vip_threshold_is_its_own():
+    """Service level of a segment counts answers within the segment's threshold: with
+    the same segment under 10 s and 20 s thresholds, the same runs give SL(10) <= SL(20),
+    and the channel's SL (20 s) is unchanged by the segment's threshold."""
+    data = _mixed()
+    sc10 = sim.parse_scenario(data)
+    data20 = copy.deepcopy(data)
+    data20["channels"]["voice"]["segments"]["vip"]["service_level"]["threshold"] = 20
+    sc20 = sim.parse_scenario(data20)
+    a, b = sim.simulate(sc10), sim.simulate(sc20)
+    va = a.segment_reps.query("channel == 'voice' and segment == 'vip'")["service_level"]
+    vb = b.segment_reps.query("channel == 'voice' and segment == 'vip'")["service_level"]
+    assert (va.to_numpy() <= vb.to_numpy()).all() and (va.to_numpy() < vb.to_numpy()).any()
+    assert a.channel_reps.equals(b.channel_reps)
+
+
+def test_json_contract_has_segments_beside_channels():
+    sc = sim.parse_scenario(_mixed())
+    out = sim.simulate(sc, replications=2).to_dict()
+    assert set(out["segments"]) == {"voice", "chat", "email"}
+    assert set(out["segments"]["voice"]) == {"vip", "regular"}
+    stat = out["segments"]["voice"]["vip"]["asa"]
+    assert set(stat) == {"mean", "ci95"} and stat["mean"] >= 0
+    assert set(out["segments"]["chat"]["basic"]) >= set(CHANNEL_KPIS)
+    assert "asa" in out["channels"]["voice"]  # today's totals still there
+    plain = copy.deepcopy(_mixed())
+    for ch in plain["channels"].values():
+        ch.pop("segments", None)
+    plain_out = sim.simulate(sim.parse_scenario(plain), replications=2).to_dict()
+    assert "segments" not in plain_out
+
+
+def _one_segment(data: dict[str, Any], priority: int) -> dict[str, Any]:
+    out = copy.deepcopy(data)
+    for ch in out["channels"].values():
+        ch["segments"] = {"all": {"share": 1.0, "priority": priority}}
+    return out
+
+
+@settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(scenarios(), st.integers(1, 4))
+def test_one_segment_of_share_one_changes_nothing(data, priority):
+    """Every channel with one segment of share 1 (any priority): the same raw run, bit
+    for bit, and the same channel KPIs; the segment's KPIs are its channel's."""
+    plain = sim.parse_scenario(data)
+    seg = sim.parse_scenario(_one_segment(data, priority))
+    m0, m1 = compile_scenario(plain), compile_scenario(seg)
+    rep = replication_seed(plain.seed, 0)
+    r0, r1 = run_replication(m0, rep), run_replication(m1, rep)
+    for field in r0.__dataclass_fields__:
+        a, b = getattr(r0, field), getattr(r1, field)
+        if isinstance(a, np.ndarray):
+            np.testing.assert_array_equal(a, b, err_msg=field)
+        else:
+            assert a == b, field
+    assert (segment_of(r1) >= 0).all()
+    a, b = sim.simulate(plain, replications=2), sim.simulate(seg, replications=2)
+    assert a.to_dict()["channels"] == b.to_dict()["channels"]
+    per_seg = b.segment_reps.drop(columns="segment").set_index(["replication", "channel"])
+    per_ch = b.channel_reps.set_index(["replication", "channel"]).loc[per_seg.index]
+    np.testing.assert_array_equal(per_seg.to_numpy(), per_ch[per_seg.columns].to_numpy())
+
+
+def _with_segments(segments: Any) -> dict[str, Any]:
+    data = single_queue(per_interval=10, aht=100, agents=2, patience=None, periods=2)
+    data["channels"]["voice"]["segments"] = segments
+    return data
+
+
+@pytest.mark.parametrize(
+    ("segments", "message"),
+    [
+        (
+            {"vip": {"share": 0.2}, "regular": {"share": 0.7}},
+            "channels.voice.segments: shares sum to 0.9, must sum to 1",
+        ),
+        (
+            {"vip": {"share": 1, "priority": 0}},
+            "channels.voice.segments.vip.priority: must be >= 1",
+        ),
+        (
+            {"vip": {"share": 1, "priority": 1.5}},
+            "channels.voice.segments.vip.priority: must be a whole number",
+        ),
+        ({"vip": {"priority": 1}}, "channels.voice.segments.vip.share: required"),
+        ({"vip": {"share": 1.2}}, "channels.voice.segments.vip.share: must be <= 1"),
+        (
+            {"vip": {"share": 1, "resolution": 2}},
+            "channels.voice.segments.vip.resolution: must be <= 1",
+        ),
+        ({"vip": {"share": 1, "vip": True}}, "channels.voice.segments.vip.vip: unknown key"),
+        (
+            {"vip": {"share": 1, "handle_time": {"distribution": "exponential", "mean": -1}}},
+            "channels.voice.segments.vip.handle_time.mean",
+        ),
+        (
+            {"vip": {"share": 1, "service_level": {"target": 2, "threshold": 10}}},
+            "channels.voice.segments.vip.service_level.target: must be <= 1",
+        ),
+        ({}, "channels.voice.segments: must not be empty"),
+    ],
+)
+def test_bad_segments_name_the_field(segments, message):
+    with pytest.raises(sim.ScenarioError) as err:
+        sim.parse_scenario(_with_segments(segments))
+    assert any(p.startswith(message) for p in err.value.problems), err.value.problems
+
+
+def test_staffing_uses_the_share_weighted_handle_time():
+    """Erlang staffing of a channel with segments is that of the pooled channel whose
+    handle time is the share-weighted mean of the segments'."""
+    from sim.plan.staffing import requirements
+
+    data = single_queue(per_interval=200, aht=240, agents=30, patience=None, periods=4)
+    data["channels"]["voice"]["segments"] = {
+        "vip": {"share": 0.25, "priority": 1, "handle_time": EXP(360)},
+        "regular": {"share": 0.75, "priority": 2},
+    }
+    pooled = single_queue(
+        per_interval=200, aht=0.25 * 360 + 0.75 * 240, agents=30, patience=None, periods=4
+    )
+    a = requirements(sim.parse_scenario(data))
+    b = requirements(sim.parse_scenario(pooled))
+    assert a["productive"].tolist() == b["productive"].tolist()
+    assert a["handle_time"].iloc[0] == pytest.approx(270.0)
+
+
+def test_ccsim_run_prints_a_segment_section(tmp_path):
+    import yaml
+
+    from .cli_helpers import ccsim
+
+    data = _mixed()
+    data["replications"] = 2
+    path = tmp_path / "seg.yaml"
+    path.write_text(yaml.safe_dump(data))
+    r = ccsim("run", str(path), "--out", str(tmp_path / "out"))
+    assert r.returncode == 0, r.stderr
+    out = r.stdout
+    assert "voice/vip" in out and "chat/basic" in out and "email/rest" in out
+    assert (tmp_path / "out" / "segments.csv").is_file()
+    assert (tmp_path / "out" / "segment_intervals.csv").is_file()
+
+
+def _shaped() -> dict[str, Any]:
+    """:func:`_mixed` with a voice call-back and two shaping rules (offer, prioritise)."""
+    data = _mixed()
+    data["channels"]["voice"]["callback"] = {"offer_after": 30, "accept": 0.5}
+    data["shaping"] = [
+        {
+            "name": "chat offered voice",
+            "when": {"channel": "chat", "waiting_at_least": 3},
+            "do": {"offer": "voice", "accept": 0.3},
+        },
+        {
+            "name": "back office to email when old",
+            "when": {"channel": "email", "oldest_over": 1800},
+            "do": {"prioritise": "email", "groups": ["back"]},
+        },
+    ]
+    return data
+
+
+def test_segments_with_callbacks_and_shaping_rules_conserve():
+    """Segments beside call-backs (a VIP call-back keeps its place in the VIP queue) and
+    shaping rules (offer, prioritise, conditions on the whole channel): every segment's
+    contacts are answered, abandoned or moved, and segments add up to their channel."""
+    res = sim.simulate(sim.parse_scenario(_shaped()), replications=3)
+    seg = res.segment_reps
+    assert seg is not None
+    assert (seg["answered"] + seg["abandoned"] + seg["moved_out"] == seg["offered"]).all()
+    counts = ["offered", "answered", "abandoned", "moved_out", "callback_accepted"]
+    summed = seg.groupby(["replication", "channel"])[counts].sum()
+    chan = res.channel_reps.set_index(["replication", "channel"]).loc[summed.index]
+    np.testing.assert_allclose(summed.to_numpy(), chan[counts].to_numpy(), rtol=1e-12)
+    assert chan.loc[(slice(None), "voice"), "callback_accepted"].sum() > 0
+    assert chan.loc[(slice(None), "chat"), "moved_out"].sum() > 0
+
+
+def test_one_segment_changes_nothing_with_callbacks_and_shaping():
+    """The call-back and shaping paths read lanes: with one segment of share 1 on every
+    channel, the same raw runs bit for bit and the same channel KPIs."""
+    plain = copy.deepcopy(_shaped())
+    for ch in plain["channels"].values():
+        ch.pop("segments", None)
+    a, b = sim.parse_scenario(plain), sim.parse_scenario(_one_segment(plain, 2))
+    ma, mb = compile_scenario(a), compile_scenario(b)
+    for r in range(3):
+        ra, rb = (
+            run_replication(ma, replication_seed(4, r)),
+            run_replication(mb, replication_seed(4, r)),
+        )
+        for field in ra.__dataclass_fields__:
+            x, y = getattr(ra, field), getattr(rb, field)
+            if isinstance(x, np.ndarray):
+                np.testing.assert_array_equal(x, y, err_msg=field)
+    ka = sim.simulate(a, replications=2).to_dict()
+    kb = sim.simulate(b, replications=2).to_dict()
+    assert ka["channels"] == kb["channels"] and ka["shaping"] == kb["shaping"]
