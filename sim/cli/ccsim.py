@@ -361,7 +361,7 @@ def cmd_run(args: argparse.Namespace) -> int:
 def cmd_compare(args: argparse.Namespace) -> int:
     import pandas as pd
 
-    from sim.measure.runner import compare, compare_costs, compare_journeys
+    from sim.measure.runner import compare, compare_costs, compare_journeys, compare_segments
 
     base_sc = load_scenario(args.base)
     what_sc = load_scenario(args.whatif)
@@ -376,6 +376,7 @@ def cmd_compare(args: argparse.Namespace) -> int:
     journeys = compare_journeys(base, whatif)
     both_costed = base.cost_reps is not None and whatif.cost_reps is not None
     money = compare_costs(base, whatif) if both_costed else None
+    by_segment = compare_segments(base, whatif)
     if args.json:
         channels: dict[str, dict[str, Any]] = {}
         payload: dict[str, Any] = {
@@ -405,6 +406,14 @@ def cmd_compare(args: argparse.Namespace) -> int:
                 }
                 for _, r in money.iterrows()
             }
+        if by_segment is not None:
+            segments: dict[str, dict[str, dict[str, Any]]] = {}
+            payload["segments"] = segments
+            for _, r in by_segment.iterrows():
+                segments.setdefault(r["channel"], {}).setdefault(r["segment"], {})[r["kpi"]] = {
+                    k: (None if pd.isna(r[k]) else float(r[k]))
+                    for k in ("base", "whatif", "delta", "ci95")
+                }
         emit_json(json.dumps(payload, indent=2, allow_nan=False), args.json)
     if args.json != STDOUT:
         kpis = args.kpi or ["service_level", "asa", "abandon_rate", "offered", "abandoned"]
@@ -414,6 +423,10 @@ def cmd_compare(args: argparse.Namespace) -> int:
             f"seed {seed}"
         )
         print(_significant(shown).to_string(index=False, float_format=lambda x: f"{x:.4g}"))
+        if by_segment is not None:
+            shown = by_segment[by_segment["kpi"].isin(kpis)]
+            print("\nsegments")
+            print(_significant(shown).to_string(index=False, float_format=lambda x: f"{x:.4g}"))
         effort = journeys[journeys["kpi"].isin(COMPARE_JOURNEY_KPIS)]
         print("\njourneys (journeys whose first contact is counted, per replication)")
         print(_significant(effort).to_string(index=False, float_format=lambda x: f"{x:.4g}"))

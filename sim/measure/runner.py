@@ -41,6 +41,7 @@ __all__ = [
     "compare_costs",
     "compare_journeys",
     "effort_target",
+    "compare_segments",
     "simulate",
     "simulate_replication",
 ]
@@ -357,3 +358,26 @@ def compare_costs(base: Result, whatif: Result) -> pd.DataFrame:
     if base.cost_reps is None or whatif.cost_reps is None:
         raise ValueError("compare_costs needs both scenarios with a costs section")
     return _paired(base, whatif, base.cost_reps, whatif.cost_reps)
+
+
+def compare_segments(base: Result, whatif: Result) -> pd.DataFrame | None:
+    """:func:`compare` per customer segment: columns channel, segment, kpi, base,
+    whatif, delta, ci95, for the (channel, segment) pairs both scenarios have; None
+    when either has no segments. Same seed and replications as :func:`compare`."""
+    if base.segment_reps is None or whatif.segment_reps is None:
+        return None
+    if base.seed != whatif.seed or base.replications != whatif.replications:
+        raise ValueError("compare needs both runs with the same seed and replications")
+    by = ["channel", "segment"]
+    b = base.segment_reps.set_index(["replication", *by])
+    w = whatif.segment_reps.set_index(["replication", *by])
+    common = b.index.intersection(w.index)
+    delta = (w.loc[common] - b.loc[common]).reset_index()
+    out = summarise(delta, by).rename(columns={"mean": "delta"})
+    assert base.segments is not None and whatif.segments is not None
+    means_b = base.segments.set_index([*by, "kpi"])["mean"]
+    means_w = whatif.segments.set_index([*by, "kpi"])["mean"]
+    idx = pd.MultiIndex.from_frame(out[[*by, "kpi"]])
+    out.insert(3, "base", means_b.reindex(idx).to_numpy())
+    out.insert(4, "whatif", means_w.reindex(idx).to_numpy())
+    return out.drop(columns="n")
