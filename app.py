@@ -296,6 +296,10 @@ def page_simulate() -> None:
         )
     with st.expander("All channel KPIs"):
         st.dataframe(res.wide(), width="stretch")
+    segments = res.segments_wide()
+    if segments is not None:
+        with st.expander("Customer segments: every KPI per segment"):
+            st.dataframe(segments, width="stretch")
 
 
 def page_reallocation() -> None:

@@ -578,3 +578,27 @@ def test_compare_pairs_segments(tmp_path):
     assert new["delta"] == 0 and new["ci95"] == 0
     assert out["segments"]["voice"]["regular"]["asa"]["delta"] < 0
     assert set(out["channels"]) == {"voice", "chat", "email", "messaging"}
+
+
+def test_app_shows_every_segment_kpi():
+    """The app's simulate page shows the per segment table of the API's result."""
+    pytest.importorskip("streamlit")
+    import yaml
+
+    from .test_app import open_page, set_replications, switch
+
+    data = _mixed()
+    at = open_page("scenario")
+    upload = ("mixed.yaml", yaml.safe_dump(data, sort_keys=False).encode(), "application/x-yaml")
+    at.get("file_uploader")[0].set_value(upload)
+    at.run()
+    assert not at.exception and at.session_state["source"] == "mixed.yaml"
+    switch(at, "simulate")
+    set_replications(at, 2)
+    want = sim.simulate(sim.parse_scenario(data), replications=2).segments_wide()
+    shown = [d.value for d in at.dataframe if "segment" in (d.value.index.names or [])]
+    assert len(shown) == 1
+    got = shown[0].reindex(index=want.index, columns=want.columns)
+    np.testing.assert_allclose(
+        got.to_numpy(float), want.to_numpy(float), rtol=1e-12, equal_nan=True
+    )
