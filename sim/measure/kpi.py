@@ -52,6 +52,11 @@ oldest_age
     age (s) of the oldest waiting contact: the largest over the window's interval
     ends (per interval: at the interval's end).
 
+Per customer segment (channels with ``segments``): every channel KPI above, of the
+segment's contacts only (service_level with the segment's threshold, else the
+channel's); a channel's counts (offered, answered, ..., queue_length, backlog) are the
+sums of its segments'.
+
 Per agent group:
 
 occupancy
