@@ -58,8 +58,9 @@ class FirstContacts:
 
 def first_contacts(m: Model, rep: np.random.SeedSequence) -> FirstContacts:
     """Draw every new journey of the horizon, per channel, merged in time order."""
+    segmented = m.segments.any
     keys = ("t", "c", "h", "p", "ures", "utr", "ubalk", "usilent", "wrap", "uoffer", "seg")
-    parts: dict[str, list[np.ndarray]] = {k: [] for k in keys}
+    parts: dict[str, list[np.ndarray]] = {k: [] for k in keys if segmented or k != "seg"}
     P = m.periods
     starts = np.arange(P) * m.interval
     replication = int(rep.spawn_key[0]) if rep.spawn_key else 0
@@ -112,13 +113,16 @@ def first_contacts(m: Model, rep: np.random.SeedSequence) -> FirstContacts:
         parts["wrap"].append(
             wrap.sample(stream(rep, "wrap-up", name), n) if wrap is not None else np.zeros(n)
         )
-        parts["seg"].append(np.full(n, -1, dtype=np.int64))
-        if m.segments.of_channel[ci]:
-            _segment_draws(m, ci, rep, {k: v[-1] for k, v in parts.items()})
+        if segmented:
+            parts["seg"].append(np.full(n, -1, dtype=np.int64))
+            if m.segments.of_channel[ci]:
+                _segment_draws(m, ci, rep, {k: v[-1] for k, v in parts.items()})
     merged = {k: np.concatenate(v) for k, v in parts.items()}
     if len(m.channels) > 1:
         order = np.argsort(merged["t"], kind="stable")
         merged = {k: v[order] for k, v in merged.items()}
+    if not segmented:  # no segment anywhere: every contact's is -1
+        merged["seg"] = np.full(len(merged["t"]), -1, dtype=np.int64)
     return FirstContacts(*(merged[k] for k in keys))
 
 
