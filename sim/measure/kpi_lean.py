@@ -15,11 +15,12 @@ the window counts arrivals in ``[warmup, horizon)``.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 
 from sim.engine import ABANDONED, ANSWERED, DEFLECTED, Model, RawRun
+from sim.engine.raw import segment_of
 
 __all__ = ["ServiceCounts", "ratio", "service_counts"]
 
@@ -31,6 +32,9 @@ class ServiceCounts:
 
     ``offered``, ``answered``, ``abandoned``: contacts; ``within``: answered within
     the channel's service-level threshold; ``waited``: total wait (s) of the answered.
+    ``segment_offered`` / ``segment_within`` (shape (segments, periods)) and their
+    ``window_`` sums (shape (segments,)): the same per customer segment (within the
+    segment's threshold), when asked for and the model has segments (else None).
     """
 
     offered: np.ndarray
@@ -43,6 +47,10 @@ class ServiceCounts:
     window_abandoned: np.ndarray
     window_within: np.ndarray
     window_waited: np.ndarray
+    segment_offered: np.ndarray | None = None
+    segment_within: np.ndarray | None = None
+    window_segment_offered: np.ndarray | None = None
+    window_segment_within: np.ndarray | None = None
 
 
 def ratio(num: np.ndarray, den: np.ndarray) -> np.ndarray:
@@ -51,11 +59,18 @@ def ratio(num: np.ndarray, den: np.ndarray) -> np.ndarray:
         return np.where(den > 0, num / np.where(den > 0, den, 1), np.nan)
 
 
-def service_counts(m: Model, run: RawRun, thresholds: np.ndarray, warmup: float) -> ServiceCounts:
+def service_counts(
+    m: Model,
+    run: RawRun,
+    thresholds: np.ndarray,
+    warmup: float,
+    segment_thresholds: np.ndarray | None = None,
+) -> ServiceCounts:
     """Counts behind service level (``within / offered``), ASA (``waited / answered``)
     and abandon rate (``abandoned / offered``) for one replication.
 
-    ``thresholds``: service-level threshold (s) per channel index; ``warmup`` (s).
+    ``thresholds``: service-level threshold (s) per channel index; ``warmup`` (s);
+    ``segment_thresholds``: per customer segment (global id), to count segments too.
     """
     C, P = len(m.channels), m.periods
     wait = run.wait
@@ -85,4 +100,22 @@ def service_counts(m: Model, run: RawRun, thresholds: np.ndarray, warmup: float)
     per = sums(in_periods, run.channel * P + period, C * P)
     tot = sums(counted, run.channel, C)
     off, ans, ab, win, wt = (a.reshape(C, P) for a in per)
-    return ServiceCounts(off, ans, ab, win, wt, *tot)
+    counts = ServiceCounts(off, ans, ab, win, wt, *tot)
+    seg = segment_of(run)
+    if seg is None or segment_thresholds is None:
+        return counts
+    S = len(m.segments.names)
+    has = seg >= 0
+    key = np.where(has, seg, 0)
+    seg_in_time = answered & has & (wait <= segment_thresholds[key])
+    sel = has & in_periods
+    per_seg = key * P + period
+    return replace(
+        counts,
+        segment_offered=np.bincount(per_seg[sel], minlength=S * P).reshape(S, P).astype(float),
+        segment_within=np.bincount(per_seg[sel & seg_in_time], minlength=S * P)
+        .reshape(S, P)
+        .astype(float),
+        window_segment_offered=np.bincount(key[counted & has], minlength=S).astype(float),
+        window_segment_within=np.bincount(key[counted & seg_in_time], minlength=S).astype(float),
+    )

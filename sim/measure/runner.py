@@ -42,6 +42,7 @@ __all__ = [
     "compare_journeys",
     "effort_target",
     "compare_segments",
+    "segment_thresholds",
     "simulate",
     "simulate_replication",
 ]
@@ -76,7 +77,7 @@ SEGMENT_TABLES = ("segments", "segment_intervals")
 """More tables of a scenario with customer segments: per segment, and per segment per period."""
 
 
-def _segment_thresholds(sc: Scenario) -> np.ndarray:
+def segment_thresholds(sc: Scenario) -> np.ndarray:
     """Service-level threshold (s) per segment (global id): its own, else its channel's."""
     out = []
     for ch in sc.channels.values():
@@ -181,7 +182,7 @@ def _replication(
     if model.shaping.rules:  # scenarios with shaping rules: what each rule did
         tables["rules"], tables["rule_intervals"] = rule_columns(model, run, warm)
     if model.segments.any:
-        seg_thresholds = _segment_thresholds(scenario)
+        seg_thresholds = segment_thresholds(scenario)
         tables["segments"], tables["segment_intervals"] = segment_columns(
             model, run, seg_thresholds, warm
         )

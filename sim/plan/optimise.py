@@ -37,7 +37,10 @@ Targets: live channels must meet their service level (and any ASA / abandon cap)
 every interval, pooled over the search replications, and over the whole window;
 deferred channels (whose thresholds are hours) over the window and in every interval
 whose answer window ends before the horizon does (items arriving later cannot be
-answered in time after the centre closes). ``max_occupancy`` caps the slot utilisation
+answered in time after the centre closes). A customer segment with its own
+``service_level`` must meet it over the window (segments are too small for a check
+per interval); where it misses, agents are added in the intervals where the segment's
+pooled service level is below its target. ``max_occupancy`` caps the slot utilisation
 of groups without deferred skills, per interval.
 """
 
@@ -60,7 +63,7 @@ from sim.measure.kpi import group_table
 from sim.measure.kpi_lean import ServiceCounts, ratio, service_counts
 from sim.measure.money import Rates, plan_wages
 from sim.measure.results import Result
-from sim.measure.runner import DEFAULT_SL_THRESHOLD, simulate
+from sim.measure.runner import DEFAULT_SL_THRESHOLD, segment_thresholds, simulate
 from sim.plan.staffing import (
     Caps,
     Targets,
@@ -139,10 +142,10 @@ class OptimiseOptions:
 
 @dataclass(frozen=True)
 class _Failure:
-    kind: str  # "interval", "window" or "occupancy"
+    kind: str  # "interval", "window", "segment" or "occupancy"
     name: str  # channel (or group for occupancy)
     period: int  # -1 for the window
-    kpi: str
+    kpi: str  # the segment's name for a "segment" failure (its window service level)
 
 
 @dataclass(frozen=True, eq=False)
@@ -150,6 +153,8 @@ class _Eval:
     ok: bool
     failures: tuple[_Failure, ...]
     sl: dict[str, np.ndarray]  # pooled interval service level per channel
+    # pooled interval service level per (channel, segment) with a segment target
+    segment_sl: dict[tuple[str, str], np.ndarray] = field(default_factory=dict)
 
 
 @dataclass(frozen=True, eq=False)
@@ -308,6 +313,18 @@ class _Search:
                 if ch.mode == "deferred"
                 else np.ones(sc.periods, bool)
             )
+        # customer segments with their own service level: (global id, channel, name, target)
+        segmented = any(ch.segments for ch in sc.channels.values())
+        self.segment_thresholds = segment_thresholds(sc) if segmented else None
+        self.segment_targets = [
+            (sid, c, name, sg.service_level.target)
+            for sid, (c, name, sg) in enumerate(
+                (c, name, sg)
+                for c, ch in sc.channels.items()
+                for name, sg in (ch.segments or {}).items()
+            )
+            if sg.service_level is not None
+        ]
         self.occ_groups = [
             g for g, grp in sc.groups.items() if all(sc.channels[s].is_live for s in grp.skills)
         ]
@@ -372,7 +389,11 @@ class _Search:
     def _replicate(self, model: Model, r: int, runs: _Runs) -> None:
         """Simulate search replication ``r`` of a compiled plan; keep only its counts."""
         run = run_replication(model, replication_seed(self.seed, r))
-        runs.counts.append(service_counts(model, run, self.thresholds, self.sc.warmup_seconds))
+        runs.counts.append(
+            service_counts(
+                model, run, self.thresholds, self.sc.warmup_seconds, self.segment_thresholds
+            )
+        )
         if self.check_occupancy:
             gi = group_table(model, run, self.sc.warmup_seconds)[1]
             runs.occupancy.append(
@@ -435,6 +456,8 @@ class _Search:
                     missed = (whole < target - 1e-12) if at_least else (whole > target + 1e-12)
                     if missed or conf < self.opts.confidence:
                         failures.append(_Failure("window", c, -1, kpi))
+        seg_failures, segment_sl = self._judge_segments(counts)
+        failures.extend(seg_failures)
         if t.max_occupancy is not None and self.occ_groups:
             with np.errstate(invalid="ignore"), warnings.catch_warnings():
                 warnings.simplefilter("ignore", RuntimeWarning)  # all-NaN: nobody staffed
@@ -443,7 +466,52 @@ class _Search:
                 vals = occ[self.groups.index(g)]
                 for p in np.flatnonzero(vals > t.max_occupancy + 1e-12):
                     failures.append(_Failure("occupancy", g, int(p), "occupancy"))
-        return _Eval(not failures, tuple(failures), sls)
+        return _Eval(not failures, tuple(failures), sls, segment_sl)
+
+    def _judge_segments(
+        self, counts: Sequence[ServiceCounts]
+    ) -> tuple[list[_Failure], dict[tuple[str, str], np.ndarray]]:
+        """Segment service levels over the window (pooled, and the t-confidence over the
+        replications as for a channel); their pooled per interval values for additions."""
+        failures: list[_Failure] = []
+        sls: dict[tuple[str, str], np.ndarray] = {}
+        if not self.segment_targets:
+            return failures, sls
+        # (replications, segments, periods) and (replications, segments)
+        off, win, w_off, w_win = (
+            np.stack([getattr(x, name) for x in counts])
+            for name in (
+                "segment_offered",
+                "segment_within",
+                "window_segment_offered",
+                "window_segment_within",
+            )
+        )
+        for sid, c, name, target in self.segment_targets:
+            sls[(c, name)] = _pooled(win[:, sid].sum(axis=0), off[:, sid].sum(axis=0))
+            total = w_off[:, sid].sum()
+            if total <= 0:
+                continue
+            whole = w_win[:, sid].sum() / total
+            window = ratio(w_win[:, sid], w_off[:, sid])
+            window = window[~np.isnan(window)]
+            k = len(window)
+            se = float(window.std(ddof=1)) / math.sqrt(k) if k > 1 else 0.0
+            conf = _confidence_se(float(window.mean()) if k else whole, se, k, target, True)
+            if whole < target - 1e-12 or conf < self.opts.confidence:
+                failures.append(_Failure("segment", c, -1, name))
+        return failures, sls
+
+    def _segment_cells(self, ev: _Eval, f: _Failure) -> set[tuple[int, int]]:
+        """Cells to add an agent to for a segment missing its window target: the
+        intervals where its pooled service level is below target (else its worst)."""
+        ch = self.sc.channels[f.name]
+        target = ch.segments[f.kpi].service_level.target  # type: ignore[index, union-attr]
+        sl = ev.segment_sl[(f.name, f.kpi)]
+        low = np.flatnonzero((sl < target) & self.feasible[f.name])
+        if not len(low):
+            low = np.array([self.sc.periods - 1 if np.isnan(sl).all() else int(np.nanargmin(sl))])
+        return {(self.owner[(f.name, int(p))], int(p)) for p in low}
 
     def _margin(self, spread: tuple[np.ndarray, np.ndarray] | None) -> np.ndarray | float:
         """Safety margin per interval: t quantile x standard error over replications."""
@@ -464,6 +532,9 @@ class _Search:
         for f in ev.failures:
             if f.kind == "occupancy":
                 out.add((self.groups.index(f.name), f.period))
+                continue
+            if f.kind == "segment":
+                out |= self._segment_cells(ev, f)
                 continue
             ch = sc.channels[f.name]
             if f.kind == "interval":
@@ -550,10 +621,40 @@ def target_table(res: Result, targets: Targets) -> pd.DataFrame:
                     "intervals_met": float(ok_iv.mean()) if len(per) else float("nan"),
                 }
             )
+    rows.extend(_segment_target_rows(res))
     return pd.DataFrame(
         rows,
         columns=["channel", "kpi", "target", "mean", "ci95", "confidence", "met", "intervals_met"],
     )
+
+
+def _segment_target_rows(res: Result) -> list[dict[str, object]]:
+    """Rows of :func:`target_table` for customer segments with their own service level:
+    ``kpi`` is ``service_level[<segment>]``."""
+    rows: list[dict[str, object]] = []
+    per_interval = res.segment_intervals
+    for c, ch in res.scenario.channels.items():
+        for name, sg in (ch.segments or {}).items():
+            if sg.service_level is None or per_interval is None:
+                continue
+            target = sg.service_level.target
+            mean, ci = res.segment_kpi(c, name, "service_level")
+            iv = per_interval
+            mine = (iv.channel == c) & (iv.segment == name) & (iv.kpi == "service_level")
+            per = iv[mine]["mean"].dropna().to_numpy()
+            rows.append(
+                {
+                    "channel": c,
+                    "kpi": f"service_level[{name}]",
+                    "target": target,
+                    "mean": mean,
+                    "ci95": ci,
+                    "confidence": _confidence(mean, ci, res.replications, target, True),
+                    "met": bool(mean >= target),
+                    "intervals_met": float((per >= target).mean()) if len(per) else float("nan"),
+                }
+            )
+    return rows
 
 
 def optimise(

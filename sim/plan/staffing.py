@@ -28,7 +28,7 @@ share-weighted mix of the segments' mean handle times (:attr:`Channel.mean_handl
 and the Erlang target is the channel's ``service_level`` on that pooled traffic (Erlang
 A keeps the channel's patience). Priorities do not change the pooled waiting time of
 equal-speed service, but they do split it: a segment's own ``service_level`` is not
-staffed for here; check it with the simulation (``ccsim run`` reports every segment).
+staffed for here; the simulation optimiser (:mod:`sim.plan.optimise`) meets it.
 
 Agent proficiency: a group's ``handle_time_factor`` on a channel scales that agent
 time for its agents. A channel served by one group uses that group's factor; where
