@@ -656,3 +656,26 @@ def test_lean_segment_counts_equal_the_kpi_tables():
         ratio(counts.segment_within, counts.segment_offered).ravel(), per["service_level"]
     )
     assert service_counts(m, run, channel_thr, sc.warmup_seconds).segment_offered is None
+
+
+def test_sweep_rows_carry_segment_kpis():
+    """A sweep's table: per channel row, ``segment.<name>.<kpi>`` of that channel's
+    segment (the replication's segment table), NaN where the channel has none."""
+    from sim.measure.runner import simulate_replication
+
+    data = _mixed()
+    plan = sim.plan_sweep(
+        {"base": data, "grid": {"groups.phones.agents": [4, 6]}, "replications": 2, "seed": 3}
+    )
+    table = sim.sweep(plan, workers=1)
+    assert {"segment.vip.asa", "segment.basic.offered", "segment.rest.service_level"} <= set(
+        table.columns
+    )
+    rep = simulate_replication(plan.variants[1].scenario, 1, 3)
+    seg = rep.segments.set_index(["channel", "segment"])
+    rows = table[(table["run_id"] == 1) & (table["replication"] == 1)].set_index("channel")
+    for c, s in [("voice", "vip"), ("chat", "vip"), ("chat", "basic"), ("email", "rest")]:
+        for kpi in ("offered", "asa", "service_level"):
+            assert rows.loc[c, f"segment.{s}.{kpi}"] == seg.loc[(c, s), kpi]
+    assert np.isnan(rows.loc["messaging", "segment.vip.offered"])
+    assert np.isnan(rows.loc["voice", "segment.basic.offered"])

@@ -101,6 +101,10 @@ SWEEP_FIXED_COLUMNS = 40
 """Columns of a sweep's table besides the swept parameters and 3 per group: ids,
 channel KPIs and journey KPIs."""
 
+SWEEP_SEGMENT_COLUMNS = 21
+"""Columns a sweep's table adds per customer segment name (``segment.<name>.<kpi>``:
+the channel KPIs)."""
+
 LONG_WORK_SECONDS = 30.0
 """Work estimated to take longer than this is announced on stderr before it starts
 (by the command line; a bar with its ETA follows on a terminal)."""

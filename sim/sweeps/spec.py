@@ -50,7 +50,7 @@ from sim.config.scenario import (
     problem_lines,
     read_yaml_file,
 )
-from sim.measure.workload import SWEEP_FIXED_COLUMNS, check_plan
+from sim.measure.workload import SWEEP_FIXED_COLUMNS, SWEEP_SEGMENT_COLUMNS, check_plan
 
 __all__ = [
     "OUTPUT_COLUMNS",
@@ -185,7 +185,9 @@ def count_variants(spec: SweepSpec) -> int:
 
 def table_columns(base: Scenario, parameters: Sequence[str]) -> int:
     """Columns of the sweep's results table, about (exactly: see :mod:`sim.sweeps`)."""
-    return SWEEP_FIXED_COLUMNS + 3 * len(base.groups) + len(parameters)
+    names = {s for ch in base.channels.values() for s in ch.segments or {}}
+    fixed = SWEEP_FIXED_COLUMNS + 3 * len(base.groups) + len(parameters)
+    return fixed + SWEEP_SEGMENT_COLUMNS * len(names)
 
 
 def plan_sweep(

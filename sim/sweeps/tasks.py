@@ -10,6 +10,7 @@ from __future__ import annotations
 import time
 from dataclasses import dataclass
 
+import numpy as np
 import pandas as pd
 
 from sim.config.scenario import Scenario
@@ -53,7 +54,9 @@ def replication_rows(rep: Replication, seed: int) -> pd.DataFrame:
     ``group.<name>.<kpi>`` (``occupancy``, ``scheduled``, ``busy_agents``) and
     ``journey.<kpi>`` (``customers``, ``resolved``, ``lost``, ...) and, for scenarios
     with ``costs``, ``cost.<kpi>`` (``cost``, ``wages``, ``cost_per_contact``, ...),
-    which repeat on every channel row of the replication.
+    which repeat on every channel row of the replication. Scenarios with customer
+    segments end with ``segment.<name>.<kpi>`` (the channel KPIs of the row's channel's
+    segment of that name; NaN on channels without it).
     """
     rows = rep.channels.copy()
     rows.insert(1, "seed", seed)
@@ -72,7 +75,22 @@ def replication_rows(rep: Replication, seed: int) -> pd.DataFrame:
         for kpi in costs.columns:
             if kpi != "replication":
                 extra[f"cost.{kpi}"] = float(money[kpi])
-    return rows.assign(**extra)
+    return _with_segments(rows.assign(**extra), rep.segments)
+
+
+def _with_segments(rows: pd.DataFrame, segments: pd.DataFrame | None) -> pd.DataFrame:
+    """``rows`` (one per channel) with ``segment.<name>.<kpi>`` columns, per channel."""
+    if segments is None:
+        return rows
+    kpis = [c for c in segments.columns if c not in ("replication", "channel", "segment")]
+    channel = rows["channel"].to_numpy()
+    cols: dict[str, np.ndarray] = {}
+    for r in segments.itertuples(index=False):
+        mine = channel == r.channel
+        for kpi in kpis:
+            col = cols.setdefault(f"segment.{r.segment}.{kpi}", np.full(len(rows), np.nan))
+            col[mine] = float(getattr(r, kpi))
+    return pd.concat([rows, pd.DataFrame(cols, index=rows.index)], axis=1)
 
 
 def run_task(task: Task) -> TaskResult:
