@@ -679,3 +679,28 @@ def test_sweep_rows_carry_segment_kpis():
             assert rows.loc[c, f"segment.{s}.{kpi}"] == seg.loc[(c, s), kpi]
     assert np.isnan(rows.loc["messaging", "segment.vip.offered"])
     assert np.isnan(rows.loc["voice", "segment.basic.offered"])
+
+
+def test_report_has_a_segment_section(tmp_path):
+    """The HTML report shows every segment's service level, ASA and abandon rate."""
+    pytest.importorskip("vl_convert")
+    from sim.present.display import duration, pct
+    from sim.present.report import build_report, write_report
+
+    data = _mixed()
+    for c in ("chat", "messaging"):  # staffing (in the report) needs every channel's target
+        data["channels"][c]["service_level"] = {"target": 0.8, "threshold": 60}
+    report = build_report(sim.parse_scenario(data), replications=2)
+    write_report(report, tmp_path / "r.html")
+    page = (tmp_path / "r.html").read_text()
+    assert "Service by customer segment" in page
+    res = report.result
+    for c, s in [("voice", "vip"), ("voice", "regular"), ("chat", "basic"), ("email", "rest")]:
+        assert f"<td>{pct(*res.segment_kpi(c, s, 'service_level'))}</td>" in page, (c, s)
+        assert f"<td>{duration(*res.segment_kpi(c, s, 'asa'))}</td>" in page, (c, s)
+    plain = copy.deepcopy(data)
+    for ch in plain["channels"].values():
+        ch.pop("segments", None)
+    report = build_report(sim.parse_scenario(plain), replications=2)
+    write_report(report, tmp_path / "p.html")
+    assert "customer segment" not in (tmp_path / "p.html").read_text()

@@ -282,6 +282,34 @@ def _kpi_table(sc: Scenario, res: Result) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
+def segment_rows(sc: Scenario, res: Result) -> pd.DataFrame | None:
+    """The page's table per customer segment (None without segments): priority, offered,
+    service level with its CI against the segment's target (its own, else its
+    channel's), ASA and abandon rate, each written in its unit."""
+    if res.segments is None:
+        return None
+    rows = []
+    for c, ch in sc.channels.items():
+        for name, sg in (ch.segments or {}).items():
+            level = sg.service_level or ch.service_level
+            sl, sl_ci = res.segment_kpi(c, name, "service_level")
+            target = level.target if level else float("nan")
+            rows.append(
+                {
+                    "channel": c,
+                    "segment": name,
+                    "priority": sg.priority,
+                    "offered": count(res.segment_kpi(c, name, "offered")[0]),
+                    "service level": pct(sl, sl_ci),
+                    "target": pct(target),
+                    "met": "yes" if sl >= target else "no",
+                    "ASA ± 95%": duration(*res.segment_kpi(c, name, "asa")),
+                    "abandon rate": pct(*res.segment_kpi(c, name, "abandon_rate")),
+                }
+            )
+    return pd.DataFrame(rows)
+
+
 def build_report(
     sc: Scenario,
     *,
@@ -499,6 +527,10 @@ def _html(report: Report, pngs: dict[str, bytes]) -> str:
         "<h2>Service by channel</h2>",
         kpis,
     ]
+    segments = segment_rows(sc, res)
+    if segments is not None:
+        parts.append("<h2>Service by customer segment</h2>")
+        parts.append(segments.to_html(index=False, classes="kpis", border=0))
     parts += _money_html(report)
     for note in report.notes:
         parts.append(f'<p class="note">{esc(note)}</p>')
