@@ -209,10 +209,12 @@ def test_conservation_per_segment_and_segments_sum_to_channel():
     np.testing.assert_array_equal(counted.loc[window.index].to_numpy(), window.to_numpy())
 
 
-def _lane_invariants(sc: sim.Scenario, run) -> None:
+def _lane_invariants(sc: sim.Scenario, run, modes: tuple[str, ...] | None = None) -> None:
     """Non-preemptive priority, FIFO within a priority: when a contact of a segmented
     channel is answered no contact of a better priority of its channel is waiting, and
-    within one priority contacts are answered in arrival order."""
+    within one priority contacts are answered in arrival order (on channels of
+    ``modes``, default all). Staffing must stay constant: an agent about to leave keeps
+    taking new concurrent sessions but not queued ones, as without segments."""
     m = compile_scenario(sc)
     seg = segment_of(run)
     prio = np.array(
@@ -223,6 +225,8 @@ def _lane_invariants(sc: sim.Scenario, run) -> None:
     )
     answered = run.outcome == ANSWERED
     for c in sorted(set(m.segments.channel)):
+        if modes is not None and sc.channels[m.channels[c]].mode not in modes:
+            continue
         mine = np.flatnonzero(run.channel == c)
         p = prio[seg[mine]]
         arr, end, ans = run.arrival[mine], run.wait_end[mine], answered[mine]
@@ -704,3 +708,56 @@ def test_report_has_a_segment_section(tmp_path):
     report = build_report(sim.parse_scenario(plain), replications=2)
     write_report(report, tmp_path / "p.html")
     assert "customer segment" not in (tmp_path / "p.html").read_text()
+
+
+@st.composite
+def segmented_scenarios(draw) -> dict[str, Any]:
+    """A random scenario (tests.test_properties) with constant staffing and random
+    segments: 1-3 per channel, random shares, priorities and overrides."""
+    data = draw(scenarios())
+    for g in data["groups"].values():
+        g.pop("shifts", None)
+        g["agents"] = draw(st.integers(1, 6))
+    names = ["vip", "regular", "basic"]
+    for ch in data["channels"].values():
+        k = draw(st.integers(1, 3))
+        weights = [draw(st.integers(1, 5)) for _ in range(k)]
+        segs: dict[str, Any] = {}
+        for i in range(k):
+            seg: dict[str, Any] = {"share": weights[i] / sum(weights)}
+            seg["priority"] = draw(st.integers(1, 3))
+            if draw(st.booleans()):
+                seg["handle_time"] = EXP(draw(st.floats(10, 600)))
+            if draw(st.booleans()):
+                seg["patience"] = EXP(draw(st.floats(5, 300)))
+            if draw(st.booleans()):
+                seg["resolution"] = draw(st.floats(0, 1))
+            if draw(st.booleans()):
+                seg["service_level"] = {"target": 0.8, "threshold": draw(st.floats(0, 120))}
+            segs[names[i]] = seg
+        # shares of floats may miss 1 by rounding: the last takes the rest
+        segs[names[k - 1]]["share"] = 1 - sum(s["share"] for s in list(segs.values())[:-1])
+        ch["segments"] = segs
+    return data
+
+
+@settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(segmented_scenarios())
+def test_random_segments_conserve_and_serve_by_priority(data):
+    """On random scenarios with segments: every segment's contacts are answered or
+    abandoned, segments add up to their channel, and (synchronous and deferred channels)
+    the queue discipline holds contact by contact."""
+    sc = sim.parse_scenario(data)
+    m = compile_scenario(sc)
+    run = run_replication(m, replication_seed(sc.seed, 0))
+    seg = segment_of(run)
+    segmented = np.array([bool(s) for s in m.segments.of_channel])
+    assert ((seg >= 0) == segmented[run.channel]).all()
+    assert (np.array(m.segments.channel)[seg[seg >= 0]] == run.channel[seg >= 0]).all()
+    _lane_invariants(sc, run, modes=("synchronous", "deferred"))
+    res = sim.simulate(sc, replications=2)
+    reps = res.segment_reps
+    assert (reps["answered"] + reps["abandoned"] == reps["offered"]).all()
+    summed = reps.groupby(["replication", "channel"])[["offered", "answered", "abandoned"]].sum()
+    chan = res.channel_reps.set_index(["replication", "channel"]).loc[summed.index]
+    np.testing.assert_array_equal(summed.to_numpy(), chan[summed.columns].to_numpy())
