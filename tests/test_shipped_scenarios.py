@@ -58,6 +58,28 @@ def test_retail_bank_is_a_four_channel_centre():
     assert 0.6 < sl["voice"] < 0.95 and 0.6 < sl["email"] < 1
 
 
+def test_typical_day_uses_all_four_behaviours_and_each_shows():
+    """scenarios/typical_day.yaml (issue 12): segments, wrap-up, proficiency, call-backs."""
+    sc = sim.load_scenario(SCENARIOS / "typical_day.yaml")
+    voice = sc.channels["voice"]
+    assert voice.segments and voice.wrap_up and voice.callback
+    factors = {g: grp.factor("voice") for g, grp in sc.groups.items() if "voice" in grp.skills}
+    assert factors["experts"] == 0.85 and factors["new_hires"] == 1.3
+    res = sim.simulate(sc, replications=5)
+    seg = res.segments.query("channel == 'voice'").pivot(
+        index="segment", columns="kpi", values="mean"
+    )
+    # priority 1 is served first: premium callers wait less and get their 90%/15 s
+    assert seg.loc["premium", "asa"] < seg.loc["standard", "asa"]
+    assert seg.loc["premium", "service_level"] > 0.9 - 0.05
+    ch = res.channels.set_index(["channel", "kpi"])["mean"]
+    # wrap-up: reported apart from talk time (lognormal mean 45 s, scaled by proficiency)
+    assert 0.85 * 45 * 0.9 < ch[("voice", "acw")] < 1.3 * 45 * 1.1
+    assert ch[("voice", "callback_accepted")] > 0 and ch[("voice", "callbacks_made")] > 0
+    occ = res.groups.query("kpi == 'occupancy'").set_index("group")["mean"]
+    assert occ["new_hires"] > occ["experts"]  # slower agents are busier on the same queue
+
+
 def test_yaml_12_scalars():
     """`on:` is a key, clock times stay text, yes/no are not booleans."""
     data = read_yaml("on: abandon\nstart: 12:00\nflag: yes\nn: 1e3\nx: 0x10\n")
