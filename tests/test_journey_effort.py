@@ -12,6 +12,7 @@ import dataclasses
 from typing import Any
 
 import numpy as np
+import pandas as pd
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -287,3 +288,68 @@ def test_whatif_carry_context_is_paired_and_gives_back_the_time() -> None:
     assert delta.loc["customer_time", "ci95"] == pytest.approx(0.0)
     with pytest.raises(sim.ScenarioError, match=r"journeys\.context_loss"):
         carry_context(sim.parse_scenario(_two_contacts()))
+
+
+# -- carry_context as a shaping rule ----------------------------------------------------
+def _carry_rule(between: list[str], channel: str = "chat") -> list[dict[str, Any]]:
+    return [
+        {"name": "share the case", "when": {"between": between}, "do": {"carry_context": channel}}
+    ]
+
+
+def test_carry_rule_all_day_is_carried_context() -> None:
+    """A carry_context rule holding all day on every channel = context_loss carry: true,
+    handle times bit for bit (the other arrays too: no draw moves)."""
+    loss = {"factor": 1.25}
+    rules = [
+        {"name": f"carry {c}", "when": {"between": ["00:00", "00:00"]}, "do": {"carry_context": c}}
+        for c in ("voice", "chat")
+    ]
+    shaped = _random_journeys(context_loss=loss)
+    shaped["shaping"] = rules
+    carried = _run(_random_journeys(context_loss={**loss, "carry": True}))
+    ruled = _run(shaped)
+    for f in ("arrival", "channel", "handle", "wait", "outcome", "attempt"):
+        assert np.array_equal(getattr(ruled, f), getattr(carried, f)), f
+
+
+def test_carry_rule_by_hand() -> None:
+    """Two contacts per journey (a 300 s call, then a 200 s chat 60 s later); context loss
+    1.25; the rule carries context onto chat from 00:00 to 01:00: chats of journeys that
+    started before 00:59 take 200 s, later ones 250 s. The rule's counts: every chat made
+    in the window, each saving 50 s."""
+    data = _two_contacts(context_loss={"factor": 1.25})
+    data["shaping"] = _carry_rule(["00:00", "01:00"])
+    res = sim.simulate(sim.parse_scenario(data), keep_runs=True)
+    for run in res.runs:
+        chats = run.channel == 1
+        start = run.arrival[chats]
+        want = np.where(start < 3600.0, T_CHAT, 1.25 * T_CHAT)
+        assert np.allclose(run.handle[chats], want)
+    rules = res.rules.set_index("kpi")["mean"]
+    n_in = np.mean([((r.channel == 1) & (r.arrival < 3600.0)).sum() for r in res.runs])
+    assert rules["carried"] == n_in > 0 and rules["fired"] == n_in
+    assert rules["minutes_saved"] == pytest.approx(n_in * 0.25 * T_CHAT / 60.0)
+    # a rule on a channel nobody recontacts never fires: the run is as without it
+    data["shaping"] = _carry_rule(["00:00", "01:00"], channel="voice")
+    plain = sim.simulate(sim.parse_scenario(_two_contacts(context_loss={"factor": 1.25})))
+    ruled = sim.simulate(sim.parse_scenario(data))
+    pd.testing.assert_frame_equal(
+        ruled.channel_reps.drop(columns=["moved_out", "deflected"]), plain.channel_reps
+    )
+    assert ruled.rules.set_index("kpi")["mean"]["carried"] == 0
+
+
+def test_carry_rule_needs_context_loss() -> None:
+    data = _two_contacts()
+    data["shaping"] = _carry_rule(["09:00", "11:00"])
+    with pytest.raises(sim.ScenarioError, match=r"shaping\[0\]\.do\.carry_context: needs journeys"):
+        sim.parse_scenario(data)
+    data = _two_contacts(context_loss={"factor": 1.2})
+    data["shaping"] = [
+        {"name": "x", "when": {"between": ["09:00", "10:00"]}, "do": {"carry_context": "fax"}}
+    ]
+    with pytest.raises(
+        sim.ScenarioError, match=r"shaping\[0\]\.do\.carry_context: unknown channel 'fax'"
+    ):
+        sim.parse_scenario(data)

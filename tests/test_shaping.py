@@ -26,6 +26,7 @@ import sim
 from sim.engine import OFFER, compile_scenario, run_replication
 from sim.engine.raw import RawRun
 from sim.engine.streams import replication_seed
+from sim.measure.kpi_offers import RULE_KPIS
 
 from .helpers import agrees
 
@@ -297,7 +298,10 @@ def test_policies_leave_untouched_channels_alone(seed: int, agents: int) -> None
     base = _three_channels(seed, 50, agents)
     base["groups"]["blended"]["skills"] = ["voice"]
     base["groups"]["back_office"]["agents"] = 8  # email worked off within the day (the
-    # centre's closing time depends on when the live queues empty)
+    # centre's closing time depends on when the live queues empty): email arrives in
+    # the first hour only, so its backlog is empty long before closing (hypothesis found
+    # a late email stranded overnight in one run and not the other: seed 6242, 2 agents)
+    base["channels"]["email"]["arrivals"] = [12] * 4 + [0] * 4
     policy = {**copy.deepcopy(base), "shaping": [RULES["offer"], RULES["deflect"]]}
     for a, b in zip(_runs(base), _runs(policy), strict=True):
         ea, eb = a.channel == 2, b.channel == 2
@@ -411,7 +415,7 @@ def test_ccsim_run_prints_rules_and_json_extends(tmp_path: Any) -> None:
     out = ccsim("run", str(SCENARIOS / "email_starving_policy.yaml"), "-r", "2", "--json", "-")
     doc = json.loads(out.stdout)
     rule = doc["shaping"]["offer messaging a call when its queue is long"]
-    assert set(rule) == {"fired", "offered", "accepted", "deflected", "reprioritised_minutes"}
+    assert set(rule) == set(RULE_KPIS) >= {"fired", "offered", "accepted", "deflected"}
     assert "moved_out" in doc["channels"]["messaging"]
     plain = json.loads(
         ccsim("run", str(SCENARIOS / "email_starving.yaml"), "-r", "2", "--json", "-").stdout
@@ -422,7 +426,7 @@ def test_ccsim_run_prints_rules_and_json_extends(tmp_path: Any) -> None:
     )
     assert out.returncode == 0, out.stderr
     rules = (tmp_path / "rules.csv").read_text().splitlines()
-    assert rules[0] == "rule,kpi,mean,ci95,n" and len(rules) == 1 + 2 * 5
+    assert rules[0] == "rule,kpi,mean,ci95,n" and len(rules) == 1 + 2 * len(RULE_KPIS)
     assert (tmp_path / "rule_intervals.csv").exists()
     data = yaml.safe_load((SCENARIOS / "email_starving_policy.yaml").read_text())
     data["shaping"][0]["do"]["groups"] = ["nobody"]

@@ -300,6 +300,11 @@ def _rule_lines(res: Result) -> list[str]:
             f"rule       {r.name}: fired {v['fired']:.1f}, offered {v['offered']:.1f}, "
             f"accepted {v['accepted']:.1f}, deflected {v['deflected']:.1f}, "
             f"re-prioritised {v['reprioritised_minutes']:.1f} agent-min"
+            + (
+                f", context carried {v['carried']:.1f} (saved {v['minutes_saved']:.1f} agent-min)"
+                if r.do.carry_context
+                else ""
+            )
         )
     return out
 

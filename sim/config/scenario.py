@@ -735,6 +735,13 @@ class Scenario(_Frozen):
                 )
             totals[(t.source, t.on)] = totals.get((t.source, t.on), 0.0) + t.probability
         problems.extend(rule_problems(self.shaping or (), self.channels, self.groups))
+        loss = self.journeys.context_loss
+        for i, r in enumerate(self.shaping or ()):
+            if r.do.carry_context and (loss is None or loss.carry):
+                problems.append(
+                    f"shaping[{i}].do.carry_context: needs journeys.context_loss (without "
+                    f"carry: true): there is no lost context to carry (rule {r.name!r})"
+                )
         for (origin, on), total in totals.items():
             if total > 1 + 1e-9:
                 problems.append(

@@ -134,8 +134,13 @@ class When(Frozen):
         return {n: float(getattr(self, n)) for n in names if getattr(self, n) is not None}
 
 
+ACTIONS = ("offer", "deflect", "prioritise", "carry_context")
+"""What a rule can do (exactly one per rule)."""
+
+
 class Do(Frozen):
-    """A rule's action: exactly one of ``offer``, ``deflect``, ``prioritise``.
+    """A rule's action: exactly one of ``offer``, ``deflect``, ``prioritise``,
+    ``carry_context``.
 
     ``offer: C, accept: P``: customers arriving on ``when.channel`` who find no agent
     free are offered channel C; those who accept end the contact at once and make a
@@ -145,6 +150,9 @@ class Do(Frozen):
     of those groups who free up take waiting work of C before their skill order; when
     C is a synchronous or deferred channel with work waiting, their part-loaded agents
     take no new concurrent sessions (they finish the ones they hold, then take C).
+    ``carry_context: C``: while the condition holds, a customer's later contact on C (a
+    hop, a redial, a recontact) arrives with the journey's context, so it does not take
+    ``journeys.context_loss.factor`` longer (the agent sees the history).
     """
 
     offer: str | None = None
@@ -153,6 +161,7 @@ class Do(Frozen):
     share: float | None = Field(default=None, ge=0, le=1)
     prioritise: str | None = None
     groups: tuple[str, ...] | None = None
+    carry_context: str | None = None
 
     @field_validator("accept", mode="before")
     @classmethod
@@ -161,8 +170,9 @@ class Do(Frozen):
 
     @property
     def action(self) -> str:
-        """``offer``, ``deflect`` or ``prioritise`` (validated: exactly one is given)."""
-        return next(a for a in ("offer", "deflect", "prioritise") if getattr(self, a))
+        """``offer``, ``deflect``, ``prioritise`` or ``carry_context`` (validated:
+        exactly one is given)."""
+        return next(a for a in ACTIONS if getattr(self, a))
 
 
 class Rule(Frozen):
@@ -176,10 +186,10 @@ class Rule(Frozen):
     def _consistent(self) -> Rule:
         problems = []
         d, w = self.do, self.when
-        given = [a for a in ("offer", "deflect", "prioritise") if getattr(d, a)]
+        given = [a for a in ACTIONS if getattr(d, a)]
         where = f"(rule {self.name!r})"
         if len(given) != 1:
-            problems.append(f"do: give exactly one of offer, deflect, prioritise {where}")
+            problems.append(f"do: give exactly one of {', '.join(ACTIONS)} {where}")
         extras = {"offer": ("accept",), "deflect": ("share",), "prioritise": ("groups",)}
         for action, keys in extras.items():
             for key in keys:
@@ -213,7 +223,7 @@ def rule_problems(
             out.append(f"{where}.name: {r.name!r} is also the name of shaping[{names[r.name]}]")
         names.setdefault(r.name, i)
         refs = [("when.channel", r.when.channel)]
-        refs += [(f"do.{a}", getattr(r.do, a)) for a in ("offer", "deflect", "prioritise")]
+        refs += [(f"do.{a}", getattr(r.do, a)) for a in ACTIONS]
         for key, ch in refs:
             if ch is not None and ch not in channels:
                 out.append(f"{where}.{key}: unknown channel '{ch}' {rule}")

@@ -71,6 +71,8 @@ from .model import Model
 from .raw import RawRun, assemble
 from .shaping import (
     ACCEPTED,
+    CARRIED,
+    CARRY,
     DEFLECT,
     DEFLECTED_EVENT,
     FIRED,
@@ -295,6 +297,15 @@ def _callbacks(  # noqa: C901 - the callback core: one closure set over the tabl
     # context loss: a later contact of a journey takes this much longer (1.0: none)
     context = 1.0 if m.context_carry else m.context_factor
     losing_context = context != 1.0
+    # per channel: a check bound by carry_context rules (below), else None
+    carry_at: list[Callable[[float, float], float] | None] = [None] * len(m.channels)
+
+    def explained(h: float, c: int, now: float) -> float:
+        """Drawn handle time ``h`` of a later contact on channel c with context lost
+        (x the factor), unless a carry_context rule holds now."""
+        check = carry_at[c]
+        return h * context if check is None else check(h, now)
+
     any_offers, u_offer_all, hop_offer = m.shaping.active, c_tab.u_offer, pools.offer
     # customer segments: per contact and per journey (empty lists without segments)
     segmenting = seg.any
@@ -674,10 +685,10 @@ def _callbacks(  # noqa: C901 - the callback core: one closure set over the tabl
         arrival.append(now)
         channel.append(c)
         if segmenting:
-            segment_hop_draws(j, c)
+            segment_hop_draws(j, c, now)
         else:
             if losing_context:  # the customer explains again: scale the drawn handle time
-                handle.append(hop_handle[c]() * context)
+                handle.append(explained(hop_handle[c](), c, now))
             else:
                 handle.append(hop_handle[c]())
             patience.append(hop_patience[c]())
@@ -698,7 +709,7 @@ def _callbacks(  # noqa: C901 - the callback core: one closure set over the tabl
             u_offer_all.append(hop_offer[c]())
         arrive(n, now)
 
-    def segment_hop_draws(j: int, c: int) -> None:
+    def segment_hop_draws(j: int, c: int, now: float) -> None:
         """A hop of journey j onto channel c with segments somewhere: its segment and the
         draws it overrides. The hop keeps the journey's segment where channel c has one
         of the same name; otherwise it draws one by c's shares (and a journey that had
@@ -719,7 +730,7 @@ def _callbacks(  # noqa: C901 - the callback core: one closure set over the tabl
         segment.append(s)
         own = seg_handle[s] if s >= 0 else None
         h = own() if own is not None else hop_handle[c]()
-        handle.append(h * context if losing_context else h)  # context loss as without
+        handle.append(explained(h, c, now) if losing_context else h)  # as without segments
         own = seg_patience[s] if s >= 0 else None
         patience.append(own() if own is not None else hop_patience[c]())
         u = hop_journey[c]()
@@ -1026,6 +1037,22 @@ def _callbacks(  # noqa: C901 - the callback core: one closure set over the tabl
                 return
         plain_fill(a, now)
 
+    def carried(
+        carrying: list[int],
+    ) -> Callable[[float, float], float]:
+        """The carry check of one channel: the first of its carry_context rules that
+        holds keeps the drawn handle time as it is (and logs what it saved)."""
+
+        def check(h: float, now: float) -> float:
+            for i in carrying:
+                if holds[i](now):
+                    events.append((i, FIRED, now, 0.0))
+                    events.append((i, CARRIED, now, h * (context - 1.0)))
+                    return h
+            return h * context
+
+        return check
+
     def arrive_new(k: int, now: float) -> None:
         """A new journey arrives: a deflect rule that holds may keep it from starting."""
         for i in deflect_rules[channel[k]]:
@@ -1037,6 +1064,11 @@ def _callbacks(  # noqa: C901 - the callback core: one closure set over the tabl
                     wait_end[k] = now
                     return
         arrive(k, now)
+
+    for c in range(C):
+        carrying = [i for i, r in enumerate(rules) if r.action == CARRY and r.channel == c]
+        if carrying and losing_context:
+            carry_at[c] = carried(carrying)
 
     if any(offering):
         wait = wait_offering

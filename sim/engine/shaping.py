@@ -27,6 +27,8 @@ from sim.config.shaping import accept_steps
 
 __all__ = [
     "ACCEPTED",
+    "CARRIED",
+    "CARRY",
     "DEFLECT",
     "DEFLECTED_EVENT",
     "FIRED",
@@ -49,9 +51,9 @@ INF = math.inf
 MINUTES_PER_DAY = 1440
 
 # actions of a rule
-OFFER_ACTION, DEFLECT, PRIORITISE = 0, 1, 2
+OFFER_ACTION, DEFLECT, PRIORITISE, CARRY = 0, 1, 2, 3
 # kinds of rule events in the log
-FIRED, OFFERED, ACCEPTED, DEFLECTED_EVENT = 0, 1, 2, 3
+FIRED, OFFERED, ACCEPTED, DEFLECTED_EVENT, CARRIED = 0, 1, 2, 3, 4
 # conditions
 WAITING_AT_LEAST, EXPECTED_WAIT_OVER, OLDEST_OVER, BETWEEN = 0, 1, 2, 3
 _CONDITION = {
@@ -85,7 +87,8 @@ class ShapingRule:
     """A compiled ``shaping:`` rule (indices into the model's channels and groups).
 
     ``channel``: offer - whose arriving customers are offered; deflect - whose new
-    journeys are deflected; prioritise - the channel taken first. ``target``: the
+    journeys are deflected; prioritise - the channel taken first; carry - the channel
+    whose later contacts carry the journey's context. ``target``: the
     channel offered (offer only). ``accept``: (wait s, probability) steps. ``share``:
     deflected share. ``groups``: groups re-prioritised.
     """
@@ -174,11 +177,17 @@ def compile_shaping(sc: Scenario) -> Shaping:
         if w.between is not None:
             a, b = (clock_minutes(t) for t in w.between)
             conds.append(Condition(BETWEEN, -1, float(a), float(b)))
-        action = {"offer": OFFER_ACTION, "deflect": DEFLECT, "prioritise": PRIORITISE}[d.action]
+        action = {
+            "offer": OFFER_ACTION,
+            "deflect": DEFLECT,
+            "prioritise": PRIORITISE,
+            "carry_context": CARRY,
+        }[d.action]
         channel = {
             OFFER_ACTION: w.channel,
             DEFLECT: d.deflect,
             PRIORITISE: d.prioritise,
+            CARRY: d.carry_context,
         }[action]
         rules.append(
             ShapingRule(
@@ -266,8 +275,9 @@ class OfferRecord:
     ``cb_patience`` (s, the patience the customer drew), ``cb_first_call`` (s, when an
     agent first called; NaN if never) and ``cb_calls`` (calls agents made). Rule
     events, one row each: ``rule`` (index into the scenario's ``shaping``), ``kind``
-    (FIRED, OFFERED, ACCEPTED, DEFLECTED_EVENT), ``time`` (s) and ``amount`` (s of agent
-    work a prioritise rule moved ahead; 0 otherwise).
+    (FIRED, OFFERED, ACCEPTED, DEFLECTED_EVENT, CARRIED), ``time`` (s) and ``amount``
+    (s of agent work a prioritise rule moved ahead; for CARRIED, s of handle time the
+    carried context saved; 0 otherwise).
     """
 
     cb_contact: np.ndarray

@@ -27,7 +27,9 @@ Per rule (:data:`RULE_KPIS`, totals over the window and per interval of the even
 time): ``fired`` (times the condition held where it mattered: a contact about to wait,
 a new journey, an agent taking work), ``offered``, ``accepted``, ``deflected`` and
 ``reprioritised_minutes`` (agent-minutes of work a prioritise rule took ahead of the
-group's own skill order).
+group's own skill order), ``carried`` (later contacts that arrived with the journey's
+context under a carry_context rule) and ``minutes_saved`` (agent-minutes of handle
+time the carried context saved: the drawn time x (factor - 1)).
 """
 
 from __future__ import annotations
@@ -39,7 +41,7 @@ import numpy as np
 
 from sim.engine import DEFLECTED, MOVED, Model, RawRun
 from sim.engine.raw import offers_of
-from sim.engine.shaping import ACCEPTED, DEFLECTED_EVENT, FIRED, OFFERED
+from sim.engine.shaping import ACCEPTED, CARRIED, DEFLECTED_EVENT, FIRED, OFFERED
 
 __all__ = [
     "CALLBACK_KPIS",
@@ -60,7 +62,15 @@ CALLBACK_KPIS = (
     "abandon_avoided",
 )
 SHAPING_CHANNEL_KPIS = ("moved_out", "deflected")
-RULE_KPIS = ("fired", "offered", "accepted", "deflected", "reprioritised_minutes")
+RULE_KPIS = (
+    "fired",
+    "offered",
+    "accepted",
+    "deflected",
+    "reprioritised_minutes",
+    "carried",
+    "minutes_saved",
+)
 
 Count = Callable[[np.ndarray | None, np.ndarray | None], np.ndarray]
 """``count(mask, weights)``: the (weighted) count of selected contacts per key."""
@@ -160,6 +170,7 @@ def rule_columns(
         window = inside & (rec.time >= warmup)
         kinds = {"fired": FIRED, "offered": OFFERED, "accepted": ACCEPTED}
         kinds["deflected"] = DEFLECTED_EVENT
+        kinds["carried"] = CARRIED
         for name, kind in kinds.items():
             mine = rec.kind == kind
             tot[name] = np.bincount(rec.rule[mine & window], minlength=R).astype(float)
@@ -172,6 +183,12 @@ def rule_columns(
         sel = moved & inside
         per["reprioritised_minutes"] = np.bincount(
             rec.rule[sel] * P + period[sel], minutes[sel], minlength=R * P
+        )
+        saved = (rec.kind == CARRIED) & window
+        tot["minutes_saved"] = np.bincount(rec.rule[saved], minutes[saved], minlength=R)
+        saved = (rec.kind == CARRIED) & inside
+        per["minutes_saved"] = np.bincount(
+            rec.rule[saved] * P + period[saved], minutes[saved], minlength=R * P
         )
     tot_cols = {"rule": names, **tot}
     per_cols = {"period": np.tile(np.arange(P), R), "rule": np.repeat(names, P), **per}
