@@ -382,6 +382,31 @@ def test_sweeps_vary_rule_parameters() -> None:
     assert got == [5, 10, 20] and path in plan.parameters
 
 
+def test_sweep_rows_carry_what_each_rule_did() -> None:
+    """A sweep over the offer rule's threshold: rows carry rule.<name>.<kpi>, equal to
+    the simulated replication's rule table; a threshold nobody reaches never fires."""
+    import sim.sweeps
+
+    data = _three_channels(5, 60, 2)
+    data["shaping"] = [RULES["offer"]]
+    spec = {
+        "base": data,
+        "replications": 2,
+        "grid": {"shaping[0].when.waiting_at_least": [1, 1000]},
+    }
+    table = sim.sweeps.sweep(spec, workers=1)
+    name = RULES["offer"]["name"]
+    for kpi in RULE_KPIS:
+        assert f"rule.{name}.{kpi}" in table.columns
+    low = table[table["shaping[0].when.waiting_at_least"] == 1]
+    high = table[table["shaping[0].when.waiting_at_least"] == 1000]
+    assert (high[f"rule.{name}.fired"] == 0).all() and (low[f"rule.{name}.fired"] > 0).all()
+    sc = sim.parse_scenario(data).updated({"shaping[0].when.waiting_at_least": 1})
+    rep = sim.simulate_replication(sc, 0, 5)
+    row = low[low.replication == 0].iloc[0]
+    assert row[f"rule.{name}.accepted"] == rep.rules.iloc[0]["accepted"]
+
+
 def test_paths_mark_offer_hops_and_deflected_journeys_are_not_customers() -> None:
     from sim.measure.paths import journey_paths
 

@@ -50,6 +50,7 @@ from sim.config.scenario import (
     problem_lines,
     read_yaml_file,
 )
+from sim.measure.kpi_offers import RULE_KPIS
 from sim.measure.workload import SWEEP_FIXED_COLUMNS, SWEEP_SEGMENT_COLUMNS, check_plan
 
 __all__ = [
@@ -187,7 +188,8 @@ def table_columns(base: Scenario, parameters: Sequence[str]) -> int:
     """Columns of the sweep's results table, about (exactly: see :mod:`sim.sweeps`)."""
     names = {s for ch in base.channels.values() for s in ch.segments or {}}
     fixed = SWEEP_FIXED_COLUMNS + 3 * len(base.groups) + len(parameters)
-    return fixed + SWEEP_SEGMENT_COLUMNS * len(names)
+    rules = len(RULE_KPIS) * len(base.shaping or ())
+    return fixed + SWEEP_SEGMENT_COLUMNS * len(names) + rules
 
 
 def plan_sweep(

@@ -14,6 +14,7 @@ import numpy as np
 import pandas as pd
 
 from sim.config.scenario import Scenario
+from sim.measure.kpi_offers import RULE_KPIS
 from sim.measure.runner import Replication, simulate_replication
 
 __all__ = ["Task", "TaskResult", "replication_rows", "run_task"]
@@ -54,7 +55,9 @@ def replication_rows(rep: Replication, seed: int) -> pd.DataFrame:
     ``group.<name>.<kpi>`` (``occupancy``, ``scheduled``, ``busy_agents``) and
     ``journey.<kpi>`` (``customers``, ``resolved``, ``lost``, ...) and, for scenarios
     with ``costs``, ``cost.<kpi>`` (``cost``, ``wages``, ``cost_per_contact``, ...),
-    which repeat on every channel row of the replication. Scenarios with customer
+    and for scenarios with shaping rules ``rule.<name>.<kpi>`` (``fired``, ``offered``,
+    ``accepted``, ...: what the rule did), which repeat on every channel row of the
+    replication. Scenarios with customer
     segments end with ``segment.<name>.<kpi>`` (the channel KPIs of the row's channel's
     segment of that name; NaN on channels without it).
     """
@@ -75,6 +78,11 @@ def replication_rows(rep: Replication, seed: int) -> pd.DataFrame:
         for kpi in costs.columns:
             if kpi != "replication":
                 extra[f"cost.{kpi}"] = float(money[kpi])
+    rules = rep.rules  # scenarios with shaping rules: rule.<name>.<kpi> (fired, ...)
+    if rules is not None:
+        for r in rules.itertuples(index=False):
+            for kpi in RULE_KPIS:
+                extra[f"rule.{r.rule}.{kpi}"] = float(getattr(r, kpi))
     return _with_segments(rows.assign(**extra), rep.segments)
 
 
