@@ -242,3 +242,26 @@ def test_calendar_errors_name_the_field(change: Any, message: str) -> None:
     data = copy.deepcopy(_week())
     change(data)
     assert message in _errors(data)
+
+
+def test_day_table_leaves_deflected_journeys_out_as_the_totals() -> None:
+    """A deflect rule on a week scenario: deflected journeys are not offered on any
+    table, so the days add up to the totals and each day keeps offered = answered +
+    abandoned + moved_out."""
+    data = _week(opening_hours={"mon-fri": ["08:00", "20:00"]})
+    data["shaping"] = [
+        {
+            "name": "d",
+            "when": {"between": ["09:00", "10:00"]},
+            "do": {"deflect": "voice", "share": 1},
+        }
+    ]
+    res = simulate(parse_scenario(data), replications=1)
+    assert res.day_reps is not None
+    totals = res.channel_reps.set_index("channel")
+    assert totals.loc["voice", "deflected"] > 0
+    by_day = res.day_reps.groupby("channel")[["offered", "deflected", "moved_out"]].sum()
+    for kpi in ("offered", "deflected", "moved_out"):
+        assert by_day[kpi].to_dict() == totals[kpi].to_dict(), kpi
+    d = res.day_reps
+    assert (d.offered == d.answered + d.abandoned + d.moved_out).all()
