@@ -5,10 +5,11 @@ A scenario's periods are a plain run of intervals from its ``start`` clock time;
 format has no days (shift templates and the clock labels wrap at midnight, so a
 scenario of several days already simulates). What a one-day scenario lacks is values
 for the clock times it does not cover: :func:`scenario_over_days` lays every per-period
-value (``arrivals``, ``arrival_paths``, ``agents``, ``shrinkage``) out by clock time on
-each day. A clock time the base scenario covers takes the base's value at that clock
-time; one it does not cover (the night of a 08:00-20:00 scenario) is closed: 0 arrivals
-and 0 agents (shrinkage 0). Shifts are clock times already and stay as they are.
+value (``arrivals``, ``arrival_paths``, ``handle_time_means``, ``agents``, ``shrinkage``)
+out by clock time on each day. A clock time the base scenario covers takes the base's
+value at that clock time; one it does not cover (the night of a 08:00-20:00 scenario)
+is closed: 0 arrivals and 0 agents (shrinkage 0; handle-time means the channel's
+``handle_time.mean``). Shifts are clock times already and stay as they are.
 
 A base that covers a whole day (24 h) is repeated as it is. Weekday calendars (a
 different Saturday) are not modelled here: forecast arrivals carry the weekdays (a
@@ -74,6 +75,10 @@ def scenario_over_days(scenario: Scenario, days: int) -> Scenario:
             ]
         if ch.arrivals is not None:
             changes[f"channels.{name}.arrivals"] = _laid_out(ch.arrivals_per_period(p), where, 0.0)
+        if ch.handle_time_means is not None:  # closed clock times: the channel's mean
+            changes[f"channels.{name}.handle_time_means"] = _laid_out(
+                ch.handle_time_means, where, float(ch.handle_time.mean)
+            )
     for name, g in scenario.groups.items():
         if g.shifts is None:
             changes[f"groups.{name}.agents"] = _laid_out(

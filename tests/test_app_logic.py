@@ -202,6 +202,15 @@ def test_default_templates_fit_the_day_and_cover_the_optimised_plan(bank: sim.Sc
     assert only.length_minutes == 60 and not only.breaks
 
 
+def test_default_templates_of_a_week_scenario_start_on_the_clock():
+    """A week scenario's periods are labelled 'Mon 00:00'; the templates start at clock
+    times of its day (00:00 ...), as for a one-day scenario starting then."""
+    week = sim.load_scenario(SCENARIOS / "retail_week.yaml")
+    full, part = planning.templates_from_text(planning.default_templates_text(week)).templates
+    assert full.start_minutes()[0] == 0 and full.start_minutes()[-1] == 16 * 60
+    assert part.start_minutes()[-1] == 20 * 60
+
+
 def test_bad_templates_name_the_field():
     with pytest.raises(ShiftError, match="line 1, column"):
         planning.templates_from_text("templates: [unclosed")
@@ -280,6 +289,20 @@ def test_time_axis_labels_whole_hours_upright():
     assert tick_labels(day) == [f"{h:02d}:00" for h in range(0, 24, 3)]  # 8 fit
     axis = time_x(quarter).to_dict()["axis"]
     assert axis["labelAngle"] == 0 and axis["values"] == tick_labels(quarter)
+
+
+def test_time_axis_of_a_week_scenario_labels_days_and_hours():
+    """Week scenarios label periods 'Mon 08:00': the axis still picks whole hours (here
+    midnights, 7 of them) and the charts build."""
+    from sim.present.charts import tick_labels, time_x
+
+    week = sim.load_scenario(SCENARIOS / "retail_week.yaml")
+    labels = week.period_labels()
+    assert labels[0] == "Mon 00:00" and len(labels) == 7 * 96
+    assert tick_labels(labels) == [
+        f"{d} 00:00" for d in ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
+    ]
+    assert time_x(labels).to_dict()["axis"]["values"] == tick_labels(labels)
 
 
 def _legends(spec: dict) -> list[tuple[str, str]]:

@@ -242,3 +242,33 @@ def test_shipped_plan_and_present_helpers():
     assert (
         res.table.loc[reach, "gap_with_hiring_fte"] >= -res.plan.hiring.tolerance_fte - 1e-9
     ).all()
+
+
+def test_week_scenario_closed_lines_need_no_agents():
+    """A week scenario with opening hours: its closed hours have no arrivals (the
+    engine's and the staffing calculator's), whether the file writes 0 there or a
+    constant the calendar closes. Both files are the same scenario, so the plan's hours
+    are the same, with and without a week's volume."""
+    from sim.plan.capacity import weekly_agent_hours
+
+    from .test_week import _week
+
+    data = _week(opening_hours={"mon-fri": ["08:00", "20:00"]})
+    data["channels"]["voice"]["service_level"] = {"target": 0.8, "threshold": 20}
+    data["channels"]["email"]["service_level"] = {"target": 0.9, "threshold": 14400}
+    shut = sim.parse_scenario(data)
+    zeros = dict(data)
+    zeros["channels"] = {
+        name: {**ch, "arrivals": list(shut.arrivals(name))} for name, ch in data["channels"].items()
+    }
+    explicit = sim.parse_scenario(zeros)
+    assert [explicit.arrivals(c) for c in explicit.channels] == [
+        shut.arrivals(c) for c in shut.channels
+    ]
+    for volumes in ({}, {"voice": 3000}):
+        plan = parse_capacity_plan(
+            _plan(days_per_week=1, groups={"team": {"fte": 10}}, volumes=volumes)
+        )
+        a = weekly_agent_hours(plan, shut)
+        b = weekly_agent_hours(plan, explicit)
+        assert a["agent_hours"].tolist() == b["agent_hours"].tolist(), volumes

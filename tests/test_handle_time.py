@@ -133,3 +133,19 @@ def test_cli_forecast_writes_handle_times_into_the_scenario(tmp_path: Path):
     voice = req[req["channel"] == "voice"].set_index("period")["handle_time"]
     assert voice[0] == pytest.approx(means[0]) and voice[47] == pytest.approx(means[-1])
     assert sim.simulate(sc, replications=1).channels is not None
+
+
+def test_a_handle_time_what_if_scales_the_period_means():
+    """adjust(handle_time=1.5) on fixed 100 s calls with period means 100 and 300 s: the
+    contacts take 150 and 450 s (the means scale with the distribution; scaling the
+    distribution alone cancels out in mean / handle_time.mean)."""
+    from sim.plan.whatif import adjust
+
+    sc = adjust(two_periods([100, 300]), handle_time=1.5)
+    assert sc.channels["voice"].handle_time_means == (150.0, 450.0)
+    run = sim.simulate(sc, replications=1, keep_runs=True).runs[0]
+    late = run.arrival >= 1800
+    np.testing.assert_allclose(run.handle[late], 450.0)
+    np.testing.assert_allclose(run.handle[~late], 150.0)
+    ht = requirements(sc).set_index("period")["handle_time"]
+    assert ht[0] == pytest.approx(150.0) and ht[1] == pytest.approx(450.0)

@@ -69,6 +69,22 @@ def test_scenario_over_days_closes_the_clock_times_the_base_does_not_cover():
         scenario_over_days(two, 2)
 
 
+def test_scenario_over_days_lays_out_handle_time_means_by_clock():
+    """Per-period handle-time means (e.g. a forecast written into the scenario) are laid
+    out by clock time like the arrivals; closed clock times take the channel's mean."""
+    base = sim.load_scenario(RETAIL)  # 48 periods of 15 min from 08:00
+    means = [200.0 + i for i in range(48)]
+    base = base.updated({"channels.voice.handle_time_means": means})
+    sc = scenario_over_days(base, 2)
+    got = sc.channels["voice"].handle_time_means
+    assert got is not None and len(got) == 2 * 96
+    mean = base.channels["voice"].handle_time.mean
+    for d in range(2):
+        assert list(got[d * 96 : d * 96 + 48]) == means
+        assert set(got[d * 96 + 48 : (d + 1) * 96]) == {mean}
+    assert sc.channels["chat"].handle_time_means is None
+
+
 def test_cli_week_forecast_into_one_scenario(tmp_path: Path):
     hist = tmp_path / "history.csv"
     synthetic_history(weeks=4).to_csv(hist, index=False, date_format="%Y-%m-%d %H:%M")

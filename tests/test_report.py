@@ -126,3 +126,28 @@ def test_report_money_section(demo: sim.Scenario, tmp_path: Path):
     write_report(report, tmp_path / "r.html")
     page = (tmp_path / "r.html").read_text()
     assert '<h2 id="money">Money (EUR)</h2>' in page and "+72.00 ± 0.00" in page
+
+
+def test_week_charts_render_above_altairs_row_limit():
+    """retail_week.yaml's required-vs-scheduled chart has 672 quarter-hours x 4 groups x
+    2 lines = 5,376 rows, above Altair's default limit (5,000: 'ccsim report' failed
+    with MaxRowsError); the static PNG renders them anyway, on the week's time axis."""
+    import altair as alt
+    import pandas as pd
+
+    from sim.present.charts import time_x
+    from sim.present.report import render_png
+
+    week = sim.load_scenario(SCENARIOS / "retail_week.yaml")
+    labels = week.period_labels()
+    rows = [
+        {"time": t, "line": f"{g} {kind}", "agents": (p % 96) / 4}
+        for g in week.groups
+        for kind in ("scheduled", "required")
+        for p, t in enumerate(labels)
+    ]
+    assert len(rows) > 5000
+    chart = (
+        alt.Chart(pd.DataFrame(rows)).mark_line().encode(x=time_x(labels), y="agents", color="line")
+    )
+    assert render_png(chart, scale=1.0).startswith(PNG)

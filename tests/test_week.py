@@ -12,6 +12,7 @@ import pytest
 
 from sim.config.scenario import ScenarioError, parse_scenario
 from sim.config.week import parse_weekdays
+from sim.engine import MOVED
 from sim.measure.runner import simulate
 
 from .cli_helpers import ccsim
@@ -242,3 +243,53 @@ def test_calendar_errors_name_the_field(change: Any, message: str) -> None:
     data = copy.deepcopy(_week())
     change(data)
     assert message in _errors(data)
+
+
+def test_day_table_leaves_deflected_journeys_out_as_the_totals() -> None:
+    """A deflect rule on a week scenario: deflected journeys are not offered on any
+    table, so the days add up to the totals and each day keeps offered = answered +
+    abandoned + moved_out."""
+    data = _week(opening_hours={"mon-fri": ["08:00", "20:00"]})
+    data["shaping"] = [
+        {
+            "name": "d",
+            "when": {"between": ["09:00", "10:00"]},
+            "do": {"deflect": "voice", "share": 1},
+        }
+    ]
+    res = simulate(parse_scenario(data), replications=1)
+    assert res.day_reps is not None
+    totals = res.channel_reps.set_index("channel")
+    assert totals.loc["voice", "deflected"] > 0
+    by_day = res.day_reps.groupby("channel")[["offered", "deflected", "moved_out"]].sum()
+    for kpi in ("offered", "deflected", "moved_out"):
+        assert by_day[kpi].to_dict() == totals[kpi].to_dict(), kpi
+    d = res.day_reps
+    assert (d.offered == d.answered + d.abandoned + d.moved_out).all()
+
+
+def test_no_offer_of_a_channel_whose_lines_are_closed() -> None:
+    """Email arrives day and night; while 3 or more wait, its customers are offered a
+    call (accept 1). Offered while the lines are closed, a taker's call would be lost
+    at once: no offer is made then, so the emails that move to voice all arrived while
+    the lines were open and every moved customer's call is made."""
+    data = _week(opening_hours={"mon-fri": ["08:00", "20:00"]})
+    data["shaping"] = [
+        {
+            "name": "call us",
+            "when": {"channel": "email", "backlog_at_least": 3},
+            "do": {"offer": "voice", "accept": 1},
+        }
+    ]
+    sc = parse_scenario(data)
+    res = simulate(sc, replications=1, keep_runs=True)
+    (run,) = res.runs
+    open_ = np.array(sc.open_periods())
+    email = run.channel == list(sc.channels).index("email")
+    moved = email & (run.outcome == MOVED)
+    inside = run.arrival < sc.horizon_seconds
+    period = np.minimum((run.arrival // sc.interval_seconds).astype(int), sc.periods - 1)
+    assert (moved & inside & open_[period]).any()  # offers while the lines are open
+    assert not (moved & inside & ~open_[period]).any()
+    calls = np.isin(run.previous, np.flatnonzero(moved))
+    assert calls.sum() == moved.sum()  # each taker calls

@@ -881,14 +881,17 @@ def _callbacks(  # noqa: C901 - the callback core: one closure set over the tabl
 
     def offer(k: int, c: int, now: float) -> bool:
         """Contact k of channel c found no agent free: the first offer rule that holds
-        offers it another channel, else (one offer per contact) the channel's call-back
-        is offered above its announced wait. True when the customer accepted."""
+        (and whose channel's lines are open) offers it another channel, else (one offer
+        per contact) the channel's call-back is offered above its announced wait. True
+        when the customer accepted."""
         for i in offer_rules[c]:
             if holds[i](now):
+                r = rules[i]
+                if closed is not None and now < horizon and closed[r.target][int(now // interval)]:
+                    continue  # its lines are closed (a taker's contact would be lost)
                 events.append((i, FIRED, now, 0.0))
                 if attempt[k] >= max_attempts:
                     return False  # no contact left to make on the other channel
-                r = rules[i]
                 events.append((i, OFFERED, now, 0.0))
                 told = announced(c, seg_lane[segment[k]] if segmented[c] else c)
                 if u_offer[k] < accept_probability(r.accept, told):

@@ -495,16 +495,22 @@ def day_columns(m: Model, run: RawRun, thresholds: np.ndarray, per: Columns) -> 
         oldest[:, d] = ages[:, day == d].max(axis=1)
     backlog = per["backlog"].reshape(C, P)[:, last]
     period = np.minimum((run.arrival // width).astype(np.int64), P - 1)
+    in_periods = run.arrival < m.horizon
+    defl = deflected_contacts(run)  # deflected journeys are not offered (as the totals)
+    defl_periods = None
+    if defl is not None:
+        defl_periods, in_periods = in_periods & defl, in_periods & ~defl
     kpis = _channel_kpis(
         run,
-        _ContactFacts(run, thresholds),
-        run.arrival < m.horizon,
+        _ContactFacts(run, thresholds, m),
+        in_periods,
         run.channel * D + day[period],
         C * D,
         np.tile(span, C),
         q_time.ravel(),
         backlog.ravel(),
         oldest.ravel(),
+        defl_periods,
     )
     names = np.array(m.channels, dtype=object)
     return {"day": np.tile(np.arange(D), C), "channel": np.repeat(names, D), **kpis}

@@ -110,11 +110,11 @@ def _week_factors(plan: CapacityPlan, sc: Scenario) -> dict[str, tuple[float, ..
     for name in plan.volumes:
         if name not in sc.channels:
             raise CapacityError(f"volumes.{name}: not a channel of the scenario")
-    for name, ch in sc.channels.items():
+    for name in sc.channels:
         if name not in plan.volumes:
             out[name] = (1.0,) * plan.weeks
             continue
-        per_day = float(np.sum(ch.arrivals_per_period(sc.periods)))
+        per_day = float(np.sum(sc.arrivals(name)))  # none while the lines are closed
         weekly = plan.series(plan.volumes[name])
         if per_day <= 0:
             if any(v > 0 for v in weekly):
@@ -174,7 +174,8 @@ def weekly_agent_hours(
     targets = plan_targets(plan, sc) if targets is None else targets
     factors = _week_factors(plan, sc)
     aht = {c: plan.series(v) for c, v in plan.handle_time.items()}
-    arrivals = {n: np.asarray(ch.arrivals_per_period(sc.periods)) for n, ch in sc.channels.items()}
+    # as the engine and the staffing calculator: none while a calendar closes the lines
+    arrivals = {n: np.asarray(sc.arrivals(n)) for n in sc.channels}
     hours_per_interval = sc.interval_minutes / MINUTES_PER_HOUR
     cache: dict[tuple[tuple[float, ...], tuple[float, ...]], dict[str, float]] = {}
     rows: list[dict[str, Any]] = []

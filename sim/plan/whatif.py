@@ -248,6 +248,10 @@ def _channel_changes(
                 changes[f"{where}.handle_time_by_sessions"] = [
                     float(v) * handle_time for v in ch["handle_time_by_sessions"]
                 ]
+            if ch.get("handle_time_means") is not None:  # else the factor cancels out
+                changes[f"{where}.handle_time_means"] = [
+                    float(v) * handle_time for v in ch["handle_time_means"]
+                ]
         if patience != 1 and ch.get("patience") is not None:
             changes[f"{where}.patience"] = _scaled_distribution(ch["patience"], patience)
     return changes
@@ -296,7 +300,8 @@ def adjust(
     volume : factor on every channel's new journeys per interval (1.1 = +10%);
         ``arrival_paths`` rows are scaled and rounded to whole contacts.
     handle_time : factor on every channel's handle time (its mean, fixed value,
-        samples, truncation bounds and ``handle_time_by_sessions``, all in seconds).
+        samples, truncation bounds, ``handle_time_by_sessions`` and
+        ``handle_time_means``, all in seconds).
     patience : factor on every channel's patience (channels without one stay
         infinitely patient).
     headcount : agents added (negative: removed) per group in each period of the

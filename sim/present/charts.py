@@ -42,7 +42,8 @@ TARGET = "target"
 
 
 def _minutes(label: str) -> int:
-    h, m = label.split(":")
+    """Clock minutes of a period label: ``08:30``, or over several days ``Mon 08:30``."""
+    h, m = label.rsplit(" ", 1)[-1].split(":")
     return int(h) * 60 + int(m)
 
 

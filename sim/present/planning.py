@@ -15,6 +15,7 @@ from collections.abc import Callable
 import pandas as pd
 import yaml
 
+from sim.config.clock import clock_labels, clock_minutes
 from sim.config.scenario import Scenario
 from sim.config.yaml_reader import NotText, read_yaml, yaml_problem
 from sim.plan.optimise import Optimised, Step
@@ -110,7 +111,7 @@ def default_templates_text(sc: Scenario) -> str:
     step = sc.interval_minutes
     day = min(sc.periods * step, 24 * 60)
     every = _whole_intervals(START_EVERY_MINUTES, step)
-    first = sc.period_labels()[0]
+    first = clock_labels(sc.start, step, 1)[0]  # a clock time (labels may name the day)
     templates: list[dict[str, object]] = []
     for name, length in (("full", FULL_SHIFT_MINUTES), ("part", PART_SHIFT_MINUTES)):
         length = min(length, day - day % step)
@@ -134,8 +135,7 @@ def default_templates_text(sc: Scenario) -> str:
 
 def _clock(sc: Scenario, minutes_after_start: int) -> str:
     """The clock time (HH:MM) ``minutes_after_start`` after the day's first interval."""
-    h, m = (int(x) for x in sc.period_labels()[0].split(":"))
-    total = (h * 60 + m + minutes_after_start) % (24 * 60)
+    total = (clock_minutes(sc.start) + minutes_after_start) % (24 * 60)
     return f"{total // 60:02d}:{total % 60:02d}"
 
 

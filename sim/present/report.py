@@ -389,10 +389,14 @@ def build_report(
 
 
 def render_png(chart: alt.TopLevelMixin, scale: float = 2.0) -> bytes:
-    """One chart as PNG bytes (vl-convert, no browser)."""
+    """One chart as PNG bytes (vl-convert, no browser). The data goes into the picture,
+    not a page's script, so Altair's row limit (a guard for browsers) does not apply:
+    a week of quarter-hours over a few channels is above it."""
     import vl_convert as vlc
 
-    return bytes(vlc.vegalite_to_png(chart.to_json(), scale=scale))
+    with alt.data_transformers.disable_max_rows():
+        spec = chart.to_json()
+    return bytes(vlc.vegalite_to_png(spec, scale=scale))
 
 
 def _kpis_shown(report: Report) -> pd.DataFrame:
