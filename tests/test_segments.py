@@ -761,3 +761,29 @@ def test_random_segments_conserve_and_serve_by_priority(data):
     summed = reps.groupby(["replication", "channel"])[["offered", "answered", "abandoned"]].sum()
     chan = res.channel_reps.set_index(["replication", "channel"]).loc[summed.index]
     np.testing.assert_array_equal(summed.to_numpy(), chan[summed.columns].to_numpy())
+
+
+def test_segment_handle_time_with_per_period_means_is_refused() -> None:
+    """Per-period handle_time_means scale the channel's handle time; a segment with its
+    own handle time would bypass them (and staffing would assume otherwise)."""
+    data = {
+        "periods": 2,
+        "channels": {
+            "voice": {
+                "arrivals": 10,
+                "handle_time": {"distribution": "exponential", "mean": 300},
+                "handle_time_means": [300, 600],
+                "segments": {
+                    "vip": {
+                        "share": 0.5,
+                        "priority": 1,
+                        "handle_time": {"distribution": "exponential", "mean": 500},
+                    },
+                    "rest": {"share": 0.5, "priority": 2},
+                },
+            }
+        },
+        "groups": {"all": {"skills": ["voice"], "agents": 5}},
+    }
+    with pytest.raises(sim.ScenarioError, match=r"channels\.voice\.segments\.vip\.handle_time"):
+        sim.parse_scenario(data)

@@ -70,6 +70,12 @@ def _behaviours(without: list[str] | None, with_: list[str] | None) -> tuple[str
             raise _bad(f"{option}: unknown {', '.join(bad)} (choose from {', '.join(BEHAVIOURS)})")
     wanted = (set(DEFAULT_BEHAVIOURS) | added) - gone
     use = tuple(b for b in BEHAVIOURS if b in wanted)
+    for name, needs, why in (
+        ("proficiency", "skills", "its factors are per skill group"),
+        ("absence", "availability", "it extends availability"),
+    ):
+        if name in added and needs not in use:
+            raise _bad(f"--with {name}: needs {needs} ({why}); leave out --without {needs}")
     if "proficiency" in use and "skills" not in use:
         use = tuple(b for b in use if b != "proficiency")  # factors are per skill group
     if "absence" in use and "availability" not in use:

@@ -670,6 +670,13 @@ class Scenario(_Frozen):
                     f"channels.{name}.arrivals: has {len(ch.arrivals)} values, "
                     f"expected one per period ({p})"
                 )
+            for seg_name, seg in (ch.segments or {}).items():
+                if ch.handle_time_means is not None and seg.handle_time is not None:
+                    problems.append(
+                        f"channels.{name}.segments.{seg_name}.handle_time: not with the "
+                        "channel's handle_time_means (the per-period means scale the "
+                        "channel's handle time; give this segment none of its own)"
+                    )
             if ch.handle_time_means is not None and len(ch.handle_time_means) != p:
                 problems.append(
                     f"channels.{name}.handle_time_means: has {len(ch.handle_time_means)} "
