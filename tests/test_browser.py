@@ -105,6 +105,16 @@ def bank() -> sim.Scenario:
     return sim.load_scenario(SCENARIOS / "retail_bank.yaml")
 
 
+def metric_text(page, label: str) -> str:
+    """The text of the tile labelled ``label``, once it is on the page (a loaded machine
+    may show the heading well before the tiles)."""
+    tile = page.locator('[data-testid="stMetric"]').filter(
+        has=page.locator('[data-testid="stMetricLabel"]', has_text=label)
+    )
+    tile.first.wait_for(timeout=TIMEOUT_MS)
+    return metric_texts(page)[label]
+
+
 def open_in_browser(page, url: str, heading: str) -> None:
     page.goto(url)
     page.get_by_role("heading", name=heading, exact=True).wait_for(timeout=TIMEOUT_MS)
@@ -144,7 +154,7 @@ def test_journey_map_page_in_chromium(app_url: str, page, bank: sim.Scenario):
     open_in_browser(page, f"{app_url}/journeys", "Journey map")
     drawn(page, '[data-testid="stGraphVizChart"] svg')
     customers = res.journeys.set_index("kpi")["mean"]["customers"]
-    assert f"{customers:,.0f}" in metric_texts(page)["customers"]
+    assert f"{customers:,.0f}" in metric_text(page, "customers")
 
 
 def test_staffing_page_in_chromium(app_url: str, page, bank: sim.Scenario):
@@ -152,7 +162,7 @@ def test_staffing_page_in_chromium(app_url: str, page, bank: sim.Scenario):
 
     total = staffed_vs_required(bank, requirements(bank), "scheduled")
     open_in_browser(page, f"{app_url}/staffing", "Staffing")
-    assert f"{int(total['required'].max())} agents" in metric_texts(page)["peak requirement"]
+    assert f"{int(total['required'].max())} agents" in metric_text(page, "peak requirement")
     assert drawn(page) == 1
 
 
@@ -173,7 +183,7 @@ def test_optimise_page_in_chromium(app_url: str, page, bank: sim.Scenario):
         timeout=TIMEOUT_MS
     )
     wait_idle(page, timeout_ms=TIMEOUT_MS)
-    assert f"{hours:,.0f} h" in metric_texts(page)["agent-hours optimised"]
+    assert f"{hours:,.0f} h" in metric_text(page, "agent-hours optimised")
     assert drawn(page) == 1
     page.get_by_role("button", name="Apply these shifts to the scenario").click()
     page.get_by_text("Applied the optimised shifts").wait_for(timeout=TIMEOUT_MS)
@@ -186,7 +196,7 @@ def test_compare_page_in_chromium(app_url: str, page, bank: sim.Scenario):
     diff = sim.compare(sim.simulate(bank), sim.simulate(adjust(bank, volume=1.1)))
     voice = diff.set_index(["channel", "kpi"]).loc[("voice", "service_level")]
     open_in_browser(page, f"{app_url}/compare", "Compare scenarios")
-    tile = metric_texts(page)["voice · service level B"]
+    tile = metric_text(page, "voice · service level B")
     assert pct(voice["whatif"]) in tile and pts(voice["delta"], voice["ci95"]) in tile
     assert drawn(page) == 2
     assert page.get_by_text("Journey moves that changed").count() == 1
