@@ -53,6 +53,7 @@ from .history import (
 from .models import (
     MODELS,
     Auto,
+    CalendarStateSpace,
     DayOfWeekStateSpace,
     MSTLForecaster,
     SeasonalNaive,
@@ -66,6 +67,7 @@ __all__ = [
     "MODELS",
     "Auto",
     "Calendar",
+    "CalendarStateSpace",
     "Calibration",
     "CleaningReport",
     "ColumnMap",
