@@ -18,6 +18,9 @@ Models (``MODELS`` maps the CLI names to default specifications):
   state-space model (statsmodels UnobservedComponents) with day-of-week effects and a
   catch-up effect on the day after a closure, x exponentially weighted intraday
   profiles per weekday; negative-binomial intraday noise around the expected volumes.
+* ``cal_ssm`` (:class:`CalendarStateSpace`): ``dow_ssm`` with a month-start effect
+  (kept where significant), the profile decay chosen in-sample, and day-level
+  intervals scaled to the recent training days' one-day-ahead errors.
 * ``auto`` (:class:`Auto`): picks one of the above by a rolling-origin backtest on the
   end of the history it is fitted to.
 

@@ -287,3 +287,16 @@ def test_profile_decay_is_chosen_on_training_days():
     shifted[half:] = np.roll(shifted[half:], 12, axis=1)  # 3 hours later
     y2 = dataclasses.replace(y, values=shifted)
     assert choose_profile_decay(y2, (0.5, 1.0)) == 0.5
+
+
+@needs_us_bank
+@pytest.mark.slow
+def test_us_bank_cal_ssm_meets_the_accuracy_target(us_bank):
+    """The benchmark's protocol (benchmarks/forecast.py): the last 8 weeks of origins,
+    1-day horizon. cal_ssm reaches the issue-14 target (MASE <= 0.75; measured 0.737,
+    dow_ssm 0.773) with 80% intervals covering 75-85% (measured 0.764)."""
+    cv = fc.backtest(us_bank, ["cal_ssm"], horizon_days=1, n_windows=40)
+    acc = fc.accuracy(cv).iloc[0]
+    assert acc["mase"] <= 0.75
+    assert 0.75 <= acc["coverage_80"] <= 0.85
+    assert acc["coverage_95"] >= 0.88
