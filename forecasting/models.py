@@ -820,13 +820,11 @@ SELECTION_BLAS_THREADS = 1
 
 
 def default_candidates() -> tuple[ForecastModel, ...]:
-    return (
-        SeasonalNaive(season="week"),
-        TopDown(),
-        MSTLForecaster(),
-        DayOfWeekStateSpace(),
-        CalendarStateSpace(),
-    )
+    """``auto``'s candidates. ``cal_ssm`` stands in for ``dow_ssm`` (still available by
+    name): it is the same daily model with calendar terms, so the two score alike on
+    most cutoffs and having both only adds selection noise (with both, ``auto``
+    reached MASE 0.771 on the US bank's 40 origins against cal_ssm's 0.737)."""
+    return (SeasonalNaive(season="week"), TopDown(), MSTLForecaster(), CalendarStateSpace())
 
 
 @dataclass(frozen=True, kw_only=True)
