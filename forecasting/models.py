@@ -608,9 +608,7 @@ class DayOfWeekStateSpace:
             model = UnobservedComponents(
                 endog, level="llevel", exog=self._exog(y, days, closure, use_month)
             )
-            if start is not None and len(start[0]) != len(model.start_params):
-                start = None  # a regressor appeared or went: start afresh
-            res = model.fit(disp=False, start_params=None if start is None else start[0])
+            res = model.fit(disp=False, start_params=_warm_start(start, len(model.start_params)))
             if not use_month or abs(float(np.asarray(res.zvalues)[-1])) >= MONTH_START_Z:
                 break
         return res, np.asarray(res.params), use_month
@@ -629,6 +627,21 @@ class DayOfWeekStateSpace:
         if month:  # last column: _fit_daily tests its coefficient
             cols.append(month_start(y, days))
         return np.column_stack(cols) if cols else None
+
+
+def _warm_start(start: tuple[np.ndarray, np.ndarray] | None, n: int) -> np.ndarray | None:
+    """The previous cutoff's first-fit parameters as start values for a model with
+    ``n`` parameters: as they are, with a 0 coefficient for the month-start regressor
+    (the last) where the previous fit had dropped it, without it where this fit
+    drops it, else none (start afresh)."""
+    if start is None:
+        return None
+    p = start[0]
+    if len(p) == n:
+        return p
+    if len(p) == n + 1:  # the month-start regressor went
+        return p[:-1]
+    return np.append(p, 0.0) if len(p) == n - 1 else None
 
 
 @dataclass(frozen=True, eq=False)

@@ -130,9 +130,11 @@ def test_fast_selection_matches_full_refit():
     np.testing.assert_array_equal(f1.paths, f2.paths)
 
 
-def test_selection_fit_warm_start_reaches_the_same_optimum(synthetic):
+@pytest.mark.parametrize(
+    "spec", [fc.DayOfWeekStateSpace(), fc.CalendarStateSpace()], ids=lambda s: s.name
+)
+def test_selection_fit_warm_start_reaches_the_same_optimum(synthetic, spec):
     y = synthetic.matrix("voice")
-    spec = fc.DayOfWeekStateSpace()
     prev = spec.fit(y.head(len(y.dates) - 1))
     warm, cold = spec.selection_fit(y, prev), spec.fit(y)
     np.testing.assert_allclose(warm.results.params, cold.results.params, rtol=0.02, atol=1e-4)
