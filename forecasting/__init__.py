@@ -62,6 +62,7 @@ from .intraday import (
 from .models import (
     MODELS,
     Auto,
+    CalendarStateSpace,
     DayOfWeekStateSpace,
     MSTLForecaster,
     SeasonalNaive,
@@ -75,6 +76,7 @@ __all__ = [
     "MODELS",
     "Auto",
     "Calendar",
+    "CalendarStateSpace",
     "Calibration",
     "CleaningReport",
     "ColumnMap",

@@ -18,6 +18,9 @@ Models (``MODELS`` maps the CLI names to default specifications):
   state-space model (statsmodels UnobservedComponents) with day-of-week effects and a
   catch-up effect on the day after a closure, x exponentially weighted intraday
   profiles per weekday; negative-binomial intraday noise around the expected volumes.
+* ``cal_ssm`` (:class:`CalendarStateSpace`): ``dow_ssm`` with a month-start effect
+  (kept where significant), the profile decay chosen in-sample, and day-level
+  intervals scaled to the recent training days' one-day-ahead errors.
 * ``auto`` (:class:`Auto`): picks one of the above by a rolling-origin backtest on the
   end of the history it is fitted to.
 
@@ -51,6 +54,7 @@ __all__ = [
     "MIN_PATHS",
     "MODELS",
     "Auto",
+    "CalendarStateSpace",
     "DayOfWeekStateSpace",
     "FittedModel",
     "ForecastModel",
@@ -163,6 +167,88 @@ def _in_sample_dispersion(y: DayMatrix, *, decay: float | None, last: int = 40) 
     if not act:
         return float("inf")
     return nb_dispersion(np.array(act), np.array(exp))
+
+
+PROFILE_DECAY_GRID = (0.7, 0.8, 0.9, 0.95, 1.0)
+"""Profile decays :class:`CalendarStateSpace` chooses from (in-sample, see
+:func:`choose_profile_decay`)."""
+MONTH_START_Z = 1.96
+"""|z| of the month-start coefficient below which the regressor is dropped (5% level)."""
+PROFILE_SELECTION_DAYS = 40
+"""Last training days on which :func:`choose_profile_decay` scores each decay."""
+
+
+def choose_profile_decay(
+    y: DayMatrix, grid: Sequence[float], *, last: int = PROFILE_SELECTION_DAYS
+) -> float:
+    """The decay of ``grid`` whose exponentially weighted same-weekday profile best
+    predicts the intraday shape of each of the last ``last`` training days, built
+    from the days before it only (absolute error of actual daily total x profile,
+    contacts per interval, summed). Training data only: no forecast day is seen."""
+    tot = y.values.sum(axis=1)
+    shares = np.divide(y.values, tot[:, None], out=np.zeros_like(y.values), where=tot[:, None] > 0)
+    first = len(y.dates) - last
+    wd = y.weekdays
+    best, best_err = grid[0], np.inf
+    for d in grid:
+        num: dict[int, np.ndarray] = {}
+        den: dict[int, float] = {}
+        err = 0.0
+        for i in range(len(y.dates)):
+            w = int(wd[i])
+            if tot[i] <= 0:
+                continue
+            if i >= first and w in num:
+                err += float(np.abs(y.values[i] - num[w] / den[w] * tot[i]).sum())
+            num[w] = num.get(w, 0.0) * d + shares[i]
+            den[w] = den.get(w, 0.0) * d + 1.0
+        if err < best_err:
+            best, best_err = d, err
+    return float(best)
+
+
+SPREAD_LEVEL = 0.8
+"""Central probability whose standardised-error quantile :func:`daily_spread` matches."""
+SPREAD_DAYS = 40
+"""Last training days whose one-day-ahead errors :func:`daily_spread` measures (recent
+days: the season of special days in the older history need not last)."""
+
+
+def daily_spread(
+    results: Any, burn_in: int, *, level: float = SPREAD_LEVEL, last: int = SPREAD_DAYS
+) -> float:
+    """Size of a state-space fit's one-day-ahead errors relative to its own forecast
+    standard deviation, at the ``level`` central interval: the ``level`` quantile of
+    |standardised error| after the first ``burn_in`` days over the normal's (1 for a
+    well-specified Gaussian model). Special days (holidays, outages) inflate the
+    fitted noise variances, hence the 80% prediction intervals of ordinary days;
+    this factor, from the training days only, sets them to the width that covered
+    80% of the training days' one-day-ahead errors."""
+    from scipy.stats import norm
+
+    z = np.asarray(results.standardized_forecasts_error)[0][burn_in:][-last:]
+    z = z[np.isfinite(z)]
+    if z.size < burn_in:
+        return 1.0
+    return float(np.quantile(np.abs(z), level) / norm.ppf(0.5 + level / 2))
+
+
+def month_start(y: DayMatrix, days: Sequence[dt.date]) -> np.ndarray:
+    """1.0 for each day that is the first open day of its month (an earlier day of the
+    month is open unless it is an open weekday the history knows as closed; future
+    closures are unknown). Banks see more calls then (statements, salaries)."""
+    closed = set(y.calendar.closed_days)
+    out = []
+    for d in days:
+        e = d - dt.timedelta(days=1)
+        first = True
+        while e.month == d.month:
+            if e.weekday() in y.calendar.open_weekdays and e not in closed:
+                first = False
+                break
+            e -= dt.timedelta(days=1)
+        out.append(1.0 if first else 0.0)
+    return np.array(out)
 
 
 def _rng(rng: np.random.Generator | None) -> np.random.Generator:
@@ -404,6 +490,16 @@ class DayOfWeekStateSpace:
     window_weeks : fit the daily model on the last weeks only (``None``: all history).
     outlier_z : days whose one-step standardised forecast error exceeds this are
         treated as missing in a second fit (robust to holidays); ``None`` disables.
+    month_start : add a first-open-day-of-the-month regressor (:func:`month_start`),
+        kept only where the fit finds it significant (|z| >= ``MONTH_START_Z``).
+    profile_decay_grid : choose the profile decay from these at each fit, by the
+        in-sample one-day-ahead profile error (:func:`choose_profile_decay`);
+        ``None`` uses ``profile_decay``.
+    robust_outliers : measure ``outlier_z`` in robust units (:func:`daily_spread`
+        standard errors), so that many special days cannot hide each other by
+        inflating the fitted noise.
+    robust_spread : scale the simulated daily totals' deviations by
+        :func:`daily_spread` (robust to special days that inflate the fitted noise).
     """
 
     log: bool = True
@@ -411,9 +507,17 @@ class DayOfWeekStateSpace:
     profile_decay: float | None = 0.8
     window_weeks: int | None = None
     outlier_z: float | None = 3.0
+    month_start: bool = False
+    profile_decay_grid: tuple[float, ...] | None = None
+    robust_spread: bool = False
+    robust_outliers: bool = False
 
     def __post_init__(self) -> None:
         _check_decay(self.profile_decay)
+        for d in self.profile_decay_grid or ():
+            _check_decay(d)
+        if self.profile_decay_grid is not None and not self.profile_decay_grid:
+            raise ValueError("profile_decay_grid: must not be empty (None: use profile_decay)")
         if self.outlier_z is not None and self.outlier_z <= 0:
             raise ValueError(f"outlier_z: must be > 0 or None, got {self.outlier_z}")
         if self.window_weeks is not None and self.window_weeks < 3:
@@ -447,50 +551,97 @@ class DayOfWeekStateSpace:
         if self.window_weeks is not None:  # older days become missing observations
             endog[: max(0, len(endog) - self.window_weeks * y.calendar.days_per_week)] = np.nan
         use_closure = self.closure_effect and bool(self.closure_regressor(y, days)[1:].any())
-        X = self._exog(y, days, use_closure)
+        use_month = self.month_start and bool(month_start(y, days).any())
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
-            model = UnobservedComponents(endog, level="llevel", exog=X)
-            if start is not None and len(start[0]) != len(model.start_params):
-                start = None  # the closure regressor appeared: start afresh
-            res = model.fit(disp=False, start_params=None if start is None else start[0])
-            first_params = np.asarray(res.params)
+            res, first_params, use_month = self._fit_daily(
+                y, days, endog, use_closure, use_month, start
+            )
             if self.outlier_z is not None:
                 # days the model could not have foreseen (holidays, outages) would
                 # inflate the noise variances: refit with them as missing observations
                 z = np.asarray(res.standardized_forecasts_error)[0]
-                out = np.abs(np.nan_to_num(z)) > self.outlier_z
+                per = y.calendar.days_per_week
+                cut = self.outlier_z * (daily_spread(res, per) if self.robust_outliers else 1.0)
+                out = np.abs(np.nan_to_num(z)) > cut
                 out[: y.calendar.days_per_week] = False  # diffuse start: no real forecast
                 if out.any():
                     endog = endog.copy()
                     endog[out] = np.nan
+                    X = self._exog(y, days, use_closure, use_month)
                     res = UnobservedComponents(endog, level="llevel", exog=X).fit(
                         disp=False, start_params=res.params if start is None else start[1]
                     )
-        prof = profiles(y, decay=self.profile_decay)
+        decay = self.profile_decay
+        if self.profile_decay_grid is not None:
+            decay = choose_profile_decay(y, self.profile_decay_grid)
+        prof = profiles(y, decay=decay)
         return _StateSpaceResults(
             self.name,
             y,
             days,
             res,
             prof,
-            _in_sample_dispersion(y, decay=self.profile_decay),
+            _in_sample_dispersion(y, decay=decay),
             log,
             use_closure,
             self,
             first_params,
+            use_month,
+            daily_spread(res, y.calendar.days_per_week) if self.robust_spread else 1.0,
         )
+
+    def _fit_daily(
+        self,
+        y: DayMatrix,
+        days: list[dt.date],
+        endog: np.ndarray,
+        closure: bool,
+        month: bool,
+        start: tuple[np.ndarray, np.ndarray] | None,
+    ) -> tuple[Any, np.ndarray, bool]:
+        """The first maximum-likelihood fit; with ``month``, refitted without the
+        month-start regressor when its coefficient is not significant."""
+        from statsmodels.tsa.statespace.structural import UnobservedComponents
+
+        for use_month in (True, False) if month else (False,):
+            model = UnobservedComponents(
+                endog, level="llevel", exog=self._exog(y, days, closure, use_month)
+            )
+            res = model.fit(disp=False, start_params=_warm_start(start, len(model.start_params)))
+            if not use_month or abs(float(np.asarray(res.zvalues)[-1])) >= MONTH_START_Z:
+                break
+        return res, np.asarray(res.params), use_month
 
     @staticmethod
     def closure_regressor(y: DayMatrix, days: Sequence[dt.date]) -> np.ndarray:
         return y.after_closure(days)
 
-    def _exog(self, y: DayMatrix, days: Sequence[dt.date], closure: bool) -> np.ndarray | None:
+    def _exog(
+        self, y: DayMatrix, days: Sequence[dt.date], closure: bool, month: bool = False
+    ) -> np.ndarray | None:
         wds = y.calendar.open_weekdays
         cols = [np.array([d.weekday() == w for d in days], dtype=float) for w in wds[1:]]
         if closure:
             cols.append(self.closure_regressor(y, days))
+        if month:  # last column: _fit_daily tests its coefficient
+            cols.append(month_start(y, days))
         return np.column_stack(cols) if cols else None
+
+
+def _warm_start(start: tuple[np.ndarray, np.ndarray] | None, n: int) -> np.ndarray | None:
+    """The previous cutoff's first-fit parameters as start values for a model with
+    ``n`` parameters: as they are, with a 0 coefficient for the month-start regressor
+    (the last) where the previous fit had dropped it, without it where this fit
+    drops it, else none (start afresh)."""
+    if start is None:
+        return None
+    p = start[0]
+    if len(p) == n:
+        return p
+    if len(p) == n + 1:  # the month-start regressor went
+        return p[:-1]
+    return np.append(p, 0.0) if len(p) == n - 1 else None
 
 
 @dataclass(frozen=True, eq=False)
@@ -506,6 +657,10 @@ class _StateSpaceResults:
     spec: DayOfWeekStateSpace
     first_params: np.ndarray
     """Parameters of the first fit (all days, before outliers were set missing)."""
+    month: bool = False
+    """Whether the month-start regressor is in the model."""
+    spread: float = 1.0
+    """Factor on the simulated day-level deviations from the forecast (1: the model's)."""
 
     def forecast(
         self, days: Sequence[dt.date], *, n_paths: int = 500, rng: np.random.Generator | None = None
@@ -515,7 +670,7 @@ class _StateSpaceResults:
         steps = _steps(self.history_days, self.y, days)
         h = int(steps.max())
         future = open_day_index(self.y, days[-1])[len(self.history_days) :][:h]
-        X = self.spec._exog(self.y, future, self.closure)
+        X = self.spec._exog(self.y, future, self.closure, self.month)
         fc = self.results.get_forecast(h, exog=X)
         mu = np.asarray(fc.predicted_mean)
         sims = np.asarray(
@@ -527,6 +682,8 @@ class _StateSpaceResults:
                 **_rng_kwarg(self.results.simulate, rng),
             )
         ).reshape(h, n_paths)
+        if self.spread != 1.0:  # robust day-level spread (see daily_spread)
+            sims = mu[:, None] + self.spread * (sims - mu[:, None])
         if self.log:
             mean = np.exp(mu)  # the median daily total: robust to a wide log variance
             paths = np.exp(sims)
@@ -542,6 +699,27 @@ class _StateSpaceResults:
             rng,
             self.name,
         )
+
+
+@dataclass(frozen=True, kw_only=True)
+class CalendarStateSpace(DayOfWeekStateSpace):
+    """:class:`DayOfWeekStateSpace` with the calendar of a bank: a first-open-day-of-
+    the-month effect (kept where significant in training), the intraday profile decay
+    chosen at each fit by the in-sample one-day-ahead profile error, and one
+    maximum-likelihood fit (no outlier refit: a special day the model knows, such as
+    a month start or the day after a closure, is not an outlier).
+
+    Same options as :class:`DayOfWeekStateSpace`, other defaults.
+    """
+
+    outlier_z: float | None = None
+    month_start: bool = True
+    profile_decay_grid: tuple[float, ...] | None = PROFILE_DECAY_GRID
+    robust_spread: bool = True
+
+    @property
+    def name(self) -> str:
+        return "cal_ssm"
 
 
 # -- MSTL -------------------------------------------------------------------------------------
@@ -655,7 +833,11 @@ SELECTION_BLAS_THREADS = 1
 
 
 def default_candidates() -> tuple[ForecastModel, ...]:
-    return (SeasonalNaive(season="week"), TopDown(), MSTLForecaster(), DayOfWeekStateSpace())
+    """``auto``'s candidates. ``cal_ssm`` stands in for ``dow_ssm`` (still available by
+    name): it is the same daily model with calendar terms, so the two score alike on
+    most cutoffs and having both only adds selection noise (with both, ``auto``
+    reached MASE 0.771 on the US bank's 40 origins against cal_ssm's 0.737)."""
+    return (SeasonalNaive(season="week"), TopDown(), MSTLForecaster(), CalendarStateSpace())
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -737,6 +919,7 @@ MODELS: dict[str, ForecastModel] = {
     "topdown": TopDown(),
     "mstl": MSTLForecaster(),
     "dow_ssm": DayOfWeekStateSpace(),
+    "cal_ssm": CalendarStateSpace(),
     "auto": Auto(),
 }
 

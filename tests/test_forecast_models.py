@@ -6,6 +6,7 @@ import dataclasses
 import datetime as dt
 
 import numpy as np
+import pandas as pd
 import pytest
 
 import forecasting as fc
@@ -129,9 +130,11 @@ def test_fast_selection_matches_full_refit():
     np.testing.assert_array_equal(f1.paths, f2.paths)
 
 
-def test_selection_fit_warm_start_reaches_the_same_optimum(synthetic):
+@pytest.mark.parametrize(
+    "spec", [fc.DayOfWeekStateSpace(), fc.CalendarStateSpace()], ids=lambda s: s.name
+)
+def test_selection_fit_warm_start_reaches_the_same_optimum(synthetic, spec):
     y = synthetic.matrix("voice")
-    spec = fc.DayOfWeekStateSpace()
     prev = spec.fit(y.head(len(y.dates) - 1))
     warm, cold = spec.selection_fit(y, prev), spec.fit(y)
     np.testing.assert_allclose(warm.results.params, cold.results.params, rtol=0.02, atol=1e-4)
@@ -184,3 +187,118 @@ def test_us_bank_forecast_follows_calendar(us_bank):
     daily = out.groupby(out["timestamp"].dt.date)["volume"].sum()
     assert 28_000 < daily.mean() < 37_000  # the daily mean is 32,461
     assert daily.iloc[0] == daily.max()  # Mondays are the busiest day
+
+
+# -- cal_ssm: daily totals with calendar effects x chosen profiles ---------------------------
+def _weekday_profile_history(
+    *, weeks: int, seed: int, month_lift: float = 1.0
+) -> tuple[fc.History, dict[int, float], np.ndarray]:
+    """A pure weekday x profile Poisson process (weekdays 07:00-21:00, 15 min):
+    expected daily total by weekday (x ``month_lift`` on the first weekday of a
+    month), the same intraday shape every day. Returns the history, the totals and
+    the profile (shares)."""
+    rng = np.random.default_rng(seed)
+    totals = {0: 1300.0, 1: 1000.0, 2: 950.0, 3: 1000.0, 4: 1100.0}
+    slots = np.arange(7 * 60, 21 * 60, 15)
+    shape = np.sin(np.pi * (slots - slots[0] + 7.5) / (slots[-1] - slots[0] + 15)) + 0.2
+    prof = shape / shape.sum()
+    rows = []
+    start = dt.date(2024, 1, 1)
+    prev_month = None
+    for k in range(weeks * 7):
+        d = start + dt.timedelta(days=k)
+        if d.weekday() > 4:
+            continue
+        lift = month_lift if d.month != prev_month else 1.0
+        prev_month = d.month
+        counts = rng.poisson(totals[d.weekday()] * lift * prof)
+        for s, c in zip(slots, counts, strict=True):
+            rows.append((dt.datetime.combine(d, dt.time()) + dt.timedelta(minutes=int(s)), c))
+    df = pd.DataFrame(rows, columns=["timestamp", "volume"]).assign(channel="voice")
+    return fc.read_history(df), totals, prof
+
+
+def test_cal_ssm_recovers_a_weekday_x_profile_poisson_mean():
+    """On a pure weekday x profile Poisson process the daily model has nothing to
+    track: the daily total is the true mean within 4% (the level from ~12 weeks of
+    ~1,000 calls a day: sd ~1-2%), each interval within its profile-noise band, and
+    the intervals' mean absolute error under 6% of the volume."""
+    h, totals, prof = _weekday_profile_history(weeks=12, seed=4)
+    y = h.matrix("voice")
+    days = h.calendar.next_open_days(y.dates[-1], 5)
+    f = fc.CalendarStateSpace().fit(y).forecast(days, n_paths=200)
+    for i, d in enumerate(days):
+        truth = totals[d.weekday()] * prof
+        assert f.mean[i].sum() == pytest.approx(truth.sum(), rel=0.04)
+        # each interval: 4 sd of a profile averaged over >= 5 same weekdays (decay
+        # >= 0.7: Poisson sd sqrt(truth / 5)) + the level's 4%
+        assert (np.abs(f.mean[i] - truth) <= 4 * np.sqrt(truth / 5) + 0.04 * truth).all()
+    truth_all = np.array([totals[d.weekday()] * prof for d in days])
+    assert np.abs(f.mean - truth_all).sum() / truth_all.sum() < 0.06
+
+
+def test_cal_ssm_intervals_cover_at_the_nominal_rate():
+    """Backtest on the Poisson process: the 80% intervals cover 80% of 10 days x 56
+    intervals within a binomial band (+- 4 sd of a binomial share with 560 trials,
+    widened for the days' shared level error: 0.72-0.88)."""
+    h, _, _ = _weekday_profile_history(weeks=10, seed=8)
+    cv = fc.backtest(h, [fc.CalendarStateSpace()], horizon_days=1, n_windows=10, n_paths=300)
+    acc = fc.accuracy(cv).iloc[0]
+    assert 0.72 <= acc["coverage_80"] <= 0.88
+    assert acc["coverage_95"] >= 0.90
+
+
+def test_month_start_effect_is_learned_where_present_and_dropped_where_not():
+    lifted, _, _ = _weekday_profile_history(weeks=22, seed=2, month_lift=1.4)
+    plain, _, _ = _weekday_profile_history(weeks=22, seed=2)
+    y = lifted.matrix("voice")
+    res = fc.CalendarStateSpace().fit(y)
+    assert res.month
+    # the first weekday of a month is 40% busier: the model's multiplier (log scale)
+    assert float(np.exp(np.asarray(res.results.params)[-1])) == pytest.approx(1.4, rel=0.08)
+    first = dt.date(2024, 6, 3)  # Monday, first weekday of June (history ends in May)
+    assert y.dates[-1] < first
+    days = lifted.calendar.next_open_days(y.dates[-1], 10)
+    f = res.forecast(days, n_paths=50)
+    by_day = dict(zip(days, f.mean.sum(axis=1), strict=True))
+    assert by_day[first] / by_day[first + dt.timedelta(days=7)] == pytest.approx(1.4, rel=0.1)
+    assert not fc.CalendarStateSpace().fit(plain.matrix("voice")).month
+
+
+def test_month_start_marks_the_first_open_day_of_each_month():
+    from forecasting.models import month_start
+
+    y = fc.read_history(synthetic_history(weeks=8, start="2024-01-29")).matrix("voice")
+    days = [dt.date(2024, 2, 1), dt.date(2024, 2, 2), dt.date(2024, 3, 1), dt.date(2024, 3, 4)]
+    # Feb 1 is a Thursday (first), Mar 1 a Friday (first), Mar 4 a Monday (not)
+    assert list(month_start(y, days)) == [1.0, 0.0, 1.0, 0.0]
+    # a month starting on a Saturday: the Monday is its first open day
+    assert month_start(y, [dt.date(2024, 6, 3)])[0] == 1.0
+
+
+def test_profile_decay_is_chosen_on_training_days():
+    from forecasting.models import choose_profile_decay
+
+    # a profile that shifts abruptly half way: recent days predict best, so the
+    # fastest decay of the grid wins; on a stable profile the equal weights win
+    h, _, prof = _weekday_profile_history(weeks=12, seed=5)
+    y = h.matrix("voice")
+    assert choose_profile_decay(y, (0.5, 1.0)) == 1.0
+    shifted = y.values.copy()
+    half = len(y.dates) // 2
+    shifted[half:] = np.roll(shifted[half:], 12, axis=1)  # 3 hours later
+    y2 = dataclasses.replace(y, values=shifted)
+    assert choose_profile_decay(y2, (0.5, 1.0)) == 0.5
+
+
+@needs_us_bank
+@pytest.mark.slow
+def test_us_bank_cal_ssm_meets_the_accuracy_target(us_bank):
+    """The benchmark's protocol (benchmarks/forecast.py): the last 8 weeks of origins,
+    1-day horizon. cal_ssm reaches the issue-14 target (MASE <= 0.75; measured 0.737,
+    dow_ssm 0.773) with 80% intervals covering 75-85% (measured 0.764)."""
+    cv = fc.backtest(us_bank, ["cal_ssm"], horizon_days=1, n_windows=40)
+    acc = fc.accuracy(cv).iloc[0]
+    assert acc["mase"] <= 0.75
+    assert 0.75 <= acc["coverage_80"] <= 0.85
+    assert acc["coverage_95"] >= 0.88
