@@ -10,7 +10,9 @@ Generic call-record CSV (one row per call that reached an agent queue)::
 * ``outcome``: ``answered`` or ``abandoned``;
 * ``handle_time``: seconds of service (answered calls; empty or 0 otherwise);
 * ``customer_id`` (optional; empty or 0 = unknown): to find redials;
-* ``agent`` (optional): who answered, to measure staffing per interval.
+* ``agent`` (optional): who answered, to measure staffing per interval;
+* ``priority`` (optional): the customer class the system recorded (a label, e.g. the
+  Anonymous Bank's 0 / 1 / 2), to find customer segments (:mod:`forecasting.segments`).
 
 :func:`read_anonymous_bank` reads the Technion "Anonymous Bank" raw monthly files into
 the same table (PHANTOM calls and VRU-only hang-ups dropped, as the data's
@@ -73,7 +75,16 @@ __all__ = [
     "wait_resolution",
 ]
 
-RECORD_COLUMNS = ("arrival", "queue", "wait", "outcome", "handle_time", "customer_id", "agent")
+RECORD_COLUMNS = (
+    "arrival",
+    "queue",
+    "wait",
+    "outcome",
+    "handle_time",
+    "customer_id",
+    "agent",
+    "priority",
+)
 
 
 class RecordsError(ValueError):
@@ -122,6 +133,8 @@ def _check_records(df: pd.DataFrame, where: str) -> pd.DataFrame:
     )
     agent = df["agent"].astype(str).str.strip() if "agent" in df else None
     out["agent"] = agent.where(agent != "") if agent is not None else pd.NA
+    prio = df["priority"].astype(str).str.strip() if "priority" in df else None
+    out["priority"] = prio.where(~prio.isin(["", "nan", "None"])) if prio is not None else pd.NA
     return out.sort_values("arrival", kind="stable").reset_index(drop=True)
 
 
@@ -148,7 +161,7 @@ def read_anonymous_bank(path: str | Path) -> pd.DataFrame:
     PHANTOM calls and calls that hung up in the VRU (never queued) are dropped. A call's
     queue arrival is ``q_start`` (or ``vru_exit`` when it was answered without
     queueing); its wait is ``q_time``, its handle time ``ser_time``, its agent
-    ``server``. Customer id 0 means unknown.
+    ``server``, its customer class ``priority``. Customer id 0 means unknown.
     """
     p = Path(path)
     if not p.is_file():
@@ -177,6 +190,7 @@ def read_anonymous_bank(path: str | Path) -> pd.DataFrame:
             "handle_time": np.where(raw["outcome"] == "AGENT", raw["ser_time"].astype(float), 0),
             "customer_id": raw["customer_id"].to_numpy(),
             "agent": raw["server"].where(raw["server"] != "NO_SERVER", "").to_numpy(),
+            "priority": raw["priority"].to_numpy() if "priority" in raw else "",
         }
     )
     return _check_records(out.astype(str), str(p))
@@ -579,6 +593,20 @@ class Calibration:
         return _agents.wrap_up_samples(gaps)
 
     @cached_property
+    def segments(self) -> dict[str, dict[str, dict[str, Any]]]:
+        """Queue -> its customer segments (``channels.<q>.segments`` entries) where the
+        records' ``priority`` shows two or more classes (see
+        :func:`forecasting.segments.customer_segments`); queues without are left out."""
+        from .segments import customer_segments
+
+        out = {}
+        for q in self.queues:
+            seg = customer_segments(self.records[self.records["queue"] == q])
+            if seg:
+                out[q] = seg
+        return out
+
+    @cached_property
     def handle_time_factors(self) -> dict[str, dict[str, float]]:
         """Group -> queue -> the group's mean handle time over the queue's."""
         return _agents.handle_time_factors(self.records, self.agent_skills)
@@ -724,6 +752,7 @@ class Calibration:
         wrap_up: bool = False,
         proficiency: bool = False,
         routing: bool = False,
+        segments: bool = False,
     ) -> dict[str, Any]:
         """A one-day scenario (00:00-24:00) with given arrivals and staffing per interval
         and this calibration's distributions.
@@ -743,6 +772,8 @@ class Calibration:
         proficiency : give each group its handle-time factors (:attr:`handle_time_factors`).
         routing : order every group's skills by :attr:`routing_priority` (else by
             :attr:`queues`).
+        segments : give each queue its customer segments (:attr:`segments`: priority
+            classes with their shares, patience and handle times).
         """
         per_day = 24 * 60 // self.interval_minutes
         grid = pd.date_range(pd.Timestamp(day), periods=per_day, freq=f"{self.interval_minutes}min")
@@ -758,6 +789,10 @@ class Calibration:
             for q, samples in self.wrap_up.items():
                 if q in channels:
                     channels[q]["wrap_up"] = {"distribution": "empirical", "samples": samples}
+        if segments:
+            for q, seg in self.segments.items():
+                if q in channels:
+                    channels[q]["segments"] = seg
         if "group" in staffing.columns:
             skill_sets = dict(groups if groups is not None else self.skill_groups)
             head = _round_groups(staffing, grid, list(skill_sets))

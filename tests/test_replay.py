@@ -137,3 +137,44 @@ def test_cli_replay_one_day(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> 
     r = ccsim("replay", "january", "february", "--days", "1", "-r", "1", "--without", "routing")
     assert r.returncode == 0 and "pooled: abandonment bias" in r.stdout
     assert "behaviours: skills, availability, wrap_up, proficiency;" in r.stdout
+
+
+def test_january_segments(january: Calibration) -> None:
+    """PS and NE show two priority classes in January: priority 2 is two thirds of the
+    PS calls that queued (7656 of 11546 with priority 1 or 2, 1.5% of queued calls have
+    priority 0 and are left out) and is served first (it overtook waiting priority-1
+    callers, not the reverse); priority-1 PS callers are less patient. NW records no
+    class (all 0): no segments."""
+    seg = january.segments
+    assert set(seg) == {"PS", "NE", "TT"}
+    ps = seg["PS"]
+    assert set(ps) == {"priority_1", "priority_2"}
+    assert ps["priority_2"]["share"] == pytest.approx(7656 / (7656 + 3890), abs=2e-3)
+    assert ps["priority_2"]["priority"] == 1 and ps["priority_1"]["priority"] == 2
+    assert ps["priority_1"]["patience"]["mean"] < ps["priority_2"]["patience"]["mean"]
+    assert {s["priority"] for s in seg["TT"].values()} == {1}  # no service order shown
+
+
+def test_replay_with_segments_one_day(january: Calibration, february: pd.DataFrame) -> None:
+    """With ``segments`` the replay scenario carries the classes and runs; without it
+    the scenario is the old one (the same but for the segments) and so is the replay."""
+    day = pd.Timestamp("1999-02-01").date()
+    test = calibrate(february)
+    data = january.scenario_for_day(
+        day, arrivals=test.arrivals(), staffing=test.staffing, segments=True
+    )
+    assert set(data["channels"]["PS"]["segments"]) == {"priority_1", "priority_2"}
+    assert "segments" not in data["channels"]["NW"]
+    parse_scenario(data)
+    old = january.scenario_for_day(day, arrivals=test.arrivals(), staffing=test.staffing)
+    assert old == {
+        **data,
+        "channels": {
+            q: {k: v for k, v in ch.items() if k != "segments"}
+            for q, ch in data["channels"].items()
+        },
+    }
+    base = replay(january, february, days=1, replications=2, behaviours=())
+    seg = replay(january, february, days=1, replications=2, behaviours=("segments",))
+    assert list(seg["queue"]) == list(base["queue"])
+    assert not seg["sim_sl"].equals(base["sim_sl"])

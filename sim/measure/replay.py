@@ -28,7 +28,15 @@ from sim.measure.runner import simulate
 
 __all__ = ["BEHAVIOURS", "DEFAULT_BEHAVIOURS", "replay", "replay_summary"]
 
-BEHAVIOURS = ("skills", "availability", "wrap_up", "proficiency", "routing", "absence")
+BEHAVIOURS = (
+    "skills",
+    "availability",
+    "wrap_up",
+    "proficiency",
+    "routing",
+    "absence",
+    "segments",
+)
 """What a replay can take from the records beyond arrivals, talk time and patience:
 
 * ``skills``: one group per skill set of the agents (from the queues each answered),
@@ -43,9 +51,13 @@ BEHAVIOURS = ("skills", "availability", "wrap_up", "proficiency", "routing", "ab
   call waits; taking it as independent of the queue, an interval's seen absence is
   divided by the share of the interval a call of the agent's skills waited (at most
   the agent's idle time).
+* ``segments`` (off by default): customer priority classes per queue from the records'
+  ``priority`` (:mod:`forecasting.segments`): shares, the order agents serve them in,
+  per class patience and (where it differs) handle time.
 """
 DEFAULT_BEHAVIOURS = BEHAVIOURS[:5]
-"""What :func:`replay` uses unless told: every behaviour but ``absence``."""
+"""What :func:`replay` uses unless told: every behaviour but ``absence`` and
+``segments``."""
 
 
 def _staffing(
@@ -154,6 +166,7 @@ def replay(
             wrap_up="wrap_up" in use,
             proficiency="proficiency" in use,
             routing="routing" in use,
+            segments="segments" in use,
         )
         res = simulate(parse_scenario(data, source=f"replay {day}"))
         ch: dict[Any, dict[Any, Any]] = res.channels.pivot(
