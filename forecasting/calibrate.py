@@ -664,8 +664,11 @@ class Calibration:
             {"offered": g.size(), "abandon_rate": g["ab"].mean(), "service_level": g["sl"].mean()}
         ).reset_index()
 
-    def _channels(self, arrivals: dict[str, list[float]] | None) -> dict[str, Any]:
+    def _channels(
+        self, arrivals: dict[str, list[float]] | None, *, segments: bool = False
+    ) -> dict[str, Any]:
         out = {}
+        seg = self.segments if segments else {}
         for q in self.queues:
             ch: dict[str, Any] = {
                 "arrivals": arrivals[q] if arrivals is not None else 0,
@@ -673,6 +676,8 @@ class Calibration:
                 "patience": self.distributions[q]["patience"],
                 "service_level": {"target": 0.8, "threshold": self.sl_threshold},
             }
+            if q in seg:
+                ch["segments"] = seg[q]
             out[q] = ch
         return out
 
@@ -695,12 +700,15 @@ class Calibration:
                 )
         return out
 
-    def fragment(self, *, name: str = "calibrated typical day") -> dict[str, Any]:
+    def fragment(
+        self, *, name: str = "calibrated typical day", segments: bool = False
+    ) -> dict[str, Any]:
         """A scenario for a typical day: per queue the mean first-attempt arrivals per
         interval over the recorded days (observed calls less the redial share),
         the mean staffing per interval in one group skilled for every queue (in
         :attr:`queues` priority order), the fitted distributions, and redials as
-        abandon transitions. Loads with ``sim.parse_scenario``."""
+        abandon transitions; with ``segments``, each queue's customer segments
+        (:attr:`segments`). Loads with ``sim.parse_scenario``."""
         arr = self.arrivals()
         n_days = self.records["arrival"].dt.normalize().nunique()
         per_day = 24 * 60 // self.interval_minutes
@@ -726,7 +734,7 @@ class Calibration:
             "interval_minutes": self.interval_minutes,
             "periods": per_day,
             "start": "00:00",
-            "channels": self._channels(arrivals),
+            "channels": self._channels(arrivals, segments=segments),
             "groups": {
                 "agents": {
                     "skills": self.queues,
@@ -736,8 +744,8 @@ class Calibration:
             "journeys": {"max_attempts": 5, "transitions": self._transitions()},
         }
 
-    def fragment_yaml(self) -> str:
-        return yaml.safe_dump(self.fragment(), sort_keys=False)
+    def fragment_yaml(self, *, segments: bool = False) -> str:
+        return yaml.safe_dump(self.fragment(segments=segments), sort_keys=False)
 
     def scenario_for_day(
         self,
@@ -784,15 +792,11 @@ class Calibration:
             q: [float(v) for v in (arr[q] if q in arr else pd.Series(0.0, index=grid)).to_numpy()]
             for q in self.queues
         }
-        channels = self._channels(per_q)
+        channels = self._channels(per_q, segments=segments)
         if wrap_up:
             for q, samples in self.wrap_up.items():
                 if q in channels:
                     channels[q]["wrap_up"] = {"distribution": "empirical", "samples": samples}
-        if segments:
-            for q, seg in self.segments.items():
-                if q in channels:
-                    channels[q]["segments"] = seg
         if "group" in staffing.columns:
             skill_sets = dict(groups if groups is not None else self.skill_groups)
             head = _round_groups(staffing, grid, list(skill_sets))
@@ -825,6 +829,22 @@ class Calibration:
                 "transitions": self._transitions() if transitions else [],
             },
         }
+
+    def segments_summary(self) -> str:
+        """A printable table of :attr:`segments` (share, priority, patience and handle
+        time means in s)."""
+        lines = ["customer segments (priority classes of the calls that queued)"]
+        for q, segs in self.segments.items():
+            for name, sg in segs.items():
+                ht = sg.get("handle_time")
+                lines.append(
+                    f"  {q:4s} {name:12s} share {sg['share']:.3f} priority {sg['priority']}"
+                    + (f"  patience mean {sg['patience']['mean']:g}" if "patience" in sg else "")
+                    + (f"  handle time mean {ht['mean']:g}" if ht else "")
+                )
+        if not self.segments:
+            lines.append("  none: no queue's records show two classes")
+        return "\n".join(lines)
 
     def summary(self) -> str:
         """A printable table of the fits."""

@@ -3,13 +3,18 @@ known classes: hand-checkable shares, service order, patience and handle times."
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import numpy as np
 import pandas as pd
 import pytest
+import yaml
 
 from forecasting.calibrate import fit_handle_time, fit_patience
 from forecasting.segments import class_priorities, customer_segments, overtakes
 from sim.config.scenario import parse_scenario
+
+from .cli_helpers import ccsim
 
 T0 = pd.Timestamp("1999-01-03")
 PAIRS = 200
@@ -133,3 +138,28 @@ def test_segments_load_as_a_scenario() -> None:
     loaded = sc.channels["PS"].segments
     assert loaded is not None and set(loaded) == {"priority_1", "priority_2"}
     assert loaded["priority_2"].priority == 1 and loaded["priority_2"].share == 0.75
+
+
+def test_calibrate_command_writes_segments(tmp_path: Path) -> None:
+    """``ccsim calibrate --segments``: a generic CSV with a ``priority`` column gives a
+    fragment whose PS channel carries the two classes (and loads); without the flag the
+    fragment has none."""
+    r = records()
+    csv = tmp_path / "calls.csv"
+    r.assign(
+        arrival=r["arrival"].dt.strftime("%Y-%m-%d %H:%M:%S"),
+        outcome=np.where(r["answered"], "answered", "abandoned"),
+    ).drop(columns="answered").to_csv(csv, index=False)
+    out = tmp_path / "fragment.yaml"
+    res = ccsim("calibrate", str(csv), "--segments", "--out", str(out))
+    assert res.returncode == 0, res.stderr
+    assert "priority_2   share 0.750 priority 1" in res.stdout
+    data = yaml.safe_load(out.read_text("utf-8"))
+    seg = data["channels"]["PS"]["segments"]
+    assert seg["priority_2"]["share"] == 0.75 and seg["priority_1"]["priority"] == 2
+    parse_scenario(data)
+    res = ccsim("calibrate", str(csv), "--out", str(out))
+    assert (
+        res.returncode == 0
+        and "segments" not in yaml.safe_load(out.read_text("utf-8"))["channels"]["PS"]
+    )
