@@ -43,6 +43,7 @@ arrivals and staffing (the replay validation).
 
 from __future__ import annotations
 
+import copy
 import datetime as dt
 import math
 import warnings
@@ -677,7 +678,7 @@ class Calibration:
                 "service_level": {"target": 0.8, "threshold": self.sl_threshold},
             }
             if q in seg:
-                ch["segments"] = seg[q]
+                ch["segments"] = copy.deepcopy(seg[q])  # the caller may edit the scenario
             out[q] = ch
         return out
 

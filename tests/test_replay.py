@@ -12,7 +12,13 @@ import pytest
 from forecasting.agents import skill_groups
 from forecasting.calibrate import Calibration, calibrate, read_anonymous_bank
 from sim.config.scenario import parse_scenario
-from sim.measure.replay import BEHAVIOURS, DEFAULT_BEHAVIOURS, replay, replay_summary
+from sim.measure.replay import (
+    BEHAVIOURS,
+    DEFAULT_BEHAVIOURS,
+    _segment_talk_times,
+    replay,
+    replay_summary,
+)
 
 from .cli_helpers import ccsim
 from .forecast_helpers import RAW, SHARED, needs_raw
@@ -178,3 +184,27 @@ def test_replay_with_segments_one_day(january: Calibration, february: pd.DataFra
     seg = replay(january, february, days=1, replications=2, behaviours=("segments",))
     assert list(seg["queue"]) == list(base["queue"])
     assert not seg["sim_sl"].equals(base["sim_sl"])
+
+
+def test_segments_with_test_talk_times(january: Calibration, february: pd.DataFrame) -> None:
+    """``talk_times="test"`` gives the segments February's own handle times too and
+    leaves January's calibration as it was."""
+    before = {q: {n: dict(s) for n, s in segs.items()} for q, segs in january.segments.items()}
+    rep = replay(
+        january, february, days=1, replications=1, behaviours=("segments",), talk_times="test"
+    )
+    assert len(rep) > 0
+    assert january.segments == before
+    test = calibrate(february)
+    data = january.scenario_for_day(
+        pd.Timestamp("1999-02-01").date(),
+        arrivals=test.arrivals(),
+        staffing=test.staffing,
+        segments=True,
+    )
+    _segment_talk_times(data, test)
+    ps = data["channels"]["PS"]["segments"]
+    assert ps["priority_2"].get("handle_time") == test.segments["PS"]["priority_2"].get(
+        "handle_time"
+    )
+    assert january.segments == before

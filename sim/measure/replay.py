@@ -111,7 +111,7 @@ def replay(
         replay of one group staffed by the idle-gap heuristic, without wrap-up).
     talk_times : ``"test"`` replaces the calibration's handle-time distributions by
         the test records' own (a diagnostic, not a forecast: how much of the bias is
-        talk time drifting between the months).
+        talk time drifting between the months), the segments' too.
 
     Returns
     -------
@@ -168,6 +168,8 @@ def replay(
             routing="routing" in use,
             segments="segments" in use,
         )
+        if talk_times == "test" and "segments" in use:
+            _segment_talk_times(data, test)
         res = simulate(parse_scenario(data, source=f"replay {day}"))
         ch: dict[Any, dict[Any, Any]] = res.channels.pivot(
             index="channel", columns="kpi", values="mean"
@@ -199,6 +201,18 @@ def replay(
     out["err_abandon_pp"] = 100 * (out["sim_abandon"] - out["actual_abandon"])
     out["err_sl_pp"] = 100 * (out["sim_sl"] - out["actual_sl"])
     return out
+
+
+def _segment_talk_times(data: dict[str, Any], test: Calibration) -> None:
+    """With the test month's talk times, each segment's handle time is the test
+    records' own for that class (or the channel's, the test month's, where they show
+    no difference)."""
+    for q, ch in data["channels"].items():
+        mine = test.segments.get(q, {})
+        for name, seg in ch.get("segments", {}).items():
+            seg.pop("handle_time", None)
+            if "handle_time" in mine.get(name, {}):
+                seg["handle_time"] = mine[name]["handle_time"]
 
 
 def replay_summary(rep: pd.DataFrame) -> pd.DataFrame:
