@@ -10,7 +10,9 @@ Generic call-record CSV (one row per call that reached an agent queue)::
 * ``outcome``: ``answered`` or ``abandoned``;
 * ``handle_time``: seconds of service (answered calls; empty or 0 otherwise);
 * ``customer_id`` (optional; empty or 0 = unknown): to find redials;
-* ``agent`` (optional): who answered, to measure staffing per interval.
+* ``agent`` (optional): who answered, to measure staffing per interval;
+* ``priority`` (optional): the customer class the system recorded (a label, e.g. the
+  Anonymous Bank's 0 / 1 / 2), to find customer segments (:mod:`forecasting.segments`).
 
 :func:`read_anonymous_bank` reads the Technion "Anonymous Bank" raw monthly files into
 the same table (PHANTOM calls and VRU-only hang-ups dropped, as the data's
@@ -41,6 +43,7 @@ arrivals and staffing (the replay validation).
 
 from __future__ import annotations
 
+import copy
 import datetime as dt
 import math
 import warnings
@@ -73,7 +76,16 @@ __all__ = [
     "wait_resolution",
 ]
 
-RECORD_COLUMNS = ("arrival", "queue", "wait", "outcome", "handle_time", "customer_id", "agent")
+RECORD_COLUMNS = (
+    "arrival",
+    "queue",
+    "wait",
+    "outcome",
+    "handle_time",
+    "customer_id",
+    "agent",
+    "priority",
+)
 
 
 class RecordsError(ValueError):
@@ -122,6 +134,8 @@ def _check_records(df: pd.DataFrame, where: str) -> pd.DataFrame:
     )
     agent = df["agent"].astype(str).str.strip() if "agent" in df else None
     out["agent"] = agent.where(agent != "") if agent is not None else pd.NA
+    prio = df["priority"].astype(str).str.strip() if "priority" in df else None
+    out["priority"] = prio.where(~prio.isin(["", "nan", "None"])) if prio is not None else pd.NA
     return out.sort_values("arrival", kind="stable").reset_index(drop=True)
 
 
@@ -148,7 +162,7 @@ def read_anonymous_bank(path: str | Path) -> pd.DataFrame:
     PHANTOM calls and calls that hung up in the VRU (never queued) are dropped. A call's
     queue arrival is ``q_start`` (or ``vru_exit`` when it was answered without
     queueing); its wait is ``q_time``, its handle time ``ser_time``, its agent
-    ``server``. Customer id 0 means unknown.
+    ``server``, its customer class ``priority``. Customer id 0 means unknown.
     """
     p = Path(path)
     if not p.is_file():
@@ -177,6 +191,7 @@ def read_anonymous_bank(path: str | Path) -> pd.DataFrame:
             "handle_time": np.where(raw["outcome"] == "AGENT", raw["ser_time"].astype(float), 0),
             "customer_id": raw["customer_id"].to_numpy(),
             "agent": raw["server"].where(raw["server"] != "NO_SERVER", "").to_numpy(),
+            "priority": raw["priority"].to_numpy() if "priority" in raw else "",
         }
     )
     return _check_records(out.astype(str), str(p))
@@ -579,6 +594,20 @@ class Calibration:
         return _agents.wrap_up_samples(gaps)
 
     @cached_property
+    def segments(self) -> dict[str, dict[str, dict[str, Any]]]:
+        """Queue -> its customer segments (``channels.<q>.segments`` entries) where the
+        records' ``priority`` shows two or more classes (see
+        :func:`forecasting.segments.customer_segments`); queues without are left out."""
+        from .segments import customer_segments
+
+        out = {}
+        for q in self.queues:
+            seg = customer_segments(self.records[self.records["queue"] == q])
+            if seg:
+                out[q] = seg
+        return out
+
+    @cached_property
     def handle_time_factors(self) -> dict[str, dict[str, float]]:
         """Group -> queue -> the group's mean handle time over the queue's."""
         return _agents.handle_time_factors(self.records, self.agent_skills)
@@ -636,8 +665,11 @@ class Calibration:
             {"offered": g.size(), "abandon_rate": g["ab"].mean(), "service_level": g["sl"].mean()}
         ).reset_index()
 
-    def _channels(self, arrivals: dict[str, list[float]] | None) -> dict[str, Any]:
+    def _channels(
+        self, arrivals: dict[str, list[float]] | None, *, segments: bool = False
+    ) -> dict[str, Any]:
         out = {}
+        seg = self.segments if segments else {}
         for q in self.queues:
             ch: dict[str, Any] = {
                 "arrivals": arrivals[q] if arrivals is not None else 0,
@@ -645,6 +677,8 @@ class Calibration:
                 "patience": self.distributions[q]["patience"],
                 "service_level": {"target": 0.8, "threshold": self.sl_threshold},
             }
+            if q in seg:
+                ch["segments"] = copy.deepcopy(seg[q])  # the caller may edit the scenario
             out[q] = ch
         return out
 
@@ -667,12 +701,15 @@ class Calibration:
                 )
         return out
 
-    def fragment(self, *, name: str = "calibrated typical day") -> dict[str, Any]:
+    def fragment(
+        self, *, name: str = "calibrated typical day", segments: bool = False
+    ) -> dict[str, Any]:
         """A scenario for a typical day: per queue the mean first-attempt arrivals per
         interval over the recorded days (observed calls less the redial share),
         the mean staffing per interval in one group skilled for every queue (in
         :attr:`queues` priority order), the fitted distributions, and redials as
-        abandon transitions. Loads with ``sim.parse_scenario``."""
+        abandon transitions; with ``segments``, each queue's customer segments
+        (:attr:`segments`). Loads with ``sim.parse_scenario``."""
         arr = self.arrivals()
         n_days = self.records["arrival"].dt.normalize().nunique()
         per_day = 24 * 60 // self.interval_minutes
@@ -698,7 +735,7 @@ class Calibration:
             "interval_minutes": self.interval_minutes,
             "periods": per_day,
             "start": "00:00",
-            "channels": self._channels(arrivals),
+            "channels": self._channels(arrivals, segments=segments),
             "groups": {
                 "agents": {
                     "skills": self.queues,
@@ -708,8 +745,8 @@ class Calibration:
             "journeys": {"max_attempts": 5, "transitions": self._transitions()},
         }
 
-    def fragment_yaml(self) -> str:
-        return yaml.safe_dump(self.fragment(), sort_keys=False)
+    def fragment_yaml(self, *, segments: bool = False) -> str:
+        return yaml.safe_dump(self.fragment(segments=segments), sort_keys=False)
 
     def scenario_for_day(
         self,
@@ -724,6 +761,7 @@ class Calibration:
         wrap_up: bool = False,
         proficiency: bool = False,
         routing: bool = False,
+        segments: bool = False,
     ) -> dict[str, Any]:
         """A one-day scenario (00:00-24:00) with given arrivals and staffing per interval
         and this calibration's distributions.
@@ -743,6 +781,8 @@ class Calibration:
         proficiency : give each group its handle-time factors (:attr:`handle_time_factors`).
         routing : order every group's skills by :attr:`routing_priority` (else by
             :attr:`queues`).
+        segments : give each queue its customer segments (:attr:`segments`: priority
+            classes with their shares, patience and handle times).
         """
         per_day = 24 * 60 // self.interval_minutes
         grid = pd.date_range(pd.Timestamp(day), periods=per_day, freq=f"{self.interval_minutes}min")
@@ -753,7 +793,7 @@ class Calibration:
             q: [float(v) for v in (arr[q] if q in arr else pd.Series(0.0, index=grid)).to_numpy()]
             for q in self.queues
         }
-        channels = self._channels(per_q)
+        channels = self._channels(per_q, segments=segments)
         if wrap_up:
             for q, samples in self.wrap_up.items():
                 if q in channels:
@@ -790,6 +830,22 @@ class Calibration:
                 "transitions": self._transitions() if transitions else [],
             },
         }
+
+    def segments_summary(self) -> str:
+        """A printable table of :attr:`segments` (share, priority, patience and handle
+        time means in s)."""
+        lines = ["customer segments (priority classes of the calls that queued)"]
+        for q, segs in self.segments.items():
+            for name, sg in segs.items():
+                ht = sg.get("handle_time")
+                lines.append(
+                    f"  {q:4s} {name:12s} share {sg['share']:.3f} priority {sg['priority']}"
+                    + (f"  patience mean {sg['patience']['mean']:g}" if "patience" in sg else "")
+                    + (f"  handle time mean {ht['mean']:g}" if ht else "")
+                )
+        if not self.segments:
+            lines.append("  none: no queue's records show two classes")
+        return "\n".join(lines)
 
     def summary(self) -> str:
         """A printable table of the fits."""

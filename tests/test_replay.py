@@ -12,7 +12,13 @@ import pytest
 from forecasting.agents import skill_groups
 from forecasting.calibrate import Calibration, calibrate, read_anonymous_bank
 from sim.config.scenario import parse_scenario
-from sim.measure.replay import BEHAVIOURS, DEFAULT_BEHAVIOURS, replay, replay_summary
+from sim.measure.replay import (
+    BEHAVIOURS,
+    DEFAULT_BEHAVIOURS,
+    _segment_talk_times,
+    replay,
+    replay_summary,
+)
 
 from .cli_helpers import ccsim
 from .forecast_helpers import RAW, SHARED, needs_raw
@@ -139,3 +145,68 @@ def test_cli_replay_one_day(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> 
     r = ccsim("replay", "january", "february", "--days", "1", "-r", "1", "--without", "routing")
     assert r.returncode == 0 and "pooled: abandonment bias" in r.stdout
     assert "behaviours: skills, availability, wrap_up, proficiency;" in r.stdout
+
+
+def test_january_segments(january: Calibration) -> None:
+    """PS and NE show two priority classes in January: priority 2 is two thirds of the
+    PS calls that queued (7656 of 11546 with priority 1 or 2, 1.5% of queued calls have
+    priority 0 and are left out) and is served first (it overtook waiting priority-1
+    callers, not the reverse); priority-1 PS callers are less patient. NW records no
+    class (all 0): no segments."""
+    seg = january.segments
+    assert set(seg) == {"PS", "NE", "TT"}
+    ps = seg["PS"]
+    assert set(ps) == {"priority_1", "priority_2"}
+    assert ps["priority_2"]["share"] == pytest.approx(7656 / (7656 + 3890), abs=2e-3)
+    assert ps["priority_2"]["priority"] == 1 and ps["priority_1"]["priority"] == 2
+    assert ps["priority_1"]["patience"]["mean"] < ps["priority_2"]["patience"]["mean"]
+    assert {s["priority"] for s in seg["TT"].values()} == {1}  # no service order shown
+
+
+def test_replay_with_segments_one_day(january: Calibration, february: pd.DataFrame) -> None:
+    """With ``segments`` the replay scenario carries the classes and runs; without it
+    the scenario is the old one (the same but for the segments) and so is the replay."""
+    day = pd.Timestamp("1999-02-01").date()
+    test = calibrate(february)
+    data = january.scenario_for_day(
+        day, arrivals=test.arrivals(), staffing=test.staffing, segments=True
+    )
+    assert set(data["channels"]["PS"]["segments"]) == {"priority_1", "priority_2"}
+    assert "segments" not in data["channels"]["NW"]
+    parse_scenario(data)
+    old = january.scenario_for_day(day, arrivals=test.arrivals(), staffing=test.staffing)
+    assert old == {
+        **data,
+        "channels": {
+            q: {k: v for k, v in ch.items() if k != "segments"}
+            for q, ch in data["channels"].items()
+        },
+    }
+    base = replay(january, february, days=1, replications=2, behaviours=())
+    seg = replay(january, february, days=1, replications=2, behaviours=("segments",))
+    assert list(seg["queue"]) == list(base["queue"])
+    assert not seg["sim_sl"].equals(base["sim_sl"])
+
+
+def test_segments_with_test_talk_times(january: Calibration, february: pd.DataFrame) -> None:
+    """``talk_times="test"`` gives the segments February's own handle times too and
+    leaves January's calibration as it was."""
+    before = {q: {n: dict(s) for n, s in segs.items()} for q, segs in january.segments.items()}
+    rep = replay(
+        january, february, days=1, replications=1, behaviours=("segments",), talk_times="test"
+    )
+    assert len(rep) > 0
+    assert january.segments == before
+    test = calibrate(february)
+    data = january.scenario_for_day(
+        pd.Timestamp("1999-02-01").date(),
+        arrivals=test.arrivals(),
+        staffing=test.staffing,
+        segments=True,
+    )
+    _segment_talk_times(data, test)
+    ps = data["channels"]["PS"]["segments"]
+    assert ps["priority_2"].get("handle_time") == test.segments["PS"]["priority_2"].get(
+        "handle_time"
+    )
+    assert january.segments == before

@@ -436,9 +436,11 @@ def cmd_calibrate(args: argparse.Namespace) -> int:
             },
         ) from None
     print(cal.summary())
+    if args.segments:
+        print(cal.segments_summary())
     if args.out:
         with atomic_file(Path(args.out)) as tmp:
-            tmp.write_text(cal.fragment_yaml(), encoding="utf-8")
+            tmp.write_text(cal.fragment_yaml(segments=args.segments), encoding="utf-8")
     return 0
 
 
@@ -515,4 +517,9 @@ def add_commands(sub: Any) -> None:
     )
     cal.add_argument("--sl-threshold", type=float, default=60.0, help="service-level threshold (s)")
     cal.add_argument("--out", metavar="FRAGMENT.yaml", help="write the scenario fragment")
+    cal.add_argument(
+        "--segments",
+        action="store_true",
+        help="customer segments per queue from the records' priority classes",
+    )
     cal.set_defaults(func=cmd_calibrate)

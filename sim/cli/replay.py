@@ -275,7 +275,7 @@ def add_replay_parser(sub: Any) -> None:
         dest="with_",
         action="append",
         metavar="BEHAVIOUR",
-        help="add a behaviour that is off by default (absence)",
+        help="add a behaviour that is off by default (absence, segments)",
     )
     p.add_argument(
         "--talk-times",

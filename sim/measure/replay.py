@@ -28,7 +28,15 @@ from sim.measure.runner import simulate
 
 __all__ = ["BEHAVIOURS", "DEFAULT_BEHAVIOURS", "replay", "replay_summary"]
 
-BEHAVIOURS = ("skills", "availability", "wrap_up", "proficiency", "routing", "absence")
+BEHAVIOURS = (
+    "skills",
+    "availability",
+    "wrap_up",
+    "proficiency",
+    "routing",
+    "absence",
+    "segments",
+)
 """What a replay can take from the records beyond arrivals, talk time and patience:
 
 * ``skills``: one group per skill set of the agents (from the queues each answered),
@@ -43,9 +51,13 @@ BEHAVIOURS = ("skills", "availability", "wrap_up", "proficiency", "routing", "ab
   call waits; taking it as independent of the queue, an interval's seen absence is
   divided by the share of the interval a call of the agent's skills waited (at most
   the agent's idle time).
+* ``segments`` (off by default): customer priority classes per queue from the records'
+  ``priority`` (:mod:`forecasting.segments`): shares, the order agents serve them in,
+  per class patience and (where it differs) handle time.
 """
 DEFAULT_BEHAVIOURS = BEHAVIOURS[:5]
-"""What :func:`replay` uses unless told: every behaviour but ``absence``."""
+"""What :func:`replay` uses unless told: every behaviour but ``absence`` and
+``segments``."""
 
 
 def _staffing(
@@ -99,7 +111,7 @@ def replay(
         replay of one group staffed by the idle-gap heuristic, without wrap-up).
     talk_times : ``"test"`` replaces the calibration's handle-time distributions by
         the test records' own (a diagnostic, not a forecast: how much of the bias is
-        talk time drifting between the months).
+        talk time drifting between the months), the segments' too.
 
     Returns
     -------
@@ -154,7 +166,10 @@ def replay(
             wrap_up="wrap_up" in use,
             proficiency="proficiency" in use,
             routing="routing" in use,
+            segments="segments" in use,
         )
+        if talk_times == "test" and "segments" in use:
+            _segment_talk_times(data, test)
         res = simulate(parse_scenario(data, source=f"replay {day}"))
         ch: dict[Any, dict[Any, Any]] = res.channels.pivot(
             index="channel", columns="kpi", values="mean"
@@ -186,6 +201,18 @@ def replay(
     out["err_abandon_pp"] = 100 * (out["sim_abandon"] - out["actual_abandon"])
     out["err_sl_pp"] = 100 * (out["sim_sl"] - out["actual_sl"])
     return out
+
+
+def _segment_talk_times(data: dict[str, Any], test: Calibration) -> None:
+    """With the test month's talk times, each segment's handle time is the test
+    records' own for that class (or the channel's, the test month's, where they show
+    no difference)."""
+    for q, ch in data["channels"].items():
+        mine = test.segments.get(q, {})
+        for name, seg in ch.get("segments", {}).items():
+            seg.pop("handle_time", None)
+            if "handle_time" in mine.get(name, {}):
+                seg["handle_time"] = mine[name]["handle_time"]
 
 
 def replay_summary(rep: pd.DataFrame) -> pd.DataFrame:
