@@ -130,7 +130,7 @@ def _handle_override(
 ) -> dict[str, Any] | None:
     from scipy.stats import ttest_ind
 
-    from .calibrate import RecordsError, fit_handle_time
+    from .fits import RecordsError, fit_handle_time
 
     x = answered["handle_time"].to_numpy(float)
     x = x[x > 0]
@@ -157,7 +157,7 @@ def customer_segments(
     (``arrival, wait, answered, handle_time, priority``): ``{segment_name(label):
     {share, priority[, patience][, handle_time]}}``, or ``{}`` where the records show
     fewer than two classes (see the module docstring for each estimate)."""
-    from .calibrate import RecordsError, fit_patience
+    from .fits import RecordsError, fit_patience
 
     if "priority" not in calls.columns:
         return {}
