@@ -12,6 +12,8 @@ below; the pure helpers (charts, tables, formatting) live in ``sim``.
 
 from __future__ import annotations
 
+import datetime as dt
+import hashlib
 import io
 import json
 import sys
@@ -26,6 +28,11 @@ import streamlit as st
 import yaml
 
 import sim
+from forecasting.backtest import backtest
+from forecasting.forecast import forecast_frame
+from forecasting.history import History, HistoryError, read_history
+from forecasting.models import MODELS
+from forecasting.scoring import accuracy
 from sim.config.shipped import DEFAULT_SCENARIO, SCENARIO_DIR, shipped_scenarios
 from sim.config.yaml_reader import NotText, read_yaml, yaml_problem
 from sim.measure.paths import journey_paths
@@ -43,7 +50,7 @@ from sim.plan.staffing import (
     staffed_vs_required,
 )
 from sim.plan.whatif import adjust, compare_flows, compare_groups, movable_agents, reallocate
-from sim.present import charts, comparison, editing, library, planning
+from sim.present import charts, comparison, editing, forecast_view, library, planning
 from sim.present.display import count, duration, pct, pts
 from sim.present.journey_map import effort_caption, flows_dot
 
@@ -1131,7 +1138,8 @@ def resolve_compared(choice: str, upload_key: str, edited: sim.Scenario) -> sim.
         return library.open_saved(library_folder(), choice.removeprefix("Saved: "))
     if choice.startswith("Shipped: "):
         return load(SCENARIO_DIR / choice.removeprefix("Shipped: "))
-    upload = st.file_uploader("Scenario file", type=["yaml", "yml"], key=upload_key)
+    left, right = st.columns([3, 1])
+    upload = left.file_uploader("Scenario file", type=["yaml", "yml"], key=upload_key)
     if upload is None:
         return None
     return parse_upload(upload.name, upload.getvalue())
@@ -1238,6 +1246,251 @@ def page_compare() -> None:
         mime="application/x-yaml",
         key="compare-download-b",
     )
+
+
+# -- forecast -----------------------------------------------------------------------------
+FORECAST_PATHS = 200  # sample paths behind the forecast's 80% / 95% bands
+BACKTEST_PATHS = 100  # sample paths per backtest window (coverage of the bands)
+DEFAULT_HORIZON_DAYS = 2
+DEFAULT_BACKTEST_ORIGINS = 3
+DEFAULT_AS_OF = dt.time(12, 0)
+
+
+@st.cache_data(show_spinner=False, max_entries=16)
+def _history(name: str, data: bytes | None, interval: int | None) -> History:
+    if data is None:
+        return read_history(forecast_view.SHIPPED_HISTORY, interval_minutes=interval)
+    return forecast_view.read_upload(name, data, interval_minutes=interval)
+
+
+@st.cache_data(show_spinner=False, max_entries=16)
+def _forecast(_hist: History, key: str, model: str, horizon: int, seed: int) -> dict[str, Any]:
+    from forecasting.forecast import forecast_series
+
+    return forecast_series(
+        _hist, model=model, horizon_days=horizon, n_paths=FORECAST_PATHS, seed=seed
+    )
+
+
+@st.cache_data(show_spinner=False, max_entries=16)
+def _backtest(_hist: History, key: str, origins: int, seed: int) -> pd.DataFrame:
+    cv = backtest(
+        _hist,
+        forecast_view.BACKTEST_MODELS,
+        horizon_days=1,
+        n_windows=origins,
+        n_paths=BACKTEST_PATHS,
+        seed=seed,
+    )
+    return accuracy(cv)
+
+
+@st.cache_data(show_spinner=False, max_entries=16)
+def _intraday(_hist: History, key: str, as_of: str, channel: str, seed: int) -> pd.DataFrame:
+    return forecast_view.intraday_frame(
+        _hist, pd.Timestamp(as_of), channel, n_paths=FORECAST_PATHS, seed=seed
+    )
+
+
+def forecast_history() -> tuple[History, str] | None:
+    """The page's history (the upload, else the shipped one) at the chosen interval and
+    its cache key; ``None`` (after an error naming the row / column) if unreadable."""
+    left, right = st.columns([3, 1])
+    upload = left.file_uploader(
+        "History CSV (else the shipped Anonymous Bank 1999 calls)",
+        type=["csv"],
+        key="forecast-upload",
+        help="Columns timestamp, channel, volume[, handle_time]; one row per interval.",
+    )
+    name, data = (
+        (upload.name, upload.getvalue())
+        if upload
+        else (
+            forecast_view.SHIPPED_HISTORY.name,
+            None,
+        )
+    )
+    try:
+        first = _history(name, data, None)
+        choices = forecast_view.interval_choices(first.interval_minutes)
+        wanted = scenario().interval_minutes
+        interval = right.selectbox(
+            "Interval (min)",
+            choices,
+            index=choices.index(wanted) if wanted in choices else 0,
+            key=f"forecast-interval-{name}",
+            help="Aggregate the history to this interval; the scenario's when it can.",
+        )
+        hist = _history(name, data, int(interval))
+    except HistoryError as exc:
+        st.error(f"Cannot read the history `{name}`: {exc}")
+        return None
+    digest = hashlib.sha256(data or b"shipped").hexdigest()[:16]
+    return hist, f"{name}:{digest}:{interval}"
+
+
+def page_forecast() -> None:
+    """Forecast page: read a history (upload or shipped), its cleaning report, a quick
+    backtest of the models, the forecast with 80% bands, the intraday reforecast of a
+    chosen day, and the forecast written into the current scenario.
+
+    The numbers are ``forecasting``'s (the API ``ccsim forecast`` runs) for the same
+    history, model, horizon, paths and seed."""
+    st.title("Forecast")
+    st.caption(
+        f"Volumes per interval from a history; bands from {FORECAST_PATHS} sample paths. "
+        "A forecast written into the scenario is what the Simulate page then simulates."
+    )
+    flash = st.session_state.pop("forecast_flash", None)
+    if flash:
+        st.success(flash)
+    found = forecast_history()
+    if found is None:
+        st.stop()
+    hist, key = found
+    st.subheader("Cleaning report")
+    cols = st.columns(3)
+    rep = hist.report
+    cols[0].metric("days of history", f"{rep.days}", border=True)
+    cols[1].metric("missing days (closed)", f"{len(rep.missing_days)}", border=True)
+    cols[2].metric("gaps filled with 0", f"{rep.gap_intervals} intervals", border=True)
+    with st.expander("The whole cleaning report"):
+        st.dataframe(
+            forecast_view.report_table(rep),
+            hide_index=True,
+            width="stretch",
+            key="forecast-report",
+        )
+
+    left, mid, right, far = st.columns(4)
+    names = list(MODELS)
+    model = left.selectbox("Model", names, index=names.index("auto"), key="forecast-model")
+    horizon = mid.number_input(
+        "Horizon (open days)", 1, 31, DEFAULT_HORIZON_DAYS, key="forecast-horizon"
+    )
+    seed = right.number_input("Seed", 0, value=0, key="forecast-seed")
+    origins = far.number_input(
+        "Backtest origins",
+        1,
+        30,
+        DEFAULT_BACKTEST_ORIGINS,
+        key="forecast-origins",
+        help="Rolling-origin cutoffs, each forecasting the next open day.",
+    )
+    with st.spinner("Forecasting"):
+        series = _forecast(hist, key, model, int(horizon), int(seed))
+    out = forecast_frame(series)
+    forecast_results(hist, out)
+
+    st.subheader("Backtest")
+    st.caption(
+        f"Each model refitted at {int(origins)} cutoffs and scored on the next open day: "
+        "MASE (vs the weekly seasonal-naive error), WAPE, and how often the actuals fell "
+        "inside the 80% and 95% bands."
+    )
+    with st.spinner("Backtesting"):
+        acc = _backtest(hist, key, int(origins), int(seed))
+    st.dataframe(acc, hide_index=True, width="stretch", key="forecast-backtest")
+
+    forecast_intraday(hist, key, int(seed))
+    forecast_write(hist, series, out)
+
+
+def forecast_results(hist: History, out: pd.DataFrame) -> None:
+    """The forecast's tiles, chart, table and CSV download."""
+    st.subheader("Forecast")
+    channel = st.selectbox("Channel", list(hist.channels), key="forecast-channel")
+    mine = out[out["channel"] == channel]
+    days = sorted(set(pd.DatetimeIndex(mine["timestamp"]).date))
+    cols = st.columns(3)
+    cols[0].metric("forecast contacts", f"{mine['volume'].sum():,.0f}", border=True)
+    cols[1].metric(f"first of {len(days)} forecast days", f"{days[0]:%a %d %b}", border=True)
+    cols[2].metric("model", str(mine["model"].iloc[0]), border=True)
+    st.altair_chart(forecast_view.forecast_chart(hist, out, channel), width="stretch")
+    with st.expander("Forecast by interval"):
+        st.dataframe(out, hide_index=True, width="stretch", key="forecast-table")
+    st.download_button(
+        "forecast.csv",
+        out.to_csv(index=False, float_format="%.3f", date_format="%Y-%m-%d %H:%M").encode(),
+        file_name="forecast.csv",
+        mime="text/csv",
+        key="forecast-download",
+    )
+
+
+def forecast_intraday(hist: History, key: str, seed: int) -> None:
+    """The intraday reforecast of a chosen day as of a chosen time, vs its day-ahead
+    forecast and (the day being in the history) what actually came."""
+    st.subheader("Intraday reforecast")
+    st.caption(
+        "The rest of a day re-estimated from its actuals so far (the day-ahead forecast "
+        "times the day's updated level); the intervals before the time are the actuals."
+    )
+    observed = sorted(set(pd.DatetimeIndex(hist.frame["timestamp"]).date))
+    left, mid, right = st.columns(3)
+    day = left.date_input(
+        "Day", observed[-1], min_value=observed[0], max_value=observed[-1], key="forecast-day"
+    )
+    at = mid.time_input(
+        "As of",
+        DEFAULT_AS_OF,
+        step=dt.timedelta(minutes=hist.interval_minutes),
+        key="forecast-as-of",
+    )
+    channel = right.selectbox("Channel", list(hist.channels), key="forecast-intraday-channel")
+    as_of = pd.Timestamp(dt.datetime.combine(day, at))
+    try:
+        with st.spinner("Reforecasting"):
+            frame = _intraday(hist, key, str(as_of), channel, seed)
+    except HistoryError as exc:
+        st.warning(f"No reforecast: {exc}")
+        return
+    sums = forecast_view.totals(frame)
+    cols = st.columns(3)
+    cols[0].metric("rest of day · day-ahead", f"{sums['rest day-ahead']:,.0f}", border=True)
+    cols[1].metric(
+        "rest of day · reforecast",
+        f"{sums['rest reforecast']:,.0f}",
+        delta=f"{sums['rest reforecast'] - sums['rest day-ahead']:+,.0f} vs day-ahead",
+        delta_color="off",
+        border=True,
+    )
+    cols[2].metric("rest of day · actual", f"{sums['rest actual']:,.0f}", border=True)
+    st.altair_chart(forecast_view.intraday_chart(frame, as_of, channel), width="stretch")
+    with st.expander("Rest of the day by interval"):
+        st.dataframe(
+            forecast_view.rest_of_day(frame).drop(columns=["seen"]),
+            hide_index=True,
+            width="stretch",
+            key="forecast-intraday-table",
+        )
+
+
+def forecast_write(hist: History, series: dict[str, Any], out: pd.DataFrame) -> None:
+    """Write the forecast's arrivals into the current scenario (``ccsim forecast
+    --scenario --write-scenario``), so the Simulate page simulates it."""
+    st.subheader("Simulate this forecast")
+    sc = scenario()
+    days = sorted(set(pd.DatetimeIndex(out["timestamp"]).date))
+    left, right = st.columns([2, 1])
+    day = left.selectbox(
+        "First forecast day of the scenario",
+        days,
+        key="forecast-write-day",
+        help=f"The scenario's {sc.periods} periods run from {sc.start} on this day.",
+    )
+    right.write("")
+    if right.button("Write into the current scenario", type="primary", key="forecast-write"):
+        try:
+            new = forecast_view.scenario_from_forecast(sc, hist, series, day=day)
+        except HistoryError as exc:
+            st.error(f"Cannot fill “{sc.name}” with this forecast: {exc}")
+            return
+        set_scenario(new, f"{source()} + forecast from {day}")
+        st.session_state["forecast_flash"] = (
+            f"Wrote the forecast from {day} into “{new.name}”: the Simulate page simulates it."
+        )
+        st.rerun()
 
 
 # -- scenario library ---------------------------------------------------------------------
@@ -1398,6 +1651,7 @@ PAGES: list[PageSpec] = [
     PageSpec(page_compare, "Compare", ":material/compare_arrows:", "compare"),
     PageSpec(page_journeys, "Journey map", ":material/route:", "journeys"),
     PageSpec(page_staffing, "Staffing", ":material/groups:", "staffing"),
+    PageSpec(page_forecast, "Forecast", ":material/trending_up:", "forecast"),
     PageSpec(page_optimise, "Optimise", ":material/tune:", "optimise"),
     PageSpec(page_scenario, "Scenario", ":material/edit_note:", "scenario"),
     PageSpec(page_library, "Scenario library", ":material/folder_open:", "library"),

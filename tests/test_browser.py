@@ -192,6 +192,24 @@ def test_compare_page_in_chromium(app_url: str, page, bank: sim.Scenario):
     assert page.get_by_text("Journey moves that changed").count() == 1
 
 
+def test_forecast_page_in_chromium(app_url: str, page):
+    """The shipped history: the forecast's total, the reforecast's, and both charts."""
+    import forecasting as fc
+    from forecasting.data import load_anonymous_bank_history
+
+    hist = load_anonymous_bank_history()
+    total = fc.forecast(hist, horizon_days=2, n_paths=200)["volume"].sum()
+    rest = fc.reforecast(hist, "1999-12-31 12:00", n_paths=200)["volume"].sum()
+    open_in_browser(page, f"{app_url}/forecast", "Forecast")
+    page.get_by_text("rest of day · reforecast").wait_for(timeout=TIMEOUT_MS)
+    wait_idle(page, timeout_ms=TIMEOUT_MS)
+    tiles = metric_texts(page)
+    assert f"{total:,.0f}" in tiles["forecast contacts"]
+    assert f"{rest:,.0f}" in tiles["rest of day · reforecast"]
+    assert drawn(page) == 2
+    assert page.get_by_text("Backtest", exact=True).count() == 1
+
+
 def test_scenario_and_library_pages_in_chromium(app_url: str, page, tmp_path: Path):
     open_in_browser(page, f"{app_url}/scenario", "Scenario")
     page.get_by_text("Valid: 4 channels").wait_for(timeout=TIMEOUT_MS)
