@@ -33,11 +33,13 @@ from forecasting.forecast import forecast_frame
 from forecasting.history import History, HistoryError, read_history
 from forecasting.models import MODELS
 from forecasting.scoring import accuracy
+from sim.config.capacity import CapacityError, CapacityPlan, load_capacity_plan, parse_capacity_plan
 from sim.config.shipped import DEFAULT_SCENARIO, SCENARIO_DIR, shipped_scenarios
 from sim.config.yaml_reader import NotText, read_yaml, yaml_problem
 from sim.measure.paths import journey_paths
 from sim.measure.runner import effort_target
 from sim.measure.workload import check, estimate
+from sim.plan.capacity import Capacity, capacity
 from sim.plan.optimise import Optimised, OptimiseError, OptimiseOptions, optimise
 from sim.plan.shifts import ShiftError, apply_shifts, schedule_shifts
 from sim.plan.staffing import (
@@ -50,6 +52,7 @@ from sim.plan.staffing import (
     staffed_vs_required,
 )
 from sim.plan.whatif import adjust, compare_flows, compare_groups, movable_agents, reallocate
+from sim.present import capacity as capacity_view
 from sim.present import charts, comparison, editing, forecast_view, library, planning
 from sim.present.display import count, duration, pct, pts
 from sim.present.journey_map import effort_caption, flows_dot
@@ -1493,6 +1496,184 @@ def forecast_write(hist: History, series: dict[str, Any], out: pd.DataFrame) -> 
         st.rerun()
 
 
+# -- capacity plan ------------------------------------------------------------------------
+SHIPPED_PLAN = SCENARIO_DIR / "capacity_plan.yaml"
+
+
+@st.cache_data(show_spinner=False, max_entries=64)
+def _capacity(plan_json: str, scenario_json: str) -> Capacity:
+    plan = parse_capacity_plan(json.loads(plan_json))
+    return capacity(plan, scenario=sim.parse_scenario(json.loads(scenario_json)))
+
+
+def capacity_source() -> tuple[CapacityPlan, sim.Scenario] | None:
+    """The plan (the upload, else the shipped one) and the scenario it reads: its
+    ``scenario`` file (beside the shipped scenarios), or the current scenario."""
+    left, right = st.columns([3, 1])
+    upload = left.file_uploader(
+        "Capacity plan YAML (else the shipped scenarios/capacity_plan.yaml)",
+        type=["yaml", "yml"],
+        key="capacity-upload",
+    )
+    current = right.checkbox(
+        "Use the current scenario",
+        key="capacity-current",
+        help="Instead of the plan's `scenario` file: the scenario open in the app.",
+    )
+    try:
+        if upload is None:
+            plan = load_capacity_plan(SHIPPED_PLAN)
+        else:
+            data = read_yaml(upload.getvalue())
+            plan = parse_capacity_plan(data, upload.name)
+    except (CapacityError, NotText, yaml.YAMLError) as exc:
+        msg = yaml_problem(exc) if isinstance(exc, yaml.YAMLError) else str(exc)
+        st.error(f"Cannot read the capacity plan: {msg}")
+        return None
+    if current:
+        return plan, scenario()
+    try:
+        return plan, load(SCENARIO_DIR / plan.scenario)
+    except (sim.ScenarioError, OSError) as exc:
+        st.error(
+            f"Cannot open the plan's scenario `{plan.scenario}` (looked in {SCENARIO_DIR}): "
+            f"{exc}. Tick **Use the current scenario** to plan with the open one."
+        )
+        return None
+
+
+def capacity_inputs(plan: CapacityPlan) -> capacity_view.HeadlineInputs:
+    """Widgets for the plan's headline inputs, starting at the plan's values."""
+    own = capacity_view.headline(plan)
+    key = f"capacity-{plan.name}"
+    st.markdown("**Attrition** (% of FTE leaving per week)")
+    cols = st.columns(max(len(own.attrition), 1))
+    attrition = {
+        g: col.number_input(
+            g, 0.0, 99.0, rate * 100, step=0.1, format="%.2f", key=f"{key}-attrition-{g}"
+        )
+        / 100
+        for col, (g, rate) in zip(cols, own.attrition.items(), strict=True)
+    }
+    st.markdown("**Hiring classes**")
+    a, b, c = st.columns(3)
+    smallest = a.number_input(
+        "Smallest class (people)", 1, 500, own.min_class_size, key=f"{key}-min-class"
+    )
+    largest = b.number_input(
+        "Largest class (people, 0: no cap)",
+        0,
+        500,
+        own.max_class_size or 0,
+        key=f"{key}-max-class",
+    )
+    training = c.number_input(
+        "Training weeks", 0, plan.weeks, own.training_weeks, key=f"{key}-training"
+    )
+    shrinkage = {}
+    if own.shrinkage:
+        st.markdown(
+            "**Shrinkage** (% of paid time, average over the weeks; a per-week category "
+            "keeps its shape)"
+        )
+        cols = st.columns(len(own.shrinkage))
+        shrinkage = {
+            k: col.number_input(
+                k, 0.0, 99.0, share * 100, step=0.5, format="%.2f", key=f"{key}-shrink-{k}"
+            )
+            / 100
+            for col, (k, share) in zip(cols, own.shrinkage.items(), strict=True)
+        }
+    return capacity_view.HeadlineInputs(
+        attrition=attrition,
+        min_class_size=int(smallest),
+        max_class_size=int(largest) or None,
+        training_weeks=int(training),
+        shrinkage=shrinkage,
+    )
+
+
+def page_capacity() -> None:
+    """Capacity page: a capacity plan over weeks (``ccsim capacity``), its headline
+    inputs editable, required vs available FTE per group, the suggested hiring classes
+    and their cost, and the week x group table as CSV.
+
+    The table is :func:`sim.present.capacity.capacity_table` of :func:`sim.capacity`
+    for the edited plan and its scenario."""
+    st.title("Capacity plan")
+    st.caption(
+        "Required FTE per week from the staffing calculator on the plan's scenario (a "
+        "representative day) scaled to each week's volumes; available FTE after "
+        "attrition, training and ramp-up; the classes that would close the gaps and the "
+        "weekly cost (paid FTE x paid hours x wage)."
+    )
+    found = capacity_source()
+    if found is None:
+        st.stop()
+    plan, sc = found
+    try:
+        edited = capacity_view.edited_plan(plan, capacity_inputs(plan))
+        with st.spinner("Working out the plan"):
+            result = _capacity(edited.model_dump_json(), json.dumps(sc.to_dict()))
+    except CapacityError as exc:
+        st.error(f"Cannot work out the plan: {exc}")
+        st.stop()
+    capacity_results(result)
+
+
+def capacity_results(result: Capacity) -> None:
+    """The worked-out plan: tiles per group, the chart, the classes, the table, CSV."""
+    plan, table = result.plan, result.table
+    st.subheader(f"{plan.name}: {plan.weeks} weeks from {plan.start}")
+    st.caption(f"Scenario “{result.scenario.name}” x {plan.days_per_week:g} a week.")
+    cols = st.columns(max(len(plan.groups), 1))
+    for col, g in zip(cols, plan.groups, strict=True):
+        mine = table[table["group"] == g]
+        short = mine["gap_fte"].min()
+        col.metric(
+            f"{g} · largest gap",
+            f"{short:+.1f} FTE",
+            delta=f"{mine['gap_with_hiring_fte'].min():+.1f} with hiring",
+            delta_color="off",
+            border=True,
+            help="available - required in the week it is lowest (negative: short)",
+        )
+    hired = result.classes[result.classes["source"] == "suggested"]
+    left, mid, right = st.columns(3)
+    left.metric("suggested classes", f"{len(hired)}", border=True)
+    mid.metric("suggested hires", f"{hired['size'].sum():,.0f} FTE", border=True)
+    right.metric(
+        "cost with hiring",
+        f"{table['cost_with_hiring'].sum():,.0f}",
+        border=True,
+        help=f"paid FTE x {plan.paid_hours_per_fte:g} h x {plan.wage_per_hour:g} per hour, "
+        "summed over the weeks and groups",
+    )
+    for g, weeks in result.unreachable.items():
+        if weeks:
+            st.warning(
+                f"{g}: short in week(s) {', '.join(map(str, weeks))}, too soon for a class "
+                f"to finish {plan.training_weeks} weeks of training."
+            )
+    st.altair_chart(capacity_view.capacity_chart(result), width="content")
+    st.markdown("**Hiring classes** (planned in the plan, suggested to close the gaps)")
+    st.dataframe(result.classes, hide_index=True, width="stretch", key="capacity-classes")
+    st.markdown("**Week by group**")
+    st.dataframe(
+        capacity_view.capacity_table(result),
+        hide_index=True,
+        width="stretch",
+        key="capacity-table",
+    )
+    st.download_button(
+        "capacity.csv",
+        table.to_csv(index=False).encode(),
+        file_name="capacity.csv",
+        mime="text/csv",
+        key="capacity-download",
+    )
+
+
 # -- scenario library ---------------------------------------------------------------------
 def library_folder() -> Path:
     """The folder the library lists and saves in (default ``scenarios/``)."""
@@ -1652,6 +1833,7 @@ PAGES: list[PageSpec] = [
     PageSpec(page_journeys, "Journey map", ":material/route:", "journeys"),
     PageSpec(page_staffing, "Staffing", ":material/groups:", "staffing"),
     PageSpec(page_forecast, "Forecast", ":material/trending_up:", "forecast"),
+    PageSpec(page_capacity, "Capacity plan", ":material/calendar_month:", "capacity"),
     PageSpec(page_optimise, "Optimise", ":material/tune:", "optimise"),
     PageSpec(page_scenario, "Scenario", ":material/edit_note:", "scenario"),
     PageSpec(page_library, "Scenario library", ":material/folder_open:", "library"),

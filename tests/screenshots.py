@@ -59,6 +59,7 @@ PAGES = {
     "optimise": ("optimise", "Optimise staffing", VEGA),
     "compare": ("compare", "Compare scenarios", VEGA),
     "forecast": ("forecast", "Forecast", VEGA),
+    "capacity": ("capacity", "Capacity plan", VEGA),
     "scenario": ("scenario", "Scenario", '[data-testid="stDataFrame"]'),
     "library": ("library", "Scenario library", '[data-testid="stDataFrame"]'),
 }

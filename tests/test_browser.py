@@ -210,6 +210,25 @@ def test_forecast_page_in_chromium(app_url: str, page):
     assert page.get_by_text("Backtest", exact=True).count() == 1
 
 
+def test_capacity_page_in_chromium(app_url: str, page):
+    result = sim.capacity(SCENARIOS / "capacity_plan.yaml")
+    open_in_browser(page, f"{app_url}/capacity", "Capacity plan")
+    page.get_by_text("cost with hiring", exact=True).wait_for(timeout=TIMEOUT_MS)
+    tiles = metric_texts(page)
+    assert f"{result.table['cost_with_hiring'].sum():,.0f}" in tiles["cost with hiring"]
+    assert drawn(page) == 1
+    from sim.config.capacity import load_capacity_plan
+
+    plan = load_capacity_plan(SCENARIOS / "capacity_plan.yaml").model_copy(
+        update={"training_weeks": 6}
+    )
+    longer = sim.capacity(plan, scenario=sim.load_scenario(SCENARIOS / "retail_bank.yaml"))
+    cost = f"{longer.table['cost_with_hiring'].sum():,.0f}"
+    enter_number(page, "Training weeks", 6)
+    page.get_by_text(cost, exact=True).wait_for(timeout=TIMEOUT_MS)
+    assert cost in metric_texts(page)["cost with hiring"]
+
+
 def test_scenario_and_library_pages_in_chromium(app_url: str, page, tmp_path: Path):
     open_in_browser(page, f"{app_url}/scenario", "Scenario")
     page.get_by_text("Valid: 4 channels").wait_for(timeout=TIMEOUT_MS)
