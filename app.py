@@ -53,7 +53,7 @@ from sim.plan.staffing import (
 )
 from sim.plan.whatif import adjust, compare_flows, compare_groups, movable_agents, reallocate
 from sim.present import capacity as capacity_view
-from sim.present import charts, comparison, editing, forecast_view, library, planning
+from sim.present import charts, comparison, days, editing, forecast_view, library, planning
 from sim.present.display import count, duration, pct, pts
 from sim.present.journey_map import effort_caption, flows_dot
 
@@ -271,18 +271,21 @@ def page_simulate() -> None:
             help="agent time busy / agent time staffed",
         )
 
+    periods = simulate_days(res)
     left, right = st.columns(2)
-    left.altair_chart(charts.service_level_by_interval(res), width="stretch")
+    left.altair_chart(charts.service_level_by_interval(res, periods), width="stretch")
     right.altair_chart(
-        charts.kpi_by_interval(res, "queue_length", "Queue length by interval", "contacts waiting"),
+        charts.kpi_by_interval(
+            res, "queue_length", "Queue length by interval", "contacts waiting", periods
+        ),
         width="stretch",
     )
     left, right = st.columns(2)
     channel = left.selectbox(
         "Channel for volumes", list(sc.channels), key="simulate-volume-channel"
     )
-    left.altair_chart(charts.volumes_by_interval(res, channel), width="stretch")
-    right.altair_chart(charts.agents_by_interval(res), width="stretch")
+    left.altair_chart(charts.volumes_by_interval(res, channel, periods), width="stretch")
+    right.altair_chart(charts.agents_by_interval(res, periods), width="stretch")
 
     st.subheader("Downloads")
     download_cols = st.columns(5)
@@ -308,6 +311,39 @@ def page_simulate() -> None:
         st.dataframe(res.wide(), width="stretch")
 
 
+def simulate_days(res: sim.Result) -> list[int] | None:
+    """Over several days: the per-day table and a day picker; the periods of the
+    chosen day for the interval charts (``None``: every period)."""
+    sc = res.scenario
+    table = days.day_table(res)
+    if table is None:
+        return None
+    st.subheader("Days")
+    st.caption("Means over replications per day; the week's figures are in the tiles above.")
+    pct_cols = [c for c in table.columns if c.endswith(("service level", "abandon rate"))]
+    st.dataframe(
+        table,
+        hide_index=True,
+        width="stretch",
+        key="simulate-days",
+        column_config={
+            **{c: st.column_config.NumberColumn(format="percent") for c in pct_cols},
+            **{
+                c: st.column_config.NumberColumn(format="%.0f")
+                for c in table.columns
+                if c.endswith(("offered", "(s)"))
+            },
+        },
+    )
+    labels = sc.day_labels()
+    picked = st.selectbox(
+        "Day shown in the interval charts",
+        [days.WHOLE, *labels],
+        key=f"simulate-day-{revision()}",
+    )
+    return None if picked == days.WHOLE else days.day_periods(sc, labels.index(picked))
+
+
 def page_reallocation() -> None:
     """Reallocation explorer: move N agents between groups for a window and see every channel.
 
@@ -330,7 +366,6 @@ def page_reallocation() -> None:
 
     rev = revision()
     groups = list(sc.groups)
-    labels = sc.period_labels()
     c1, c2, c3 = st.columns([1, 1, 2])
     source_group = c1.selectbox("From group", groups, index=0, key=f"realloc-source_group-{rev}")
     destination = c2.selectbox(
@@ -339,19 +374,28 @@ def page_reallocation() -> None:
         index=0,
         key=f"realloc-destination-{rev}",
     )
+    span, default = realloc_span(sc, source_group, rev)
+    all_labels = sc.period_labels()
+    labels = [all_labels[p] for p in span]
     window = c3.select_slider(
         "Window (interval starts)",
         options=[*labels, "end"],
-        value=(labels[0], "end"),
-        key=f"realloc-window-{rev}",
+        value=default,
+        key=f"realloc-window-{rev}-{span[0]}-{source_group if sc.spans_days else ''}",
         help="Agents move from the first interval up to (not including) the second.",
     )
-    first = labels.index(window[0])
-    end = sc.periods if window[1] == "end" else labels.index(window[1])
+    first = span[labels.index(window[0])]
+    end = span[-1] + 1 if window[1] == "end" else span[labels.index(window[1])]
     if end <= first:
         st.warning("Pick a window at least one interval long.")
         st.stop()
     most = movable_agents(sc, source_group, first, end)
+    if most == 0:
+        st.info(
+            f"Some interval of the window has no {source_group} agents scheduled, so none "
+            "can move for all of it: pick a window inside their shifts."
+        )
+        st.stop()
     moved = st.slider(
         f"Agents moved (0 to {most}: the fewest {source_group} agents scheduled in the window)",
         min_value=0,
@@ -482,6 +526,21 @@ def page_reallocation() -> None:
         width="stretch",
         key="realloc-flows",
     )
+
+
+def realloc_span(sc: sim.Scenario, group: str, rev: int) -> tuple[list[int], tuple[str, str]]:
+    """The periods the reallocation window is picked from and its default: every
+    period and all of them for one day; over several days, the periods of a picked
+    day and, by default, the span of it that ``group`` is scheduled."""
+    labels = sc.period_labels()
+    if not sc.spans_days:
+        return list(range(sc.periods)), (labels[0], "end")
+    names = sc.day_labels()
+    day = st.selectbox("Day", names, key=f"realloc-day-{rev}", help="The day of the window.")
+    span = days.day_periods(sc, names.index(day))
+    staffed = days.staffed_window(sc, group, span) or (span[0], span[-1] + 1)
+    end = "end" if staffed[1] > span[-1] else labels[staffed[1]]
+    return span, (labels[staffed[0]], end)
 
 
 def page_journeys() -> None:

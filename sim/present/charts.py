@@ -7,6 +7,8 @@ Bands are 95% confidence intervals over replications, clipped to the KPI's range
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 import altair as alt
 import pandas as pd
 
@@ -42,7 +44,8 @@ TARGET = "target"
 
 
 def _minutes(label: str) -> int:
-    h, m = label.split(":")
+    """Minutes after midnight of a period label (``08:15``, ``Mon 08:15``, ``d2 08:15``)."""
+    h, m = label.split(" ")[-1].split(":")
     return int(h) * 60 + int(m)
 
 
@@ -132,11 +135,24 @@ _SL_AXIS = alt.Y(
 )
 
 
-def service_level_by_interval(result: sim.Result) -> AnyChart:
+Periods = Sequence[int] | None
+"""The periods a per-interval chart shows (e.g. one day of a week); ``None``: all."""
+
+
+def _only(df: pd.DataFrame, periods: Periods) -> pd.DataFrame:
+    return df if periods is None else df[df["period"].isin(list(periods))]
+
+
+def _labels(sc: sim.Scenario, periods: Periods) -> list[str]:
+    labels = sc.period_labels()
+    return labels if periods is None else [labels[p] for p in periods]
+
+
+def service_level_by_interval(result: sim.Result, periods: Periods = None) -> AnyChart:
     """Service level per interval and channel, with CI bands and dashed target lines."""
     sc = result.scenario
-    df = _band(result.intervals.query("kpi == 'service_level'"), "service_level")
-    x = time_x(sc.period_labels())
+    df = _band(_only(result.intervals, periods).query("kpi == 'service_level'"), "service_level")
+    x = time_x(_labels(sc, periods))
     color = _colour("channel", list(sc.channels))
     band = alt.Chart(df).mark_area(opacity=0.15).encode(x=x, y="low:Q", y2="high:Q", color=color)
     line = (
@@ -153,11 +169,13 @@ def service_level_by_interval(result: sim.Result) -> AnyChart:
     return alt.layer(line, band, rules).properties(height=HEIGHT, title="Service level by interval")
 
 
-def kpi_by_interval(result: sim.Result, kpi: str, title: str, y_title: str) -> AnyChart:
+def kpi_by_interval(
+    result: sim.Result, kpi: str, title: str, y_title: str, periods: Periods = None
+) -> AnyChart:
     """Any per-interval channel KPI (e.g. queue_length) as lines with CI bands."""
     sc = result.scenario
-    df = _band(result.intervals.query("kpi == @kpi"), kpi)
-    x = time_x(sc.period_labels())
+    df = _band(_only(result.intervals, periods).query("kpi == @kpi"), kpi)
+    x = time_x(_labels(sc, periods))
     color = _colour("channel", list(sc.channels))
     band = alt.Chart(df).mark_area(opacity=0.15).encode(x=x, y="low:Q", y2="high:Q", color=color)
     line = (
@@ -173,17 +191,17 @@ def kpi_by_interval(result: sim.Result, kpi: str, title: str, y_title: str) -> A
     return alt.layer(line, band).properties(height=HEIGHT, title=title)
 
 
-def volumes_by_interval(result: sim.Result, channel: str) -> AnyChart:
+def volumes_by_interval(result: sim.Result, channel: str, periods: Periods = None) -> AnyChart:
     """Offered, answered and abandoned contacts per interval on one channel."""
     sc = result.scenario
-    df = result.intervals.query(
+    df = _only(result.intervals, periods).query(
         "channel == @channel and kpi in ['offered', 'answered', 'abandoned']"
     )
     return (
         alt.Chart(df)
         .mark_line(point=True)
         .encode(
-            x=time_x(sc.period_labels()),
+            x=time_x(_labels(sc, periods)),
             y=alt.Y("mean:Q", title="contacts per interval"),
             color=alt.Color(
                 "kpi:N",
@@ -201,17 +219,19 @@ def volumes_by_interval(result: sim.Result, channel: str) -> AnyChart:
     )
 
 
-def agents_by_interval(result: sim.Result) -> AnyChart:
+def agents_by_interval(result: sim.Result, periods: Periods = None) -> AnyChart:
     """Agents scheduled vs busy (mean agents working on contacts) per group and interval."""
     sc = result.scenario
-    df = result.group_intervals.query("kpi in ['scheduled', 'busy_agents']").replace(
-        {"kpi": {"scheduled": "scheduled", "busy_agents": "busy"}}
+    df = (
+        _only(result.group_intervals, periods)
+        .query("kpi in ['scheduled', 'busy_agents']")
+        .replace({"kpi": {"scheduled": "scheduled", "busy_agents": "busy"}})
     )
     return (
         alt.Chart(df)
         .mark_line()
         .encode(
-            x=time_x(sc.period_labels()),
+            x=time_x(_labels(sc, periods)),
             y=alt.Y("mean:Q", title="agents"),
             color=_colour("group", list(sc.groups)),
             strokeDash=alt.StrokeDash(
