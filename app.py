@@ -37,7 +37,7 @@ from sim.config.capacity import CapacityError, CapacityPlan, load_capacity_plan,
 from sim.config.shipped import DEFAULT_SCENARIO, SCENARIO_DIR, shipped_scenarios
 from sim.config.yaml_reader import NotText, read_yaml, yaml_problem
 from sim.measure.paths import journey_paths
-from sim.measure.runner import effort_target
+from sim.measure.runner import compare_journeys, effort_target
 from sim.measure.workload import check, estimate
 from sim.plan.capacity import Capacity, capacity
 from sim.plan.optimise import Optimised, OptimiseError, OptimiseOptions, optimise
@@ -53,9 +53,18 @@ from sim.plan.staffing import (
 )
 from sim.plan.whatif import adjust, compare_flows, compare_groups, movable_agents, reallocate
 from sim.present import capacity as capacity_view
-from sim.present import charts, comparison, days, editing, forecast_view, library, planning
+from sim.present import (
+    charts,
+    comparison,
+    days,
+    editing,
+    forecast_view,
+    library,
+    planning,
+    shaping,
+)
 from sim.present.display import count, duration, pct, pts
-from sim.present.journey_map import effort_caption, flows_dot
+from sim.present.journey_map import effort_caption, flows_dot, offer_flows
 
 
 # -- session state and cached runs --------------------------------------------------
@@ -271,6 +280,7 @@ def page_simulate() -> None:
             help="agent time busy / agent time staffed",
         )
 
+    simulate_shaping(res)
     periods = simulate_days(res)
     left, right = st.columns(2)
     left.altair_chart(charts.service_level_by_interval(res, periods), width="stretch")
@@ -309,6 +319,40 @@ def page_simulate() -> None:
         )
     with st.expander("All channel KPIs"):
         st.dataframe(res.wide(), width="stretch")
+
+
+def simulate_shaping(res: sim.Result) -> None:
+    """What each shaping rule did and the channels' shaping KPIs (moved out by
+    offers, deflected, call-backs), when the scenario has rules or call-backs."""
+    rules, moved = shaping.rule_table(res), shaping.channel_shaping(res)
+    if rules is None and moved is None:
+        return
+    st.subheader("Journey shaping")
+    st.caption(
+        "Per replication: how often each rule fired, offered another channel, had the "
+        "offer accepted or deflected a contact, and the agent-minutes it moved to "
+        "another channel; then what that did to each channel."
+    )
+    if rules is not None:
+        st.dataframe(
+            rules,
+            hide_index=True,
+            width="stretch",
+            key="simulate-rules",
+            column_config={
+                c: st.column_config.NumberColumn(format="%.1f") for c in shaping.RULE_KPIS
+            },
+        )
+    if moved is not None:
+        st.dataframe(
+            moved,
+            hide_index=True,
+            width="stretch",
+            key="simulate-shaping",
+            column_config={
+                c: st.column_config.NumberColumn(format="%.1f") for c in moved.columns[1:]
+            },
+        )
 
 
 def simulate_days(res: sim.Result) -> list[int] | None:
@@ -565,8 +609,16 @@ def page_journeys() -> None:
     new_rows = res.channels.query("kpi == 'new'")
     new = {str(c): float(v) for c, v in zip(new_rows["channel"], new_rows["mean"], strict=True)}
     caption = effort_caption(res.journeys, *effort_target(shown))
-    st.graphviz_chart(flows_dot(res.flows, list(shown.channels), new), width="stretch")
+    offers = offer_flows(journey_paths(res)) if shown.shaping else None
+    st.graphviz_chart(
+        flows_dot(res.flows, list(shown.channels), new, offers=offers), width="stretch"
+    )
     st.caption(caption)
+    if offers is not None and len(offers):
+        st.caption(
+            "Dashed purple arrows labelled “offer”: customers who accepted a shaping "
+            "rule's offer of another channel (hops per replication)."
+        )
 
     jr = res.journeys.set_index("kpi")["mean"]
     cols = st.columns(4)
@@ -1249,7 +1301,7 @@ def page_compare() -> None:
         f"A is “{a.name}”, B is “{b.name}”: {reps} paired replications, seed {seed}. "
         "Tiles show B and its change from A."
     )
-    diff = sim.compare(res_a, res_b)
+    diff = shaping.with_absent_as_zero(sim.compare(res_a, res_b), res_a, res_b)
     common = [c for c in a.channels if c in b.channels]
     tiles: list[tuple[str, Callable[..., str], Callable[[float, float], str], bool]] = [
         ("service_level", pct, pts, False),
@@ -1269,10 +1321,27 @@ def page_compare() -> None:
             )
     st.markdown("**Channels**: A, B and the paired change B - A")
     st.dataframe(
-        comparison.side_by_side(diff, "channel", comparison.CHANNEL_KPIS, labels),
+        comparison.side_by_side(
+            diff, "channel", {**comparison.CHANNEL_KPIS, **shaping.channel_kpis(diff)}, labels
+        ),
         hide_index=True,
         width="stretch",
         key="compare-channels",
+    )
+    st.markdown(
+        "**Journeys**: one customer, one intent, every contact it took (effort targets "
+        "as on the Journey map)"
+    )
+    st.dataframe(
+        comparison.side_by_side(
+            compare_journeys(res_a, res_b).assign(journeys="all customers"),
+            "journeys",
+            shaping.JOURNEY_KPIS,
+            labels,
+        ).drop(columns="journeys"),
+        hide_index=True,
+        width="stretch",
+        key="compare-journeys",
     )
     st.markdown("**Agent groups**")
     st.dataframe(
