@@ -266,3 +266,38 @@ def test_optimise_cancel_in_chromium(app_url: str, page):
     assert page.get_by_role("button", name="Cancel").count() == 0
     assert page.get_by_text("agent-hours optimised").count() == 0
     assert bar.count() == 0
+
+
+def test_week_scenario_in_chromium(page):
+    """retail_week.yaml: the Simulate page's day table, then one day's charts."""
+    from sim.present import days
+
+    week = sim.load_scenario(SCENARIOS / "retail_week.yaml")
+    res = sim.simulate(week)
+    table = days.day_table(res)
+    with serve_app(SCENARIOS / "retail_week.yaml") as url:
+        open_in_browser(page, f"{url}/", "Simulate")  # the default page
+        page.get_by_role("heading", name="Days", exact=True).wait_for(timeout=TIMEOUT_MS)
+        sl, ci = res.kpi("voice", "service_level")
+        assert pct(sl, ci) in metric_texts(page)["voice · service level"]
+        grid = page.locator('[data-testid="stDataFrame"]').first
+        grid.wait_for(timeout=TIMEOUT_MS)
+        assert drawn(page) == 4
+        page.get_by_label("Day shown in the interval charts").click()
+        page.get_by_role("option", name="Tue 2026-12-08").click()
+        wait_idle(page, timeout_ms=TIMEOUT_MS)
+        assert drawn(page) == 4
+        picked = page.get_by_label("Day shown in the interval charts").input_value()
+        assert picked == "Tue 2026-12-08"
+    assert table is not None and len(table) == 7
+
+
+def test_policy_journey_map_in_chromium(page):
+    """email_starving_policy.yaml: the journey map's dashed "offer" hops."""
+    with serve_app(SCENARIOS / "email_starving_policy.yaml") as url:
+        open_in_browser(page, f"{url}/journeys", "Journey map")
+        drawn(page, '[data-testid="stGraphVizChart"] svg')
+        svg = page.locator('[data-testid="stGraphVizChart"] svg').first.inner_html()
+        assert "offer " in svg and "stroke-dasharray" in svg
+        open_in_browser(page, f"{url}/", "Simulate")
+        page.get_by_role("heading", name="Journey shaping", exact=True).wait_for(timeout=TIMEOUT_MS)
