@@ -726,8 +726,17 @@ def page_staffing() -> None:
         ],
         ignore_index=True,
     )
+    shown_labels = sc.period_labels()
+    if sc.spans_days:
+        names = sc.day_labels()
+        picked = st.selectbox(
+            "Day shown in the chart", [days.WHOLE, *names], key=f"staffing-day-{revision()}"
+        )
+        if picked != days.WHOLE:
+            shown_labels = [shown_labels[p] for p in days.day_periods(sc, names.index(picked))]
+            chart_table = chart_table[chart_table["time"].isin(shown_labels)]
     st.altair_chart(
-        charts.staffing_requirement(chart_table, sc.period_labels(), agents=basis),
+        charts.staffing_requirement(chart_table, shown_labels, agents=basis),
         width="stretch",
     )
     wide = table.pivot(index="time", columns="channel", values=basis).reindex(

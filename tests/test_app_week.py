@@ -103,3 +103,21 @@ def test_reallocation_window_is_picked_on_a_day(week: sim.Scenario):
     widget(at.selectbox, "Day").set_value("Sun 2026-12-13").run()
     assert not at.exception
     assert "no phones agents scheduled" in at.info[0].value
+
+
+def test_staffing_chart_shows_the_chosen_day(week: sim.Scenario):
+    import json
+
+    from sim.plan.staffing import requirements, staffed_vs_required
+
+    at = opened("staffing", week)
+    total = staffed_vs_required(week, requirements(week), "scheduled")
+    short = at.metric[1].value
+    assert short == f"{int((total['surplus'] < 0).sum())} of 672"
+    widget(at.selectbox, "Day shown in the chart").set_value("Sat 2026-12-12").run()
+    assert not at.exception
+    spec = json.loads(at.get("vega_lite_chart")[0].proto.spec)
+    saturday = [week.period_labels()[p] for p in days.day_periods(week, 5)]
+    assert json.dumps(saturday) in json.dumps(spec)  # the x axis is Saturday's intervals
+    assert "Fri 12:00" not in json.dumps(spec)
+    assert at.metric[1].value == short  # the tiles stay the week's
