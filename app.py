@@ -343,6 +343,9 @@ def simulate_shaping(res: sim.Result) -> None:
                 c: st.column_config.NumberColumn(format="%.1f") for c in shaping.RULE_KPIS
             },
         )
+    if rules is not None:
+        kpi = st.selectbox("Rule KPI by interval", list(shaping.RULE_KPIS), key="simulate-rule-kpi")
+        st.altair_chart(charts.rule_events_by_interval(res, kpi), width="stretch")
     if moved is not None:
         st.dataframe(
             moved,

@@ -127,3 +127,18 @@ def test_compare_page_pairs_the_policy_on_every_channel_and_journey(
     assert journeys.to_dict("records") == want.to_dict("records")
     assert "customer time" in set(journeys["KPI"])
     assert "resolved within the contacts target" in set(journeys["KPI"])
+
+
+def test_rule_chart_is_rule_intervals(policy_run: sim.Result):
+    from sim.present import charts
+
+    chart = charts.rule_events_by_interval(policy_run, "accepted")
+    data = chart.data if isinstance(chart.data, pd.DataFrame) else chart.layer[0].data
+    ri = policy_run.rule_intervals
+    want = ri[ri["kpi"] == "accepted"]
+    assert data["mean"].tolist() == want["mean"].tolist()
+    # per rule, the intervals add up to the rule's total (conservation)
+    total = data.groupby("rule")["mean"].sum()
+    rules = shaping.rule_table(policy_run).set_index("rule")["accepted"]
+    for rule, v in rules.items():
+        assert total[rule] == pytest.approx(v)

@@ -24,6 +24,7 @@ __all__ = [
     "tick_labels",
     "time_x",
     "wait_pair",
+    "rule_events_by_interval",
     "service_level_vs_moved",
     "staffing_plans",
     "staffing_requirement",
@@ -244,6 +245,40 @@ def agents_by_interval(result: sim.Result, periods: Periods = None) -> AnyChart:
             tooltip=["time", "group", "kpi", alt.Tooltip("mean:Q", format=".1f")],
         )
         .properties(height=HEIGHT, title="Agents scheduled vs busy")
+    )
+
+
+def rule_events_by_interval(
+    result: sim.Result, kpi: str = "fired", periods: Periods = None
+) -> AnyChart:
+    """One shaping-rule KPI (``fired``, ``offered``, ``accepted``, ``deflected``,
+    ``reprioritised_minutes``) per interval and rule, means per replication, with CI
+    bands; an empty chart without rules."""
+    sc = result.scenario
+    ri = result.rule_intervals
+    df = pd.DataFrame(columns=["period", "time", "rule", "kpi", "mean", "ci95", "n"])
+    if ri is not None:
+        df = _band(_only(ri, periods).query("kpi == @kpi"), kpi)
+    names = list(dict.fromkeys(df["rule"]))
+    x = time_x(_labels(sc, periods))
+    color = alt.Color(
+        "rule:N",
+        scale=alt.Scale(domain=names, range=PALETTE[: len(names)] or PALETTE),
+        legend=alt.Legend(orient="bottom", symbolType="stroke", labelLimit=400, columns=1),
+    )
+    line = (
+        alt.Chart(df)
+        .mark_line()
+        .encode(
+            x=x,
+            y=alt.Y("mean:Q", title=f"{kpi.replace('_', ' ')} per interval"),
+            color=color,
+            tooltip=["time", "rule", alt.Tooltip("mean:Q", format=".2f")],
+        )
+    )
+    band = alt.Chart(df).mark_area(opacity=0.15).encode(x=x, y="low:Q", y2="high:Q", color=color)
+    return alt.layer(line, band).properties(
+        height=HEIGHT, title=f"Shaping rules: {kpi.replace('_', ' ')} by interval"
     )
 
 
