@@ -45,8 +45,8 @@ TARGET = "target"
 
 
 def _minutes(label: str) -> int:
-    """Minutes after midnight of a period label (``08:15``, ``Mon 08:15``, ``d2 08:15``)."""
-    h, m = label.split(" ")[-1].split(":")
+    """Clock minutes of a period label: ``08:30``, or over several days ``Mon 08:30``."""
+    h, m = label.rsplit(" ", 1)[-1].split(":")
     return int(h) * 60 + int(m)
 
 
