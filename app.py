@@ -340,11 +340,11 @@ def simulate_shaping(res: sim.Result) -> None:
             width="stretch",
             key="simulate-rules",
             column_config={
-                c: st.column_config.NumberColumn(format="%.1f") for c in shaping.RULE_KPIS
+                c: st.column_config.NumberColumn(format="%.1f") for c in rules.columns[1:]
             },
         )
     if rules is not None:
-        kpi = st.selectbox("Rule KPI by interval", list(shaping.RULE_KPIS), key="simulate-rule-kpi")
+        kpi = st.selectbox("Rule KPI by interval", list(rules.columns[1:]), key="simulate-rule-kpi")
         st.altair_chart(charts.rule_events_by_interval(res, kpi), width="stretch")
     if moved is not None:
         st.dataframe(

@@ -24,8 +24,16 @@ __all__ = [
     "with_absent_as_zero",
 ]
 
-RULE_KPIS = ("fired", "offered", "accepted", "deflected", "reprioritised_minutes")
-"""The per-rule KPIs of ``Result.rules``, in the order shown."""
+RULE_KPIS = (
+    "fired",
+    "offered",
+    "accepted",
+    "deflected",
+    "reprioritised_minutes",
+    "carried",
+    "minutes_saved",
+)
+"""The per-rule KPIs of ``Result.rules``, in the order shown (those a result has)."""
 SHAPING_KPIS = ("moved_out", "deflected")
 """Channel KPIs that only shaping rules (and call-backs: ``callback_*``) produce."""
 CALLBACK_PREFIX = "callback_"
