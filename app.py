@@ -1535,8 +1535,8 @@ def page_forecast() -> None:
         acc = _backtest(hist, key, int(origins), int(seed))
     st.dataframe(acc, hide_index=True, width="stretch", key="forecast-backtest")
 
-    forecast_intraday(hist, key, int(seed))
-    forecast_write(hist, series, out)
+    as_of = forecast_intraday(hist, key, int(seed))
+    forecast_write(hist, series, out, as_of, int(seed))
 
 
 def forecast_results(hist: History, out: pd.DataFrame) -> None:
@@ -1561,9 +1561,10 @@ def forecast_results(hist: History, out: pd.DataFrame) -> None:
     )
 
 
-def forecast_intraday(hist: History, key: str, seed: int) -> None:
+def forecast_intraday(hist: History, key: str, seed: int) -> pd.Timestamp | None:
     """The intraday reforecast of a chosen day as of a chosen time, vs its day-ahead
-    forecast and (the day being in the history) what actually came."""
+    forecast and (the day being in the history) what actually came; its time (None:
+    no reforecast then)."""
     st.subheader("Intraday reforecast")
     st.caption(
         "The rest of a day re-estimated from its actuals so far (the day-ahead forecast "
@@ -1587,7 +1588,7 @@ def forecast_intraday(hist: History, key: str, seed: int) -> None:
             frame = _intraday(hist, key, str(as_of), channel, seed)
     except HistoryError as exc:
         st.warning(f"No reforecast: {exc}")
-        return
+        return None
     sums = forecast_view.totals(frame)
     cols = st.columns(3)
     cols[0].metric("rest of day · day-ahead", f"{sums['rest day-ahead']:,.0f}", border=True)
@@ -1607,23 +1608,32 @@ def forecast_intraday(hist: History, key: str, seed: int) -> None:
             width="stretch",
             key="forecast-intraday-table",
         )
+    return as_of
 
 
-def forecast_write(hist: History, series: dict[str, Any], out: pd.DataFrame) -> None:
+def forecast_write(
+    hist: History,
+    series: dict[str, Any],
+    out: pd.DataFrame,
+    as_of: pd.Timestamp | None,
+    seed: int,
+) -> None:
     """Write the forecast's arrivals into the current scenario (``ccsim forecast
-    --scenario --write-scenario``), so the Simulate page simulates it."""
+    --scenario --write-scenario``), or the reforecast's from its time on (``--as-of``),
+    so the Simulate page simulates it."""
     st.subheader("Simulate this forecast")
     sc = scenario()
-    days = sorted(set(pd.DatetimeIndex(out["timestamp"]).date))
-    left, right = st.columns([2, 1])
+    fc_days = sorted(set(pd.DatetimeIndex(out["timestamp"]).date))
+    left, mid, right = st.columns([2, 1, 1])
     day = left.selectbox(
         "First forecast day of the scenario",
-        days,
+        fc_days,
         key="forecast-write-day",
         help=f"The scenario's {sc.periods} periods run from {sc.start} on this day.",
     )
+    mid.write("")
     right.write("")
-    if right.button("Write into the current scenario", type="primary", key="forecast-write"):
+    if mid.button("Write the forecast", type="primary", key="forecast-write"):
         try:
             new = forecast_view.scenario_from_forecast(sc, hist, series, day=day)
         except HistoryError as exc:
@@ -1632,6 +1642,28 @@ def forecast_write(hist: History, series: dict[str, Any], out: pd.DataFrame) -> 
         set_scenario(new, f"{source()} + forecast from {day}")
         st.session_state["forecast_flash"] = (
             f"Wrote the forecast from {day} into “{new.name}”: the Simulate page simulates it."
+        )
+        st.rerun()
+    if as_of is None:
+        return
+    if right.button(
+        f"Write the reforecast from {as_of:%a %d %b %H:%M}",
+        key="forecast-write-reforecast",
+        help="The scenario's periods on that day: before then its own arrivals, from "
+        "then on the reforecast (ccsim forecast --as-of --write-scenario).",
+    ):
+        try:
+            with st.spinner("Reforecasting"):
+                new = forecast_view.scenario_from_reforecast(
+                    sc, hist, as_of, n_paths=FORECAST_PATHS, seed=seed
+                )
+        except HistoryError as exc:
+            st.error(f"Cannot fill “{sc.name}” with this reforecast: {exc}")
+            return
+        set_scenario(new, f"{source()} + reforecast as of {as_of:%Y-%m-%d %H:%M}")
+        st.session_state["forecast_flash"] = (
+            f"Wrote the reforecast as of {as_of:%Y-%m-%d %H:%M} into “{new.name}”: the "
+            "Simulate page simulates it."
         )
         st.rerun()
 

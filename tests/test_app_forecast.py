@@ -163,3 +163,42 @@ def test_forecast_page_names_the_row_and_column_of_a_bad_upload(text: str, why: 
     assert msg.startswith("Cannot read the history `calls.csv`: calls.csv: ") and why in msg, msg
     with pytest.raises(fc.HistoryError, match="calls.csv: "):
         forecast_view.read_upload("calls.csv", text.encode())
+
+
+def test_forecast_page_writes_the_reforecast_into_the_scenario(hist: fc.History, tmp_path: Path):
+    """One day of erlang_a_check's half-hours from 00:00, re-planned at noon on the last
+    day of the history as ``ccsim forecast --as-of ... --write-scenario`` writes it:
+    the morning keeps its 100 arrivals per period, the afternoon is the reforecast."""
+    day = sim.load_scenario(SCENARIOS / "erlang_a_check.yaml").updated({"periods": 48})
+    at = open_page("forecast")
+    at.session_state["scenario"] = day
+    at.run()
+    ok(at)
+    at.button(key="forecast-write-reforecast").click().run()
+    ok(at)
+    got = at.session_state["scenario"]
+    assert got == forecast_view.scenario_from_reforecast(day, hist, AS_OF, n_paths=PATHS, seed=0)
+    arrivals = got.channels["voice"].arrivals
+    assert list(arrivals[:24]) == [100.0] * 24  # 00:00-11:30 kept
+    ref = fc.reforecast(hist, AS_OF, n_paths=PATHS, seed=0)
+    assert list(arrivals[24:]) == [round(float(v), 3) for v in ref["volume"]]
+    assert "Wrote the reforecast as of 1999-12-31 12:00" in at.success[0].value
+    # the CLI writes the same scenario
+    base, new = tmp_path / "day.yaml", tmp_path / "new.yaml"
+    base.write_text(day.to_yaml())
+    run = ccsim(
+        "forecast",
+        str(forecast_view.SHIPPED_HISTORY),
+        "--as-of",
+        "1999-12-31 12:00",
+        "--paths",
+        str(PATHS),
+        "--horizon-days",
+        "1",
+        "--scenario",
+        str(base),
+        "--write-scenario",
+        str(new),
+    )
+    assert run.returncode == 0, run.stderr
+    assert sim.load_scenario(new).channels["voice"].arrivals == arrivals

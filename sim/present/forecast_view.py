@@ -26,7 +26,7 @@ from forecasting.forecast import (
 )
 from forecasting.handle_time import handle_time_frame, scenario_with_handle_times
 from forecasting.history import MINUTES_PER_DAY, CleaningReport, History, HistoryError, read_history
-from forecasting.intraday import DEFAULT_MODEL, reforecast_series
+from forecasting.intraday import DEFAULT_MODEL, reforecast_series, scenario_with_reforecast
 from forecasting.models import SeriesForecast
 
 __all__ = [
@@ -42,6 +42,7 @@ __all__ = [
     "report_table",
     "rest_of_day",
     "scenario_from_forecast",
+    "scenario_from_reforecast",
     "totals",
 ]
 
@@ -281,6 +282,29 @@ def scenario_from_forecast(
     assert isinstance(new, sim.Scenario)
     handle = handle_time_frame(history, series)
     if not handle.empty:
+        grids = {c: forecast_coverage(new, out, c, day=day).grid for c in out["channel"].unique()}
+        new = scenario_with_handle_times(new, handle, grids)
+    return new
+
+
+def scenario_from_reforecast(
+    scenario: sim.Scenario, history: History, as_of: pd.Timestamp, *, n_paths: int, seed: int
+) -> sim.Scenario:
+    """``scenario`` re-planned at ``as_of`` as ``ccsim forecast HISTORY --as-of AS_OF
+    --scenario FILE --write-scenario NEW`` writes it: its periods run from its start on
+    ``as_of``'s day; those before ``as_of`` keep their arrivals, the later ones take the
+    intraday reforecast (:func:`forecasting.reforecast`, ``dow_ssm``), with the
+    history's handle times when it has them.
+
+    Raises :class:`HistoryError`: an open period after ``as_of`` the reforecast (the
+    rest of that one day) does not cover, an interval mismatch, no channel matching.
+    """
+    series, _priors = reforecast_series(history, as_of, n_paths=n_paths, seed=seed)
+    out = forecast_frame(series)
+    new = scenario_with_reforecast(scenario, out, as_of, paths=series, calendar=history.calendar)
+    handle = handle_time_frame(history, series)
+    if not handle.empty:
+        day = as_of.date()
         grids = {c: forecast_coverage(new, out, c, day=day).grid for c in out["channel"].unique()}
         new = scenario_with_handle_times(new, handle, grids)
     return new
