@@ -12,6 +12,8 @@ below; the pure helpers (charts, tables, formatting) live in ``sim``.
 
 from __future__ import annotations
 
+import datetime as dt
+import hashlib
 import io
 import json
 import sys
@@ -26,11 +28,18 @@ import streamlit as st
 import yaml
 
 import sim
+from forecasting.backtest import backtest
+from forecasting.forecast import forecast_frame
+from forecasting.history import History, HistoryError, read_history
+from forecasting.models import MODELS
+from forecasting.scoring import accuracy
+from sim.config.capacity import CapacityError, CapacityPlan, load_capacity_plan, parse_capacity_plan
 from sim.config.shipped import DEFAULT_SCENARIO, SCENARIO_DIR, shipped_scenarios
 from sim.config.yaml_reader import NotText, read_yaml, yaml_problem
 from sim.measure.paths import journey_paths
-from sim.measure.runner import effort_target
+from sim.measure.runner import compare_journeys, effort_target
 from sim.measure.workload import check, estimate
+from sim.plan.capacity import Capacity, capacity
 from sim.plan.optimise import Optimised, OptimiseError, OptimiseOptions, optimise
 from sim.plan.shifts import ShiftError, apply_shifts, schedule_shifts
 from sim.plan.staffing import (
@@ -43,9 +52,19 @@ from sim.plan.staffing import (
     staffed_vs_required,
 )
 from sim.plan.whatif import adjust, compare_flows, compare_groups, movable_agents, reallocate
-from sim.present import charts, comparison, editing, library, planning
+from sim.present import capacity as capacity_view
+from sim.present import (
+    charts,
+    comparison,
+    days,
+    editing,
+    forecast_view,
+    library,
+    planning,
+    shaping,
+)
 from sim.present.display import count, duration, pct, pts
-from sim.present.journey_map import effort_caption, flows_dot
+from sim.present.journey_map import effort_caption, flows_dot, offer_flows
 
 
 # -- session state and cached runs --------------------------------------------------
@@ -261,18 +280,22 @@ def page_simulate() -> None:
             help="agent time busy / agent time staffed",
         )
 
+    simulate_shaping(res)
+    periods = simulate_days(res)
     left, right = st.columns(2)
-    left.altair_chart(charts.service_level_by_interval(res), width="stretch")
+    left.altair_chart(charts.service_level_by_interval(res, periods), width="stretch")
     right.altair_chart(
-        charts.kpi_by_interval(res, "queue_length", "Queue length by interval", "contacts waiting"),
+        charts.kpi_by_interval(
+            res, "queue_length", "Queue length by interval", "contacts waiting", periods
+        ),
         width="stretch",
     )
     left, right = st.columns(2)
     channel = left.selectbox(
         "Channel for volumes", list(sc.channels), key="simulate-volume-channel"
     )
-    left.altair_chart(charts.volumes_by_interval(res, channel), width="stretch")
-    right.altair_chart(charts.agents_by_interval(res), width="stretch")
+    left.altair_chart(charts.volumes_by_interval(res, channel, periods), width="stretch")
+    right.altair_chart(charts.agents_by_interval(res, periods), width="stretch")
 
     st.subheader("Downloads")
     download_cols = st.columns(5)
@@ -302,6 +325,76 @@ def page_simulate() -> None:
             st.dataframe(segments, width="stretch")
 
 
+def simulate_shaping(res: sim.Result) -> None:
+    """What each shaping rule did and the channels' shaping KPIs (moved out by
+    offers, deflected, call-backs), when the scenario has rules or call-backs."""
+    rules, moved = shaping.rule_table(res), shaping.channel_shaping(res)
+    if rules is None and moved is None:
+        return
+    st.subheader("Journey shaping")
+    st.caption(
+        "Per replication: how often each rule fired, offered another channel, had the "
+        "offer accepted or deflected a contact, and the agent-minutes it moved to "
+        "another channel; then what that did to each channel."
+    )
+    if rules is not None:
+        st.dataframe(
+            rules,
+            hide_index=True,
+            width="stretch",
+            key="simulate-rules",
+            column_config={
+                c: st.column_config.NumberColumn(format="%.1f") for c in rules.columns[1:]
+            },
+        )
+    if rules is not None:
+        kpi = st.selectbox("Rule KPI by interval", list(rules.columns[1:]), key="simulate-rule-kpi")
+        st.altair_chart(charts.rule_events_by_interval(res, kpi), width="stretch")
+    if moved is not None:
+        st.dataframe(
+            moved,
+            hide_index=True,
+            width="stretch",
+            key="simulate-shaping",
+            column_config={
+                c: st.column_config.NumberColumn(format="%.1f") for c in moved.columns[1:]
+            },
+        )
+
+
+def simulate_days(res: sim.Result) -> list[int] | None:
+    """Over several days: the per-day table and a day picker; the periods of the
+    chosen day for the interval charts (``None``: every period)."""
+    sc = res.scenario
+    table = days.day_table(res)
+    if table is None:
+        return None
+    st.subheader("Days")
+    st.caption("Means over replications per day; the week's figures are in the tiles above.")
+    pct_cols = [c for c in table.columns if c.endswith(("service level", "abandon rate"))]
+    st.dataframe(
+        table,
+        hide_index=True,
+        width="stretch",
+        key="simulate-days",
+        column_config={
+            **{c: st.column_config.NumberColumn(format="percent") for c in pct_cols},
+            **{
+                c: st.column_config.NumberColumn(format="%.0f")
+                for c in table.columns
+                if c.endswith(("offered", "(s)"))
+            },
+        },
+    )
+    labels = sc.day_labels()
+    picked = st.selectbox(
+        "Day shown in the interval charts",
+        [days.WHOLE, *labels],
+        key=f"simulate-day-{revision()}",
+    )
+    return None if picked == days.WHOLE else days.day_periods(sc, labels.index(picked))
+
+
 def page_reallocation() -> None:
     """Reallocation explorer: move N agents between groups for a window and see every channel.
 
@@ -324,7 +417,6 @@ def page_reallocation() -> None:
 
     rev = revision()
     groups = list(sc.groups)
-    labels = sc.period_labels()
     c1, c2, c3 = st.columns([1, 1, 2])
     source_group = c1.selectbox("From group", groups, index=0, key=f"realloc-source_group-{rev}")
     destination = c2.selectbox(
@@ -333,19 +425,28 @@ def page_reallocation() -> None:
         index=0,
         key=f"realloc-destination-{rev}",
     )
+    span, default = realloc_span(sc, source_group, rev)
+    all_labels = sc.period_labels()
+    labels = [all_labels[p] for p in span]
     window = c3.select_slider(
         "Window (interval starts)",
         options=[*labels, "end"],
-        value=(labels[0], "end"),
-        key=f"realloc-window-{rev}",
+        value=default,
+        key=f"realloc-window-{rev}-{span[0]}-{source_group if sc.spans_days else ''}",
         help="Agents move from the first interval up to (not including) the second.",
     )
-    first = labels.index(window[0])
-    end = sc.periods if window[1] == "end" else labels.index(window[1])
+    first = span[labels.index(window[0])]
+    end = span[-1] + 1 if window[1] == "end" else span[labels.index(window[1])]
     if end <= first:
         st.warning("Pick a window at least one interval long.")
         st.stop()
     most = movable_agents(sc, source_group, first, end)
+    if most == 0:
+        st.info(
+            f"Some interval of the window has no {source_group} agents scheduled, so none "
+            "can move for all of it: pick a window inside their shifts."
+        )
+        st.stop()
     moved = st.slider(
         f"Agents moved (0 to {most}: the fewest {source_group} agents scheduled in the window)",
         min_value=0,
@@ -478,6 +579,21 @@ def page_reallocation() -> None:
     )
 
 
+def realloc_span(sc: sim.Scenario, group: str, rev: int) -> tuple[list[int], tuple[str, str]]:
+    """The periods the reallocation window is picked from and its default: every
+    period and all of them for one day; over several days, the periods of a picked
+    day and, by default, the span of it that ``group`` is scheduled."""
+    labels = sc.period_labels()
+    if not sc.spans_days:
+        return list(range(sc.periods)), (labels[0], "end")
+    names = sc.day_labels()
+    day = st.selectbox("Day", names, key=f"realloc-day-{rev}", help="The day of the window.")
+    span = days.day_periods(sc, names.index(day))
+    staffed = days.staffed_window(sc, group, span) or (span[0], span[-1] + 1)
+    end = "end" if staffed[1] > span[-1] else labels[staffed[1]]
+    return span, (labels[staffed[0]], end)
+
+
 def page_journeys() -> None:
     """Journey map: channel-to-channel flows and outcomes as a graph, and the commonest paths."""
     st.title("Journey map")
@@ -500,8 +616,16 @@ def page_journeys() -> None:
     new_rows = res.channels.query("kpi == 'new'")
     new = {str(c): float(v) for c, v in zip(new_rows["channel"], new_rows["mean"], strict=True)}
     caption = effort_caption(res.journeys, *effort_target(shown))
-    st.graphviz_chart(flows_dot(res.flows, list(shown.channels), new), width="stretch")
+    offers = offer_flows(journey_paths(res)) if shown.shaping else None
+    st.graphviz_chart(
+        flows_dot(res.flows, list(shown.channels), new, offers=offers), width="stretch"
+    )
     st.caption(caption)
+    if offers is not None and len(offers):
+        st.caption(
+            "Dashed purple arrows labelled “offer”: customers who accepted a shaping "
+            "rule's offer of another channel (hops per replication)."
+        )
 
     jr = res.journeys.set_index("kpi")["mean"]
     cols = st.columns(4)
@@ -609,8 +733,17 @@ def page_staffing() -> None:
         ],
         ignore_index=True,
     )
+    shown_labels = sc.period_labels()
+    if sc.spans_days:
+        names = sc.day_labels()
+        picked = st.selectbox(
+            "Day shown in the chart", [days.WHOLE, *names], key=f"staffing-day-{revision()}"
+        )
+        if picked != days.WHOLE:
+            shown_labels = [shown_labels[p] for p in days.day_periods(sc, names.index(picked))]
+            chart_table = chart_table[chart_table["time"].isin(shown_labels)]
     st.altair_chart(
-        charts.staffing_requirement(chart_table, sc.period_labels(), agents=basis),
+        charts.staffing_requirement(chart_table, shown_labels, agents=basis),
         width="stretch",
     )
     wide = table.pivot(index="time", columns="channel", values=basis).reindex(
@@ -1135,7 +1268,8 @@ def resolve_compared(choice: str, upload_key: str, edited: sim.Scenario) -> sim.
         return library.open_saved(library_folder(), choice.removeprefix("Saved: "))
     if choice.startswith("Shipped: "):
         return load(SCENARIO_DIR / choice.removeprefix("Shipped: "))
-    upload = st.file_uploader("Scenario file", type=["yaml", "yml"], key=upload_key)
+    left, right = st.columns([3, 1])
+    upload = left.file_uploader("Scenario file", type=["yaml", "yml"], key=upload_key)
     if upload is None:
         return None
     return parse_upload(upload.name, upload.getvalue())
@@ -1183,7 +1317,7 @@ def page_compare() -> None:
         f"A is “{a.name}”, B is “{b.name}”: {reps} paired replications, seed {seed}. "
         "Tiles show B and its change from A."
     )
-    diff = sim.compare(res_a, res_b)
+    diff = shaping.with_absent_as_zero(sim.compare(res_a, res_b), res_a, res_b)
     common = [c for c in a.channels if c in b.channels]
     tiles: list[tuple[str, Callable[..., str], Callable[[float, float], str], bool]] = [
         ("service_level", pct, pts, False),
@@ -1203,10 +1337,27 @@ def page_compare() -> None:
             )
     st.markdown("**Channels**: A, B and the paired change B - A")
     st.dataframe(
-        comparison.side_by_side(diff, "channel", comparison.CHANNEL_KPIS, labels),
+        comparison.side_by_side(
+            diff, "channel", {**comparison.CHANNEL_KPIS, **shaping.channel_kpis(diff)}, labels
+        ),
         hide_index=True,
         width="stretch",
         key="compare-channels",
+    )
+    st.markdown(
+        "**Journeys**: one customer, one intent, every contact it took (effort targets "
+        "as on the Journey map)"
+    )
+    st.dataframe(
+        comparison.side_by_side(
+            compare_journeys(res_a, res_b).assign(journeys="all customers"),
+            "journeys",
+            shaping.JOURNEY_KPIS,
+            labels,
+        ).drop(columns="journeys"),
+        hide_index=True,
+        width="stretch",
+        key="compare-journeys",
     )
     st.markdown("**Agent groups**")
     st.dataframe(
@@ -1241,6 +1392,461 @@ def page_compare() -> None:
         file_name="scenario_b.yaml",
         mime="application/x-yaml",
         key="compare-download-b",
+    )
+
+
+# -- forecast -----------------------------------------------------------------------------
+FORECAST_PATHS = 200  # sample paths behind the forecast's 80% / 95% bands
+BACKTEST_PATHS = 100  # sample paths per backtest window (coverage of the bands)
+DEFAULT_HORIZON_DAYS = 2
+DEFAULT_BACKTEST_ORIGINS = 3
+DEFAULT_AS_OF = dt.time(12, 0)
+
+
+@st.cache_data(show_spinner=False, max_entries=16)
+def _history(name: str, data: bytes | None, interval: int | None) -> History:
+    if data is None:
+        return read_history(forecast_view.SHIPPED_HISTORY, interval_minutes=interval)
+    return forecast_view.read_upload(name, data, interval_minutes=interval)
+
+
+@st.cache_data(show_spinner=False, max_entries=16)
+def _forecast(_hist: History, key: str, model: str, horizon: int, seed: int) -> dict[str, Any]:
+    from forecasting.forecast import forecast_series
+
+    return forecast_series(
+        _hist, model=model, horizon_days=horizon, n_paths=FORECAST_PATHS, seed=seed
+    )
+
+
+@st.cache_data(show_spinner=False, max_entries=16)
+def _backtest(_hist: History, key: str, origins: int, seed: int) -> pd.DataFrame:
+    cv = backtest(
+        _hist,
+        forecast_view.BACKTEST_MODELS,
+        horizon_days=1,
+        n_windows=origins,
+        n_paths=BACKTEST_PATHS,
+        seed=seed,
+    )
+    return accuracy(cv)
+
+
+@st.cache_data(show_spinner=False, max_entries=16)
+def _intraday(_hist: History, key: str, as_of: str, channel: str, seed: int) -> pd.DataFrame:
+    return forecast_view.intraday_frame(
+        _hist, pd.Timestamp(as_of), channel, n_paths=FORECAST_PATHS, seed=seed
+    )
+
+
+def forecast_history() -> tuple[History, str] | None:
+    """The page's history (the upload, else the shipped one) at the chosen interval and
+    its cache key; ``None`` (after an error naming the row / column) if unreadable."""
+    left, right = st.columns([3, 1])
+    upload = left.file_uploader(
+        "History CSV (else the shipped Anonymous Bank 1999 calls)",
+        type=["csv"],
+        key="forecast-upload",
+        help="Columns timestamp, channel, volume[, handle_time]; one row per interval.",
+    )
+    name, data = (
+        (upload.name, upload.getvalue())
+        if upload
+        else (
+            forecast_view.SHIPPED_HISTORY.name,
+            None,
+        )
+    )
+    try:
+        first = _history(name, data, None)
+        choices = forecast_view.interval_choices(first.interval_minutes)
+        wanted = scenario().interval_minutes
+        interval = right.selectbox(
+            "Interval (min)",
+            choices,
+            index=choices.index(wanted) if wanted in choices else 0,
+            key=f"forecast-interval-{name}",
+            help="Aggregate the history to this interval; the scenario's when it can.",
+        )
+        hist = _history(name, data, int(interval))
+    except HistoryError as exc:
+        st.error(f"Cannot read the history `{name}`: {exc}")
+        return None
+    digest = hashlib.sha256(data or b"shipped").hexdigest()[:16]
+    return hist, f"{name}:{digest}:{interval}"
+
+
+def page_forecast() -> None:
+    """Forecast page: read a history (upload or shipped), its cleaning report, a quick
+    backtest of the models, the forecast with 80% bands, the intraday reforecast of a
+    chosen day, and the forecast written into the current scenario.
+
+    The numbers are ``forecasting``'s (the API ``ccsim forecast`` runs) for the same
+    history, model, horizon, paths and seed."""
+    st.title("Forecast")
+    st.caption(
+        f"Volumes per interval from a history; bands from {FORECAST_PATHS} sample paths. "
+        "A forecast written into the scenario is what the Simulate page then simulates."
+    )
+    flash = st.session_state.pop("forecast_flash", None)
+    if flash:
+        st.success(flash)
+    found = forecast_history()
+    if found is None:
+        st.stop()
+    hist, key = found
+    st.subheader("Cleaning report")
+    cols = st.columns(3)
+    rep = hist.report
+    cols[0].metric("days of history", f"{rep.days}", border=True)
+    cols[1].metric("missing days (closed)", f"{len(rep.missing_days)}", border=True)
+    cols[2].metric("gaps filled with 0", f"{rep.gap_intervals} intervals", border=True)
+    with st.expander("The whole cleaning report"):
+        st.dataframe(
+            forecast_view.report_table(rep),
+            hide_index=True,
+            width="stretch",
+            key="forecast-report",
+        )
+
+    left, mid, right, far = st.columns(4)
+    names = list(MODELS)
+    model = left.selectbox("Model", names, index=names.index("auto"), key="forecast-model")
+    horizon = mid.number_input(
+        "Horizon (open days)", 1, 31, DEFAULT_HORIZON_DAYS, key="forecast-horizon"
+    )
+    seed = right.number_input("Seed", 0, value=0, key="forecast-seed")
+    origins = far.number_input(
+        "Backtest origins",
+        1,
+        30,
+        DEFAULT_BACKTEST_ORIGINS,
+        key="forecast-origins",
+        help="Rolling-origin cutoffs, each forecasting the next open day.",
+    )
+    with st.spinner("Forecasting"):
+        series = _forecast(hist, key, model, int(horizon), int(seed))
+    out = forecast_frame(series)
+    forecast_results(hist, out)
+
+    st.subheader("Backtest")
+    st.caption(
+        f"Each model refitted at {int(origins)} cutoffs and scored on the next open day: "
+        "MASE (vs the weekly seasonal-naive error), WAPE, and how often the actuals fell "
+        "inside the 80% and 95% bands."
+    )
+    with st.spinner("Backtesting"):
+        acc = _backtest(hist, key, int(origins), int(seed))
+    st.dataframe(acc, hide_index=True, width="stretch", key="forecast-backtest")
+
+    as_of = forecast_intraday(hist, key, int(seed))
+    forecast_write(hist, series, out, as_of, int(seed))
+
+
+def forecast_results(hist: History, out: pd.DataFrame) -> None:
+    """The forecast's tiles, chart, table and CSV download."""
+    st.subheader("Forecast")
+    channel = st.selectbox("Channel", list(hist.channels), key="forecast-channel")
+    mine = out[out["channel"] == channel]
+    days = sorted(set(pd.DatetimeIndex(mine["timestamp"]).date))
+    cols = st.columns(3)
+    cols[0].metric("forecast contacts", f"{mine['volume'].sum():,.0f}", border=True)
+    cols[1].metric(f"first of {len(days)} forecast days", f"{days[0]:%a %d %b}", border=True)
+    cols[2].metric("model", str(mine["model"].iloc[0]), border=True)
+    st.altair_chart(forecast_view.forecast_chart(hist, out, channel), width="stretch")
+    with st.expander("Forecast by interval"):
+        st.dataframe(out, hide_index=True, width="stretch", key="forecast-table")
+    st.download_button(
+        "forecast.csv",
+        out.to_csv(index=False, float_format="%.3f", date_format="%Y-%m-%d %H:%M").encode(),
+        file_name="forecast.csv",
+        mime="text/csv",
+        key="forecast-download",
+    )
+
+
+def forecast_intraday(hist: History, key: str, seed: int) -> pd.Timestamp | None:
+    """The intraday reforecast of a chosen day as of a chosen time, vs its day-ahead
+    forecast and (the day being in the history) what actually came; its time (None:
+    no reforecast then)."""
+    st.subheader("Intraday reforecast")
+    st.caption(
+        "The rest of a day re-estimated from its actuals so far (the day-ahead forecast "
+        "times the day's updated level); the intervals before the time are the actuals."
+    )
+    observed = sorted(set(pd.DatetimeIndex(hist.frame["timestamp"]).date))
+    left, mid, right = st.columns(3)
+    day = left.date_input(
+        "Day", observed[-1], min_value=observed[0], max_value=observed[-1], key="forecast-day"
+    )
+    at = mid.time_input(
+        "As of",
+        DEFAULT_AS_OF,
+        step=dt.timedelta(minutes=hist.interval_minutes),
+        key="forecast-as-of",
+    )
+    channel = right.selectbox("Channel", list(hist.channels), key="forecast-intraday-channel")
+    as_of = pd.Timestamp(dt.datetime.combine(day, at))
+    try:
+        with st.spinner("Reforecasting"):
+            frame = _intraday(hist, key, str(as_of), channel, seed)
+    except HistoryError as exc:
+        st.warning(f"No reforecast: {exc}")
+        return None
+    sums = forecast_view.totals(frame)
+    cols = st.columns(3)
+    cols[0].metric("rest of day · day-ahead", f"{sums['rest day-ahead']:,.0f}", border=True)
+    cols[1].metric(
+        "rest of day · reforecast",
+        f"{sums['rest reforecast']:,.0f}",
+        delta=f"{sums['rest reforecast'] - sums['rest day-ahead']:+,.0f} vs day-ahead",
+        delta_color="off",
+        border=True,
+    )
+    cols[2].metric("rest of day · actual", f"{sums['rest actual']:,.0f}", border=True)
+    st.altair_chart(forecast_view.intraday_chart(frame, as_of, channel), width="stretch")
+    with st.expander("Rest of the day by interval"):
+        st.dataframe(
+            forecast_view.rest_of_day(frame).drop(columns=["seen"]),
+            hide_index=True,
+            width="stretch",
+            key="forecast-intraday-table",
+        )
+    return as_of
+
+
+def forecast_write(
+    hist: History,
+    series: dict[str, Any],
+    out: pd.DataFrame,
+    as_of: pd.Timestamp | None,
+    seed: int,
+) -> None:
+    """Write the forecast's arrivals into the current scenario (``ccsim forecast
+    --scenario --write-scenario``), or the reforecast's from its time on (``--as-of``),
+    so the Simulate page simulates it."""
+    st.subheader("Simulate this forecast")
+    sc = scenario()
+    fc_days = sorted(set(pd.DatetimeIndex(out["timestamp"]).date))
+    left, mid, right = st.columns([2, 1, 1])
+    day = left.selectbox(
+        "First forecast day of the scenario",
+        fc_days,
+        key="forecast-write-day",
+        help=f"The scenario's {sc.periods} periods run from {sc.start} on this day.",
+    )
+    mid.write("")
+    right.write("")
+    if mid.button("Write the forecast", type="primary", key="forecast-write"):
+        try:
+            new = forecast_view.scenario_from_forecast(sc, hist, series, day=day)
+        except HistoryError as exc:
+            st.error(f"Cannot fill “{sc.name}” with this forecast: {exc}")
+            return
+        set_scenario(new, f"{source()} + forecast from {day}")
+        st.session_state["forecast_flash"] = (
+            f"Wrote the forecast from {day} into “{new.name}”: the Simulate page simulates it."
+        )
+        st.rerun()
+    if as_of is None:
+        return
+    if right.button(
+        f"Write the reforecast from {as_of:%a %d %b %H:%M}",
+        key="forecast-write-reforecast",
+        help="The scenario's periods on that day: before then its own arrivals, from "
+        "then on the reforecast (ccsim forecast --as-of --write-scenario).",
+    ):
+        try:
+            with st.spinner("Reforecasting"):
+                new = forecast_view.scenario_from_reforecast(
+                    sc, hist, as_of, n_paths=FORECAST_PATHS, seed=seed
+                )
+        except HistoryError as exc:
+            st.error(f"Cannot fill “{sc.name}” with this reforecast: {exc}")
+            return
+        set_scenario(new, f"{source()} + reforecast as of {as_of:%Y-%m-%d %H:%M}")
+        st.session_state["forecast_flash"] = (
+            f"Wrote the reforecast as of {as_of:%Y-%m-%d %H:%M} into “{new.name}”: the "
+            "Simulate page simulates it."
+        )
+        st.rerun()
+
+
+# -- capacity plan ------------------------------------------------------------------------
+SHIPPED_PLAN = SCENARIO_DIR / "capacity_plan.yaml"
+
+
+@st.cache_data(show_spinner=False, max_entries=64)
+def _capacity(plan_json: str, scenario_json: str) -> Capacity:
+    plan = parse_capacity_plan(json.loads(plan_json))
+    return capacity(plan, scenario=sim.parse_scenario(json.loads(scenario_json)))
+
+
+def capacity_source() -> tuple[CapacityPlan, sim.Scenario] | None:
+    """The plan (the upload, else the shipped one) and the scenario it reads: its
+    ``scenario`` file (beside the shipped scenarios), or the current scenario."""
+    left, right = st.columns([3, 1])
+    upload = left.file_uploader(
+        "Capacity plan YAML (else the shipped scenarios/capacity_plan.yaml)",
+        type=["yaml", "yml"],
+        key="capacity-upload",
+    )
+    current = right.checkbox(
+        "Use the current scenario",
+        key="capacity-current",
+        help="Instead of the plan's `scenario` file: the scenario open in the app.",
+    )
+    try:
+        if upload is None:
+            plan = load_capacity_plan(SHIPPED_PLAN)
+        else:
+            data = read_yaml(upload.getvalue())
+            plan = parse_capacity_plan(data, upload.name)
+    except (CapacityError, NotText, yaml.YAMLError) as exc:
+        msg = yaml_problem(exc) if isinstance(exc, yaml.YAMLError) else str(exc)
+        st.error(f"Cannot read the capacity plan: {msg}")
+        return None
+    if current:
+        return plan, scenario()
+    try:
+        return plan, load(SCENARIO_DIR / plan.scenario)
+    except (sim.ScenarioError, OSError) as exc:
+        st.error(
+            f"Cannot open the plan's scenario `{plan.scenario}` (looked in {SCENARIO_DIR}): "
+            f"{exc}. Tick **Use the current scenario** to plan with the open one."
+        )
+        return None
+
+
+def capacity_inputs(plan: CapacityPlan) -> capacity_view.HeadlineInputs:
+    """Widgets for the plan's headline inputs, starting at the plan's values."""
+    own = capacity_view.headline(plan)
+    key = f"capacity-{plan.name}"
+    st.markdown("**Attrition** (% of FTE leaving per week)")
+    cols = st.columns(max(len(own.attrition), 1))
+    attrition = {
+        g: col.number_input(
+            g, 0.0, 99.0, rate * 100, step=0.1, format="%.2f", key=f"{key}-attrition-{g}"
+        )
+        / 100
+        for col, (g, rate) in zip(cols, own.attrition.items(), strict=True)
+    }
+    st.markdown("**Hiring classes**")
+    a, b, c = st.columns(3)
+    smallest = a.number_input(
+        "Smallest class (people)", 1, 500, own.min_class_size, key=f"{key}-min-class"
+    )
+    largest = b.number_input(
+        "Largest class (people, 0: no cap)",
+        0,
+        500,
+        own.max_class_size or 0,
+        key=f"{key}-max-class",
+    )
+    training = c.number_input(
+        "Training weeks", 0, plan.weeks, own.training_weeks, key=f"{key}-training"
+    )
+    shrinkage = {}
+    if own.shrinkage:
+        st.markdown(
+            "**Shrinkage** (% of paid time, average over the weeks; a per-week category "
+            "keeps its shape)"
+        )
+        cols = st.columns(len(own.shrinkage))
+        shrinkage = {
+            k: col.number_input(
+                k, 0.0, 99.0, share * 100, step=0.5, format="%.2f", key=f"{key}-shrink-{k}"
+            )
+            / 100
+            for col, (k, share) in zip(cols, own.shrinkage.items(), strict=True)
+        }
+    return capacity_view.HeadlineInputs(
+        attrition=attrition,
+        min_class_size=int(smallest),
+        max_class_size=int(largest) or None,
+        training_weeks=int(training),
+        shrinkage=shrinkage,
+    )
+
+
+def page_capacity() -> None:
+    """Capacity page: a capacity plan over weeks (``ccsim capacity``), its headline
+    inputs editable, required vs available FTE per group, the suggested hiring classes
+    and their cost, and the week x group table as CSV.
+
+    The table is :func:`sim.present.capacity.capacity_table` of :func:`sim.capacity`
+    for the edited plan and its scenario."""
+    st.title("Capacity plan")
+    st.caption(
+        "Required FTE per week from the staffing calculator on the plan's scenario (a "
+        "representative day) scaled to each week's volumes; available FTE after "
+        "attrition, training and ramp-up; the classes that would close the gaps and the "
+        "weekly cost (paid FTE x paid hours x wage)."
+    )
+    found = capacity_source()
+    if found is None:
+        st.stop()
+    plan, sc = found
+    try:
+        edited = capacity_view.edited_plan(plan, capacity_inputs(plan))
+        with st.spinner("Working out the plan"):
+            result = _capacity(edited.model_dump_json(), json.dumps(sc.to_dict()))
+    except CapacityError as exc:
+        st.error(f"Cannot work out the plan: {exc}")
+        st.stop()
+    capacity_results(result)
+
+
+def capacity_results(result: Capacity) -> None:
+    """The worked-out plan: tiles per group, the chart, the classes, the table, CSV."""
+    plan, table = result.plan, result.table
+    st.subheader(f"{plan.name}: {plan.weeks} weeks from {plan.start}")
+    st.caption(f"Scenario “{result.scenario.name}” x {plan.days_per_week:g} a week.")
+    cols = st.columns(max(len(plan.groups), 1))
+    for col, g in zip(cols, plan.groups, strict=True):
+        mine = table[table["group"] == g]
+        short = mine["gap_fte"].min()
+        col.metric(
+            f"{g} · largest gap",
+            f"{short:+.1f} FTE",
+            delta=f"{mine['gap_with_hiring_fte'].min():+.1f} with hiring",
+            delta_color="off",
+            border=True,
+            help="available - required in the week it is lowest (negative: short)",
+        )
+    hired = result.classes[result.classes["source"] == "suggested"]
+    left, mid, right = st.columns(3)
+    left.metric("suggested classes", f"{len(hired)}", border=True)
+    mid.metric("suggested hires", f"{hired['size'].sum():,.0f} FTE", border=True)
+    right.metric(
+        "cost with hiring",
+        f"{table['cost_with_hiring'].sum():,.0f}",
+        border=True,
+        help=f"paid FTE x {plan.paid_hours_per_fte:g} h x {plan.wage_per_hour:g} per hour, "
+        "summed over the weeks and groups",
+    )
+    for g, weeks in result.unreachable.items():
+        if weeks:
+            st.warning(
+                f"{g}: short in week(s) {', '.join(map(str, weeks))}, too soon for a class "
+                f"to finish {plan.training_weeks} weeks of training."
+            )
+    st.altair_chart(capacity_view.capacity_chart(result), width="content")
+    st.markdown("**Hiring classes** (planned in the plan, suggested to close the gaps)")
+    st.dataframe(result.classes, hide_index=True, width="stretch", key="capacity-classes")
+    st.markdown("**Week by group**")
+    st.dataframe(
+        capacity_view.capacity_table(result),
+        hide_index=True,
+        width="stretch",
+        key="capacity-table",
+    )
+    st.download_button(
+        "capacity.csv",
+        table.to_csv(index=False).encode(),
+        file_name="capacity.csv",
+        mime="text/csv",
+        key="capacity-download",
     )
 
 
@@ -1402,6 +2008,8 @@ PAGES: list[PageSpec] = [
     PageSpec(page_compare, "Compare", ":material/compare_arrows:", "compare"),
     PageSpec(page_journeys, "Journey map", ":material/route:", "journeys"),
     PageSpec(page_staffing, "Staffing", ":material/groups:", "staffing"),
+    PageSpec(page_forecast, "Forecast", ":material/trending_up:", "forecast"),
+    PageSpec(page_capacity, "Capacity plan", ":material/calendar_month:", "capacity"),
     PageSpec(page_optimise, "Optimise", ":material/tune:", "optimise"),
     PageSpec(page_scenario, "Scenario", ":material/edit_note:", "scenario"),
     PageSpec(page_library, "Scenario library", ":material/folder_open:", "library"),

@@ -40,6 +40,11 @@ def _library(page) -> None:
     page.get_by_text("Saved scenarios").first.wait_for(timeout=TIMEOUT_MS)
 
 
+def _forecast(page) -> None:
+    """Wait for the intraday reforecast, the page's last chart."""
+    page.get_by_text("rest of day · reforecast").wait_for(timeout=TIMEOUT_MS)
+
+
 VEGA = '[data-testid="stVegaLiteChart"] canvas, [data-testid="stVegaLiteChart"] svg'
 PAGES = {
     # url path: (file name, heading, what must be drawn before the shot)
@@ -53,19 +58,30 @@ PAGES = {
     "staffing": ("staffing", "Staffing", VEGA),
     "optimise": ("optimise", "Optimise staffing", VEGA),
     "compare": ("compare", "Compare scenarios", VEGA),
+    "forecast": ("forecast", "Forecast", VEGA),
+    "capacity": ("capacity", "Capacity plan", VEGA),
     "scenario": ("scenario", "Scenario", '[data-testid="stDataFrame"]'),
     "library": ("library", "Scenario library", '[data-testid="stDataFrame"]'),
 }
-ACTIONS: dict[str, Callable[[object], None]] = {"optimise": _optimise, "library": _library}
+ACTIONS: dict[str, Callable[[object], None]] = {
+    "optimise": _optimise,
+    "library": _library,
+    "forecast": _forecast,
+}
 """What to do on a page before its shot (after its heading shows)."""
 
 
-def shoot(out: Path, width: int = 1400, height: int = 1500) -> dict[str, float]:
-    """Screenshot every page into ``out``; return each page's render time (s)."""
+def shoot(
+    out: Path, width: int = 1400, height: int = 1500, only: list[str] | None = None
+) -> dict[str, float]:
+    """Screenshot every page (or the file names in ``only``) into ``out``; return each
+    page's render time (s)."""
     out.mkdir(parents=True, exist_ok=True)
     times: dict[str, float] = {}
     with serve_app(SCENARIOS / "retail_bank.yaml") as url, chromium(width, height) as page:
         for path, (name, heading, drawn) in PAGES.items():
+            if only and name not in only:
+                continue
             started = time.perf_counter()
             page.goto(f"{url}/{path}")
             page.get_by_role("heading", name=heading, exact=True).wait_for(timeout=60_000)
@@ -89,8 +105,9 @@ def main() -> None:
         type=Path,
         help="folder for the PNGs",
     )
+    parser.add_argument("--only", nargs="*", help="file names of the pages to shoot (default all)")
     args = parser.parse_args()
-    for page, seconds in shoot(args.out).items():
+    for page, seconds in shoot(args.out, only=args.only).items():
         print(f"{page or 'simulate':>13}: rendered in {seconds:.1f} s -> {args.out}")
 
 

@@ -202,6 +202,43 @@ def test_compare_page_in_chromium(app_url: str, page, bank: sim.Scenario):
     assert page.get_by_text("Journey moves that changed").count() == 1
 
 
+def test_forecast_page_in_chromium(app_url: str, page):
+    """The shipped history: the forecast's total, the reforecast's, and both charts."""
+    import forecasting as fc
+    from forecasting.data import load_anonymous_bank_history
+
+    hist = load_anonymous_bank_history()
+    total = fc.forecast(hist, horizon_days=2, n_paths=200)["volume"].sum()
+    rest = fc.reforecast(hist, "1999-12-31 12:00", n_paths=200)["volume"].sum()
+    open_in_browser(page, f"{app_url}/forecast", "Forecast")
+    page.get_by_text("rest of day · reforecast").wait_for(timeout=TIMEOUT_MS)
+    wait_idle(page, timeout_ms=TIMEOUT_MS)
+    tiles = metric_texts(page)
+    assert f"{total:,.0f}" in tiles["forecast contacts"]
+    assert f"{rest:,.0f}" in tiles["rest of day · reforecast"]
+    assert drawn(page) == 2
+    assert page.get_by_text("Backtest", exact=True).count() == 1
+
+
+def test_capacity_page_in_chromium(app_url: str, page):
+    result = sim.capacity(SCENARIOS / "capacity_plan.yaml")
+    open_in_browser(page, f"{app_url}/capacity", "Capacity plan")
+    page.get_by_text("cost with hiring", exact=True).wait_for(timeout=TIMEOUT_MS)
+    tiles = metric_texts(page)
+    assert f"{result.table['cost_with_hiring'].sum():,.0f}" in tiles["cost with hiring"]
+    assert drawn(page) == 1
+    from sim.config.capacity import load_capacity_plan
+
+    plan = load_capacity_plan(SCENARIOS / "capacity_plan.yaml").model_copy(
+        update={"training_weeks": 6}
+    )
+    longer = sim.capacity(plan, scenario=sim.load_scenario(SCENARIOS / "retail_bank.yaml"))
+    cost = f"{longer.table['cost_with_hiring'].sum():,.0f}"
+    enter_number(page, "Training weeks", 6)
+    page.get_by_text(cost, exact=True).wait_for(timeout=TIMEOUT_MS)
+    assert cost in metric_texts(page)["cost with hiring"]
+
+
 def test_scenario_and_library_pages_in_chromium(app_url: str, page, tmp_path: Path):
     open_in_browser(page, f"{app_url}/scenario", "Scenario")
     page.get_by_text("Valid: 4 channels").wait_for(timeout=TIMEOUT_MS)
@@ -239,3 +276,38 @@ def test_optimise_cancel_in_chromium(app_url: str, page):
     assert page.get_by_role("button", name="Cancel").count() == 0
     assert page.get_by_text("agent-hours optimised").count() == 0
     assert bar.count() == 0
+
+
+def test_week_scenario_in_chromium(page):
+    """retail_week.yaml: the Simulate page's day table, then one day's charts."""
+    from sim.present import days
+
+    week = sim.load_scenario(SCENARIOS / "retail_week.yaml")
+    res = sim.simulate(week)
+    table = days.day_table(res)
+    with serve_app(SCENARIOS / "retail_week.yaml") as url:
+        open_in_browser(page, f"{url}/", "Simulate")  # the default page
+        page.get_by_role("heading", name="Days", exact=True).wait_for(timeout=TIMEOUT_MS)
+        sl, ci = res.kpi("voice", "service_level")
+        assert pct(sl, ci) in metric_texts(page)["voice · service level"]
+        grid = page.locator('[data-testid="stDataFrame"]').first
+        grid.wait_for(timeout=TIMEOUT_MS)
+        assert drawn(page) == 4
+        page.get_by_label("Day shown in the interval charts").click()
+        page.get_by_role("option", name="Tue 2026-12-08").click()
+        wait_idle(page, timeout_ms=TIMEOUT_MS)
+        assert drawn(page) == 4
+        picked = page.get_by_label("Day shown in the interval charts").input_value()
+        assert picked == "Tue 2026-12-08"
+    assert table is not None and len(table) == 7
+
+
+def test_policy_journey_map_in_chromium(page):
+    """email_starving_policy.yaml: the journey map's dashed "offer" hops."""
+    with serve_app(SCENARIOS / "email_starving_policy.yaml") as url:
+        open_in_browser(page, f"{url}/journeys", "Journey map")
+        drawn(page, '[data-testid="stGraphVizChart"] svg')
+        svg = page.locator('[data-testid="stGraphVizChart"] svg').first.inner_html()
+        assert "offer " in svg and "stroke-dasharray" in svg
+        open_in_browser(page, f"{url}/", "Simulate")
+        page.get_by_role("heading", name="Journey shaping", exact=True).wait_for(timeout=TIMEOUT_MS)

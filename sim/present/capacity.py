@@ -7,12 +7,24 @@ required vs available FTE per week, one panel per group.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
 import altair as alt
 import pandas as pd
 
+from sim.config.capacity import CapacityPlan, parse_capacity_plan
 from sim.plan.capacity import Capacity
 
-__all__ = ["SERIES", "capacity_chart", "capacity_table"]
+__all__ = [
+    "SERIES",
+    "HeadlineInputs",
+    "capacity_chart",
+    "capacity_table",
+    "edited_plan",
+    "headline",
+]
 
 SERIES = {
     "required_fte": "required",
@@ -71,3 +83,71 @@ def capacity_chart(result: Capacity) -> alt.FacetChart:
         .resolve_scale(y="independent")
         .properties(title=f"{result.plan.name}: required vs available FTE")
     )
+
+
+SAME_SHARE = 1e-9
+"""Shares closer than this are the same share."""
+
+
+@dataclass(frozen=True)
+class HeadlineInputs:
+    """The inputs the app's capacity page edits.
+
+    ``attrition`` group -> share of FTE leaving per week; ``min_class_size`` /
+    ``max_class_size`` (people; ``None``: no cap) and ``training_weeks`` of the hiring
+    classes; ``shrinkage`` category -> its average share of paid time over the weeks.
+    """
+
+    attrition: Mapping[str, float]
+    min_class_size: int
+    max_class_size: int | None
+    training_weeks: int
+    shrinkage: Mapping[str, float]
+
+
+def _mean(values: float | tuple[float, ...]) -> float:
+    series = values if isinstance(values, tuple) else (values,)
+    return sum(series) / len(series)
+
+
+def headline(plan: CapacityPlan) -> HeadlineInputs:
+    """The plan's own headline inputs (what the page's widgets start at)."""
+    return HeadlineInputs(
+        attrition={g: gp.attrition_per_week for g, gp in plan.groups.items()},
+        min_class_size=plan.hiring.min_class_size,
+        max_class_size=plan.hiring.max_class_size,
+        training_weeks=plan.training_weeks,
+        shrinkage={k: _mean(v) for k, v in plan.shrinkage.items()},
+    )
+
+
+def _scaled(values: float | tuple[float, ...], mean: float) -> float | tuple[float, ...]:
+    """``values`` with average ``mean``: a number becomes ``mean``; a per-week series is
+    scaled by ``mean / its average`` (its shape kept), or flat if it was all 0; kept
+    as it is when ``mean`` is its average to within :data:`SAME_SHARE` (a widget's
+    round trip through percent)."""
+    if abs(mean - _mean(values)) < SAME_SHARE:
+        return values
+    if not isinstance(values, tuple):
+        return mean
+    old = _mean(values)
+    if old == 0:
+        return tuple(mean for _ in values)
+    return tuple(v * mean / old for v in values)
+
+
+def edited_plan(plan: CapacityPlan, inputs: HeadlineInputs) -> CapacityPlan:
+    """``plan`` with the headline ``inputs``, validated again (raises
+    :class:`~sim.config.capacity.CapacityError` naming the field, e.g. shrinkage
+    adding up to 1 or more in a week). A per-week shrinkage category is scaled to its
+    new average, so its week-to-week shape (holiday peaks) is kept."""
+    data: dict[str, Any] = plan.model_dump()
+    for g, rate in inputs.attrition.items():
+        old = plan.groups[g].attrition_per_week
+        data["groups"][g]["attrition_per_week"] = old if abs(rate - old) < SAME_SHARE else rate
+    data["hiring"]["min_class_size"] = inputs.min_class_size
+    data["hiring"]["max_class_size"] = inputs.max_class_size
+    data["training_weeks"] = inputs.training_weeks
+    for k, mean in inputs.shrinkage.items():
+        data["shrinkage"][k] = _scaled(plan.shrinkage[k], mean)
+    return parse_capacity_plan(data, plan.name)

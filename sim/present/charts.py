@@ -7,6 +7,8 @@ Bands are 95% confidence intervals over replications, clipped to the KPI's range
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 import altair as alt
 import pandas as pd
 
@@ -22,6 +24,7 @@ __all__ = [
     "tick_labels",
     "time_x",
     "wait_pair",
+    "rule_events_by_interval",
     "service_level_vs_moved",
     "staffing_plans",
     "staffing_requirement",
@@ -133,11 +136,24 @@ _SL_AXIS = alt.Y(
 )
 
 
-def service_level_by_interval(result: sim.Result) -> AnyChart:
+Periods = Sequence[int] | None
+"""The periods a per-interval chart shows (e.g. one day of a week); ``None``: all."""
+
+
+def _only(df: pd.DataFrame, periods: Periods) -> pd.DataFrame:
+    return df if periods is None else df[df["period"].isin(list(periods))]
+
+
+def _labels(sc: sim.Scenario, periods: Periods) -> list[str]:
+    labels = sc.period_labels()
+    return labels if periods is None else [labels[p] for p in periods]
+
+
+def service_level_by_interval(result: sim.Result, periods: Periods = None) -> AnyChart:
     """Service level per interval and channel, with CI bands and dashed target lines."""
     sc = result.scenario
-    df = _band(result.intervals.query("kpi == 'service_level'"), "service_level")
-    x = time_x(sc.period_labels())
+    df = _band(_only(result.intervals, periods).query("kpi == 'service_level'"), "service_level")
+    x = time_x(_labels(sc, periods))
     color = _colour("channel", list(sc.channels))
     band = alt.Chart(df).mark_area(opacity=0.15).encode(x=x, y="low:Q", y2="high:Q", color=color)
     line = (
@@ -154,11 +170,13 @@ def service_level_by_interval(result: sim.Result) -> AnyChart:
     return alt.layer(line, band, rules).properties(height=HEIGHT, title="Service level by interval")
 
 
-def kpi_by_interval(result: sim.Result, kpi: str, title: str, y_title: str) -> AnyChart:
+def kpi_by_interval(
+    result: sim.Result, kpi: str, title: str, y_title: str, periods: Periods = None
+) -> AnyChart:
     """Any per-interval channel KPI (e.g. queue_length) as lines with CI bands."""
     sc = result.scenario
-    df = _band(result.intervals.query("kpi == @kpi"), kpi)
-    x = time_x(sc.period_labels())
+    df = _band(_only(result.intervals, periods).query("kpi == @kpi"), kpi)
+    x = time_x(_labels(sc, periods))
     color = _colour("channel", list(sc.channels))
     band = alt.Chart(df).mark_area(opacity=0.15).encode(x=x, y="low:Q", y2="high:Q", color=color)
     line = (
@@ -174,17 +192,17 @@ def kpi_by_interval(result: sim.Result, kpi: str, title: str, y_title: str) -> A
     return alt.layer(line, band).properties(height=HEIGHT, title=title)
 
 
-def volumes_by_interval(result: sim.Result, channel: str) -> AnyChart:
+def volumes_by_interval(result: sim.Result, channel: str, periods: Periods = None) -> AnyChart:
     """Offered, answered and abandoned contacts per interval on one channel."""
     sc = result.scenario
-    df = result.intervals.query(
+    df = _only(result.intervals, periods).query(
         "channel == @channel and kpi in ['offered', 'answered', 'abandoned']"
     )
     return (
         alt.Chart(df)
         .mark_line(point=True)
         .encode(
-            x=time_x(sc.period_labels()),
+            x=time_x(_labels(sc, periods)),
             y=alt.Y("mean:Q", title="contacts per interval"),
             color=alt.Color(
                 "kpi:N",
@@ -202,17 +220,19 @@ def volumes_by_interval(result: sim.Result, channel: str) -> AnyChart:
     )
 
 
-def agents_by_interval(result: sim.Result) -> AnyChart:
+def agents_by_interval(result: sim.Result, periods: Periods = None) -> AnyChart:
     """Agents scheduled vs busy (mean agents working on contacts) per group and interval."""
     sc = result.scenario
-    df = result.group_intervals.query("kpi in ['scheduled', 'busy_agents']").replace(
-        {"kpi": {"scheduled": "scheduled", "busy_agents": "busy"}}
+    df = (
+        _only(result.group_intervals, periods)
+        .query("kpi in ['scheduled', 'busy_agents']")
+        .replace({"kpi": {"scheduled": "scheduled", "busy_agents": "busy"}})
     )
     return (
         alt.Chart(df)
         .mark_line()
         .encode(
-            x=time_x(sc.period_labels()),
+            x=time_x(_labels(sc, periods)),
             y=alt.Y("mean:Q", title="agents"),
             color=_colour("group", list(sc.groups)),
             strokeDash=alt.StrokeDash(
@@ -225,6 +245,40 @@ def agents_by_interval(result: sim.Result) -> AnyChart:
             tooltip=["time", "group", "kpi", alt.Tooltip("mean:Q", format=".1f")],
         )
         .properties(height=HEIGHT, title="Agents scheduled vs busy")
+    )
+
+
+def rule_events_by_interval(
+    result: sim.Result, kpi: str = "fired", periods: Periods = None
+) -> AnyChart:
+    """One shaping-rule KPI (``fired``, ``offered``, ``accepted``, ``deflected``,
+    ``reprioritised_minutes``) per interval and rule, means per replication, with CI
+    bands; an empty chart without rules."""
+    sc = result.scenario
+    ri = result.rule_intervals
+    df = pd.DataFrame(columns=["period", "time", "rule", "kpi", "mean", "ci95", "n"])
+    if ri is not None:
+        df = _band(_only(ri, periods).query("kpi == @kpi"), kpi)
+    names = list(dict.fromkeys(df["rule"]))
+    x = time_x(_labels(sc, periods))
+    color = alt.Color(
+        "rule:N",
+        scale=alt.Scale(domain=names, range=PALETTE[: len(names)] or PALETTE),
+        legend=alt.Legend(orient="bottom", symbolType="stroke", labelLimit=400, columns=1),
+    )
+    line = (
+        alt.Chart(df)
+        .mark_line()
+        .encode(
+            x=x,
+            y=alt.Y("mean:Q", title=f"{kpi.replace('_', ' ')} per interval"),
+            color=color,
+            tooltip=["time", "rule", alt.Tooltip("mean:Q", format=".2f")],
+        )
+    )
+    band = alt.Chart(df).mark_area(opacity=0.15).encode(x=x, y="low:Q", y2="high:Q", color=color)
+    return alt.layer(line, band).properties(
+        height=HEIGHT, title=f"Shaping rules: {kpi.replace('_', ' ')} by interval"
     )
 
 

@@ -2,7 +2,8 @@
 
 Nodes are channels (boxes) and outcomes (resolved, lost, max attempts); an edge
 ``a -> b`` carries the mean number of journeys per replication that moved from a to
-b (a redial is a loop). Edge widths grow with volume. No streamlit here.
+b (a redial is a loop). Edge widths grow with volume; hops made by accepting a
+shaping rule's offer are dashed and labelled "offer". No streamlit here.
 """
 
 from __future__ import annotations
@@ -10,8 +11,9 @@ from __future__ import annotations
 import pandas as pd
 
 from sim.engine.codes import JOURNEY_OUTCOMES, LOST, MAX_ATTEMPTS, RESOLVED
+from sim.measure.paths import ARROW, OFFERED
 
-__all__ = ["OUTCOME_COLOURS", "effort_caption", "flows_dot"]
+__all__ = ["OFFER_COLOUR", "OUTCOME_COLOURS", "effort_caption", "flows_dot", "offer_flows"]
 
 OUTCOME_COLOURS = {
     JOURNEY_OUTCOMES[RESOLVED]: "#2e7d32",
@@ -26,11 +28,35 @@ def _quote(name: str) -> str:
     return '"' + name.replace("\\", "\\\\").replace('"', '\\"') + '"'
 
 
+OFFER_COLOUR = "#8e44ad"
+"""Colour of the dashed hops customers made by accepting a shaping rule's offer."""
+
+
+OFFER_ROUNDING = 1e-9
+"""Moves left after taking out the offered hops smaller than this are none."""
+
+
+def offer_flows(paths: pd.DataFrame) -> pd.DataFrame:
+    """Hops made by accepting an offer (cause ``offer``), from journey paths
+    (:func:`sim.measure.paths.journey_paths`: ``voice → offer: chat → resolved``):
+    columns ``from, to, mean`` (hops per replication), largest first."""
+    counts: dict[tuple[str, str], float] = {}
+    for path, n in zip(paths["path"], paths["journeys"], strict=True):
+        steps = path.split(ARROW)[:-1]  # the last is the outcome
+        for a, b in zip(steps, steps[1:], strict=False):
+            if b.startswith(OFFERED):
+                key = (a.removeprefix(OFFERED), b.removeprefix(OFFERED))
+                counts[key] = counts.get(key, 0.0) + float(n)
+    out = pd.DataFrame([(a, b, v) for (a, b), v in counts.items()], columns=["from", "to", "mean"])
+    return out.sort_values("mean", ascending=False, kind="stable").reset_index(drop=True)
+
+
 def flows_dot(
     flows: pd.DataFrame,
     channels: list[str],
     new: dict[str, float],
     caption: str | None = None,
+    offers: pd.DataFrame | None = None,
 ) -> str:
     """DOT text of the journey map.
 
@@ -40,14 +66,35 @@ def flows_dot(
     channels : channel names, in the scenario's order.
     new : new journeys per replication starting on each channel.
     caption : a line drawn under the map (e.g. :func:`effort_caption`), or None.
+    offers : hops made by accepting a shaping rule's offer (:func:`offer_flows`):
+        drawn dashed, labelled "offer", and taken out of the channel-to-channel
+        moves of ``flows`` they are part of.
 
     Returns
     -------
     str
         A ``digraph`` drawn left to right: arrivals -> channels -> outcomes.
     """
-    moves = flows[flows["mean"] > 0]
-    peak = max([float(moves["mean"].max()) if len(moves) else 0.0, *new.values(), 1e-9])
+    offered = (
+        offers[offers["mean"] > 0]
+        if offers is not None
+        else pd.DataFrame(columns=["from", "to", "mean"])
+    )
+    taken = offered.set_index(["from", "to"])["mean"]
+    rest = [
+        v - float(taken.get((a, b), 0.0))
+        for a, b, v in zip(flows["from"], flows["to"], flows["mean"], strict=True)
+    ]
+    flows = flows.assign(mean=rest)
+    moves = flows[flows["mean"] > OFFER_ROUNDING]
+    peak = max(
+        [
+            float(moves["mean"].max()) if len(moves) else 0.0,
+            float(offered["mean"].max()) if len(offered) else 0.0,
+            *new.values(),
+            1e-9,
+        ]
+    )
 
     def width(v: float) -> str:
         return f"{MIN_WIDTH + (MAX_WIDTH - MIN_WIDTH) * v / peak:.2f}"
@@ -78,6 +125,11 @@ def flows_dot(
         colour = f', color="{OUTCOME_COLOURS[b]}"' if b in OUTCOME_COLOURS else ""
         lines.append(
             f'  {_quote(a)} -> {_quote(b)} [penwidth={width(v)}, label="{v:,.1f}"{colour}];'
+        )
+    for a, b, v in zip(offered["from"], offered["to"], offered["mean"], strict=True):
+        lines.append(
+            f"  {_quote(a)} -> {_quote(b)} [penwidth={width(v)}, style=dashed, "
+            f'color="{OFFER_COLOUR}", fontcolor="{OFFER_COLOUR}", label="offer {v:,.1f}"];'
         )
     lines.append("}")
     return "\n".join(lines)
