@@ -395,6 +395,42 @@ def simulate_days(res: sim.Result) -> list[int] | None:
     return None if picked == days.WHOLE else days.day_periods(sc, labels.index(picked))
 
 
+@dataclass(frozen=True)
+class Move:
+    """Agents moved from ``source`` to ``destination`` in periods [first, end)."""
+
+    source: str
+    destination: str
+    first: int
+    end: int
+
+
+def reallocation_sweep(
+    sc: sim.Scenario, move: Move, grid: Sequence[int], moved: int, reps: int, seed: int
+) -> None:
+    """The reallocation explorer's chart: every channel's service level for each number
+    of agents moved in ``grid`` (same seed and replications as the tiles)."""
+    st.caption(
+        "Bands are each level's 95% interval; the paired changes in the tiles above are "
+        "tighter because baseline and what-if share their customers. Dashed lines: targets."
+    )
+    points = []
+    sweep_bar = st.progress(0.0, text="Sweeping agents moved")
+    for i, n in enumerate(grid):
+        point_sc = reallocate(sc, move.source, move.destination, int(n), move.first, move.end)
+        levels = run(point_sc, reps, seed).channels.query("kpi == 'service_level'")
+        points.append(levels.assign(agents=int(n))[["agents", "channel", "mean", "ci95"]])
+        sweep_bar.progress(
+            (i + 1) / len(grid), text=f"Sweeping agents moved: {i + 1} of {len(grid)}"
+        )
+    sweep_bar.empty()
+    sweep = pd.concat(points, ignore_index=True)
+    st.altair_chart(
+        charts.service_level_vs_moved(sweep, sc, moved, move.source, move.destination),
+        width="stretch",
+    )
+
+
 def page_reallocation() -> None:
     """Reallocation explorer: move N agents between groups for a window and see every channel.
 
@@ -507,25 +543,14 @@ def page_reallocation() -> None:
         )
 
     st.subheader("Every channel's service level against agents moved")
-    st.caption(
-        "Bands are each level's 95% interval; the paired changes in the tiles above are "
-        "tighter because baseline and what-if share their customers. Dashed lines: targets."
-    )
     grid = sorted({*np.linspace(0, most, min(most + 1, SWEEP_POINTS)).round().astype(int), moved})
-    points = []
-    sweep_bar = st.progress(0.0, text="Sweeping agents moved")
-    for i, n in enumerate(grid):
-        point = run(reallocate(sc, source_group, destination, int(n), first, end), reps, seed)
-        levels = point.channels.query("kpi == 'service_level'")
-        points.append(levels.assign(agents=int(n))[["agents", "channel", "mean", "ci95"]])
-        sweep_bar.progress(
-            (i + 1) / len(grid), text=f"Sweeping agents moved: {i + 1} of {len(grid)}"
-        )
-    sweep_bar.empty()
-    sweep = pd.concat(points, ignore_index=True)
-    st.altair_chart(
-        charts.service_level_vs_moved(sweep, sc, moved, source_group, destination), width="stretch"
-    )
+    if st.toggle(
+        f"Sweep the agents moved: 0 to {most} ({len(grid)} what-ifs)",
+        key="realloc-sweep",
+        help="Simulates every point at the page's replications: a few seconds, so on request.",
+    ):
+        move = Move(source_group, destination, first, end)
+        reallocation_sweep(sc, move, grid, moved, reps, seed)
 
     KPIS: dict[str, tuple[str, Callable[[float], str], Callable[[float, float], str]]] = {
         "service_level": ("service level", pct, pts),
@@ -1400,6 +1425,7 @@ FORECAST_PATHS = 200  # sample paths behind the forecast's 80% / 95% bands
 BACKTEST_PATHS = 100  # sample paths per backtest window (coverage of the bands)
 DEFAULT_HORIZON_DAYS = 2
 DEFAULT_BACKTEST_ORIGINS = 3
+DEFAULT_PAGE_MODEL = "cal_ssm"  # the page's first forecast: one fit (auto backtests first)
 DEFAULT_AS_OF = dt.time(12, 0)
 
 
@@ -1511,7 +1537,14 @@ def page_forecast() -> None:
 
     left, mid, right, far = st.columns(4)
     names = list(MODELS)
-    model = left.selectbox("Model", names, index=names.index("auto"), key="forecast-model")
+    model = left.selectbox(
+        "Model",
+        names,
+        index=names.index(DEFAULT_PAGE_MODEL),
+        key="forecast-model",
+        help="auto backtests every candidate before choosing (a few seconds more); "
+        f"{DEFAULT_PAGE_MODEL} is the best single model on both banks' 1-week horizon.",
+    )
     horizon = mid.number_input(
         "Horizon (open days)", 1, 31, DEFAULT_HORIZON_DAYS, key="forecast-horizon"
     )
@@ -1535,9 +1568,14 @@ def page_forecast() -> None:
         "MASE (vs the weekly seasonal-naive error), WAPE, and how often the actuals fell "
         "inside the 80% and 95% bands."
     )
-    with st.spinner("Backtesting"):
-        acc = _backtest(hist, key, int(origins), int(seed))
-    st.dataframe(acc, hide_index=True, width="stretch", key="forecast-backtest")
+    if st.toggle(
+        "Run the backtest",
+        key="forecast-run-backtest",
+        help="Refits every model at each origin: several seconds, so only on request.",
+    ):
+        with st.spinner("Backtesting"):
+            acc = _backtest(hist, key, int(origins), int(seed))
+        st.dataframe(acc, hide_index=True, width="stretch", key="forecast-backtest")
 
     as_of = forecast_intraday(hist, key, int(seed))
     forecast_write(hist, series, out, as_of, int(seed))
@@ -1574,6 +1612,12 @@ def forecast_intraday(hist: History, key: str, seed: int) -> pd.Timestamp | None
         "The rest of a day re-estimated from its actuals so far (the day-ahead forecast "
         "times the day's updated level); the intervals before the time are the actuals."
     )
+    if not st.toggle(
+        "Reforecast a day",
+        key="forecast-run-intraday",
+        help="Fits the level update on the 15 days before the chosen one: a few seconds.",
+    ):
+        return None
     observed = sorted(set(pd.DatetimeIndex(hist.frame["timestamp"]).date))
     left, mid, right = st.columns(3)
     day = left.date_input(

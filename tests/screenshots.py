@@ -41,7 +41,8 @@ def _library(page) -> None:
 
 
 def _forecast(page) -> None:
-    """Wait for the intraday reforecast, the page's last chart."""
+    """Switch the intraday reforecast on and wait for it, the page's last chart."""
+    page.get_by_text("Reforecast a day").click()
     page.get_by_text("rest of day · reforecast").wait_for(timeout=TIMEOUT_MS)
 
 
@@ -63,7 +64,15 @@ PAGES = {
     "scenario": ("scenario", "Scenario", '[data-testid="stDataFrame"]'),
     "library": ("library", "Scenario library", '[data-testid="stDataFrame"]'),
 }
+
+
+def _sweep(page) -> None:
+    """Switch the reallocation explorer's sweep chart on."""
+    page.get_by_text("Sweep the agents moved").click()
+
+
 ACTIONS: dict[str, Callable[[object], None]] = {
+    "reallocation": _sweep,
     "optimise": _optimise,
     "library": _library,
     "forecast": _forecast,

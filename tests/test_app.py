@@ -181,7 +181,10 @@ def test_reallocation_page_shows_paired_changes(bank: sim.Scenario):
         round(expected["delta"], 1),
         round(expected["ci95"], 1),
     ]
-    # the sweep chart of SL against N covers 0..most and the chosen N
+    # the sweep chart of SL against N (on request) covers 0..most and the chosen N
+    assert not any("agents moved" in c.proto.spec for c in at.get("vega_lite_chart"))
+    at.toggle(key="realloc-sweep").set_value(True).run()
+    assert not at.exception, [e.value for e in at.exception]
     chart = at.get("vega_lite_chart")[-1]
     assert "Service level vs agents moved" in chart.proto.spec
 

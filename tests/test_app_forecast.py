@@ -52,7 +52,7 @@ def test_forecast_page_equals_the_api_and_the_cli(hist: fc.History, tmp_path: Pa
     assert numbers(metric(at, "days of history").value) == [363]
 
     # the forecast: the API's, to the last digit, and the CLI's CSV to its 3 decimals
-    api = fc.forecast(hist, model="auto", horizon_days=HORIZON, n_paths=PATHS, seed=0)
+    api = fc.forecast(hist, model="cal_ssm", horizon_days=HORIZON, n_paths=PATHS, seed=0)
     shown = table_with(at, "timestamp", "lower_80", "upper_95", "model")
     pd.testing.assert_frame_equal(shown.reset_index(drop=True), api)
     assert numbers(metric(at, "forecast contacts").value) == [round(api["volume"].sum())]
@@ -64,6 +64,8 @@ def test_forecast_page_equals_the_api_and_the_cli(hist: fc.History, tmp_path: Pa
         str(HORIZON),
         "--paths",
         str(PATHS),
+        "--model",
+        "cal_ssm",
         "--out",
         str(out),
     )
@@ -72,6 +74,11 @@ def test_forecast_page_equals_the_api_and_the_cli(hist: fc.History, tmp_path: Pa
     np.testing.assert_allclose(cli["volume"], shown["volume"], atol=5e-4)
     np.testing.assert_allclose(cli["upper_80"], shown["upper_80"], atol=5e-4)
 
+    # the backtest and the reforecast run on request (each takes seconds)
+    assert not at.dataframe or all(d.key != "forecast-backtest" for d in at.dataframe)
+    at.toggle(key="forecast-run-backtest").set_value(True).run()
+    at.toggle(key="forecast-run-intraday").set_value(True).run()
+    ok(at)
     # the backtest: accuracy() of backtest() with the page's origins
     cv = fc.backtest(
         hist, forecast_view.BACKTEST_MODELS, horizon_days=1, n_windows=ORIGINS, n_paths=100
@@ -117,9 +124,11 @@ def test_forecast_page_writes_the_forecast_into_the_scenario(hist: fc.History):
     ok(at)
     at.button(key="forecast-write").click().run()
     ok(at)
-    series = fc.forecast_series(hist, model="auto", horizon_days=HORIZON, n_paths=PATHS, seed=0)
+    series = fc.forecast_series(hist, model="cal_ssm", horizon_days=HORIZON, n_paths=PATHS, seed=0)
     want = fc.scenario_with_forecast(
-        erlang, fc.forecast(hist, horizon_days=HORIZON, n_paths=PATHS), calendar=hist.calendar
+        erlang,
+        fc.forecast(hist, model="cal_ssm", horizon_days=HORIZON, n_paths=PATHS),
+        calendar=hist.calendar,
     )
     got = at.session_state["scenario"]
     assert got == want == forecast_view.scenario_from_forecast(erlang, hist, series)
@@ -174,6 +183,7 @@ def test_forecast_page_writes_the_reforecast_into_the_scenario(hist: fc.History,
     at.session_state["scenario"] = day
     at.run()
     ok(at)
+    at.toggle(key="forecast-run-intraday").set_value(True).run()
     at.button(key="forecast-write-reforecast").click().run()
     ok(at)
     got = at.session_state["scenario"]
