@@ -3,9 +3,11 @@ sweep files): one configuration for all of them."""
 
 from __future__ import annotations
 
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel, ConfigDict, ValidationError
 
-__all__ = ["Frozen"]
+from sim.config.quoting import clip
+
+__all__ = ["Frozen", "validation_problems"]
 
 
 class Frozen(BaseModel):
@@ -15,3 +17,16 @@ class Frozen(BaseModel):
     Python name as well as by their file alias (``mean_value`` / ``mean``)."""
 
     model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
+
+
+def validation_problems(exc: ValidationError) -> list[str]:
+    """A validation error of a small file model (shift templates, roster rules) as
+    ``field.path: problem`` lines."""
+    problems = []
+    for err in exc.errors(include_url=False):
+        path = ""
+        for part in err["loc"]:
+            path += f"[{part}]" if isinstance(part, int) else ("." if path else "") + str(part)
+        msg = str(err.get("ctx", {}).get("error", err["msg"])).removeprefix("Value error, ")
+        problems.append(f"{clip(path) or '(top level)'}: {clip(msg)}")
+    return problems

@@ -30,8 +30,7 @@ from scipy.optimize import Bounds, LinearConstraint, milp
 from scipy.sparse import coo_matrix, csr_matrix
 
 from sim.config.clock import MINUTES_PER_DAY, clock_label, clock_minutes
-from sim.config.frozen import Frozen
-from sim.config.quoting import clip
+from sim.config.frozen import Frozen, validation_problems
 from sim.config.scenario import Scenario, read_yaml_file
 
 __all__ = [
@@ -135,14 +134,7 @@ def parse_templates(data: Any, source: str = "templates") -> Templates:
     try:
         return Templates.model_validate(data)
     except ValidationError as exc:
-        problems = []
-        for err in exc.errors(include_url=False):
-            path = ""
-            for part in err["loc"]:
-                path += f"[{part}]" if isinstance(part, int) else ("." if path else "") + str(part)
-            msg = str(err.get("ctx", {}).get("error", err["msg"])).removeprefix("Value error, ")
-            problems.append(f"{clip(path) or '(top level)'}: {clip(msg)}")
-        raise ShiftError(f"{source}: " + "; ".join(problems)) from None
+        raise ShiftError(f"{source}: " + "; ".join(validation_problems(exc))) from None
 
 
 def load_templates(path: str | Path) -> Templates:
