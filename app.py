@@ -37,7 +37,7 @@ from sim.config.capacity import CapacityError, CapacityPlan, load_capacity_plan,
 from sim.config.shipped import DEFAULT_SCENARIO, SCENARIO_DIR, shipped_scenarios
 from sim.config.yaml_reader import NotText, read_yaml, yaml_problem
 from sim.measure.paths import journey_paths
-from sim.measure.runner import compare_journeys, effort_target
+from sim.measure.runner import compare_costs, compare_journeys, effort_target
 from sim.measure.workload import check, estimate
 from sim.plan.capacity import Capacity, capacity
 from sim.plan.optimise import Optimised, OptimiseError, OptimiseOptions, optimise
@@ -1300,6 +1300,26 @@ def resolve_compared(choice: str, upload_key: str, edited: sim.Scenario) -> sim.
     return parse_upload(upload.name, upload.getvalue())
 
 
+def compare_money(res_a: sim.Result, res_b: sim.Result, labels: tuple[str, str]) -> None:
+    """The paired money change (scenarios with a ``costs`` section on both sides)."""
+    if res_a.cost_reps is None and res_b.cost_reps is None:
+        return
+    st.markdown("**Money** (per replication: one simulated day)")
+    if res_a.cost_reps is None or res_b.cost_reps is None:
+        st.caption("Only one of the two scenarios has a costs section: no money to pair.")
+        return
+    cur = (res_b.scenario.costs.currency if res_b.scenario.costs else "") or ""
+    money = compare_costs(res_a, res_b)
+    st.dataframe(
+        comparison.side_by_side(
+            money.assign(money=cur or "amount"), "money", comparison.MONEY_KPIS, labels
+        ),
+        hide_index=True,
+        width="stretch",
+        key="compare-money",
+    )
+
+
 def page_compare() -> None:
     """Compare page: any two scenarios paired with common random numbers: every
     channel's and group's KPIs side by side with the paired change (B - A) and its
@@ -1393,6 +1413,7 @@ def page_compare() -> None:
         width="stretch",
         key="compare-groups",
     )
+    compare_money(res_a, res_b, labels)
     left, right = st.columns(2)
     left.altair_chart(charts.service_level_pair(res_a, res_b, labels), width="stretch")
     waited = right.selectbox("Channel for waits", common, key="compare-wait-channel")

@@ -293,3 +293,32 @@ def test_app_has_no_bare_top_level_strings():
         if isinstance(node, ast.Expr) and isinstance(node.value, ast.Constant)
     ]
     assert bare == []
+
+
+def test_compare_page_pairs_the_money(bank: sim.Scenario):
+    """Both scenarios with wages (the current one with its costs, B its +6 phone agents
+    10:00-12:00): the money table is compare_costs' paired change, and the wages rise by
+    exactly 6 agents x 2 h x 20/h = 240 in every replication."""
+    costly = bank.updated({"costs": {"wage_per_hour": {"phones": 20.0}, "currency": "EUR"}})
+    at = open_page("compare")
+    at.session_state["scenario"] = costly
+    at.run()
+    set_number(at, "Replications", REPS)
+    set_number(at, "Volumes (%)", 0.0)
+    labels = costly.period_labels()
+    widget(at.select_slider, "Headcount window (interval starts)").set_value(
+        (labels[8], labels[16])
+    )
+    at.run()
+    set_number(at, "phones: agents added", 6)
+    more = adjust(costly, headcount={"phones": 6}, start=8, end=16)
+    want = sim.measure.runner.compare_costs(
+        sim.simulate(costly, replications=REPS), sim.simulate(more, replications=REPS)
+    ).set_index("kpi")
+    assert want.loc["wages", "delta"] == pytest.approx(6 * 2 * 20.0)
+    assert want.loc["wages", "ci95"] == pytest.approx(0.0, abs=1e-9)
+    table = table_with(at, "money", "KPI", "change ± 95% CI").set_index("KPI")
+    assert table.loc["wages", "change ± 95% CI"] == comparison.MONEY[1](240.0, 0.0)
+    cost = want.loc["cost"]
+    assert table.loc["cost", "B"] == comparison.MONEY[0](cost["whatif"])
+    assert set(table["money"]) == {"EUR"}

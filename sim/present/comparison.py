@@ -70,6 +70,29 @@ GROUP_KPIS: dict[str, tuple[str, tuple[Format, FormatChange]]] = {
 """Group KPIs the compare page shows."""
 
 
+def _money(v: float) -> str:
+    return f"{v:,.2f}"
+
+
+def _money_change(d: float, c: float) -> str:
+    return f"{d:+,.2f} ± {c:,.2f}"
+
+
+MONEY = (_money, _money_change)
+MONEY_KPIS: dict[str, tuple[str, tuple[Format, FormatChange]]] = {
+    "cost": ("cost", MONEY),
+    "wages": ("wages", MONEY),
+    "handling_cost": ("handling cost", MONEY),
+    "cost_of_abandonment": ("cost of abandonment", MONEY),
+    "cost_per_contact": ("cost per contact answered", MONEY),
+    "revenue": ("revenue", MONEY),
+    "net": ("net (revenue - cost)", MONEY),
+    "agent_hours": ("paid agent-hours", (lambda v: f"{v:,.1f}", _count_change)),
+}
+"""Money KPIs the compare page shows (scenarios with ``costs``; revenue and net only
+with ``revenue_per_resolved``)."""
+
+
 def side_by_side(
     diff: pd.DataFrame,
     by: str,
