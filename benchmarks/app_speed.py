@@ -5,7 +5,7 @@ server each round: the wall time from the server answering its health check to t
 page being complete in headless Debian Chromium (the script has finished, no spinner
 or skeleton is left, every chart has drawn its canvas or SVG). Then, on the pages with
 a control the issue names (Simulate: replications and seed; Reallocation explorer:
-agents moved), the time from changing it to the updated page. Medians of ``--repeats``
+agents moved, the window), the time from changing it to the updated page. Medians of ``--repeats``
 rounds, on ``scenarios/retail_bank.yaml`` at its default replications.
 
 Run from the project root: ``python -m benchmarks.app_speed`` (part of ``make bench``;
@@ -92,9 +92,21 @@ def _slider_end(label: str) -> Callable[[Any], None]:
     return change
 
 
+def _window_start_later(label: str) -> Callable[[Any], None]:
+    def change(page: Any) -> None:
+        thumb = page.get_by_role("slider", name=label).first
+        thumb.focus()
+        thumb.press("ArrowRight")  # the window starts one interval later
+
+    return change
+
+
 CONTROLS: dict[str, dict[str, Callable[[Any], None]]] = {
     "simulate": {"replications +1": _number("Replications", 1), "seed +1": _number("Seed", 1)},
-    "reallocation": {"agents moved to the most": _slider_end("Agents moved")},
+    "reallocation": {
+        "agents moved to the most": _slider_end("Agents moved"),
+        "window one interval later": _window_start_later("Window (interval starts)"),
+    },
 }
 """Per page URL path: the controls changed, each after the page is complete."""
 
