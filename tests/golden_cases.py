@@ -5,7 +5,8 @@ SHA-256 digest of every array the engine returned (the exact draws and outcomes)
 the JSON result contract (every KPI). ``tests/test_golden.py`` checks the engine and
 the KPIs against them, so a refactor that changes any draw or number fails.
 
-Re-baseline on purpose, in a commit that says why::
+Re-baseline on purpose, in a commit that says why (and record it in
+``tests/golden/CHANGES.md``)::
 
     .venv/bin/python -m tests.golden_cases --update
 """
