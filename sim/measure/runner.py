@@ -38,6 +38,7 @@ __all__ = [
     "Replication",
     "collect",
     "compare",
+    "paired_by",
     "compare_costs",
     "compare_journeys",
     "effort_target",
@@ -304,35 +305,50 @@ def compare(base: Result, whatif: Result) -> pd.DataFrame:
     base, whatif, delta, ci95 (half-width of the paired 95% interval of delta).
     Channels present in only one scenario are left out.
     """
+    return paired_by(base, whatif, base.channel_reps, whatif.channel_reps, ["channel"], "compare")
+
+
+def _same_customers(base: Result, whatif: Result, what: str) -> None:
     if base.seed != whatif.seed or base.replications != whatif.replications:
         raise ValueError(
-            "compare needs both runs with the same seed and replications "
+            f"{what} needs both runs with the same seed and replications "
             f"(got seed {base.seed}/{whatif.seed}, "
             f"replications {base.replications}/{whatif.replications})"
         )
-    key = ["replication", "channel"]
-    b = base.channel_reps.set_index(key)
-    w = whatif.channel_reps.set_index(key)
-    common = b.index.intersection(w.index)
-    delta = (w.loc[common] - b.loc[common]).reset_index()
-    out = summarise(delta, ["channel"]).rename(columns={"mean": "delta"})
-    means_b = base.channels.set_index(["channel", "kpi"])["mean"]
-    means_w = whatif.channels.set_index(["channel", "kpi"])["mean"]
-    idx = pd.MultiIndex.from_frame(out[["channel", "kpi"]])
-    out.insert(2, "base", means_b.reindex(idx).to_numpy())
-    out.insert(3, "whatif", means_w.reindex(idx).to_numpy())
+
+
+def paired_by(
+    base: Result,
+    whatif: Result,
+    b: pd.DataFrame,
+    w: pd.DataFrame,
+    by: list[str],
+    what: str = "a paired comparison",
+) -> pd.DataFrame:
+    """Paired differences (what-if minus baseline) of per-replication tables ``b`` and
+    ``w`` (columns ``replication``, ``by``, KPIs), keyed by ``by`` (e.g. channel, or
+    channel and segment); keys in only one table are left out. Returns columns
+    ``by, kpi, base, whatif, delta, ci95`` (base / whatif: the means over replications;
+    ci95: half-width of the paired 95% interval of delta). ``what`` names the caller in
+    the error raised when the runs do not share seed and replications."""
+    _same_customers(base, whatif, what)
+    bi = b.set_index(["replication", *by])
+    wi = w.set_index(["replication", *by])
+    common = bi.index.intersection(wi.index)
+    delta = (wi.loc[common] - bi.loc[common]).reset_index()
+    out = summarise(delta, by).rename(columns={"mean": "delta"})
+    idx = pd.MultiIndex.from_frame(out[[*by, "kpi"]])
+    means_b = summarise(b, by).set_index([*by, "kpi"])["mean"]
+    means_w = summarise(w, by).set_index([*by, "kpi"])["mean"]
+    out.insert(len(by) + 1, "base", means_b.reindex(idx).to_numpy())
+    out.insert(len(by) + 2, "whatif", means_w.reindex(idx).to_numpy())
     return out.drop(columns="n")
 
 
 def _paired(base: Result, whatif: Result, b: pd.DataFrame, w: pd.DataFrame) -> pd.DataFrame:
     """Paired change of one-row-per-replication tables (``replication`` + KPI columns):
     columns kpi, base, whatif, delta, ci95, KPIs in ``b``'s column order (those in both)."""
-    if base.seed != whatif.seed or base.replications != whatif.replications:
-        raise ValueError(
-            "a paired comparison needs both runs with the same seed and replications "
-            f"(got seed {base.seed}/{whatif.seed}, "
-            f"replications {base.replications}/{whatif.replications})"
-        )
+    _same_customers(base, whatif, "a paired comparison")
     kpis = [c for c in b.columns if c != "replication" and c in w.columns]
     bi, wi = b.set_index("replication")[kpis], w.set_index("replication")[kpis]
     rows = {"base": bi.mean(), "whatif": wi.mean()}
@@ -367,18 +383,5 @@ def compare_segments(base: Result, whatif: Result) -> pd.DataFrame | None:
     when either has no segments. Same seed and replications as :func:`compare`."""
     if base.segment_reps is None or whatif.segment_reps is None:
         return None
-    if base.seed != whatif.seed or base.replications != whatif.replications:
-        raise ValueError("compare needs both runs with the same seed and replications")
     by = ["channel", "segment"]
-    b = base.segment_reps.set_index(["replication", *by])
-    w = whatif.segment_reps.set_index(["replication", *by])
-    common = b.index.intersection(w.index)
-    delta = (w.loc[common] - b.loc[common]).reset_index()
-    out = summarise(delta, by).rename(columns={"mean": "delta"})
-    assert base.segments is not None and whatif.segments is not None
-    means_b = base.segments.set_index([*by, "kpi"])["mean"]
-    means_w = whatif.segments.set_index([*by, "kpi"])["mean"]
-    idx = pd.MultiIndex.from_frame(out[[*by, "kpi"]])
-    out.insert(3, "base", means_b.reindex(idx).to_numpy())
-    out.insert(4, "whatif", means_w.reindex(idx).to_numpy())
-    return out.drop(columns="n")
+    return paired_by(base, whatif, base.segment_reps, whatif.segment_reps, by, "compare")

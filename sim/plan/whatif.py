@@ -16,6 +16,7 @@ import pandas as pd
 
 from sim.config.scenario import Scenario, ScenarioError
 from sim.measure.results import Result, summarise
+from sim.measure.runner import paired_by
 
 __all__ = [
     "adjust",
@@ -346,21 +347,4 @@ def compare_groups(base: Result, whatif: Result) -> pd.DataFrame:
         paired 95% interval of delta); KPIs as in ``Result.groups`` (occupancy,
         slot_utilisation, scheduled, productive, busy_agents).
     """
-    if base.seed != whatif.seed or base.replications != whatif.replications:
-        raise ValueError(
-            "compare_groups needs both runs with the same seed and replications "
-            f"(got seed {base.seed}/{whatif.seed}, "
-            f"replications {base.replications}/{whatif.replications})"
-        )
-    key = ["replication", "group"]
-    b = base.group_reps.set_index(key)
-    w = whatif.group_reps.set_index(key)
-    common = b.index.intersection(w.index)
-    delta = (w.loc[common] - b.loc[common]).reset_index()
-    out = summarise(delta, ["group"]).rename(columns={"mean": "delta"})
-    idx = pd.MultiIndex.from_frame(out[["group", "kpi"]])
-    means_b = base.groups.set_index(["group", "kpi"])["mean"]
-    means_w = whatif.groups.set_index(["group", "kpi"])["mean"]
-    out.insert(2, "base", means_b.reindex(idx).to_numpy())
-    out.insert(3, "whatif", means_w.reindex(idx).to_numpy())
-    return out.drop(columns="n")
+    return paired_by(base, whatif, base.group_reps, whatif.group_reps, ["group"], "compare_groups")

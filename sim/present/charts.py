@@ -429,13 +429,7 @@ def service_level_pair(
             x=time_x(sc.period_labels()),
             y=_SL_AXIS,
             color=_colour("channel", names),
-            strokeDash=alt.StrokeDash(
-                "scenario:N",
-                title="scenario",
-                sort=list(labels),
-                scale=alt.Scale(domain=list(labels), range=[[1, 0], [6, 3]]),
-                legend=alt.Legend(symbolType="stroke", symbolStrokeWidth=2),
-            ),
+            strokeDash=_scenario_dash(labels),
             tooltip=[
                 "time",
                 "channel",
@@ -444,6 +438,17 @@ def service_level_pair(
             ],
         )
         .properties(height=HEIGHT, title="Service level by interval: A solid, B dashed")
+    )
+
+
+def _scenario_dash(labels: tuple[str, str]) -> alt.StrokeDash:
+    """Scenario A solid, B dashed, with a legend of line swatches."""
+    return alt.StrokeDash(
+        "scenario:N",
+        title="scenario",
+        sort=list(labels),
+        scale=alt.Scale(domain=list(labels), range=[[1, 0], [6, 3]]),
+        legend=alt.Legend(symbolType="stroke", symbolStrokeWidth=2),
     )
 
 
@@ -481,13 +486,7 @@ def wait_pair(
             x=time_x(sc.period_labels()),
             y=alt.Y("value:Q", title=f"{name} ({unit})"),
             color=_colour("channel", list(sc.channels)),
-            strokeDash=alt.StrokeDash(
-                "scenario:N",
-                title="scenario",
-                sort=list(labels),
-                scale=alt.Scale(domain=list(labels), range=[[1, 0], [6, 3]]),
-                legend=alt.Legend(symbolType="stroke", symbolStrokeWidth=2),
-            ),
+            strokeDash=_scenario_dash(labels),
             tooltip=[
                 "time",
                 "channel",
