@@ -495,7 +495,7 @@ def test_conditions_by_hand() -> None:
             rule(*conds),
             start,
             lambda c: state["waiting"],
-            lambda c: state["announced"],
+            lambda c, t: state["announced"],
             lambda c, t: state["oldest"],
         )
         return holds(now)

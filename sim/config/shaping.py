@@ -68,8 +68,9 @@ def accept_steps(accept: Accept) -> tuple[tuple[float, float], ...]:
 class Callback(Frozen):
     """A channel's call-back offer (virtual hold), for synchronous channels.
 
-    A caller who finds no agent free hears the announced wait (queue position x mean
-    handle time / agents, as balking uses). Above ``offer_after`` seconds the caller is
+    A caller who finds no agent free hears the announced wait (queue position x the
+    period's mean handle time + mean wrap-up / agents weighted by their speed, as
+    balking uses). Above ``offer_after`` seconds the caller is
     offered a call-back and takes it with probability ``accept`` (one uniform per
     contact, its own random stream). An accepted call-back no longer abandons: it keeps
     its place in the queue (default) or, with ``delay``, joins the head of the queue

@@ -283,7 +283,7 @@ def _callbacks(  # noqa: C901 - the callback core: one closure set over the tabl
     conc_skills = routing.concurrent_skills
     counted = tuple(routing.balking[c] for c in lane_channel)
     simple = routing.simple
-    mean_handle = routing.mean_handle
+    announce_time, announce_speed = routing.announce_time, routing.announce_speed
     stretched, parallel = routing.stretched, routing.parallel
     wrapping = routing.wrapping
     any_wrap = any(wrapping)
@@ -385,25 +385,34 @@ def _callbacks(  # noqa: C901 - the callback core: one closure set over the tabl
         else:
             wait(k, c, now)
 
-    def announced(c: int, lane: int = -1) -> float:
+    def announced(c: int, now: float, lane: int = -1) -> float:
         """The expected wait (s) announced to a new contact of channel c: its queue
-        position x mean handle time / the eligible agents' capacity in contacts (balking
-        and offers hear the same; waiting contacts are counted on such channels). With
-        customer segments, ``lane`` is the contact's: it counts the contacts of its
-        priority and better (-1: the whole channel, as shaping conditions read it)."""
-        staff = sum(present[g] for g in eligible[c]) * (CAP // units[c])
+        position x the mean time an agent spends on a contact (the current period's mean
+        handle time + wrap-up) / the eligible agents' capacity in contacts, each group's
+        weighted by its speed (1 / handle-time factor); balking and offers hear the same;
+        waiting contacts are counted on such channels. With customer segments, ``lane``
+        is the contact's: it counts the contacts of its priority and better (-1: the
+        whole channel, as shaping conditions read it)."""
+        speed = announce_speed[c]
+        staff: float
+        if speed is None:
+            staff = sum(present[g] for g in eligible[c]) * (CAP // units[c])
+        else:
+            weighted = zip(eligible[c], speed, strict=True)
+            staff = sum(present[g] * v for g, v in weighted) * (CAP // units[c])
         if segmented[c]:
             ahead = sum(n_live[q] for q in (seg_ahead[lane] if lane >= 0 else channel_lanes[c]))
         else:
             ahead = n_live[c]
-        return (ahead + 1) * mean_handle[c] / staff if staff else INF
+        per_contact = announce_time[c][int(now // interval) if now < horizon else -1]
+        return (ahead + 1) * per_contact / staff if staff else INF
 
     def wait(k: int, c: int, now: float) -> None:
         """No agent free: balk, or queue with a patience timer (and chase timers)."""
         lane = seg_lane[segment[k]] if segmented[c] else c
         b = balk_rule[c]
         if b is not None:
-            if announced(c, lane) > b[0] and u_balk[k] < b[1]:
+            if announced(c, now, lane) > b[0] and u_balk[k] < b[1]:
                 state[k] = ABANDONED
                 wait_end[k] = now
                 balked.append(k)
@@ -893,7 +902,7 @@ def _callbacks(  # noqa: C901 - the callback core: one closure set over the tabl
                 if attempt[k] >= max_attempts:
                     return False  # no contact left to make on the other channel
                 events.append((i, OFFERED, now, 0.0))
-                told = announced(c, seg_lane[segment[k]] if segmented[c] else c)
+                told = announced(c, now, seg_lane[segment[k]] if segmented[c] else c)
                 if u_offer[k] < accept_probability(r.accept, told):
                     events.append((i, ACCEPTED, now, 0.0))
                     state[k] = MOVED
@@ -905,7 +914,7 @@ def _callbacks(  # noqa: C901 - the callback core: one closure set over the tabl
         if cb is None:
             return False
         lane = seg_lane[segment[k]] if segmented[c] else c
-        told = announced(c, lane)
+        told = announced(c, now, lane)
         if told <= cb.offer_after:
             return False
         yes = u_offer[k] < accept_probability(cb.accept, told)

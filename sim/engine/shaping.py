@@ -210,12 +210,12 @@ def condition(
     rule: ShapingRule,
     start_minute: int,
     waiting: Callable[[int], int],
-    announced: Callable[[int], float],
+    announced: Callable[[int, float], float],
     oldest: Callable[[int, float], float],
 ) -> Callable[[float], bool]:
     """``holds(now)``: do all of the rule's conditions hold at ``now`` (s)?
 
-    ``waiting(c)``: contacts waiting on c; ``announced(c)``: the announced wait (s) a
+    ``waiting(c)``: contacts waiting on c; ``announced(c, now)``: the announced wait (s) a
     new contact of c would hear; ``oldest(c, now)``: age (s) of c's oldest waiting
     contact (0 if none). Clock windows are minutes of the simulated day.
     """
@@ -231,7 +231,7 @@ def condition(
         elif cond.kind == EXPECTED_WAIT_OVER:
 
             def wait_long(now: float, c: int = c, v: float = v) -> bool:
-                return announced(c) > v
+                return announced(c, now) > v
 
             checks.append(wait_long)
         elif cond.kind == OLDEST_OVER:

@@ -167,7 +167,10 @@ class Routing:
     # wrap-up, and no shaping rule re-prioritises it
     wrapping: tuple[bool, ...]  # per channel: agents do after-call work (wrap-up)
     scaled: tuple[bool, ...]  # per group: a handle-time factor other than 1 on a skill
-    mean_handle: tuple[float, ...]  # per channel (s), for the announced wait
+    announce_time: tuple[tuple[float, ...], ...]  # [channel][period]: mean time (s) an
+    # agent spends on one contact, handle (the period's mean) + wrap-up, announced waits
+    announce_speed: tuple[tuple[float, ...] | None, ...]  # [channel]: per eligible group
+    # its speed (1 / handle-time factor), or None where every factor is 1
     stretched: bool  # any channel whose speed depends on the sessions held
     parallel: bool  # chasing lets one journey have two contacts at once
     live_channels: tuple[int, ...]  # channels that are not deferred
@@ -199,6 +202,19 @@ class Routing:
             means = [(sg.handle[s] or m.handle[c]).mean for s in sg.of_channel[c]]
             return float(np.dot(shares, means))
 
+        def announce_time(c: int) -> tuple[float, ...]:
+            wrap = m.wrap_up[c]
+            w = wrap.mean if wrap is not None else 0.0
+            h = mean_handle(c)
+            scale = m.handle_scale[c]
+            if scale is None:
+                return (h + w,) * m.periods
+            return tuple(h * float(f) + w for f in scale)
+
+        def announce_speed(c: int) -> tuple[float, ...] | None:
+            factors = [m.handle_factor[g][c] for g in m.eligible[c]]
+            return None if all(f == 1.0 for f in factors) else tuple(1.0 / f for f in factors)
+
         sh = m.shaping
         balking = tuple(b is not None or sh.watched(c) for c, b in enumerate(m.balk))
         wrapping = tuple(w is not None for w in m.wrap_up)
@@ -227,7 +243,8 @@ class Routing:
             ),
             wrapping=wrapping,
             scaled=scaled,
-            mean_handle=tuple(mean_handle(c) for c in range(len(m.channels))),
+            announce_time=tuple(announce_time(c) for c in range(len(m.channels))),
+            announce_speed=tuple(announce_speed(c) for c in range(len(m.channels))),
             stretched=any(t is not None for t in m.rate_tables),
             parallel=any(m.chases),
             live_channels=tuple(c for c in range(len(m.channels)) if modes[c] != DEFERRED),
