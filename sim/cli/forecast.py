@@ -177,7 +177,7 @@ def _as_of(args: argparse.Namespace, hist: History) -> pd.Timestamp | None:
 def _series(args: argparse.Namespace, hist: History, as_of: pd.Timestamp | None) -> Any:
     """Per-channel forecasts: day-ahead, or the intraday reforecast from ``as_of``."""
     from forecasting.forecast import forecast_series
-    from forecasting.intraday import DEFAULT_MODEL, reforecast_series
+    from forecasting.intraday import DEFAULT_MODEL, LevelPrior, reforecast_series
 
     try:
         if as_of is None:
@@ -199,6 +199,8 @@ def _series(args: argparse.Namespace, hist: History, as_of: pd.Timestamp | None)
     except HistoryError as exc:
         raise _renamed(exc, FORECAST_OPTIONS) from None
     for ch, p in priors.items():
+        if not isinstance(p, LevelPrior):
+            continue
         print(
             f"intraday: {ch}: level prior from {p.days} day(s): strength {p.strength:.0f} "
             f"contacts, decay {p.decay:.3f} per interval, level sd {p.level_var**0.5:.3f}",
