@@ -5,6 +5,8 @@ level recovered, 80% coverage on data drawn from the model, and the API option."
 
 from __future__ import annotations
 
+import datetime as dt
+
 import numpy as np
 import pytest
 
@@ -111,8 +113,7 @@ def test_spread_is_the_80th_percentile_of_standardised_residuals():
 
 
 def one_day(m: np.ndarray, n_paths: int = 200) -> SeriesForecast:
-    import datetime as dt
-
+    """A one-day forecast of 30-min intervals whose mean and every path are ``m``."""
     slots = tuple(int(s) for s in np.arange(len(m)) * 30)
     paths = np.repeat(m[None, None, :], n_paths, axis=0)
     return SeriesForecast(
