@@ -6,8 +6,10 @@ level recovered, 80% coverage on data drawn from the model, and the API option."
 from __future__ import annotations
 
 import datetime as dt
+from pathlib import Path
 
 import numpy as np
+import pandas as pd
 import pytest
 
 import forecasting as fc
@@ -23,7 +25,8 @@ from forecasting.intraday_transient import (
     transient_update,
 )
 
-from .test_intraday import random_level_history
+from .cli_helpers import ccsim
+from .test_intraday import csv, random_level_history, shifted_history
 
 HUGE = 1e9
 """A day-ahead mean (contacts per interval) whose count noise is negligible on the log
@@ -195,3 +198,21 @@ def test_backtest_transient_beats_the_day_ahead_when_levels_vary():
     assert (rows["day_ahead"] == rows["reforecast"]).all()
     with pytest.raises(HistoryError, match="update: expected"):
         fc.intraday_backtest(y, n_days=20, update="nope")
+
+
+def test_cli_update_transient(tmp_path: Path):
+    """``ccsim forecast --as-of ... --update transient``: the rest of the day from the
+    origin, the fitted transient prior on stderr; an unknown update exits 2."""
+    df = shifted_history()
+    day = df["timestamp"].dt.normalize().max()
+    out = tmp_path / "fc.csv"
+    args = ["forecast", str(csv(tmp_path, df)), "--as-of", f"{day:%Y-%m-%d} 12:00"]
+    r = ccsim(*args, "--horizon-days", "1", "--paths", "100", "--update", "transient",
+              "--out", str(out))  # fmt: skip
+    assert r.returncode == 0, r.stderr
+    assert "intraday: voice: transient prior from 15 day(s)" in r.stderr
+    got = pd.read_csv(out, parse_dates=["timestamp"])
+    assert got["timestamp"].min() == day + pd.Timedelta(hours=12)
+    assert got["model"].iloc[0] == "dow_ssm+intraday"
+    bad = ccsim(*args, "--update", "shape", "--out", str(out))
+    assert bad.returncode == 2 and "--update" in bad.stderr

@@ -150,6 +150,7 @@ FORECAST_OPTIONS = {
     "n_paths": "--paths",
     "model": "--model",
     "as_of": "--as-of",
+    "update": "--update",
 }
 """API parameter -> option, for errors of the forecasts."""
 
@@ -195,11 +196,18 @@ def _series(args: argparse.Namespace, hist: History, as_of: pd.Timestamp | None)
             horizon_days=args.horizon_days,
             n_paths=args.paths,
             seed=args.seed,
+            update=args.update,
         )
     except HistoryError as exc:
         raise _renamed(exc, FORECAST_OPTIONS) from None
     for ch, p in priors.items():
         if not isinstance(p, LevelPrior):
+            print(
+                f"intraday: {ch}: transient prior from {p.days} day(s): level sd "
+                f"{p.level_var**0.5:.3f}, transient sd {p.transient_var**0.5:.3f}, phi "
+                f"{p.phi:.3f} per interval, spread {p.spread:.2f}",
+                file=sys.stderr,
+            )
             continue
         print(
             f"intraday: {ch}: level prior from {p.days} day(s): strength {p.strength:.0f} "
@@ -464,6 +472,13 @@ def add_commands(sub: Any) -> None:
         metavar="'YYYY-MM-DD HH:MM'",
         help="intraday reforecast: the rest of that day from its actuals before this time "
         "(default: where a history ending part-way through a day ends)",
+    )
+    fc.add_argument(
+        "--update",
+        default="level",
+        choices=["level", "transient"],
+        help="intraday reforecast: level (one factor on the rest of the day) or transient "
+        "(day level + AR(1) transient decaying from the latest intervals)",
     )
     fc.add_argument("--out", metavar="FORECAST.csv", help="write the forecast CSV")
     fc.add_argument("--scenario", metavar="FILE", help="scenario whose arrivals to replace")
