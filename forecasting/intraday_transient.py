@@ -9,7 +9,8 @@ This module models the log-ratio of each interval's actual to the day-ahead mean
     e_s = log((y_s + c) / (m_s + c)) = a + b_s + eps_s
 
 ``a`` the day's level (variance ``level_var``), ``b_s`` an AR(1) transient across the
-day's intervals (variance ``transient_var``, correlation ``phi`` per interval: the
+day's open intervals, in order (variance ``transient_var``, correlation ``phi`` from one
+open interval to the next: the
 residual ratio of the last intervals decays toward the day level at rate ``phi``),
 ``eps_s`` the count noise (variance ``(1 + k) m_s / (m_s + c)^2``, the delta-method
 variance of a count with mean ``m_s`` and variance ``(1 + k) m_s``; ``c`` =
