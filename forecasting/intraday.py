@@ -56,11 +56,13 @@ from sim.config.scenario import Scenario
 from .base import MIN_PATHS, ForecastModel, SeriesForecast
 from .forecast import forecast_coverage, forecast_frame, paths_on_grid, zero_forecast
 from .history import Calendar, DayMatrix, History, HistoryError
+from .intraday_transient import TransientPrior, calibrate_spread, fit_transient, transient_update
 from .models import get_model
 from .scoring import seasonal_naive_scale
 
 __all__ = [
     "DEFAULT_MODEL",
+    "UPDATES",
     "DayAhead",
     "LevelPrior",
     "as_of_time",
@@ -86,6 +88,11 @@ MIN_LEVEL_VAR = 1e-4
 """Floor of the level variance ``sigma^2`` (a 1% standard deviation)."""
 MIN_RECORDS = 3
 """Fewest calibration days :func:`fit_prior` accepts."""
+LEVEL, TRANSIENT = "level", "transient"
+UPDATES = (LEVEL, TRANSIENT)
+"""How the morning updates the rest of the day: ``level`` (one factor on the whole
+rest, :func:`update_day`) or ``transient`` (a day level plus an AR(1) transient on the
+log ratios, fitted by likelihood: :mod:`forecasting.intraday_transient`)."""
 
 
 # -- the level update -----------------------------------------------------------------
@@ -337,18 +344,21 @@ def reforecast_series(
     model: str | ForecastModel = DEFAULT_MODEL,
     horizon_days: int = 1,
     channels: Sequence[str] | None = None,
-    prior: LevelPrior | None = None,
+    prior: LevelPrior | TransientPrior | None = None,
     calibration_days: int = CALIBRATION_DAYS,
     n_paths: int = 500,
     seed: int = 0,
-) -> tuple[dict[str, SeriesForecast], dict[str, LevelPrior]]:
+    update: str = LEVEL,
+) -> tuple[dict[str, SeriesForecast], dict[str, LevelPrior | TransientPrior]]:
     """Per channel: the rest of ``as_of``'s day (updated by its actuals before
     ``as_of``) and the next ``horizon_days - 1`` open days; and the level prior used.
 
     See :func:`reforecast`; returns the :class:`SeriesForecast` of each channel (the
     day of ``as_of`` first, only its intervals from ``as_of`` on open) and each
-    channel's :class:`LevelPrior`.
+    channel's prior (:class:`LevelPrior`, or with ``update="transient"``
+    :class:`~forecasting.intraday_transient.TransientPrior`).
     """
+    _check_update(update, prior)
     when = _resolve_as_of(history, as_of)
     if horizon_days < 1:
         raise HistoryError(f"horizon_days: must be >= 1, got {horizon_days}")
@@ -358,21 +368,24 @@ def reforecast_series(
         raise HistoryError(f"calibration_days: must be >= {MIN_RECORDS}, got {calibration_days}")
     spec = _resolve(model)
     rng = np.random.default_rng(seed)
-    out, priors = {}, {}
+    out: dict[str, SeriesForecast] = {}
+    priors: dict[str, LevelPrior | TransientPrior] = {}
     for ch in channels or history.channels:
         train, day, actual, cut = _split(history.matrix(ch), when)
         _check_train(train, day)
         days = [day, *history.calendar.next_open_days(day, horizon_days - 1)]
         if not train.values.any():
             out[ch] = zero_forecast(train, days, n_paths=n_paths)
-            priors[ch] = prior or LevelPrior(STRENGTH_BOUNDS[1], 0.0)
+            priors[ch] = prior or (
+                LevelPrior(STRENGTH_BOUNDS[1], 0.0) if update == LEVEL else TransientPrior(0, 0, 0)
+            )
             continue
-        p = prior or fit_prior(day_ahead_records(train, spec, calibration_days))
+        p = prior or _fit(update, day_ahead_records(train, spec, calibration_days), cut)
         fc = spec.fit(train).forecast(days, n_paths=n_paths, rng=rng)
         today = SeriesForecast(
             fc.days[:1], fc.slots, fc.mean[:1], fc.paths[:, :1], fc.open[:1], fc.model, ch
         )
-        rest = update_day(today, actual, cut, p, rng)
+        rest = _update(today, actual, cut, p, rng)
         out[ch] = SeriesForecast(
             fc.days,
             fc.slots,
@@ -384,6 +397,34 @@ def reforecast_series(
         )
         priors[ch] = p
     return out, priors
+
+
+def _check_update(update: str, prior: LevelPrior | TransientPrior | None) -> None:
+    if update not in UPDATES:
+        raise HistoryError(f"update: expected one of {', '.join(UPDATES)}, got {update!r}")
+    want = LevelPrior if update == LEVEL else TransientPrior
+    if prior is not None and not isinstance(prior, want):
+        raise HistoryError(f"prior: update {update!r} needs a {want.__name__}")
+
+
+def _fit(update: str, records: Sequence[DayAhead], cut: int) -> LevelPrior | TransientPrior:
+    """The prior of ``update`` estimated on ``records`` (the transient's spread at
+    ``cut``, minutes after midnight)."""
+    if update == LEVEL:
+        return fit_prior(records)
+    return calibrate_spread(fit_transient(records), records, cut)
+
+
+def _update(
+    day_ahead: SeriesForecast,
+    actual: np.ndarray,
+    cut: int,
+    prior: LevelPrior | TransientPrior,
+    rng: np.random.Generator,
+) -> SeriesForecast:
+    if isinstance(prior, LevelPrior):
+        return update_day(day_ahead, actual, cut, prior, rng)
+    return transient_update(day_ahead, actual, cut, prior, rng)
 
 
 def _resolve_as_of(
@@ -427,10 +468,11 @@ def reforecast(
     model: str | ForecastModel = DEFAULT_MODEL,
     horizon_days: int = 1,
     channels: Sequence[str] | None = None,
-    prior: LevelPrior | None = None,
+    prior: LevelPrior | TransientPrior | None = None,
     calibration_days: int = CALIBRATION_DAYS,
     n_paths: int = 500,
     seed: int = 0,
+    update: str = LEVEL,
 ) -> pd.DataFrame:
     """Reforecast the rest of a day from its actual volumes so far.
 
@@ -448,6 +490,10 @@ def reforecast(
         :func:`fit_prior` on the day-ahead forecasts of the last ``calibration_days``
         days before ``as_of``'s day (one model fit each).
     n_paths, seed : sample paths behind the intervals, their seed.
+    update : ``level`` (default: one factor on the rest of the day) or ``transient``
+        (a day level plus an AR(1) transient that decays from the latest intervals'
+        residuals, fitted by likelihood on the same calibration days; ``prior`` then a
+        :class:`~forecasting.intraday_transient.TransientPrior`). See :data:`UPDATES`.
 
     Returns
     -------
@@ -466,6 +512,7 @@ def reforecast(
         calibration_days=calibration_days,
         n_paths=n_paths,
         seed=seed,
+        update=update,
     )
     return forecast_frame(series)
 
@@ -495,6 +542,7 @@ def intraday_backtest(
     calibration_days: int = CALIBRATION_DAYS,
     n_paths: int = 200,
     seed: int = 0,
+    update: str = LEVEL,
 ) -> pd.DataFrame:
     """Rest-of-day accuracy of the reforecast against the same day's day-ahead forecast.
 
@@ -502,7 +550,8 @@ def intraday_backtest(
     before it) and reforecast from every origin (clock time) with the level prior
     estimated on the day-ahead forecasts of the ``calibration_days`` days before it
     (genuinely out of sample: those forecasts were made the same way). Both are scored
-    on the intervals from the origin on.
+    on the intervals from the origin on. ``update``: as :func:`reforecast` (the
+    transient's variances fitted once per day, its spread per origin).
 
     Returns
     -------
@@ -512,6 +561,7 @@ def intraday_backtest(
         :func:`forecasting.accuracy` with ``by=("channel", "origin", "forecast")``
         gives rest-of-day MASE and coverage.
     """
+    _check_update(update, None)
     spec = _resolve(model)
     cuts = _origin_minutes(origins)
     total = len(y.dates)
@@ -530,9 +580,15 @@ def intraday_backtest(
         day = y.dates[n]
         f = spec.fit(y.head(n)).forecast([day], n_paths=n_paths, rng=rng)
         if n >= first:
-            prior = fit_prior(records[-calibration_days:])
+            cal = records[-calibration_days:]
+            fitted = fit_prior(cal) if update == LEVEL else fit_transient(cal)
             for label, cut in cuts:
-                rest = update_day(f, y.values[n], cut, prior, rng)
+                prior = (
+                    calibrate_spread(fitted, cal, cut)
+                    if isinstance(fitted, TransientPrior)
+                    else fitted
+                )
+                rest = _update(f, y.values[n], cut, prior, rng)
                 keep = rest.open[0]
                 for kind, fc in ((DAY_AHEAD, _restricted(f, keep)), (REFORECAST, rest)):
                     df = fc.to_frame()

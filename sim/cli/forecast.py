@@ -150,6 +150,7 @@ FORECAST_OPTIONS = {
     "n_paths": "--paths",
     "model": "--model",
     "as_of": "--as-of",
+    "update": "--update",
 }
 """API parameter -> option, for errors of the forecasts."""
 
@@ -177,7 +178,7 @@ def _as_of(args: argparse.Namespace, hist: History) -> pd.Timestamp | None:
 def _series(args: argparse.Namespace, hist: History, as_of: pd.Timestamp | None) -> Any:
     """Per-channel forecasts: day-ahead, or the intraday reforecast from ``as_of``."""
     from forecasting.forecast import forecast_series
-    from forecasting.intraday import DEFAULT_MODEL, reforecast_series
+    from forecasting.intraday import DEFAULT_MODEL, LevelPrior, reforecast_series
 
     try:
         if as_of is None:
@@ -195,10 +196,19 @@ def _series(args: argparse.Namespace, hist: History, as_of: pd.Timestamp | None)
             horizon_days=args.horizon_days,
             n_paths=args.paths,
             seed=args.seed,
+            update=args.update,
         )
     except HistoryError as exc:
         raise _renamed(exc, FORECAST_OPTIONS) from None
     for ch, p in priors.items():
+        if not isinstance(p, LevelPrior):
+            print(
+                f"intraday: {ch}: transient prior from {p.days} day(s): level sd "
+                f"{p.level_var**0.5:.3f}, transient sd {p.transient_var**0.5:.3f}, phi "
+                f"{p.phi:.3f} per interval, spread {p.spread:.2f}",
+                file=sys.stderr,
+            )
+            continue
         print(
             f"intraday: {ch}: level prior from {p.days} day(s): strength {p.strength:.0f} "
             f"contacts, decay {p.decay:.3f} per interval, level sd {p.level_var**0.5:.3f}",
@@ -462,6 +472,13 @@ def add_commands(sub: Any) -> None:
         metavar="'YYYY-MM-DD HH:MM'",
         help="intraday reforecast: the rest of that day from its actuals before this time "
         "(default: where a history ending part-way through a day ends)",
+    )
+    fc.add_argument(
+        "--update",
+        default="level",
+        choices=["level", "transient"],
+        help="intraday reforecast: level (one factor on the rest of the day) or transient "
+        "(day level + AR(1) transient decaying from the latest intervals)",
     )
     fc.add_argument("--out", metavar="FORECAST.csv", help="write the forecast CSV")
     fc.add_argument("--scenario", metavar="FILE", help="scenario whose arrivals to replace")
