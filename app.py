@@ -31,6 +31,7 @@ import sim
 from forecasting.backtest import backtest
 from forecasting.forecast import forecast_frame
 from forecasting.history import History, HistoryError, read_history
+from forecasting.intraday import UPDATES
 from forecasting.models import MODELS
 from forecasting.scoring import accuracy
 from sim.config.capacity import CapacityError, CapacityPlan, load_capacity_plan, parse_capacity_plan
@@ -1448,6 +1449,8 @@ DEFAULT_HORIZON_DAYS = 2
 DEFAULT_BACKTEST_ORIGINS = 3
 DEFAULT_PAGE_MODEL = "cal_ssm"  # the page's first forecast: one fit (auto backtests first)
 DEFAULT_AS_OF = dt.time(12, 0)
+UPDATE_KEY = "forecast-update"  # the intraday update chosen (read again when writing)
+UPDATE_LABELS = {"level": "level", "transient": "level + transient"}
 
 
 @st.cache_data(show_spinner=False, max_entries=16)
@@ -1480,9 +1483,11 @@ def _backtest(_hist: History, key: str, origins: int, seed: int) -> pd.DataFrame
 
 
 @st.cache_data(show_spinner=False, max_entries=16)
-def _intraday(_hist: History, key: str, as_of: str, channel: str, seed: int) -> pd.DataFrame:
+def _intraday(
+    _hist: History, key: str, as_of: str, channel: str, seed: int, update: str
+) -> pd.DataFrame:
     return forecast_view.intraday_frame(
-        _hist, pd.Timestamp(as_of), channel, n_paths=FORECAST_PATHS, seed=seed
+        _hist, pd.Timestamp(as_of), channel, n_paths=FORECAST_PATHS, seed=seed, update=update
     )
 
 
@@ -1651,10 +1656,20 @@ def forecast_intraday(hist: History, key: str, seed: int) -> pd.Timestamp | None
         key="forecast-as-of",
     )
     channel = right.selectbox("Channel", list(hist.channels), key="forecast-intraday-channel")
+    update = st.radio(
+        "Update",
+        UPDATES,
+        format_func=UPDATE_LABELS.__getitem__,
+        horizontal=True,
+        key=UPDATE_KEY,
+        help="level: one factor on the rest of the day from the morning's volumes; "
+        "transient: that level plus a deviation that decays from the latest intervals "
+        "(closer on the next hours; ccsim forecast --update transient).",
+    )
     as_of = pd.Timestamp(dt.datetime.combine(day, at))
     try:
         with st.spinner("Reforecasting"):
-            frame = _intraday(hist, key, str(as_of), channel, seed)
+            frame = _intraday(hist, key, str(as_of), channel, seed, update)
     except HistoryError as exc:
         st.warning(f"No reforecast: {exc}")
         return None
@@ -1724,7 +1739,12 @@ def forecast_write(
         try:
             with st.spinner("Reforecasting"):
                 new = forecast_view.scenario_from_reforecast(
-                    sc, hist, as_of, n_paths=FORECAST_PATHS, seed=seed
+                    sc,
+                    hist,
+                    as_of,
+                    n_paths=FORECAST_PATHS,
+                    seed=seed,
+                    update=st.session_state.get(UPDATE_KEY, UPDATES[0]),
                 )
         except HistoryError as exc:
             st.error(f"Cannot fill “{sc.name}” with this reforecast: {exc}")

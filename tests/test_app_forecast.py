@@ -113,6 +113,15 @@ def test_forecast_page_equals_the_api_and_the_cli(hist: fc.History, tmp_path: Pa
     np.testing.assert_array_equal(rest["reforecast"], ref["volume"])
     assert rest["timestamp"].iloc[0] == pd.Timestamp("1999-12-29 09:30")
 
+    # the transient update: as `ccsim forecast --update transient`; no longer one factor
+    at.radio(key="forecast-update").set_value("transient").run()
+    ok(at)
+    rest = table_with(at, "day_ahead", "reforecast", "change")
+    ref = fc.reforecast(hist, "1999-12-29 09:30", n_paths=PATHS, seed=0, update="transient")
+    np.testing.assert_array_equal(rest["reforecast"], ref["volume"])
+    ratio = rest["reforecast"] / rest["day_ahead"]
+    assert not np.allclose(ratio, ratio.iloc[0])
+
 
 def test_forecast_page_writes_the_forecast_into_the_scenario(hist: fc.History):
     """erlang_a_check has 96 half-hours from 00:00 (two days): filled from the first
@@ -212,3 +221,12 @@ def test_forecast_page_writes_the_reforecast_into_the_scenario(hist: fc.History,
     )
     assert run.returncode == 0, run.stderr
     assert sim.load_scenario(new).channels["voice"].arrivals == arrivals
+
+    # with the transient update chosen, the written afternoon is its reforecast (as
+    # `--update transient` writes it)
+    at.radio(key="forecast-update").set_value("transient").run()
+    at.button(key="forecast-write-reforecast").click().run()
+    ok(at)
+    got = at.session_state["scenario"].channels["voice"].arrivals
+    ref = fc.reforecast(hist, AS_OF, n_paths=PATHS, seed=0, update="transient")
+    assert list(got[24:]) == [round(float(v), 3) for v in ref["volume"]] != list(arrivals[24:])

@@ -26,7 +26,12 @@ from forecasting.forecast import (
 )
 from forecasting.handle_time import handle_time_frame, scenario_with_handle_times
 from forecasting.history import MINUTES_PER_DAY, CleaningReport, History, HistoryError, read_history
-from forecasting.intraday import DEFAULT_MODEL, reforecast_series, scenario_with_reforecast
+from forecasting.intraday import (
+    DEFAULT_MODEL,
+    LEVEL,
+    reforecast_series,
+    scenario_with_reforecast,
+)
 from forecasting.models import SeriesForecast
 
 __all__ = [
@@ -129,16 +134,29 @@ def day_ahead(
 
 
 def intraday_frame(
-    history: History, as_of: pd.Timestamp, channel: str, *, n_paths: int, seed: int
+    history: History,
+    as_of: pd.Timestamp,
+    channel: str,
+    *,
+    n_paths: int,
+    seed: int,
+    update: str = LEVEL,
 ) -> pd.DataFrame:
     """``as_of``'s day of one channel, per open interval: ``timestamp``, ``actual``
     (0 where the history has no row), the ``day_ahead`` forecast, the ``reforecast``
     from ``as_of`` on (NaN before), its 80% band ``lower_80`` / ``upper_80``, and
-    ``seen`` (the interval had ended by ``as_of``: an actual the reforecast used)."""
+    ``seen`` (the interval had ended by ``as_of``: an actual the reforecast used).
+    ``update``: how the morning updates the rest (:data:`forecasting.intraday.UPDATES`)."""
     day = as_of.date()
     ahead = forecast_frame(day_ahead(history, day, n_paths=n_paths, seed=seed))
     series, _priors = reforecast_series(
-        history, as_of, horizon_days=1, channels=[channel], n_paths=n_paths, seed=seed
+        history,
+        as_of,
+        horizon_days=1,
+        channels=[channel],
+        n_paths=n_paths,
+        seed=seed,
+        update=update,
     )
     rest = forecast_frame(series)
     ahead = ahead[ahead["channel"] == channel].set_index("timestamp")
@@ -288,10 +306,16 @@ def scenario_from_forecast(
 
 
 def scenario_from_reforecast(
-    scenario: sim.Scenario, history: History, as_of: pd.Timestamp, *, n_paths: int, seed: int
+    scenario: sim.Scenario,
+    history: History,
+    as_of: pd.Timestamp,
+    *,
+    n_paths: int,
+    seed: int,
+    update: str = LEVEL,
 ) -> sim.Scenario:
     """``scenario`` re-planned at ``as_of`` as ``ccsim forecast HISTORY --as-of AS_OF
-    --scenario FILE --write-scenario NEW`` writes it: its periods run from its start on
+    --scenario FILE --write-scenario NEW [--update U]`` writes it: its periods run from its start on
     ``as_of``'s day; those before ``as_of`` keep their arrivals, the later ones take the
     intraday reforecast (:func:`forecasting.reforecast`, ``dow_ssm``), with the
     history's handle times when it has them.
@@ -299,7 +323,7 @@ def scenario_from_reforecast(
     Raises :class:`HistoryError`: an open period after ``as_of`` the reforecast (the
     rest of that one day) does not cover, an interval mismatch, no channel matching.
     """
-    series, _priors = reforecast_series(history, as_of, n_paths=n_paths, seed=seed)
+    series, _priors = reforecast_series(history, as_of, n_paths=n_paths, seed=seed, update=update)
     out = forecast_frame(series)
     new = scenario_with_reforecast(scenario, out, as_of, paths=series, calendar=history.calendar)
     handle = handle_time_frame(history, series)
