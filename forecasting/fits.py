@@ -17,6 +17,7 @@ __all__ = [
     "RecordsError",
     "fit_handle_time",
     "fit_patience",
+    "handle_time_quantiles",
     "rounded",
     "wait_resolution",
 ]
@@ -76,6 +77,27 @@ def fit_handle_time(x: np.ndarray) -> dict[str, Any]:
         "gamma_ks": float(g_ks),
         "distribution": _entry(best),
     }
+
+
+EMPIRICAL_POINTS = 1001
+"""Quantiles kept of the handle times for an empirical distribution (every 0.1%)."""
+
+
+def handle_time_quantiles(x: np.ndarray, *, points: int = EMPIRICAL_POINTS) -> dict[str, Any]:
+    """An empirical scenario entry of handle times (s) > 0: ``points`` evenly spaced
+    quantiles (minimum to maximum, linear interpolation), to 0.1 s. Resampled, it keeps
+    the records' mean and spread where a fitted family need not (a lognormal's maximum
+    likelihood mean is the sample mean only for lognormal data). Raises
+    :class:`RecordsError` for fewer than :data:`MIN_HANDLE_TIMES` of them."""
+    x = np.asarray(x, float)
+    x = x[x > 0]
+    if x.size < MIN_HANDLE_TIMES:
+        raise RecordsError(
+            f"handle_time: need at least {MIN_HANDLE_TIMES} answered calls with a handle "
+            f"time > 0, got {x.size}"
+        )
+    qs = np.quantile(x, np.linspace(0.0, 1.0, points))
+    return {"distribution": "empirical", "samples": [round(float(v), 1) for v in qs]}
 
 
 PATIENCE_FAMILIES = ("exponential", "weibull", "lognormal")

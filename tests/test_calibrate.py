@@ -261,3 +261,21 @@ def test_replay_february_regression(january):
     assert s.loc["all", "actual_abandon"] == pytest.approx(
         rep.assign(a=rep["actual_abandon"] * rep["offered"])["a"].sum() / rep["offered"].sum()
     )
+
+
+def test_handle_time_quantiles_are_the_records_quantiles() -> None:
+    """Handle times 0 (dropped), 10, 20, ..., 100 s: 11 points are the ten values
+    themselves with the 0.1 quantile interpolated, 10 + 0.1 * 9 * 10 = 19 s; the
+    empirical entry loads and its mean is the sample's (55 s) to the rounding."""
+    from forecasting.fits import RecordsError, handle_time_quantiles
+
+    x = np.r_[0.0, np.arange(10, 101, 10)]
+    e = handle_time_quantiles(x, points=11)
+    assert e["distribution"] == "empirical"
+    assert e["samples"][0] == 10.0 and e["samples"][1] == 19.0 and e["samples"][-1] == 100.0
+    assert handle_time_quantiles(x, points=10)["samples"] == [float(v) for v in x[1:]]
+    from sim.config.distributions import Empirical
+
+    assert Empirical(**handle_time_quantiles(x)).mean == pytest.approx(55.0, abs=0.05)
+    with pytest.raises(RecordsError, match="at least 10"):
+        handle_time_quantiles(x[:5])

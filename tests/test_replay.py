@@ -15,6 +15,8 @@ from sim.config.scenario import parse_scenario
 from sim.measure.replay import (
     BEHAVIOURS,
     DEFAULT_BEHAVIOURS,
+    _agent_talk,
+    _scale_group_factors,
     _segment_talk_times,
     replay,
     replay_summary,
@@ -210,3 +212,60 @@ def test_segments_with_test_talk_times(january: Calibration, february: pd.DataFr
         "handle_time"
     )
     assert january.segments == before
+
+
+def test_scale_group_factors() -> None:
+    """A group's factor times the day's multiplier on each of its skills (1 where it had
+    none); queues the day says nothing about, and other groups, stay as they were."""
+    data = {
+        "groups": {
+            "g": {"skills": ["PS", "NW"], "agents": [1], "handle_time_factor": {"PS": 0.8}},
+            "h": {"skills": ["NE"], "agents": [1]},
+            "k": {"skills": ["TT"], "agents": [1]},
+        }
+    }
+    _scale_group_factors(data, {"g": {"PS": 1.25, "NW": 0.5, "NE": 3.0}, "h": {"NE": 1.1}})
+    assert data["groups"]["g"]["handle_time_factor"] == {"PS": 1.0, "NW": 0.5}
+    assert data["groups"]["h"]["handle_time_factor"] == {"NE": 1.1}
+    assert "handle_time_factor" not in data["groups"]["k"]
+
+
+def test_cli_needed_behaviours_drop_transitively() -> None:
+    """Without skills there is no proficiency, so no agent_talk; without availability
+    no absence."""
+    from sim.cli.replay import _needed
+
+    assert _needed(("skills", "proficiency", "agent_talk")) == (
+        "skills",
+        "proficiency",
+        "agent_talk",
+    )
+    assert _needed(("availability", "proficiency", "agent_talk", "absence")) == (
+        "availability",
+        "absence",
+    )
+    assert _needed(("skills", "agent_talk", "empirical_talk")) == ("skills", "empirical_talk")
+
+
+def test_replay_agent_talk_and_empirical_talk_one_day(
+    january: Calibration, february: pd.DataFrame
+) -> None:
+    """The day's multipliers are ratios of harmonic means of factors (positive, and 1 for
+    a group with one agent, e.g. NE's); the replay runs with both behaviours and differs
+    from the one without; agent_talk needs proficiency."""
+    day = pd.Timestamp("1999-02-01").date()
+    mult = _agent_talk(january, calibrate(february))(day)
+    values = [v for fq in mult.values() for v in fq.values()]
+    assert values and all(v > 0 for v in values)
+    base = replay(january, february, days=1, replications=2)
+    both = replay(
+        january,
+        february,
+        days=1,
+        replications=2,
+        behaviours=(*DEFAULT_BEHAVIOURS, "agent_talk", "empirical_talk"),
+    )
+    assert list(both["queue"]) == list(base["queue"])
+    assert not both["sim_sl"].equals(base["sim_sl"])
+    with pytest.raises(ValueError, match="agent_talk needs proficiency"):
+        replay(january, february, days=1, behaviours=("skills", "agent_talk"))
