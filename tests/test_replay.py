@@ -18,6 +18,7 @@ from sim.measure.replay import (
     _agent_talk,
     _scale_group_factors,
     _segment_talk_times,
+    _talk_by_hour,
     replay,
     replay_summary,
 )
@@ -247,12 +248,26 @@ def test_cli_needed_behaviours_drop_transitively() -> None:
     assert _needed(("skills", "agent_talk", "empirical_talk")) == ("skills", "empirical_talk")
 
 
+def test_talk_by_hour_is_the_records_hourly_mean(january: Calibration) -> None:
+    """NW's factor for 08:00-08:15 (and the three intervals after) is January's NW calls
+    arriving 8:00-9:00: (their handle time + 30 * NW's mean) / ((n + 30) * NW's mean),
+    well under 1 (short calls at 8:00); 96 intervals per queue."""
+    prof = _talk_by_hour(january)
+    r = january.records
+    nw = r[r["answered"] & (r["queue"] == "NW") & (r["handle_time"] > 0)]
+    m = nw["handle_time"].mean()
+    h8 = nw[nw["arrival"].dt.hour == 8]["handle_time"]
+    want = (h8.sum() + 30 * m) / ((len(h8) + 30) * m)
+    assert all(len(v) == 96 for v in prof.values())
+    assert prof["NW"][32:36] == [pytest.approx(want)] * 4 and want < 0.8
+
+
 def test_replay_agent_talk_and_empirical_talk_one_day(
     january: Calibration, february: pd.DataFrame
 ) -> None:
-    """The day's multipliers are ratios of harmonic means of factors (positive, and 1 for
-    a group with one agent, e.g. NE's); the replay runs with both behaviours and differs
-    from the one without; agent_talk needs proficiency."""
+    """The day's multipliers are ratios of harmonic means of factors (positive); the
+    replay runs with agent_talk, empirical_talk and talk_by_hour and differs from the one
+    without; agent_talk needs proficiency."""
     day = pd.Timestamp("1999-02-01").date()
     mult = _agent_talk(january, calibrate(february))(day)
     values = [v for fq in mult.values() for v in fq.values()]
@@ -263,7 +278,7 @@ def test_replay_agent_talk_and_empirical_talk_one_day(
         february,
         days=1,
         replications=2,
-        behaviours=(*DEFAULT_BEHAVIOURS, "agent_talk", "empirical_talk"),
+        behaviours=(*DEFAULT_BEHAVIOURS, "agent_talk", "empirical_talk", "talk_by_hour"),
     )
     assert list(both["queue"]) == list(base["queue"])
     assert not both["sim_sl"].equals(base["sim_sl"])

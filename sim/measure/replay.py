@@ -20,6 +20,7 @@ import dataclasses
 from collections.abc import Callable, Iterable, Sequence
 from typing import Any, Literal
 
+import numpy as np
 import pandas as pd
 
 from forecasting.calibrate import Calibration, calibrate
@@ -38,6 +39,7 @@ BEHAVIOURS = (
     "segments",
     "agent_talk",
     "empirical_talk",
+    "talk_by_hour",
 )
 """What a replay can take from the records beyond arrivals, talk time and patience:
 
@@ -64,6 +66,10 @@ BEHAVIOURS = (
 * ``empirical_talk``: each queue's handle times are the calibration records' own
   (:func:`forecasting.fits.handle_time_quantiles`, resampled) instead of the fitted
   family (January's PS lognormal has mean 212 s against the records' 192 s).
+* ``talk_by_hour``: each queue's mean handle time by hour of arrival, relative to the
+  queue's (:func:`forecasting.fits.handle_time_profile`, shrunk to the queue's mean),
+  as ``channels.<q>.handle_time_means`` (January's NW calls take 76 s at 8:00, 146 s at
+  11:00).
 """
 DEFAULT_BEHAVIOURS = BEHAVIOURS[:5]
 """What :func:`replay` uses unless told: every behaviour but ``absence`` and
@@ -237,6 +243,8 @@ def _day_edits(
         _empirical_talk(test if talk_times == "test" else cal) if "empirical_talk" in use else {}
     )
 
+    profiles = _talk_by_hour(cal) if "talk_by_hour" in use else {}
+
     def edit(data: dict[str, Any], day: Any) -> None:
         if talk_times == "test" and "segments" in use:
             _segment_talk_times(data, test)
@@ -245,6 +253,11 @@ def _day_edits(
         for q, entry in samples.items():
             if q in data["channels"]:
                 data["channels"][q]["handle_time"] = entry
+        for q, prof in profiles.items():
+            if q in data["channels"]:
+                ch = data["channels"][q]
+                mean = parse_distribution_mean(ch["handle_time"])
+                ch["handle_time_means"] = [round(mean * f, 2) for f in prof]
 
     return edit
 
@@ -289,6 +302,37 @@ def _empirical_talk(cal: Calibration) -> dict[str, dict[str, Any]]:
         q: handle_time_quantiles(a.loc[a["queue"] == q, "handle_time"].to_numpy(float))
         for q in cal.queues
     }
+
+
+def _talk_by_hour(cal: Calibration) -> dict[str, list[float]]:
+    """Per queue of ``cal``, per interval of the day: its calls' mean handle time by hour
+    of arrival over the queue's (each hour's factor repeated over its intervals)."""
+    from forecasting.fits import handle_time_profile
+
+    a = cal.records[cal.records["answered"]]
+    tod = (a["arrival"] - a["arrival"].dt.normalize()).dt.total_seconds().to_numpy()
+    per_hour = 60 // cal.interval_minutes if 60 % cal.interval_minutes == 0 else 0
+    out = {}
+    for q in cal.queues:
+        mine = (a["queue"] == q).to_numpy()
+        if per_hour:
+            f = handle_time_profile(tod[mine], a["handle_time"].to_numpy(float)[mine])
+            out[q] = [float(v) for v in np.repeat(f, per_hour)]
+        else:  # intervals that do not divide an hour: one bin per interval
+            f = handle_time_profile(
+                tod[mine], a["handle_time"].to_numpy(float)[mine], bin_minutes=cal.interval_minutes
+            )
+            out[q] = [float(v) for v in f]
+    return out
+
+
+def parse_distribution_mean(entry: dict[str, Any]) -> float:
+    """The mean (s) of a scenario distribution entry."""
+    from pydantic import TypeAdapter
+
+    from sim.config.distributions import Distribution
+
+    return float(TypeAdapter(Distribution).validate_python(entry).mean)
 
 
 def _scale_group_factors(data: dict[str, Any], mult: dict[str, dict[str, float]]) -> None:
