@@ -283,7 +283,10 @@ def add_replay_parser(sub: Any) -> None:
         dest="with_",
         action="append",
         metavar="BEHAVIOUR",
-        help="add a behaviour that is off by default (absence, segments, agent_talk)",
+        help=(
+            "add a behaviour that is off by default (absence, segments, agent_talk, "
+            "empirical_talk, talk_by_hour)"
+        ),
     )
     p.add_argument(
         "--talk-times",
