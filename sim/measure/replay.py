@@ -69,7 +69,7 @@ BEHAVIOURS = (
 * ``talk_by_hour``: each queue's mean handle time by hour of arrival, relative to the
   queue's (:func:`forecasting.fits.handle_time_profile`, shrunk to the queue's mean),
   as ``channels.<q>.handle_time_means`` (January's NW calls take 76 s at 8:00, 146 s at
-  11:00).
+  11:00); a queue whose ``segments`` have handle times of their own keeps them instead.
 """
 DEFAULT_BEHAVIOURS = BEHAVIOURS[:5]
 """What :func:`replay` uses unless told: every behaviour but ``absence`` and
@@ -254,8 +254,11 @@ def _day_edits(
             if q in data["channels"]:
                 data["channels"][q]["handle_time"] = entry
         for q, prof in profiles.items():
-            if q in data["channels"]:
-                ch = data["channels"][q]
+            ch = data["channels"].get(q)
+            own = ch is not None and any(
+                "handle_time" in g for g in ch.get("segments", {}).values()
+            )
+            if ch is not None and not own:  # segments' own handle times are not scaled
                 mean = parse_distribution_mean(ch["handle_time"])
                 ch["handle_time_means"] = [round(mean * f, 2) for f in prof]
 
