@@ -259,7 +259,7 @@ def _day_edits(
                 "handle_time" in g for g in ch.get("segments", {}).values()
             )
             if ch is not None and not own:  # segments' own handle times are not scaled
-                mean = parse_distribution_mean(ch["handle_time"])
+                mean = _distribution_mean(ch["handle_time"])
                 ch["handle_time_means"] = [round(mean * f, 2) for f in prof]
 
     return edit
@@ -329,7 +329,7 @@ def _talk_by_hour(cal: Calibration) -> dict[str, list[float]]:
     return out
 
 
-def parse_distribution_mean(entry: dict[str, Any]) -> float:
+def _distribution_mean(entry: dict[str, Any]) -> float:
     """The mean (s) of a scenario distribution entry."""
     from pydantic import TypeAdapter
 
