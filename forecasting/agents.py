@@ -12,6 +12,9 @@ What the simulator needs about the agents, read from who answered what when:
   finished call (the after-call work; longer gaps are absences);
 * :func:`routing_priority`: which queue agents take first, from the calls they
   picked while a call of another of their queues was also waiting;
+* :func:`agent_talk_factors`: each agent's talk-time factor on a queue (their mean
+  over the queue's, shrunk to their group's), :func:`on_shift_seconds` per agent and
+  day and :func:`day_talk_factors`: a day's group factor from the agents on duty;
 * :func:`availability`: agents available per group and interval: on shift (services
   less than ``idle_gap`` s apart), less the idle time beyond ``wrap_cutoff`` after a
   service during which a call of the agent's skills was waiting (an agent who lets a
@@ -32,9 +35,12 @@ __all__ = [
     "WRAP_CUTOFF",
     "after_call_gaps",
     "agent_skills",
+    "agent_talk_factors",
     "availability",
+    "day_talk_factors",
     "group_name",
     "handle_time_factors",
+    "on_shift_seconds",
     "pick_counts",
     "routing_priority",
     "services",
@@ -49,6 +55,10 @@ MIN_SKILL_SHARE = 0.02
 """Share of an agent's answered calls that makes a queue one of their skills."""
 MIN_FACTOR_CALLS = 30
 """Fewest calls of a group on a queue to estimate its handle-time factor (else 1)."""
+TALK_SHRINK_CALLS = 30
+"""Pseudo-calls of an agent's group mean added to the agent's own calls of a queue: an
+agent with n calls of it gets weight n / (n + 30) on their own mean (empirical Bayes
+in spirit: ~30 calls of a cv-1.2 talk time give a mean to +-20%)."""
 
 
 def _origin(records: pd.DataFrame) -> pd.Timestamp:
@@ -191,6 +201,98 @@ def handle_time_factors(
         if f:
             out[group_name(ss)] = f
     return dict(sorted(out.items()))
+
+
+def agent_talk_factors(
+    records: pd.DataFrame,
+    skills: Mapping[str, tuple[str, ...]],
+    *,
+    shrink: float = TALK_SHRINK_CALLS,
+    min_calls: int = MIN_FACTOR_CALLS,
+) -> dict[str, dict[str, float]]:
+    """Per agent (of ``skills``) and queue of their skills: the agent's talk-time factor,
+    their mean handle time over the queue's mean (all agents of ``skills``), shrunk to
+    their group's: ``(sum of their handle times + shrink * group mean) / ((n + shrink)
+    * queue mean)`` for an agent with ``n`` calls of the queue. The group mean is that of
+    :func:`handle_time_factors` (the queue's where the group has fewer than
+    ``min_calls`` calls of it), so an agent with no calls of a queue gets their group's
+    factor."""
+    s = services(records)
+    s = s.assign(ht=s["end"] - s["start"], group=s["agent"].map(lambda a: skills.get(a)))
+    s = s[s["group"].notna()]
+    queue_mean = s.groupby("queue")["ht"].mean()
+    group_f = handle_time_factors(records, skills, min_calls=min_calls)
+    key = list(zip(s["agent"], s["queue"], strict=True))
+    total_of: dict[tuple[str, str], float] = {}
+    n_of: dict[tuple[str, str], int] = {}
+    for k, ht in zip(key, s["ht"].to_numpy(float), strict=True):
+        total_of[k] = total_of.get(k, 0.0) + float(ht)
+        n_of[k] = n_of.get(k, 0) + 1
+    out: dict[str, dict[str, float]] = {}
+    for agent, ss in sorted(skills.items()):
+        gf = group_f.get(group_name(ss), {})
+        f = {}
+        for q in ss:
+            if q not in queue_mean.index or queue_mean[q] <= 0:
+                continue
+            total, n = total_of.get((agent, q), 0.0), n_of.get((agent, q), 0)
+            m = float(queue_mean[q])
+            f[q] = (total + shrink * gf.get(q, 1.0) * m) / ((n + shrink) * m)
+        if f:
+            out[agent] = f
+    return out
+
+
+def on_shift_seconds(records: pd.DataFrame, *, idle_gap: float) -> pd.DataFrame:
+    """Per agent and day (of the service's start): seconds on shift, from a service's
+    start to its end and across gaps of at most ``idle_gap`` s to the agent's next
+    service (as :func:`availability`, before any idle time is taken off):
+    ``agent, date, seconds``."""
+    s = services(records)
+    g = _gaps(s)
+    g = g[g["gap"] <= idle_gap]
+    busy = s.assign(seconds=s["end"] - s["start"], at=s["start"])[["agent", "at", "seconds"]]
+    # an overlap (a service starting before the previous one ended) is counted once
+    over = s.groupby("agent")["end"].cummax().groupby(s["agent"]).shift(1)
+    overlap = np.clip(over.to_numpy(float) - s["start"].to_numpy(), 0.0, None)
+    overlap = np.minimum(np.nan_to_num(overlap), busy["seconds"].to_numpy())
+    busy = busy.assign(seconds=busy["seconds"] - overlap)
+    bridged = g.assign(seconds=g["gap"], at=g["end"])[["agent", "at", "seconds"]]
+    both = pd.concat([busy, bridged], ignore_index=True)
+    day = (_origin(records) + pd.to_timedelta(both["at"] // 86400, unit="D")).dt.date
+    out = both.assign(date=day).groupby(["agent", "date"])["seconds"].sum()
+    return out.reset_index()[["agent", "date", "seconds"]]
+
+
+def day_talk_factors(
+    factors: Mapping[str, Mapping[str, float]],
+    on_shift: pd.DataFrame,
+    skills: Mapping[str, tuple[str, ...]],
+) -> dict[str, dict[str, float]]:
+    """Per group and queue, the talk-time factor of the agents on shift (``on_shift``:
+    ``agent, seconds``, e.g. one day of :func:`on_shift_seconds`): the harmonic mean of
+    their factors weighted by their seconds on shift, ``sum t / sum (t / f)`` (the
+    factor that keeps the calls per hour the group's agents can serve when busy).
+    Agents without a factor for a queue of their skills are left out of it; a group
+    and queue with nobody on shift is left out."""
+    t = on_shift.groupby("agent")["seconds"].sum()
+    num: dict[tuple[str, str], float] = {}
+    den: dict[tuple[str, str], float] = {}
+    for agent, secs in t.items():
+        ss = skills.get(str(agent))
+        if ss is None or secs <= 0:
+            continue
+        for q in ss:
+            f = factors.get(str(agent), {}).get(q)
+            if f is None or f <= 0:
+                continue
+            key = (group_name(ss), q)
+            num[key] = num.get(key, 0.0) + float(secs)
+            den[key] = den.get(key, 0.0) + float(secs) / f
+    out: dict[str, dict[str, float]] = {}
+    for (g, q), n in sorted(num.items()):
+        out.setdefault(g, {})[q] = n / den[(g, q)]
+    return out
 
 
 def availability(

@@ -17,6 +17,8 @@ __all__ = [
     "RecordsError",
     "fit_handle_time",
     "fit_patience",
+    "handle_time_profile",
+    "handle_time_quantiles",
     "rounded",
     "wait_resolution",
 ]
@@ -76,6 +78,59 @@ def fit_handle_time(x: np.ndarray) -> dict[str, Any]:
         "gamma_ks": float(g_ks),
         "distribution": _entry(best),
     }
+
+
+EMPIRICAL_POINTS = 1001
+"""Quantiles kept of the handle times for an empirical distribution (every 0.1%)."""
+
+
+def handle_time_quantiles(x: np.ndarray, *, points: int = EMPIRICAL_POINTS) -> dict[str, Any]:
+    """An empirical scenario entry of handle times (s) > 0: ``points`` evenly spaced
+    quantiles (minimum to maximum, linear interpolation), to 0.1 s. Resampled, it keeps
+    the records' mean and spread where a fitted family need not (a lognormal's maximum
+    likelihood mean is the sample mean only for lognormal data). Raises
+    :class:`RecordsError` for fewer than :data:`MIN_HANDLE_TIMES` of them."""
+    x = np.asarray(x, float)
+    x = x[x > 0]
+    if x.size < MIN_HANDLE_TIMES:
+        raise RecordsError(
+            f"handle_time: need at least {MIN_HANDLE_TIMES} answered calls with a handle "
+            f"time > 0, got {x.size}"
+        )
+    qs = np.quantile(x, np.linspace(0.0, 1.0, points))
+    return {"distribution": "empirical", "samples": [round(float(v), 1) for v in qs]}
+
+
+PROFILE_SHRINK_CALLS = 30
+"""Pseudo-calls at the overall mean added to each time-of-day bin's calls (a bin with n
+calls gets weight n / (n + 30) on its own mean; an empty one the overall mean)."""
+
+
+def handle_time_profile(
+    seconds_of_day: np.ndarray,
+    handle_time: np.ndarray,
+    *,
+    bin_minutes: int = 60,
+    shrink: float = PROFILE_SHRINK_CALLS,
+) -> np.ndarray:
+    """Mean handle time by time of day relative to the overall mean: per ``bin_minutes``
+    bin of the day (by arrival, ``seconds_of_day`` in 0..86400), ``(sum of the bin's
+    handle times + shrink * overall mean) / ((n + shrink) * overall mean)`` (1 for a bin
+    without calls). Handle times <= 0 are left out. Returns one factor per bin
+    (``1440 / bin_minutes``)."""
+    t = np.asarray(seconds_of_day, float)
+    x = np.asarray(handle_time, float)
+    keep = x > 0
+    t, x = t[keep], x[keep]
+    bins = 24 * 60 // bin_minutes
+    if x.size == 0:
+        return np.ones(bins)
+    b = np.clip((t // (bin_minutes * 60)).astype(np.int64), 0, bins - 1)
+    total = np.bincount(b, weights=x, minlength=bins)
+    n = np.bincount(b, minlength=bins)
+    m = float(x.mean())
+    den = (n + shrink) * m
+    return np.divide(total + shrink * m, den, out=np.ones(bins), where=den > 0)
 
 
 PATIENCE_FAMILIES = ("exponential", "weibull", "lognormal")

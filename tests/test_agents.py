@@ -170,3 +170,82 @@ def test_round_groups_keeps_the_total() -> None:
         }
     )
     assert _round_groups(st, grid, ["a", "b", "c"]) == {"a": [1, 0], "b": [0, 1], "c": [0, 1]}
+
+
+def talk_log() -> pd.DataFrame:
+    """Group X (agents A, B; PS only): A's two PS calls take 100 s, B's one 550 s;
+    agent C (group Y: PS and NW) one PS call of 50 s and one NW call of 50 s. PS queue
+    mean (A, B, C) = 800 / 4 = 200 s; X's mean 750 / 3 = 250 s (factor 1.25), Y's on PS
+    50 s (0.25), on NW 50 s (1.0, the whole queue)."""
+    return log(
+        (0, "PS", 0, "answered", 100, "A"),
+        (1000, "PS", 0, "answered", 100, "A"),
+        (2000, "PS", 0, "answered", 550, "B"),
+        (3000, "PS", 0, "answered", 50, "C"),
+        (4000, "NW", 0, "answered", 50, "C"),
+    )
+
+
+TALK_SKILLS = {"A": ("PS",), "B": ("PS",), "C": ("PS", "NW")}
+
+
+def test_agent_talk_factors_shrink_to_the_group() -> None:
+    """With shrink k = 2 pseudo-calls at the group mean (X: 1.25 * 200 = 250 s):
+    A = (200 + 2 * 250) / (4 * 200) = 0.875, B = (550 + 500) / (3 * 200) = 1.75; C on
+    PS (Y: 0.25 * 200 = 50 s): (50 + 100) / 600 = 0.25, on NW (50 + 100) / 150 = 1.0.
+    D (no calls) gets X's factor 1.25; without shrinking the agents' own means: A 0.5,
+    B 2.75."""
+    r = talk_log()
+    sk = {**TALK_SKILLS, "D": ("PS",)}
+    f = ag.agent_talk_factors(r, sk, shrink=2, min_calls=1)
+    assert f["A"] == {"PS": pytest.approx(0.875)}
+    assert f["B"] == {"PS": pytest.approx(1.75)}
+    assert f["C"] == {"PS": pytest.approx(0.25), "NW": pytest.approx(1.0)}
+    assert f["D"] == {"PS": pytest.approx(1.25)}
+    raw = ag.agent_talk_factors(r, TALK_SKILLS, shrink=0, min_calls=1)
+    assert raw["A"]["PS"] == pytest.approx(0.5) and raw["B"]["PS"] == pytest.approx(2.75)
+    # a group under min_calls on a queue shrinks to the queue mean (factor 1): Y has 1
+    # PS call, so C = (50 + 2 * 200) / (3 * 200)
+    f2 = ag.agent_talk_factors(r, TALK_SKILLS, shrink=2, min_calls=2)
+    assert f2["C"]["PS"] == pytest.approx(0.75)
+
+
+def test_on_shift_seconds_per_agent_and_day() -> None:
+    """A: calls 0-100 and 1000-1100 (gap 900 s <= idle gap 1000: bridged) -> 1100 s; with
+    idle gap 500 the gap is off shift -> 200 s. B: 2000-2550 -> 550 s. E: two
+    overlapping calls 0-100 and 50-150 -> 150 s (once), and a call on the next day
+    (86400 + 10, 20 s) -> 20 s on that day."""
+    r = pd.concat(
+        [
+            talk_log(),
+            log(
+                (0, "PS", 0, "answered", 100, "E"),
+                (50, "PS", 0, "answered", 100, "E"),
+                (86410, "PS", 0, "answered", 20, "E"),
+            ),
+        ],
+        ignore_index=True,
+    )
+    on = ag.on_shift_seconds(r, idle_gap=1000).set_index(["agent", "date"])["seconds"]
+    d0, d1 = DAY.date(), (DAY + pd.Timedelta(days=1)).date()
+    assert on[("A", d0)] == pytest.approx(1100)
+    assert on[("B", d0)] == pytest.approx(550)
+    assert on[("E", d0)] == pytest.approx(150)
+    assert on[("E", d1)] == pytest.approx(20)
+    short = ag.on_shift_seconds(r, idle_gap=500).set_index(["agent", "date"])["seconds"]
+    assert short[("A", d0)] == pytest.approx(200)
+
+
+def test_day_talk_factors_harmonic_by_time_on_shift() -> None:
+    """X: A (factor 0.5) on shift 3600 s, B (2.0) 1800 s: (3600 + 1800) / (3600 / 0.5 +
+    1800 / 2) = 5400 / 8100 = 2/3 (calls per busy hour: A 2 per 0.5-call-time, B
+    0.5); C alone in Y: its own factors; an agent without skills is left out; a group
+    with nobody on shift has none."""
+    f = {"A": {"PS": 0.5}, "B": {"PS": 2.0}, "C": {"PS": 0.8, "NW": 1.2}}
+    on = pd.DataFrame({"agent": ["A", "B", "C", "Z"], "seconds": [3600.0, 1800.0, 600.0, 900.0]})
+    out = ag.day_talk_factors(f, on, TALK_SKILLS)
+    assert out == {
+        "skills_PS": {"PS": pytest.approx(2 / 3)},
+        "skills_PS_NW": {"NW": pytest.approx(1.2), "PS": pytest.approx(0.8)},
+    }
+    assert ag.day_talk_factors(f, on[on["agent"] == "C"], TALK_SKILLS).keys() == {"skills_PS_NW"}

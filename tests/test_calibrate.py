@@ -261,3 +261,42 @@ def test_replay_february_regression(january):
     assert s.loc["all", "actual_abandon"] == pytest.approx(
         rep.assign(a=rep["actual_abandon"] * rep["offered"])["a"].sum() / rep["offered"].sum()
     )
+
+
+def test_handle_time_quantiles_are_the_records_quantiles() -> None:
+    """Handle times 0 (dropped), 10, 20, ..., 100 s: 11 points are the ten values
+    themselves with the 0.1 quantile interpolated, 10 + 0.1 * 9 * 10 = 19 s; the
+    empirical entry loads and its mean is the sample's (55 s) to the rounding."""
+    from forecasting.fits import RecordsError, handle_time_quantiles
+
+    x = np.r_[0.0, np.arange(10, 101, 10)]
+    e = handle_time_quantiles(x, points=11)
+    assert e["distribution"] == "empirical"
+    assert e["samples"][0] == 10.0 and e["samples"][1] == 19.0 and e["samples"][-1] == 100.0
+    assert handle_time_quantiles(x, points=10)["samples"] == [float(v) for v in x[1:]]
+    from sim.config.distributions import Empirical
+
+    assert Empirical(**handle_time_quantiles(x)).mean == pytest.approx(55.0, abs=0.05)
+    with pytest.raises(RecordsError, match="at least 10"):
+        handle_time_quantiles(x[:5])
+
+
+def test_handle_time_profile_by_hour() -> None:
+    """Two calls at 08:10 (60 and 100 s), one at 09:30 (200 s), one with handle time 0
+    (left out): overall mean 120 s. With shrink 0: hour 8 = 80 / 120, hour 9 = 200 /
+    120, hours without calls 1; with shrink 2: hour 8 = (160 + 240) / (4 * 120) = 5/6,
+    hour 9 = (200 + 240) / 360."""
+    from forecasting.fits import handle_time_profile
+
+    t = np.array([8 * 3600 + 600, 8 * 3600 + 600, 9 * 3600 + 1800, 10 * 3600])
+    x = np.array([60.0, 100.0, 200.0, 0.0])
+    f = handle_time_profile(t, x, shrink=2)
+    assert len(f) == 24
+    assert f[8] == pytest.approx(5 / 6) and f[9] == pytest.approx(440 / 360)
+    assert f[0] == pytest.approx(1.0) and f[10] == pytest.approx(1.0)
+    half = handle_time_profile(t, x, bin_minutes=30, shrink=2)
+    assert len(half) == 48 and half[19] == pytest.approx(440 / 360)
+    raw = handle_time_profile(t, x, shrink=0)
+    assert raw[8] == pytest.approx(80 / 120) and raw[9] == pytest.approx(200 / 120)
+    assert raw[0] == 1.0
+    assert (handle_time_profile(t[:0], x[:0]) == 1).all()

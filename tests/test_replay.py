@@ -15,7 +15,10 @@ from sim.config.scenario import parse_scenario
 from sim.measure.replay import (
     BEHAVIOURS,
     DEFAULT_BEHAVIOURS,
+    _agent_talk,
+    _scale_group_factors,
     _segment_talk_times,
+    _talk_by_hour,
     replay,
     replay_summary,
 )
@@ -116,6 +119,8 @@ def test_cli_bad_input_exits_2(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) 
     assert r.returncode == 2 and "--with: unknown magic" in r.stderr
     r = ccsim("replay", "january", "february", "--with", "proficiency", "--without", "skills")
     assert r.returncode == 2 and "--with proficiency: needs skills" in r.stderr
+    r = ccsim("replay", "january", "february", "--with", "agent_talk", "--without", "proficiency")
+    assert r.returncode == 2 and "--with agent_talk: needs proficiency" in r.stderr
     r = ccsim("replay", "january", "february", "--weekdays", "9")
     assert r.returncode == 2 and "--weekdays" in r.stderr
     r = ccsim("replay", "march", "february")
@@ -210,3 +215,74 @@ def test_segments_with_test_talk_times(january: Calibration, february: pd.DataFr
         "handle_time"
     )
     assert january.segments == before
+
+
+def test_scale_group_factors() -> None:
+    """A group's factor times the day's multiplier on each of its skills (1 where it had
+    none); queues the day says nothing about, and other groups, stay as they were."""
+    data = {
+        "groups": {
+            "g": {"skills": ["PS", "NW"], "agents": [1], "handle_time_factor": {"PS": 0.8}},
+            "h": {"skills": ["NE"], "agents": [1]},
+            "k": {"skills": ["TT"], "agents": [1]},
+        }
+    }
+    _scale_group_factors(data, {"g": {"PS": 1.25, "NW": 0.5, "NE": 3.0}, "h": {"NE": 1.1}})
+    assert data["groups"]["g"]["handle_time_factor"] == {"PS": 1.0, "NW": 0.5}
+    assert data["groups"]["h"]["handle_time_factor"] == {"NE": 1.1}
+    assert "handle_time_factor" not in data["groups"]["k"]
+
+
+def test_cli_needed_behaviours_drop_transitively() -> None:
+    """Without skills there is no proficiency, so no agent_talk; without availability
+    no absence."""
+    from sim.cli.replay import _needed
+
+    assert _needed(("skills", "proficiency", "agent_talk")) == (
+        "skills",
+        "proficiency",
+        "agent_talk",
+    )
+    assert _needed(("availability", "proficiency", "agent_talk", "absence")) == (
+        "availability",
+        "absence",
+    )
+    assert _needed(("skills", "agent_talk", "empirical_talk")) == ("skills", "empirical_talk")
+
+
+def test_talk_by_hour_is_the_records_hourly_mean(january: Calibration) -> None:
+    """NW's factor for 08:00-08:15 (and the three intervals after) is January's NW calls
+    arriving 8:00-9:00: (their handle time + 30 * NW's mean) / ((n + 30) * NW's mean),
+    well under 1 (short calls at 8:00); 96 intervals per queue."""
+    prof = _talk_by_hour(january)
+    r = january.records
+    nw = r[r["answered"] & (r["queue"] == "NW") & (r["handle_time"] > 0)]
+    m = nw["handle_time"].mean()
+    h8 = nw[nw["arrival"].dt.hour == 8]["handle_time"]
+    want = (h8.sum() + 30 * m) / ((len(h8) + 30) * m)
+    assert all(len(v) == 96 for v in prof.values())
+    assert prof["NW"][32:36] == [pytest.approx(want)] * 4 and want < 0.8
+
+
+def test_replay_agent_talk_and_empirical_talk_one_day(
+    january: Calibration, february: pd.DataFrame
+) -> None:
+    """The day's multipliers are ratios of harmonic means of factors (positive); the
+    replay runs with agent_talk, empirical_talk and talk_by_hour and differs from the one
+    without; agent_talk needs proficiency."""
+    day = pd.Timestamp("1999-02-01").date()
+    mult = _agent_talk(january, calibrate(february))(day)
+    values = [v for fq in mult.values() for v in fq.values()]
+    assert values and all(v > 0 for v in values)
+    base = replay(january, february, days=1, replications=2)
+    both = replay(
+        january,
+        february,
+        days=1,
+        replications=2,
+        behaviours=(*DEFAULT_BEHAVIOURS, "agent_talk", "empirical_talk", "talk_by_hour"),
+    )
+    assert list(both["queue"]) == list(base["queue"])
+    assert not both["sim_sl"].equals(base["sim_sl"])
+    with pytest.raises(ValueError, match="agent_talk needs proficiency"):
+        replay(january, february, days=1, behaviours=("skills", "agent_talk"))

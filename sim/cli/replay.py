@@ -73,14 +73,24 @@ def _behaviours(without: list[str] | None, with_: list[str] | None) -> tuple[str
     for name, needs, why in (
         ("proficiency", "skills", "its factors are per skill group"),
         ("absence", "availability", "it extends availability"),
+        ("agent_talk", "proficiency", "it refines proficiency's factors"),
     ):
         if name in added and needs not in use:
             raise _bad(f"--with {name}: needs {needs} ({why}); leave out --without {needs}")
-    if "proficiency" in use and "skills" not in use:
-        use = tuple(b for b in use if b != "proficiency")  # factors are per skill group
-    if "absence" in use and "availability" not in use:
-        use = tuple(b for b in use if b != "absence")  # it extends availability
-    return use
+    return _needed(use)
+
+
+NEEDS = {"proficiency": "skills", "absence": "availability", "agent_talk": "proficiency"}
+"""Behaviour -> the behaviour it needs (it is dropped without it)."""
+
+
+def _needed(use: tuple[str, ...]) -> tuple[str, ...]:
+    """``use`` less the behaviours whose need is missing (transitively: without
+    ``skills`` no ``proficiency``, so no ``agent_talk``)."""
+    kept = list(use)
+    while any(NEEDS.get(b, b) not in kept for b in kept):
+        kept = [b for b in kept if NEEDS.get(b, b) in kept]
+    return tuple(kept)
 
 
 def _weekdays(text: str | None) -> tuple[int, ...] | None:
@@ -99,9 +109,7 @@ def _ablation(run: Any, use: tuple[str, ...]) -> pd.DataFrame:
     """Pooled biases with ``use``, with each of its behaviours left out, and with none."""
     variants: list[tuple[str, tuple[str, ...]]] = [("all of: " + ", ".join(use), use)]
     for b in use:
-        needs = {"skills": "proficiency", "availability": "absence"}
-        rest = tuple(x for x in use if x != b and needs.get(b) != x)
-        variants.append((f"without {b}", rest))
+        variants.append((f"without {b}", _needed(tuple(x for x in use if x != b))))
     variants.append(("none (one group, idle-gap staffing)", ()))
     rows = []
     for label, beh in variants:
@@ -275,7 +283,10 @@ def add_replay_parser(sub: Any) -> None:
         dest="with_",
         action="append",
         metavar="BEHAVIOUR",
-        help="add a behaviour that is off by default (absence, segments)",
+        help=(
+            "add a behaviour that is off by default (absence, segments, agent_talk, "
+            "empirical_talk, talk_by_hour)"
+        ),
     )
     p.add_argument(
         "--talk-times",

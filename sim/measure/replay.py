@@ -20,6 +20,7 @@ import dataclasses
 from collections.abc import Callable, Iterable, Sequence
 from typing import Any, Literal
 
+import numpy as np
 import pandas as pd
 
 from forecasting.calibrate import Calibration, calibrate
@@ -36,6 +37,9 @@ BEHAVIOURS = (
     "routing",
     "absence",
     "segments",
+    "agent_talk",
+    "empirical_talk",
+    "talk_by_hour",
 )
 """What a replay can take from the records beyond arrivals, talk time and patience:
 
@@ -54,6 +58,18 @@ BEHAVIOURS = (
 * ``segments`` (off by default): customer priority classes per queue from the records'
   ``priority`` (:mod:`forecasting.segments`): shares, the order agents serve them in,
   per class patience and (where it differs) handle time.
+* ``agent_talk`` (needs ``proficiency``): talk time differs by agent, so a day's group
+  factors follow the agents on shift that day: each agent's factor per queue from the
+  calibration month (:func:`forecasting.agents.agent_talk_factors`, shrunk to their
+  group's), the day's group factor their harmonic mean weighted by time on shift
+  (:func:`forecasting.agents.day_talk_factors`), relative to the calibration month's.
+* ``empirical_talk``: each queue's handle times are the calibration records' own
+  (:func:`forecasting.fits.handle_time_quantiles`, resampled) instead of the fitted
+  family (January's PS lognormal has mean 212 s against the records' 192 s).
+* ``talk_by_hour``: each queue's mean handle time by hour of arrival, relative to the
+  queue's (:func:`forecasting.fits.handle_time_profile`, shrunk to the queue's mean),
+  as ``channels.<q>.handle_time_means`` (January's NW calls take 76 s at 8:00, 146 s at
+  11:00); a queue whose ``segments`` have handle times of their own keeps them instead.
 """
 DEFAULT_BEHAVIOURS = BEHAVIOURS[:5]
 """What :func:`replay` uses unless told: every behaviour but ``absence`` and
@@ -119,16 +135,7 @@ def replay(
         Per day and queue: ``date, queue, offered, actual_abandon, sim_abandon,
         actual_sl, sim_sl, err_abandon_pp, err_sl_pp``.
     """
-    use = frozenset(behaviours)
-    unknown = sorted(use - set(BEHAVIOURS))
-    if unknown:
-        raise ValueError(
-            f"behaviours: unknown {', '.join(unknown)} (choose from {', '.join(BEHAVIOURS)})"
-        )
-    if "proficiency" in use and "skills" not in use:
-        raise ValueError("behaviours: proficiency needs skills (factors are per skill group)")
-    if "absence" in use and "availability" not in use:
-        raise ValueError("behaviours: absence needs availability (it extends it)")
+    use = _checked(behaviours)
     cal = train if isinstance(train, Calibration) else calibrate(train)
     test = calibrate(
         test_records,
@@ -149,6 +156,7 @@ def replay(
     elif talk_times != "train":
         raise ValueError(f"talk_times: must be 'train' or 'test', got {talk_times!r}")
     staffing, groups = _staffing(cal, test, use)
+    edit = _day_edits(cal, test, use, talk_times)
     arrivals = test.arrivals()
     actual = test.observed(by_day=True)
     dates = sorted(d for d in actual["date"].unique() if d.weekday() in set(weekdays))
@@ -168,8 +176,7 @@ def replay(
             routing="routing" in use,
             segments="segments" in use,
         )
-        if talk_times == "test" and "segments" in use:
-            _segment_talk_times(data, test)
+        edit(data, day)
         res = simulate(parse_scenario(data, source=f"replay {day}"))
         ch: dict[Any, dict[Any, Any]] = res.channels.pivot(
             index="channel", columns="kpi", values="mean"
@@ -201,6 +208,147 @@ def replay(
     out["err_abandon_pp"] = 100 * (out["sim_abandon"] - out["actual_abandon"])
     out["err_sl_pp"] = 100 * (out["sim_sl"] - out["actual_sl"])
     return out
+
+
+NEEDS = (
+    ("proficiency", "skills", "factors are per skill group"),
+    ("absence", "availability", "it extends it"),
+    ("agent_talk", "proficiency", "it refines its factors"),
+)
+"""(behaviour, the behaviour it needs, why)."""
+
+
+def _checked(behaviours: Iterable[str]) -> frozenset[str]:
+    """The behaviours as a set; ValueError for an unknown one or one without its need."""
+    use = frozenset(behaviours)
+    unknown = sorted(use - set(BEHAVIOURS))
+    if unknown:
+        raise ValueError(
+            f"behaviours: unknown {', '.join(unknown)} (choose from {', '.join(BEHAVIOURS)})"
+        )
+    for name, needs, why in NEEDS:
+        if name in use and needs not in use:
+            raise ValueError(f"behaviours: {name} needs {needs} ({why})")
+    return use
+
+
+def _day_edits(
+    cal: Calibration, test: Calibration, use: frozenset[str], talk_times: str
+) -> Callable[[dict[str, Any], Any], None]:
+    """What changes each day's scenario after :meth:`Calibration.scenario_for_day`: the
+    segments' test talk times, ``agent_talk``'s day factors, ``empirical_talk``'s
+    handle times (the test month's with ``talk_times="test"``)."""
+    day_factors = _agent_talk(cal, test) if "agent_talk" in use else None
+    samples = (
+        _empirical_talk(test if talk_times == "test" else cal) if "empirical_talk" in use else {}
+    )
+
+    profiles = _talk_by_hour(cal) if "talk_by_hour" in use else {}
+
+    def edit(data: dict[str, Any], day: Any) -> None:
+        if talk_times == "test" and "segments" in use:
+            _segment_talk_times(data, test)
+        if day_factors is not None:
+            _scale_group_factors(data, day_factors(day))
+        for q, entry in samples.items():
+            if q in data["channels"]:
+                data["channels"][q]["handle_time"] = entry
+        for q, prof in profiles.items():
+            ch = data["channels"].get(q)
+            own = ch is not None and any(
+                "handle_time" in g for g in ch.get("segments", {}).values()
+            )
+            if ch is not None and not own:  # segments' own handle times are not scaled
+                mean = _distribution_mean(ch["handle_time"])
+                ch["handle_time_means"] = [round(mean * f, 2) for f in prof]
+
+    return edit
+
+
+def _agent_talk(
+    cal: Calibration, test: Calibration
+) -> Callable[[Any], dict[str, dict[str, float]]]:
+    """Per test day, group -> queue -> the day's talk-time multiplier: the harmonic mean
+    of the on-shift agents' factors (the calibration month's, shrunk to their group's)
+    over the same for the calibration month's agents; agents the calibration month does
+    not know are left out (as are their time on shift)."""
+    from forecasting.agents import (
+        agent_skills,
+        agent_talk_factors,
+        day_talk_factors,
+        on_shift_seconds,
+    )
+
+    factors = agent_talk_factors(cal.records, cal.agent_skills)
+    month = day_talk_factors(
+        factors, on_shift_seconds(cal.records, idle_gap=cal.idle_gap), cal.agent_skills
+    )
+    skills = {**agent_skills(test.records, queues=cal.queues), **cal.agent_skills}
+    on = on_shift_seconds(test.records, idle_gap=test.idle_gap)
+
+    def for_day(day: Any) -> dict[str, dict[str, float]]:
+        f = day_talk_factors(factors, on[on["date"] == day], skills)
+        return {
+            g: {q: v / month[g][q] for q, v in fq.items() if month.get(g, {}).get(q, 0) > 0}
+            for g, fq in f.items()
+        }
+
+    return for_day
+
+
+def _empirical_talk(cal: Calibration) -> dict[str, dict[str, Any]]:
+    """Per queue of ``cal``, the empirical handle-time entry of its answered calls."""
+    from forecasting.fits import handle_time_quantiles
+
+    a = cal.records[cal.records["answered"]]
+    return {
+        q: handle_time_quantiles(a.loc[a["queue"] == q, "handle_time"].to_numpy(float))
+        for q in cal.queues
+    }
+
+
+def _talk_by_hour(cal: Calibration) -> dict[str, list[float]]:
+    """Per queue of ``cal``, per interval of the day: its calls' mean handle time by hour
+    of arrival over the queue's (each hour's factor repeated over its intervals)."""
+    from forecasting.fits import handle_time_profile
+
+    a = cal.records[cal.records["answered"]]
+    tod = (a["arrival"] - a["arrival"].dt.normalize()).dt.total_seconds().to_numpy()
+    per_hour = 60 // cal.interval_minutes if 60 % cal.interval_minutes == 0 else 0
+    out = {}
+    for q in cal.queues:
+        mine = (a["queue"] == q).to_numpy()
+        if per_hour:
+            f = handle_time_profile(tod[mine], a["handle_time"].to_numpy(float)[mine])
+            out[q] = [float(v) for v in np.repeat(f, per_hour)]
+        else:  # intervals that do not divide an hour: one bin per interval
+            f = handle_time_profile(
+                tod[mine], a["handle_time"].to_numpy(float)[mine], bin_minutes=cal.interval_minutes
+            )
+            out[q] = [float(v) for v in f]
+    return out
+
+
+def _distribution_mean(entry: dict[str, Any]) -> float:
+    """The mean (s) of a scenario distribution entry."""
+    from pydantic import TypeAdapter
+
+    from sim.config.distributions import Distribution
+
+    return float(TypeAdapter(Distribution).validate_python(entry).mean)
+
+
+def _scale_group_factors(data: dict[str, Any], mult: dict[str, dict[str, float]]) -> None:
+    """Multiply each group's handle-time factor on a queue (1 where it has none) by the
+    day's multiplier for it."""
+    for name, g in data["groups"].items():
+        m = mult.get(name, {})
+        f = dict(g.get("handle_time_factor", {}))
+        for q in g["skills"]:
+            if q in m:
+                f[q] = round(f.get(q, 1.0) * m[q], 4)
+        if f:
+            g["handle_time_factor"] = f
 
 
 def _segment_talk_times(data: dict[str, Any], test: Calibration) -> None:
