@@ -36,7 +36,14 @@ MIN_HANDLE_CV = 1e-3
 
 
 def fit_handle_time(x: np.ndarray) -> dict[str, Any]:
-    """Lognormal and gamma fits (mean, cv, KS distance) of handle times (s) > 0.
+    """Lognormal and gamma fits (mean, cv, KS distance) of handle times (s) > 0, both
+    with the records' mean.
+
+    The gamma's maximum-likelihood mean is the sample mean; the lognormal's is only for
+    lognormal data (on the Anonymous Bank's January PS calls it is 212 s against the
+    records' 192 s: 10% more workload than the records carry, which staffing and
+    simulation would inherit). So the lognormal keeps its fitted shape (its cv) and is
+    scaled to the sample mean (``lognormal_mle_mean`` reports the unscaled one).
 
     Returns the fitted parameters of both, and ``distribution``: the scenario entry of
     the one with the smaller KS distance. Raises :class:`RecordsError` for fewer than
@@ -54,8 +61,10 @@ def fit_handle_time(x: np.ndarray) -> dict[str, Any]:
             f"handle_time: all {x.size} answered calls take {x.mean():g} s; no spread to fit "
             "a lognormal or gamma distribution to"
         )
-    s, _, scale = stats.lognorm.fit(x, floc=0)
-    ln_mean = scale * math.exp(s**2 / 2)
+    s, _, mle_scale = stats.lognorm.fit(x, floc=0)
+    mle_mean = mle_scale * math.exp(s**2 / 2)
+    ln_mean = float(x.mean())
+    scale = ln_mean / math.exp(s**2 / 2)
     ln_cv = math.sqrt(math.expm1(s**2))
     ln_ks = stats.kstest(x, stats.lognorm(s, 0, scale).cdf).statistic
     a, _, gscale = stats.gamma.fit(x, floc=0)
@@ -71,6 +80,7 @@ def fit_handle_time(x: np.ndarray) -> dict[str, Any]:
         "sample_mean": float(x.mean()),
         "sample_cv": float(x.std() / x.mean()),
         "lognormal_mean": ln_mean,
+        "lognormal_mle_mean": mle_mean,
         "lognormal_cv": ln_cv,
         "lognormal_ks": float(ln_ks),
         "gamma_mean": g_mean,

@@ -28,6 +28,24 @@ def test_handle_time_lognormal_recovered(synthetic_cal):
     assert h["lognormal_ks"] < 0.02 < h["gamma_ks"]
 
 
+def test_handle_time_fits_keep_the_records_mean():
+    """Handle times that are not lognormal (an even mix of 60 s and 300 s calls,
+    exponential each: mean 180 s): the lognormal's maximum-likelihood mean is not the
+    sample mean, but both scenario entries are, so the fit carries the records'
+    workload; the lognormal keeps its fitted shape."""
+    from scipy import stats
+
+    rng = np.random.default_rng(3)
+    x = np.concatenate([rng.exponential(60, 4000), rng.exponential(300, 4000)])
+    h = fc.fit_handle_time(x)
+    assert abs(h["lognormal_mle_mean"] / x.mean() - 1) > 0.05  # the bias this removes
+    assert h["lognormal_mean"] == pytest.approx(x.mean(), rel=1e-12)
+    assert h["gamma_mean"] == pytest.approx(x.mean(), rel=1e-6)  # the gamma's MLE keeps it
+    assert h["distribution"]["mean"] == pytest.approx(round(x.mean(), 1), abs=0.1)
+    shape = stats.lognorm.fit(x, floc=0)[0]
+    assert h["lognormal_cv"] == pytest.approx(np.sqrt(np.expm1(shape**2)), rel=1e-12)
+
+
 def test_patience_weibull_recovered_through_censoring(synthetic_cal):
     """Only about a third of the patience times are seen (the rest are censored by
     being answered), yet the censored fit finds the true Weibull, and its survival
