@@ -56,6 +56,8 @@ def test_specs_are_frozen_and_validate_options():
         fc.DayOfWeekStateSpace(profile_decay=1.5)
     with pytest.raises(HistoryError, match="unknown model 'prophet'"):
         fc.get_model("prophet")
+    with pytest.raises(ValueError, match=r"switch_p: must be in \(0, 1\], got 0"):
+        fc.Auto(switch_p=0)
 
 
 def test_short_history_weekly_model_error_and_auto_fallback():
@@ -96,6 +98,14 @@ def test_auto_chooses_by_backtest(synthetic):
     # the daily naive cannot know Monday is busier; the state-space model can
     assert res.chosen == "dow_ssm"  # type: ignore[attr-defined]
     assert set(res.scores["model"]) == {"snaive_day", "dow_ssm"}  # type: ignore[attr-defined]
+    # with the daily naive as the default, dow_ssm's errors are lower on every one of
+    # 8 days (one-sided paired p = 0.011): it switches at 5%, not at a level of 1e-6
+    pair = (fc.SeasonalNaive(season="day"), fc.DayOfWeekStateSpace())
+    y = synthetic.matrix("voice")
+    switch = fc.Auto(candidates=pair, windows=8, default="snaive_day").fit(y)
+    assert switch.chosen == "dow_ssm"  # type: ignore[attr-defined]
+    stay = fc.Auto(candidates=pair, windows=8, default="snaive_day", switch_p=1e-6).fit(y)
+    assert stay.chosen == "snaive_day"  # type: ignore[attr-defined]
 
 
 def test_fast_selection_matches_full_refit():
