@@ -25,6 +25,7 @@ import pandas as pd
 
 from forecasting.calibrate import Calibration, calibrate
 from sim.config.scenario import parse_scenario
+from sim.measure.results import Result
 from sim.measure.runner import simulate
 
 __all__ = ["BEHAVIOURS", "DEFAULT_BEHAVIOURS", "replay", "replay_summary"]
@@ -111,6 +112,7 @@ def replay(
     progress: Callable[[int, int], None] | None = None,
     behaviours: Iterable[str] = DEFAULT_BEHAVIOURS,
     talk_times: Literal["train", "test"] = "train",
+    on_day: Callable[[Any, Result], None] | None = None,
 ) -> pd.DataFrame:
     """Simulate each test day with its observed arrivals and staffing.
 
@@ -128,6 +130,9 @@ def replay(
     talk_times : ``"test"`` replaces the calibration's handle-time distributions by
         the test records' own (a diagnostic, not a forecast: how much of the bias is
         talk time drifting between the months), the segments' too.
+    on_day : called with each replayed day (``datetime.date``) and its simulation
+        :class:`~sim.measure.results.Result`, whose ``runs`` then hold every contact
+        (e.g. :func:`sim.measure.replay_regimes.replay_regimes`).
 
     Returns
     -------
@@ -177,7 +182,7 @@ def replay(
             segments="segments" in use,
         )
         edit(data, day)
-        res = simulate(parse_scenario(data, source=f"replay {day}"))
+        res = _simulate_day(data, day, on_day)
         ch: dict[Any, dict[Any, Any]] = res.channels.pivot(
             index="channel", columns="kpi", values="mean"
         ).to_dict("index")
@@ -349,6 +354,16 @@ def _scale_group_factors(data: dict[str, Any], mult: dict[str, dict[str, float]]
                 f[q] = round(f.get(q, 1.0) * m[q], 4)
         if f:
             g["handle_time_factor"] = f
+
+
+def _simulate_day(
+    data: dict[str, Any], day: Any, on_day: Callable[[Any, Result], None] | None
+) -> Result:
+    """Simulate one replayed day's scenario; with ``on_day``, keep the runs and call it."""
+    res = simulate(parse_scenario(data, source=f"replay {day}"), keep_runs=on_day is not None)
+    if on_day is not None:
+        on_day(day, res)
+    return res
 
 
 def _segment_talk_times(data: dict[str, Any], test: Calibration) -> None:
