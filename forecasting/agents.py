@@ -15,6 +15,9 @@ What the simulator needs about the agents, read from who answered what when:
 * :func:`agent_talk_factors`: each agent's talk-time factor on a queue (their mean
   over the queue's, shrunk to their group's), :func:`on_shift_seconds` per agent and
   day and :func:`day_talk_factors`: a day's group factor from the agents on duty;
+* :func:`overtaking_picks` and :func:`aging_thresholds`: how long a queue's oldest
+  call had waited when agents took it before a queue ahead of it in that order (they
+  turn to a queue the longer its calls wait);
 * :func:`availability`: agents available per group and interval: on shift (services
   less than ``idle_gap`` s apart), less the idle time beyond ``wrap_cutoff`` after a
   service during which a call of the agent's skills was waiting (an agent who lets a
@@ -36,11 +39,13 @@ __all__ = [
     "after_call_gaps",
     "agent_skills",
     "agent_talk_factors",
+    "aging_thresholds",
     "availability",
     "day_talk_factors",
     "group_name",
     "handle_time_factors",
     "on_shift_seconds",
+    "overtaking_picks",
     "pick_counts",
     "routing_priority",
     "services",
@@ -403,3 +408,97 @@ def routing_priority(wins: pd.DataFrame, *, alpha: float = ROUTING_ALPHA) -> lis
             score[i] += (1.0 if k > m - k else 0.0) if clear else 0.5
     order = sorted(range(n), key=lambda i: -score[i])
     return [str(wins.index[i]) for i in order]
+
+
+def _oldest_age(records: pd.DataFrame, queue: str, at: np.ndarray) -> np.ndarray:
+    """Age (s) of the oldest call of ``queue`` still waiting at each time of ``at``
+    (s from the first day's midnight; waiting spans half-open, ``[arrival, arrival +
+    wait)``), NaN where none waits."""
+    import heapq
+
+    r = records[(records["queue"] == queue) & (records["wait"] > 0)]
+    lo = (r["arrival"] - _origin(records)).dt.total_seconds().to_numpy()
+    hi = lo + r["wait"].to_numpy(float)
+    order = np.argsort(lo, kind="stable")
+    lo, hi = lo[order], hi[order]
+    out = np.full(len(at), np.nan)
+    heap: list[tuple[float, float]] = []
+    j = 0
+    for k in np.argsort(at, kind="stable"):
+        t = at[k]
+        while j < len(lo) and lo[j] <= t:
+            heapq.heappush(heap, (lo[j], hi[j]))
+            j += 1
+        while heap and heap[0][1] <= t:  # ended spans never wait again: drop lazily
+            heapq.heappop(heap)
+        if heap:
+            out[k] = t - heap[0][0]
+    return out
+
+
+def overtaking_picks(
+    records: pd.DataFrame, skills: Mapping[str, tuple[str, ...]], order: Sequence[str]
+) -> dict[str, pd.DataFrame]:
+    """Per queue ``q`` after the first of ``order`` (the routing priority): the
+    services begun by agents skilled for ``q`` and for a queue before it in ``order``
+    while calls of both waited (in the second before): ``age`` (s) of ``q``'s oldest
+    waiting call then, and ``took`` (True where the agent took ``q``, i.e. overtook
+    the queue before it). Queues without such services are left out."""
+    s = services(records)
+    s = s[s["agent"].isin(list(skills))]
+    t = np.floor(s["start"].to_numpy()) - 1.0
+    n = int(np.ceil(s["end"].max())) + 2 if len(s) else 1
+    at = np.clip(t, 0, n - 1).astype(np.int64)
+    known = s["agent"].map(lambda a: set(skills[a])).to_numpy()
+    picked = s["queue"].to_numpy()
+    out: dict[str, pd.DataFrame] = {}
+    for i, q in enumerate(order[1:], start=1):
+        before = list(order[:i])
+        mine = np.array([q in k and bool(k & set(before)) for k in known], bool)
+        other_waits = np.zeros(len(s), bool)
+        for h in before:
+            knows_h = np.array([h in k for k in known], bool)
+            other_waits |= knows_h & _waiting(records, [h], n)[at]
+        age = _oldest_age(records, q, t)
+        both = mine & other_waits & ~np.isnan(age) & np.isin(picked, [q, *before])
+        if both.any():
+            out[q] = pd.DataFrame({"age": age[both], "took": picked[both] == q})
+    return out
+
+
+AGING_MIN_PICKS = 30
+"""Fewest overtaking picks (a queue taken while one before it waited) to estimate the
+age at which agents turn to it."""
+AGING_FRESH = 30.0
+"""s: a queue's oldest call younger than this is fresh."""
+AGING_FRESH_SHARE = 0.1
+"""Largest share of the picks made while a queue's oldest call was fresh that took it
+for the queue to count as waiting behind the ones ahead until its calls age (more: the
+agents mix the queues whatever the age, which the routing order already stands for)."""
+
+
+def aging_thresholds(
+    picks: Mapping[str, pd.DataFrame],
+    *,
+    min_picks: int = AGING_MIN_PICKS,
+    fresh: float = AGING_FRESH,
+    fresh_share: float = AGING_FRESH_SHARE,
+) -> dict[str, float]:
+    """Per queue (of :func:`overtaking_picks`), the age (s) of its oldest waiting call
+    beyond which agents take it before the queues ahead of it: the age ``x`` such that
+    the picks made while its oldest call was at least ``x`` s old are as many as the
+    picks that took it (so a rule "take it first once its oldest call waited ``x`` s"
+    overtakes as often as the agents did, who took it more often the longer it had
+    waited). Only queues with at least ``min_picks`` overtaking picks whose fresh calls
+    (oldest under ``fresh`` s) were taken in at most ``fresh_share`` of the picks
+    made then (strict priority until its calls age)."""
+    out = {}
+    for q, p in picks.items():
+        took = p["took"].to_numpy(bool)
+        age = p["age"].to_numpy(float)
+        k = int(took.sum())
+        young = age < fresh
+        if k < min_picks or (young.any() and took[young].mean() > fresh_share):
+            continue
+        out[q] = float(np.floor(np.sort(age)[::-1][k - 1]))  # the k oldest picks: >= this
+    return out

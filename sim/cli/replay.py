@@ -336,7 +336,7 @@ def add_replay_parser(sub: Any) -> None:
         metavar="BEHAVIOUR",
         help=(
             "add a behaviour that is off by default (absence, segments, agent_talk, "
-            "empirical_talk, talk_by_hour)"
+            "empirical_talk, talk_by_hour, aging)"
         ),
     )
     p.add_argument(

@@ -41,6 +41,7 @@ BEHAVIOURS = (
     "agent_talk",
     "empirical_talk",
     "talk_by_hour",
+    "aging",
 )
 """What a replay can take from the records beyond arrivals, talk time and patience:
 
@@ -71,10 +72,14 @@ BEHAVIOURS = (
   queue's (:func:`forecasting.fits.handle_time_profile`, shrunk to the queue's mean),
   as ``channels.<q>.handle_time_means`` (January's NW calls take 76 s at 8:00, 146 s at
   11:00); a queue whose ``segments`` have handle times of their own keeps them instead.
+* ``aging`` (off by default): agents take a queue before the ones ahead of it in their
+  order once its oldest call has waited long enough (the age, per queue, at which the
+  agents' overtaking picks in the records are matched; only queues whose fresh calls
+  waited behind the ones ahead): ``shaping`` rules (``prioritise`` on ``oldest_over``).
 """
 DEFAULT_BEHAVIOURS = BEHAVIOURS[:5]
-"""What :func:`replay` uses unless told: every behaviour but ``absence`` and
-``segments``."""
+"""What :func:`replay` uses unless told: every behaviour but ``absence``, ``segments``
+and ``aging``."""
 
 
 def _staffing(
@@ -180,6 +185,7 @@ def replay(
             proficiency="proficiency" in use,
             routing="routing" in use,
             segments="segments" in use,
+            aging="aging" in use,
         )
         edit(data, day)
         res = _simulate_day(data, day, on_day)
