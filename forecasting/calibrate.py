@@ -309,6 +309,13 @@ class Calibration:
         return _agents.routing_priority(wins)
 
     @cached_property
+    def readiness(self) -> dict[str, dict[str, float]]:
+        """Agent -> queue -> how ready they are to take it (0-1), for the queues that
+        are no agent's main one (see :func:`forecasting.agents.readiness`)."""
+        rates = _agents.take_rates(self.records, self.agent_skills, idle_gap=self.idle_gap)
+        return _agents.readiness(rates, self.records)
+
+    @cached_property
     def _aging(self) -> dict[tuple[str, ...], dict[str, float]]:
         return {}  # routing order -> thresholds, filled by aging_thresholds
 
@@ -501,6 +508,7 @@ class Calibration:
         routing: bool = False,
         segments: bool = False,
         aging: bool = False,
+        factors: Mapping[str, Mapping[str, float]] | None = None,
     ) -> dict[str, Any]:
         """A one-day scenario (00:00-24:00) with given arrivals and staffing per interval
         and this calibration's distributions.
@@ -517,7 +525,8 @@ class Calibration:
         groups : with per-group ``staffing``, group name -> skills (default
             :attr:`skill_groups`).
         wrap_up : give each queue its after-call work (:attr:`wrap_up`, empirical).
-        proficiency : give each group its handle-time factors (:attr:`handle_time_factors`).
+        proficiency : give each group its handle-time factors (``factors``, group ->
+            queue -> factor; default :attr:`handle_time_factors`).
         routing : order every group's skills by :attr:`routing_priority` (else by
             :attr:`queues`).
         segments : give each queue its customer segments (:attr:`segments`: priority
@@ -548,7 +557,8 @@ class Calibration:
             for name, skills in skill_sets.items():
                 g: dict[str, Any] = {"skills": sorted(skills, key=rank.__getitem__)}
                 g["agents"] = head[name]
-                f = self.handle_time_factors.get(name, {}) if proficiency else {}
+                table = self.handle_time_factors if factors is None else factors
+                f = table.get(name, {}) if proficiency else {}
                 if f:
                     g["handle_time_factor"] = {q: v for q, v in f.items() if q in skills}
                 out_groups[name] = g

@@ -74,13 +74,19 @@ def _behaviours(without: list[str] | None, with_: list[str] | None) -> tuple[str
         ("proficiency", "skills", "its factors are per skill group"),
         ("absence", "availability", "it extends availability"),
         ("agent_talk", "proficiency", "it refines proficiency's factors"),
+        ("readiness", "skills", "it splits the skill groups"),
     ):
         if name in added and needs not in use:
             raise _bad(f"--with {name}: needs {needs} ({why}); leave out --without {needs}")
     return _needed(use)
 
 
-NEEDS = {"proficiency": "skills", "absence": "availability", "agent_talk": "proficiency"}
+NEEDS = {
+    "proficiency": "skills",
+    "absence": "availability",
+    "agent_talk": "proficiency",
+    "readiness": "skills",
+}
 """Behaviour -> the behaviour it needs (it is dropped without it)."""
 
 
@@ -336,7 +342,7 @@ def add_replay_parser(sub: Any) -> None:
         metavar="BEHAVIOUR",
         help=(
             "add a behaviour that is off by default (absence, segments, agent_talk, "
-            "empirical_talk, talk_by_hour, aging)"
+            "empirical_talk, talk_by_hour, aging, readiness)"
         ),
     )
     p.add_argument(

@@ -42,6 +42,7 @@ BEHAVIOURS = (
     "empirical_talk",
     "talk_by_hour",
     "aging",
+    "readiness",
 )
 """What a replay can take from the records beyond arrivals, talk time and patience:
 
@@ -76,27 +77,49 @@ BEHAVIOURS = (
   order once its oldest call has waited long enough (the age, per queue, at which the
   agents' overtaking picks in the records are matched; only queues whose fresh calls
   waited behind the ones ahead): ``shaping`` rules (``prioritise`` on ``oldest_over``).
+* ``readiness`` (off by default; needs ``skills``): an agent takes a queue they only
+  take on the side (no agent's main queue) for part of their time only: idle, they
+  took its calls at once at this share of the rate they took their main queue's
+  (training month; the switch's choice among idle agents allowed for). Each agent's
+  available time is shared out among skill sets with and without such queues (and the
+  groups' handle-time factors follow their members).
 """
 DEFAULT_BEHAVIOURS = BEHAVIOURS[:5]
-"""What :func:`replay` uses unless told: every behaviour but ``absence``, ``segments``
-and ``aging``."""
+"""What :func:`replay` uses unless told: every behaviour but ``absence``, ``segments``,
+``aging`` and ``readiness``."""
 
 
 def _staffing(
     cal: Calibration, test: Calibration, behaviours: frozenset[str]
-) -> tuple[pd.DataFrame, dict[str, tuple[str, ...]] | None]:
-    """The test days' staffing for the scenarios and, per group, the skills."""
+) -> tuple[pd.DataFrame, dict[str, tuple[str, ...]] | None, dict[str, Any] | None]:
+    """The test days' staffing for the scenarios, per group the skills and (with
+    ``readiness``) the groups' handle-time factors."""
     if not behaviours & {"skills", "availability"}:
-        return test.staffing, None
-    from forecasting.agents import agent_skills, skill_groups
+        return test.staffing, None, None
+    from forecasting import agents as ag
 
-    skills = {**agent_skills(test.records, queues=cal.queues), **cal.agent_skills}
+    skills = {**ag.agent_skills(test.records, queues=cal.queues), **cal.agent_skills}
     cutoff = None if "availability" not in behaviours else test_cutoff()
-    avail = test.availability(skills, wrap_cutoff=cutoff, extrapolate="absence" in behaviours)
+    parts = None
+    if "readiness" in behaviours:
+        parts = ag.readiness_parts(skills, cal.readiness)
+    avail = ag.availability(
+        test.records,
+        skills,
+        interval_minutes=test.interval_minutes,
+        idle_gap=test.idle_gap,
+        wrap_cutoff=cutoff,
+        extrapolate="absence" in behaviours,
+        parts=parts,
+    )
     if "skills" not in behaviours:
         pooled = avail.groupby("interval")["agents"].sum().reset_index()
-        return pooled, None
-    return avail, skill_groups(skills)
+        return pooled, None, None
+    if parts is None:
+        return avail, ag.skill_groups(skills), None
+    groups = {ag.group_name(sub): sub for pieces in parts.values() for sub, _ in pieces}
+    factors = ag.part_handle_time_factors(cal.records, parts)
+    return avail, dict(sorted(groups.items())), factors
 
 
 def test_cutoff() -> float:
@@ -165,7 +188,7 @@ def replay(
         )
     elif talk_times != "train":
         raise ValueError(f"talk_times: must be 'train' or 'test', got {talk_times!r}")
-    staffing, groups = _staffing(cal, test, use)
+    staffing, groups, factors = _staffing(cal, test, use)
     edit = _day_edits(cal, test, use, talk_times)
     arrivals = test.arrivals()
     actual = test.observed(by_day=True)
@@ -186,6 +209,7 @@ def replay(
             routing="routing" in use,
             segments="segments" in use,
             aging="aging" in use,
+            factors=factors,
         )
         edit(data, day)
         res = _simulate_day(data, day, on_day)
@@ -225,6 +249,7 @@ NEEDS = (
     ("proficiency", "skills", "factors are per skill group"),
     ("absence", "availability", "it extends it"),
     ("agent_talk", "proficiency", "it refines its factors"),
+    ("readiness", "skills", "it splits the skill groups"),
 )
 """(behaviour, the behaviour it needs, why)."""
 
