@@ -130,3 +130,11 @@ def test_january_readiness_and_replay_day() -> None:
 
 
 BEHAVIOURS_ON = ("skills", "availability", "wrap_up", "proficiency", "routing")
+
+
+def test_cli_readiness_needs_skills() -> None:
+    """``--with readiness --without skills``: exit 2 naming what it needs."""
+    from .cli_helpers import ccsim
+
+    r = ccsim("replay", "january", "february", "--with", "readiness", "--without", "skills")
+    assert r.returncode == 2 and "--with readiness: needs skills" in r.stderr
