@@ -15,6 +15,12 @@ What the simulator needs about the agents, read from who answered what when:
 * :func:`agent_talk_factors`: each agent's talk-time factor on a queue (their mean
   over the queue's, shrunk to their group's), :func:`on_shift_seconds` per agent and
   day and :func:`day_talk_factors`: a day's group factor from the agents on duty;
+* :func:`take_rates`, :func:`readiness` and :func:`readiness_parts`: how often an idle
+  agent took a queue's calls at once against their own main queue's (a queue they
+  only take on the side may be theirs for part of their time only);
+* :func:`overtaking_picks` and :func:`aging_thresholds`: how long a queue's oldest
+  call had waited when agents took it before a queue ahead of it in that order (they
+  turn to a queue the longer its calls wait);
 * :func:`availability`: agents available per group and interval: on shift (services
   less than ``idle_gap`` s apart), less the idle time beyond ``wrap_cutoff`` after a
   service during which a call of the agent's skills was waiting (an agent who lets a
@@ -36,15 +42,21 @@ __all__ = [
     "after_call_gaps",
     "agent_skills",
     "agent_talk_factors",
+    "aging_thresholds",
     "availability",
     "day_talk_factors",
     "group_name",
     "handle_time_factors",
     "on_shift_seconds",
+    "overtaking_picks",
+    "part_handle_time_factors",
     "pick_counts",
+    "readiness",
+    "readiness_parts",
     "routing_priority",
     "services",
     "skill_groups",
+    "take_rates",
     "wrap_up_samples",
 ]
 
@@ -303,6 +315,7 @@ def availability(
     idle_gap: float,
     wrap_cutoff: float | None = WRAP_CUTOFF,
     extrapolate: bool = False,
+    parts: Mapping[str, Sequence[tuple[tuple[str, ...], float]]] | None = None,
 ) -> pd.DataFrame:
     """Agents available per interval and group (agent-equivalents).
 
@@ -313,7 +326,10 @@ def availability(
     heuristic). Absence is only seen while a call waits: ``extrapolate`` takes it as
     independent of the queue and divides an interval's seen absence by the share of
     the interval during which a call of the agent's skills waited (at most the agent's
-    idle time beyond the cutoff). Returns ``interval`` (start timestamp), ``group``, ``agents``
+    idle time beyond the cutoff). ``parts`` (agent -> (skills, weight) pairs, weights
+    adding up to 1, e.g. :func:`readiness_parts`) shares an agent's available time out
+    among the groups of those skill sets (their absence is still seen on all of
+    ``skills``). Returns ``interval`` (start timestamp), ``group``, ``agents``
     (available agent-seconds / interval seconds), every interval of every day.
     """
     s = services(records)
@@ -322,7 +338,12 @@ def availability(
     n_days = int((pd.Timestamp(records["arrival"].max()).normalize() - t0).days) + 1
     n = n_days * 86400
     groups = skill_groups(skills)
-    per_group = {name: np.zeros(n // step) for name in groups}
+    shares = {a: list(parts.get(a) or [(ss, 1.0)]) for a, ss in skills.items()} if parts else {}
+    named = {
+        **groups,
+        **skill_groups({f"{a}#{i}": p[0] for a, ps in shares.items() for i, p in enumerate(ps)}),
+    }
+    per_group = {name: np.zeros(n // step) for name in sorted(named)}
     use_waits = wrap_cutoff is not None
     waiting = {ss: _waiting(records, ss, n) for ss in groups.values()} if use_waits else {}
     gaps = _gaps(s)
@@ -347,7 +368,8 @@ def availability(
                 seconds -= np.minimum(est, idle_s)
             else:
                 seconds -= seen
-        per_group[group_name(ss)] += seconds
+        for sub, weight in shares.get(str(agent)) or [(ss, 1.0)]:
+            per_group[group_name(sub)] += weight * seconds
     grid = pd.date_range(t0, periods=n // step, freq=f"{interval_minutes}min")
     frames = [
         pd.DataFrame({"interval": grid, "group": name, "agents": v / step})
@@ -403,3 +425,251 @@ def routing_priority(wins: pd.DataFrame, *, alpha: float = ROUTING_ALPHA) -> lis
             score[i] += (1.0 if k > m - k else 0.0) if clear else 0.5
     order = sorted(range(n), key=lambda i: -score[i])
     return [str(wins.index[i]) for i in order]
+
+
+def _oldest_age(records: pd.DataFrame, queue: str, at: np.ndarray) -> np.ndarray:
+    """Age (s) of the oldest call of ``queue`` still waiting at each time of ``at``
+    (s from the first day's midnight; waiting spans half-open, ``[arrival, arrival +
+    wait)``), NaN where none waits."""
+    import heapq
+
+    r = records[(records["queue"] == queue) & (records["wait"] > 0)]
+    lo = (r["arrival"] - _origin(records)).dt.total_seconds().to_numpy()
+    hi = lo + r["wait"].to_numpy(float)
+    order = np.argsort(lo, kind="stable")
+    lo, hi = lo[order], hi[order]
+    out = np.full(len(at), np.nan)
+    heap: list[tuple[float, float]] = []
+    j = 0
+    for k in np.argsort(at, kind="stable"):
+        t = at[k]
+        while j < len(lo) and lo[j] <= t:
+            heapq.heappush(heap, (lo[j], hi[j]))
+            j += 1
+        while heap and heap[0][1] <= t:  # ended spans never wait again: drop lazily
+            heapq.heappop(heap)
+        if heap:
+            out[k] = t - heap[0][0]
+    return out
+
+
+def overtaking_picks(
+    records: pd.DataFrame, skills: Mapping[str, tuple[str, ...]], order: Sequence[str]
+) -> dict[str, pd.DataFrame]:
+    """Per queue ``q`` after the first of ``order`` (the routing priority): the
+    services begun by agents skilled for ``q`` and for a queue before it in ``order``
+    while calls of both waited (in the second before): ``age`` (s) of ``q``'s oldest
+    waiting call then, and ``took`` (True where the agent took ``q``, i.e. overtook
+    the queue before it). Queues without such services are left out."""
+    s = services(records)
+    s = s[s["agent"].isin(list(skills))]
+    t = np.floor(s["start"].to_numpy()) - 1.0
+    n = int(np.ceil(s["end"].max())) + 2 if len(s) else 1
+    at = np.clip(t, 0, n - 1).astype(np.int64)
+    known = s["agent"].map(lambda a: set(skills[a])).to_numpy()
+    picked = s["queue"].to_numpy()
+    out: dict[str, pd.DataFrame] = {}
+    for i, q in enumerate(order[1:], start=1):
+        before = list(order[:i])
+        mine = np.array([q in k and bool(k & set(before)) for k in known], bool)
+        other_waits = np.zeros(len(s), bool)
+        for h in before:
+            knows_h = np.array([h in k for k in known], bool)
+            other_waits |= knows_h & _waiting(records, [h], n)[at]
+        age = _oldest_age(records, q, t)
+        both = mine & other_waits & ~np.isnan(age) & np.isin(picked, [q, *before])
+        if both.any():
+            out[q] = pd.DataFrame({"age": age[both], "took": picked[both] == q})
+    return out
+
+
+AGING_MIN_PICKS = 30
+"""Fewest overtaking picks (a queue taken while one before it waited) to estimate the
+age at which agents turn to it."""
+AGING_FRESH = 30.0
+"""s: a queue's oldest call younger than this is fresh."""
+AGING_FRESH_SHARE = 0.1
+"""Largest share of the picks made while a queue's oldest call was fresh that took it
+for the queue to count as waiting behind the ones ahead until its calls age (more: the
+agents mix the queues whatever the age, which the routing order already stands for)."""
+
+
+def aging_thresholds(
+    picks: Mapping[str, pd.DataFrame],
+    *,
+    min_picks: int = AGING_MIN_PICKS,
+    fresh: float = AGING_FRESH,
+    fresh_share: float = AGING_FRESH_SHARE,
+) -> dict[str, float]:
+    """Per queue (of :func:`overtaking_picks`), the age (s) of its oldest waiting call
+    beyond which agents take it before the queues ahead of it: the age ``x`` such that
+    the picks made while its oldest call was at least ``x`` s old are as many as the
+    picks that took it (so a rule "take it first once its oldest call waited ``x`` s"
+    overtakes as often as the agents did, who took it more often the longer it had
+    waited). Only queues with at least ``min_picks`` overtaking picks whose fresh calls
+    (oldest under ``fresh`` s) were taken in at most ``fresh_share`` of the picks
+    made then (strict priority until its calls age)."""
+    out = {}
+    for q, p in picks.items():
+        took = p["took"].to_numpy(bool)
+        age = p["age"].to_numpy(float)
+        k = int(took.sum())
+        young = age < fresh
+        if k < min_picks or (young.any() and took[young].mean() > fresh_share):
+            continue
+        out[q] = float(np.floor(np.sort(age)[::-1][k - 1]))  # the k oldest picks: >= this
+    return out
+
+
+TAKE_WAIT = 2.0
+"""s: a call answered within this long of its arrival by an agent idle just before was
+taken by that agent at once (the switch's delay)."""
+MIN_OPPORTUNITIES = 30
+"""Fewest arrivals of a queue while an agent was idle to estimate how ready they are
+to take it."""
+
+
+def _idle(s: pd.DataFrame, agent: str, n: int, idle_gap: float) -> np.ndarray:
+    """Per second, True while ``agent`` is between two of their services less than
+    ``idle_gap`` s apart (on shift, not serving)."""
+    g = _gaps(s[s["agent"] == agent])
+    g = g[g["gap"] <= idle_gap]
+    lo = np.ceil(g["end"].to_numpy()).astype(np.int64)
+    hi = np.maximum(np.floor(g["next_start"].to_numpy()).astype(np.int64), lo)
+    return _cover(lo, hi, n) > 0
+
+
+def take_rates(
+    records: pd.DataFrame, skills: Mapping[str, tuple[str, ...]], *, idle_gap: float
+) -> pd.DataFrame:
+    """How often idle agents took the calls of each of their queues at once.
+
+    Per agent and skill: ``opportunities`` (calls of the queue arriving while the agent
+    was idle, in the second before), ``taken`` (of those, answered by the agent within
+    :data:`TAKE_WAIT` s) and ``expected`` (the sum over opportunities of 1 / the number
+    of idle agents skilled for the queue then: what the agent would have taken if the
+    switch gave each call to any idle skilled agent alike)."""
+    s = services(records)
+    n = int(np.ceil(s["end"].max())) + 2 if len(s) else 1
+    agents = [a for a in sorted(skills) if (s["agent"] == a).any()]
+    idle = {a: _idle(s, a, n, idle_gap) for a in agents}
+    at = (records["arrival"] - _origin(records)).dt.total_seconds().to_numpy()
+    at = np.clip(np.floor(at).astype(np.int64) - 1, 0, n - 1)
+    queue = records["queue"].to_numpy()
+    quick = (records["agent"].astype(str).to_numpy(), records["wait"].to_numpy() <= TAKE_WAIT)
+    rows = []
+    for q in sorted({q for a in agents for q in skills[a]}):
+        mine = queue == q
+        t = at[mine]
+        k = sum(idle[a][t].astype(np.int64) for a in agents if q in skills[a])
+        for a in (a for a in agents if q in skills[a]):
+            opp = idle[a][t]
+            took = opp & (quick[0][mine] == a) & quick[1][mine]
+            rows.append(
+                {
+                    "agent": a,
+                    "queue": q,
+                    "opportunities": int(opp.sum()),
+                    "taken": int(took.sum()),
+                    "expected": float((1.0 / np.maximum(k, 1))[opp].sum()),
+                }
+            )
+    return pd.DataFrame(rows, columns=["agent", "queue", "opportunities", "taken", "expected"])
+
+
+def readiness(
+    rates: pd.DataFrame,
+    records: pd.DataFrame,
+    *,
+    min_opportunities: int = MIN_OPPORTUNITIES,
+) -> dict[str, dict[str, float]]:
+    """Per agent, how ready they are to take each queue that is no agent's main one
+    (their most answered queue): their take rate (:func:`take_rates`: taken /
+    expected) on it over their rate on their own main queue, at most 1. A queue
+    someone specialises in may be routed to them first, so a generalist's low rate on
+    it is not reluctance; on a queue only taken on the side it is. Agents or queues
+    with fewer than ``min_opportunities`` are left out (ready: 1)."""
+    s = services(records)
+    main = s.groupby("agent")["queue"].agg(lambda x: x.value_counts().index[0])
+    side = set(rates["queue"]) - set(main.reindex(rates["agent"].unique()).dropna())
+    r = rates[rates["opportunities"] >= min_opportunities].set_index(["agent", "queue"])
+    ratio = r["taken"] / r["expected"].where(r["expected"] > 0)
+    rate = {
+        (str(a), str(q)): float(v)
+        for a, q, v in zip(
+            ratio.index.get_level_values(0), ratio.index.get_level_values(1), ratio, strict=True
+        )
+    }
+    out: dict[str, dict[str, float]] = {}
+    for (agent, q), v in rate.items():
+        own = rate.get((agent, str(main.get(agent))), np.nan)
+        if q in side and np.isfinite(v) and np.isfinite(own) and own > 0:
+            out.setdefault(agent, {})[q] = round(min(1.0, v / own), 3)
+    return out
+
+
+def readiness_parts(
+    skills: Mapping[str, tuple[str, ...]], ready: Mapping[str, Mapping[str, float]]
+) -> dict[str, list[tuple[tuple[str, ...], float]]]:
+    """Per agent, their skill sets and weights when each queue ``q`` is theirs for the
+    share ``ready[agent][q]`` of their time (independently across queues; 1 where not
+    given): an agent 0.25 ready for NW is a (PS, NW) agent a quarter of the time and a
+    (PS,) agent the rest. Skill sets keep ``skills``' order; empty ones are dropped (their
+    weight goes to none)."""
+    import itertools
+
+    out: dict[str, list[tuple[tuple[str, ...], float]]] = {}
+    for agent, ss in skills.items():
+        part = [q for q in ss if ready.get(agent, {}).get(q, 1.0) < 1.0]
+        pieces: list[tuple[tuple[str, ...], float]] = []
+        for keep in itertools.product((True, False), repeat=len(part)):
+            w = 1.0
+            for q, k in zip(part, keep, strict=True):
+                p = ready[agent][q]
+                w *= p if k else 1.0 - p
+            dropped = {q for q, k in zip(part, keep, strict=True) if not k}
+            sub = tuple(q for q in ss if q not in dropped)
+            if sub and w > 0:
+                pieces.append((sub, w))
+        out[agent] = pieces
+    return out
+
+
+def part_handle_time_factors(
+    records: pd.DataFrame,
+    parts: Mapping[str, Sequence[tuple[tuple[str, ...], float]]],
+    *,
+    min_calls: int = MIN_FACTOR_CALLS,
+) -> dict[str, dict[str, float]]:
+    """:func:`handle_time_factors` for groups made of parts of agents
+    (:func:`readiness_parts`): each agent's calls count in each of their groups with
+    the part's weight (with whole agents, weight 1, the same factors). Per group and
+    queue of its skills: the weighted mean handle time over the queue's mean (all
+    agents with parts), where the weighted calls are at least ``min_calls``."""
+    s = services(records)
+    s = s[s["agent"].isin(list(parts))].assign(ht=s["end"] - s["start"])
+    overall = s.groupby("queue")["ht"].mean()
+    agg = s.groupby(["agent", "queue"])["ht"].agg(["sum", "size"])
+    by_agent = {
+        (str(a), str(q)): (float(t), float(c))
+        for (a, q), t, c in zip(agg.index, agg["sum"], agg["size"], strict=True)  # type: ignore[misc]
+    }
+    acc: dict[str, dict[str, list[float]]] = {}
+    for agent, pieces in parts.items():
+        for sub, w in pieces:
+            for q in sub:
+                if (agent, q) in by_agent:
+                    tot, cnt = by_agent[(agent, q)]
+                    cell = acc.setdefault(group_name(sub), {}).setdefault(q, [0.0, 0.0])
+                    cell[0] += w * tot
+                    cell[1] += w * cnt
+    out = {}
+    for g, per_q in acc.items():
+        f = {
+            q: round(float(tot / cnt / overall[q]), 3)
+            for q, (tot, cnt) in per_q.items()
+            if cnt >= min_calls - 1e-9 and overall[q] > 0
+        }
+        if f:
+            out[g] = dict(sorted(f.items()))
+    return dict(sorted(out.items()))

@@ -309,6 +309,28 @@ class Calibration:
         return _agents.routing_priority(wins)
 
     @cached_property
+    def readiness(self) -> dict[str, dict[str, float]]:
+        """Agent -> queue -> how ready they are to take it (0-1), for the queues that
+        are no agent's main one (see :func:`forecasting.agents.readiness`)."""
+        rates = _agents.take_rates(self.records, self.agent_skills, idle_gap=self.idle_gap)
+        return _agents.readiness(rates, self.records)
+
+    @cached_property
+    def _aging(self) -> dict[tuple[str, ...], dict[str, float]]:
+        return {}  # routing order -> thresholds, filled by aging_thresholds
+
+    def aging_thresholds(self, order: list[str] | None = None) -> dict[str, float]:
+        """Queue -> the age (s) of its oldest waiting call beyond which agents take it
+        before the queues ahead of it in ``order`` (default :attr:`routing_priority`;
+        see :func:`forecasting.agents.aging_thresholds`); queues without the evidence
+        are left out."""
+        key = tuple(order if order is not None else self.routing_priority)
+        if key not in self._aging:
+            picks = _agents.overtaking_picks(self.records, self.agent_skills, key)
+            self._aging[key] = _agents.aging_thresholds(picks)
+        return dict(self._aging[key])
+
+    @cached_property
     def wrap_up(self) -> dict[str, list[float]]:
         """Queue -> after-call work samples (s): the agents' gaps of at most
         :data:`forecasting.agents.WRAP_CUTOFF` s between a service of that queue and
@@ -485,6 +507,8 @@ class Calibration:
         proficiency: bool = False,
         routing: bool = False,
         segments: bool = False,
+        aging: bool = False,
+        factors: Mapping[str, Mapping[str, float]] | None = None,
     ) -> dict[str, Any]:
         """A one-day scenario (00:00-24:00) with given arrivals and staffing per interval
         and this calibration's distributions.
@@ -501,11 +525,15 @@ class Calibration:
         groups : with per-group ``staffing``, group name -> skills (default
             :attr:`skill_groups`).
         wrap_up : give each queue its after-call work (:attr:`wrap_up`, empirical).
-        proficiency : give each group its handle-time factors (:attr:`handle_time_factors`).
+        proficiency : give each group its handle-time factors (``factors``, group ->
+            queue -> factor; default :attr:`handle_time_factors`).
         routing : order every group's skills by :attr:`routing_priority` (else by
             :attr:`queues`).
         segments : give each queue its customer segments (:attr:`segments`: priority
             classes with their shares, patience and handle times).
+        aging : per queue of :meth:`aging_thresholds` (in the order the groups use), a
+            ``shaping`` rule: once its oldest call has waited that long, the groups
+            that have it after another skill take it first.
         """
         per_day = 24 * 60 // self.interval_minutes
         grid = pd.date_range(pd.Timestamp(day), periods=per_day, freq=f"{self.interval_minutes}min")
@@ -529,7 +557,8 @@ class Calibration:
             for name, skills in skill_sets.items():
                 g: dict[str, Any] = {"skills": sorted(skills, key=rank.__getitem__)}
                 g["agents"] = head[name]
-                f = self.handle_time_factors.get(name, {}) if proficiency else {}
+                table = self.handle_time_factors if factors is None else factors
+                f = table.get(name, {}) if proficiency else {}
                 if f:
                     g["handle_time_factor"] = {q: v for q, v in f.items() if q in skills}
                 out_groups[name] = g
@@ -539,7 +568,7 @@ class Calibration:
             out_groups = {
                 "agents": {"skills": list(order), "agents": [int(round(v)) for v in ag.to_numpy()]}
             }
-        return {
+        out = {
             "name": f"replay {day}",
             "interval_minutes": self.interval_minutes,
             "periods": per_day,
@@ -553,6 +582,12 @@ class Calibration:
                 "transitions": self._transitions() if transitions else [],
             },
         }
+        if aging:
+            order = self.routing_priority if routing else self.queues
+            rules = _aging_rules(self.aging_thresholds(order), order, out_groups)
+            if rules:
+                out["shaping"] = rules
+        return out
 
     def segments_summary(self) -> str:
         """A printable table of :attr:`segments` (share, priority, patience and handle
@@ -616,6 +651,28 @@ class Calibration:
             lines.append("queues left out")
             lines.extend(f"  {q}: {why}" for q, why in self.skipped.items())
         return "\n".join(lines)
+
+
+def _aging_rules(
+    thresholds: Mapping[str, float], order: list[str], groups: Mapping[str, Any]
+) -> list[dict[str, Any]]:
+    """``shaping`` rules, one per queue of ``thresholds`` (in ``order``): once its
+    oldest waiting call is older than the threshold (s), the groups that have it after
+    another of their skills take it first."""
+    rules = []
+    for q in order:
+        if q not in thresholds:
+            continue
+        late = [name for name, g in groups.items() if q in g["skills"][1:]]
+        if late:
+            rules.append(
+                {
+                    "name": f"aging {q}",
+                    "when": {"channel": q, "oldest_over": thresholds[q]},
+                    "do": {"prioritise": q, "groups": late},
+                }
+            )
+    return rules
 
 
 def _round_groups(

@@ -74,13 +74,19 @@ def _behaviours(without: list[str] | None, with_: list[str] | None) -> tuple[str
         ("proficiency", "skills", "its factors are per skill group"),
         ("absence", "availability", "it extends availability"),
         ("agent_talk", "proficiency", "it refines proficiency's factors"),
+        ("readiness", "skills", "it splits the skill groups"),
     ):
         if name in added and needs not in use:
             raise _bad(f"--with {name}: needs {needs} ({why}); leave out --without {needs}")
     return _needed(use)
 
 
-NEEDS = {"proficiency": "skills", "absence": "availability", "agent_talk": "proficiency"}
+NEEDS = {
+    "proficiency": "skills",
+    "absence": "availability",
+    "agent_talk": "proficiency",
+    "readiness": "skills",
+}
 """Behaviour -> the behaviour it needs (it is dropped without it)."""
 
 
@@ -178,25 +184,16 @@ def cmd_replay(args: argparse.Namespace) -> int:
     def run(beh: tuple[str, ...]) -> pd.DataFrame:
         return replay_summary(replay(cal, test, behaviours=beh, **kw))
 
-    rep = replay(cal, test, behaviours=use, **kw)
+    rep, regimes = _replay(cal, test, use, kw, regimes=args.regimes)
     if rep.empty:
         raise _bad(f"TEST: no day to replay in {test_path} (check --weekdays)")
     summary = replay_summary(rep)
     ablation = _ablation(run, use) if args.ablation else None
-    payload = None
-    if args.json is not None:
-        payload = {
-            "train": str(train_path),
-            "test": str(test_path),
-            "behaviours": list(use),
-            "replications": args.replications,
-            "seed": args.seed,
-            "talk_times": args.talk_times,
-            "summary": json.loads(summary.to_json(orient="records")),
-            "days": json.loads(rep.assign(date=rep["date"].astype(str)).to_json(orient="records")),
-        }
-        if ablation is not None:
-            payload["ablation"] = json.loads(ablation.to_json(orient="records"))
+    payload = (
+        None
+        if args.json is None
+        else _payload(args, train_path, test_path, use, summary, rep, ablation, regimes)
+    )
     with staged_outputs() as stage:  # --csv, --chart and --json: all, or none
         if args.csv:
             rep.to_csv(stage.file(args.csv), index=False, float_format="%.5f")
@@ -208,7 +205,67 @@ def cmd_replay(args: argparse.Namespace) -> int:
         print(json.dumps(payload, indent=2))
         return 0
     _print(args, rep, summary, use, ablation, train_path, test_path)
+    if regimes is not None:
+        _print_regimes(regimes)
     return 0
+
+
+def _payload(
+    args: argparse.Namespace,
+    train: Path,
+    test: Path,
+    use: tuple[str, ...],
+    summary: pd.DataFrame,
+    rep: pd.DataFrame,
+    ablation: pd.DataFrame | None,
+    regimes: pd.DataFrame | None,
+) -> dict[str, Any]:
+    """The ``--json`` document (``ablation`` and ``regimes`` where asked for)."""
+    payload: dict[str, Any] = {
+        "train": str(train),
+        "test": str(test),
+        "behaviours": list(use),
+        "replications": args.replications,
+        "seed": args.seed,
+        "talk_times": args.talk_times,
+        "summary": json.loads(summary.to_json(orient="records")),
+        "days": json.loads(rep.assign(date=rep["date"].astype(str)).to_json(orient="records")),
+    }
+    for key, table in (("ablation", ablation), ("regimes", regimes)):
+        if table is not None:
+            payload[key] = json.loads(table.to_json(orient="records"))
+    return payload
+
+
+def _replay(
+    cal: Any, test: pd.DataFrame, use: tuple[str, ...], kw: dict[str, Any], *, regimes: bool
+) -> tuple[pd.DataFrame, pd.DataFrame | None]:
+    """The replay with ``use``, and with ``regimes`` its by-regime comparison."""
+    if regimes:
+        from sim.measure.replay_regimes import replay_regimes
+
+        return replay_regimes(cal, test, behaviours=use, **kw)
+    from sim.measure.replay import replay
+
+    return replay(cal, test, behaviours=use, **kw), None
+
+
+def _print_regimes(regimes: pd.DataFrame) -> None:
+    """The by-regime comparison, the larger queues first."""
+    print(
+        "by what a call found on arrival (share of the queue's calls; waited, answered "
+        "within threshold, abandoned: actual / simulated)"
+    )
+    order = regimes.groupby("queue")["calls"].sum().sort_values(ascending=False).index
+    for q in order:
+        for _, r in regimes[regimes["queue"] == q].iterrows():
+            cells = "  ".join(
+                f"{k} {r[k]:.3f} / {r['sim_' + k]:.3f}" for k in ("waited", "within", "abandoned")
+            )
+            print(
+                f"  {q:4s} {r['regime']:16s} {int(r['calls']):6d} calls, share "
+                f"{r['share']:.3f} / {r['sim_share']:.3f}  {cells}"
+            )
 
 
 def _print(
@@ -285,7 +342,7 @@ def add_replay_parser(sub: Any) -> None:
         metavar="BEHAVIOUR",
         help=(
             "add a behaviour that is off by default (absence, segments, agent_talk, "
-            "empirical_talk, talk_by_hour)"
+            "empirical_talk, talk_by_hour, aging, readiness)"
         ),
     )
     p.add_argument(
@@ -296,6 +353,11 @@ def add_replay_parser(sub: Any) -> None:
     )
     p.add_argument("--ablation", action="store_true", help="also replay without each behaviour")
     p.add_argument("--per-day", action="store_true", help="print the per-day, per-queue errors")
+    p.add_argument(
+        "--regimes",
+        action="store_true",
+        help="also compare calls by what they found on arrival (no call waiting, or a queue)",
+    )
     p.add_argument("--json", metavar="-|PATH", default=None, help="write the result as JSON")
     p.add_argument("--csv", metavar="OUT.csv", default=None, help="write per-day, per-queue rows")
     p.add_argument("--chart", metavar="OUT.html", default=None, help="per-day bias chart (Altair)")

@@ -25,6 +25,7 @@ import pandas as pd
 
 from forecasting.calibrate import Calibration, calibrate
 from sim.config.scenario import parse_scenario
+from sim.measure.results import Result
 from sim.measure.runner import simulate
 
 __all__ = ["BEHAVIOURS", "DEFAULT_BEHAVIOURS", "replay", "replay_summary"]
@@ -40,6 +41,8 @@ BEHAVIOURS = (
     "agent_talk",
     "empirical_talk",
     "talk_by_hour",
+    "aging",
+    "readiness",
 )
 """What a replay can take from the records beyond arrivals, talk time and patience:
 
@@ -70,27 +73,53 @@ BEHAVIOURS = (
   queue's (:func:`forecasting.fits.handle_time_profile`, shrunk to the queue's mean),
   as ``channels.<q>.handle_time_means`` (January's NW calls take 76 s at 8:00, 146 s at
   11:00); a queue whose ``segments`` have handle times of their own keeps them instead.
+* ``aging`` (off by default): agents take a queue before the ones ahead of it in their
+  order once its oldest call has waited long enough (the age, per queue, at which the
+  agents' overtaking picks in the records are matched; only queues whose fresh calls
+  waited behind the ones ahead): ``shaping`` rules (``prioritise`` on ``oldest_over``).
+* ``readiness`` (off by default; needs ``skills``): an agent takes a queue they only
+  take on the side (no agent's main queue) for part of their time only: idle, they
+  took its calls at once at this share of the rate they took their main queue's
+  (training month; the switch's choice among idle agents allowed for). Each agent's
+  available time is shared out among skill sets with and without such queues (and the
+  groups' handle-time factors follow their members).
 """
 DEFAULT_BEHAVIOURS = BEHAVIOURS[:5]
-"""What :func:`replay` uses unless told: every behaviour but ``absence`` and
-``segments``."""
+"""What :func:`replay` uses unless told: every behaviour but ``absence``, ``segments``,
+``aging`` and ``readiness``."""
 
 
 def _staffing(
     cal: Calibration, test: Calibration, behaviours: frozenset[str]
-) -> tuple[pd.DataFrame, dict[str, tuple[str, ...]] | None]:
-    """The test days' staffing for the scenarios and, per group, the skills."""
+) -> tuple[pd.DataFrame, dict[str, tuple[str, ...]] | None, dict[str, Any] | None]:
+    """The test days' staffing for the scenarios, per group the skills and (with
+    ``readiness``) the groups' handle-time factors."""
     if not behaviours & {"skills", "availability"}:
-        return test.staffing, None
-    from forecasting.agents import agent_skills, skill_groups
+        return test.staffing, None, None
+    from forecasting import agents as ag
 
-    skills = {**agent_skills(test.records, queues=cal.queues), **cal.agent_skills}
+    skills = {**ag.agent_skills(test.records, queues=cal.queues), **cal.agent_skills}
     cutoff = None if "availability" not in behaviours else test_cutoff()
-    avail = test.availability(skills, wrap_cutoff=cutoff, extrapolate="absence" in behaviours)
+    parts = None
+    if "readiness" in behaviours:
+        parts = ag.readiness_parts(skills, cal.readiness)
+    avail = ag.availability(
+        test.records,
+        skills,
+        interval_minutes=test.interval_minutes,
+        idle_gap=test.idle_gap,
+        wrap_cutoff=cutoff,
+        extrapolate="absence" in behaviours,
+        parts=parts,
+    )
     if "skills" not in behaviours:
         pooled = avail.groupby("interval")["agents"].sum().reset_index()
-        return pooled, None
-    return avail, skill_groups(skills)
+        return pooled, None, None
+    if parts is None:
+        return avail, ag.skill_groups(skills), None
+    groups = {ag.group_name(sub): sub for pieces in parts.values() for sub, _ in pieces}
+    factors = ag.part_handle_time_factors(cal.records, parts)
+    return avail, dict(sorted(groups.items())), factors
 
 
 def test_cutoff() -> float:
@@ -111,6 +140,7 @@ def replay(
     progress: Callable[[int, int], None] | None = None,
     behaviours: Iterable[str] = DEFAULT_BEHAVIOURS,
     talk_times: Literal["train", "test"] = "train",
+    on_day: Callable[[Any, Result], None] | None = None,
 ) -> pd.DataFrame:
     """Simulate each test day with its observed arrivals and staffing.
 
@@ -128,6 +158,9 @@ def replay(
     talk_times : ``"test"`` replaces the calibration's handle-time distributions by
         the test records' own (a diagnostic, not a forecast: how much of the bias is
         talk time drifting between the months), the segments' too.
+    on_day : called with each replayed day (``datetime.date``) and its simulation
+        :class:`~sim.measure.results.Result`, whose ``runs`` then hold every contact
+        (e.g. :func:`sim.measure.replay_regimes.replay_regimes`).
 
     Returns
     -------
@@ -155,7 +188,7 @@ def replay(
         )
     elif talk_times != "train":
         raise ValueError(f"talk_times: must be 'train' or 'test', got {talk_times!r}")
-    staffing, groups = _staffing(cal, test, use)
+    staffing, groups, factors = _staffing(cal, test, use)
     edit = _day_edits(cal, test, use, talk_times)
     arrivals = test.arrivals()
     actual = test.observed(by_day=True)
@@ -175,9 +208,11 @@ def replay(
             proficiency="proficiency" in use,
             routing="routing" in use,
             segments="segments" in use,
+            aging="aging" in use,
+            factors=factors,
         )
         edit(data, day)
-        res = simulate(parse_scenario(data, source=f"replay {day}"))
+        res = _simulate_day(data, day, on_day)
         ch: dict[Any, dict[Any, Any]] = res.channels.pivot(
             index="channel", columns="kpi", values="mean"
         ).to_dict("index")
@@ -214,6 +249,7 @@ NEEDS = (
     ("proficiency", "skills", "factors are per skill group"),
     ("absence", "availability", "it extends it"),
     ("agent_talk", "proficiency", "it refines its factors"),
+    ("readiness", "skills", "it splits the skill groups"),
 )
 """(behaviour, the behaviour it needs, why)."""
 
@@ -349,6 +385,16 @@ def _scale_group_factors(data: dict[str, Any], mult: dict[str, dict[str, float]]
                 f[q] = round(f.get(q, 1.0) * m[q], 4)
         if f:
             g["handle_time_factor"] = f
+
+
+def _simulate_day(
+    data: dict[str, Any], day: Any, on_day: Callable[[Any, Result], None] | None
+) -> Result:
+    """Simulate one replayed day's scenario; with ``on_day``, keep the runs and call it."""
+    res = simulate(parse_scenario(data, source=f"replay {day}"), keep_runs=on_day is not None)
+    if on_day is not None:
+        on_day(day, res)
+    return res
 
 
 def _segment_talk_times(data: dict[str, Any], test: Calibration) -> None:
