@@ -149,7 +149,7 @@ def test_cli_replay_one_day(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> 
     assert "<html" in chart.read_text(encoding="utf-8").lower()
     r = ccsim("replay", "january", "february", "--days", "1", "-r", "1", "--without", "routing")
     assert r.returncode == 0 and "pooled: abandonment bias" in r.stdout
-    assert "behaviours: skills, availability, wrap_up, proficiency;" in r.stdout
+    assert "behaviours: skills, availability, wrap_up, proficiency, readiness;" in r.stdout
 
 
 def test_january_segments(january: Calibration) -> None:

@@ -333,7 +333,8 @@ def add_replay_parser(sub: Any) -> None:
         "--without",
         action="append",
         metavar="BEHAVIOUR",
-        help="leave a behaviour out (skills, availability, wrap_up, proficiency, routing)",
+        help="leave a behaviour out (skills, availability, wrap_up, proficiency, routing, "
+        "readiness)",
     )
     p.add_argument(
         "--with",
@@ -342,7 +343,7 @@ def add_replay_parser(sub: Any) -> None:
         metavar="BEHAVIOUR",
         help=(
             "add a behaviour that is off by default (absence, segments, agent_talk, "
-            "empirical_talk, talk_by_hour, aging, readiness)"
+            "empirical_talk, talk_by_hour, aging)"
         ),
     )
     p.add_argument(

@@ -77,16 +77,17 @@ BEHAVIOURS = (
   order once its oldest call has waited long enough (the age, per queue, at which the
   agents' overtaking picks in the records are matched; only queues whose fresh calls
   waited behind the ones ahead): ``shaping`` rules (``prioritise`` on ``oldest_over``).
-* ``readiness`` (off by default; needs ``skills``): an agent takes a queue they only
+* ``readiness`` (needs ``skills``): an agent takes a queue they only
   take on the side (no agent's main queue) for part of their time only: idle, they
   took its calls at once at this share of the rate they took their main queue's
   (training month; the switch's choice among idle agents allowed for). Each agent's
   available time is shared out among skill sets with and without such queues (and the
   groups' handle-time factors follow their members).
 """
-DEFAULT_BEHAVIOURS = BEHAVIOURS[:5]
-"""What :func:`replay` uses unless told: every behaviour but ``absence``, ``segments``,
-``aging`` and ``readiness``."""
+DEFAULT_BEHAVIOURS = (*BEHAVIOURS[:5], "readiness")
+"""What :func:`replay` uses unless told: skills, availability, wrap_up, proficiency,
+routing and readiness (January -> February, seeds 1-3: NW within 60 s +12.7 -> +8.0,
+pooled +0.2 / +3.1 -> +1.0 / +2.0; the others stay off: README, Replay validation)."""
 
 
 def _staffing(
