@@ -306,3 +306,15 @@ def test_agent_talk_with_readiness_follows_the_part_groups(
     mult = _agent_talk(january, test, ready=january.readiness)(day)
     assert "skills_PS" in mult and set(mult) <= part_groups
     assert all(v > 0 for fq in mult.values() for v in fq.values())
+
+
+def test_cli_with_a_behaviour_whose_need_is_removed_further_up_exits_2(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """--with agent_talk --without skills: agent_talk needs proficiency, which needs
+    skills; refused (exit 2) rather than agent_talk silently dropped."""
+    monkeypatch.setenv("CCSIM_SHARED_DATA", str(SHARED))
+    r = ccsim("replay", "january", "february", "--with", "agent_talk", "--without", "skills")
+    assert r.returncode == 2, r.stderr
+    assert "--with agent_talk: needs proficiency" in r.stderr and "needs skills" in r.stderr
+    assert "Traceback" not in r.stderr
