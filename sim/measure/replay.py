@@ -68,7 +68,8 @@ BEHAVIOURS = (
   (:func:`forecasting.agents.day_talk_factors`), relative to the calibration month's.
 * ``empirical_talk``: each queue's handle times are the calibration records' own
   (:func:`forecasting.fits.handle_time_quantiles`, resampled) instead of the fitted
-  family (January's PS lognormal has mean 212 s against the records' 192 s).
+  family's shape (the fits keep the records' mean; before they did, January's PS
+  lognormal had its maximum-likelihood mean, 212 s against the records' 192 s).
 * ``talk_by_hour``: each queue's mean handle time by hour of arrival, relative to the
   queue's (:func:`forecasting.fits.handle_time_profile`, shrunk to the queue's mean),
   as ``channels.<q>.handle_time_means`` (January's NW calls take 76 s at 8:00, 146 s at
