@@ -280,13 +280,18 @@ def day_talk_factors(
     factors: Mapping[str, Mapping[str, float]],
     on_shift: pd.DataFrame,
     skills: Mapping[str, tuple[str, ...]],
+    *,
+    parts: Mapping[str, Sequence[tuple[tuple[str, ...], float]]] | None = None,
 ) -> dict[str, dict[str, float]]:
     """Per group and queue, the talk-time factor of the agents on shift (``on_shift``:
     ``agent, seconds``, e.g. one day of :func:`on_shift_seconds`): the harmonic mean of
     their factors weighted by their seconds on shift, ``sum t / sum (t / f)`` (the
     factor that keeps the calls per hour the group's agents can serve when busy).
     Agents without a factor for a queue of their skills are left out of it; a group
-    and queue with nobody on shift is left out."""
+    and queue with nobody on shift is left out. ``parts`` (agent -> (skills, weight)
+    pairs, :func:`readiness_parts`): an agent's seconds count in each part's group at
+    the part's weight, as :func:`availability` shares their time out (default: each
+    agent wholly in the group of their ``skills``)."""
     t = on_shift.groupby("agent")["seconds"].sum()
     num: dict[tuple[str, str], float] = {}
     den: dict[tuple[str, str], float] = {}
@@ -294,13 +299,15 @@ def day_talk_factors(
         ss = skills.get(str(agent))
         if ss is None or secs <= 0:
             continue
-        for q in ss:
-            f = factors.get(str(agent), {}).get(q)
-            if f is None or f <= 0:
-                continue
-            key = (group_name(ss), q)
-            num[key] = num.get(key, 0.0) + float(secs)
-            den[key] = den.get(key, 0.0) + float(secs) / f
+        pieces = (parts.get(str(agent)) if parts is not None else None) or [(ss, 1.0)]
+        for sub, w in pieces:
+            for q in sub:
+                f = factors.get(str(agent), {}).get(q)
+                if f is None or f <= 0 or w <= 0:
+                    continue
+                key = (group_name(sub), q)
+                num[key] = num.get(key, 0.0) + w * float(secs)
+                den[key] = den.get(key, 0.0) + w * float(secs) / f
     out: dict[str, dict[str, float]] = {}
     for (g, q), n in sorted(num.items()):
         out.setdefault(g, {})[q] = n / den[(g, q)]

@@ -84,12 +84,17 @@ class SeriesForecast:
 
     def interval(self, level: int) -> tuple[np.ndarray, np.ndarray]:
         """(lower, upper) bounds of the central ``level`` % prediction interval: the
-        paths' quantiles, continuity-corrected (:func:`count_quantile`) when the paths
-        are whole counts."""
+        paths' quantiles, continuity-corrected (:func:`count_quantile`) in each interval
+        whose paths are whole counts (cell by cell: a reforecast's updated day has
+        scaled paths, its next days the model's counts)."""
         a = (100 - level) / 200
-        if np.array_equal(self.paths, np.round(self.paths)):
+        whole = (self.paths == np.round(self.paths)).all(axis=0)
+        if whole.all():
             return count_quantile(self.paths, a), count_quantile(self.paths, 1 - a)
         lo, hi = np.quantile(self.paths, [a, 1 - a], axis=0)
+        if whole.any():
+            lo = np.where(whole, count_quantile(self.paths, a), lo)
+            hi = np.where(whole, count_quantile(self.paths, 1 - a), hi)
         return lo, hi
 
     def to_frame(self) -> pd.DataFrame:

@@ -97,8 +97,8 @@ EMPIRICAL_POINTS = 1001
 def handle_time_quantiles(x: np.ndarray, *, points: int = EMPIRICAL_POINTS) -> dict[str, Any]:
     """An empirical scenario entry of handle times (s) > 0: ``points`` evenly spaced
     quantiles (minimum to maximum, linear interpolation), to 0.1 s. Resampled, it keeps
-    the records' mean and spread where a fitted family need not (a lognormal's maximum
-    likelihood mean is the sample mean only for lognormal data). Raises
+    the records' mean and their whole shape (:func:`fit_handle_time` keeps the mean
+    and a fitted family's cv only). Raises
     :class:`RecordsError` for fewer than :data:`MIN_HANDLE_TIMES` of them."""
     x = np.asarray(x, float)
     x = x[x > 0]

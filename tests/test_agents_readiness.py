@@ -5,6 +5,7 @@ logs, answers worked out in each docstring."""
 
 from __future__ import annotations
 
+import pandas as pd
 import pytest
 
 from forecasting import agents as ag
@@ -138,3 +139,22 @@ def test_cli_readiness_needs_skills() -> None:
 
     r = ccsim("replay", "january", "february", "--with", "readiness", "--without", "skills")
     assert r.returncode == 2 and "--with readiness: needs skills" in r.stderr
+
+
+def test_day_talk_factors_by_parts() -> None:
+    """With readiness's parts, an agent's time on shift counts in each part's group at
+    the part's weight: C (PS, NW) is (PS, NW) a quarter of the time and (PS,) the rest.
+    skills_PS, PS: A 3600 s at 0.5 and C 0.75 x 600 = 450 s at 0.8: (3600 + 450) /
+    (3600 / 0.5 + 450 / 0.8) = 4050 / 7762.5; skills_PS_NW: C's 150 s alone, its own
+    factors. Whole parts (weight 1) give the factors without parts."""
+    f = {"A": {"PS": 0.5}, "C": {"PS": 0.8, "NW": 1.2}}
+    skills = {"A": ("PS",), "C": ("PS", "NW")}
+    on = pd.DataFrame({"agent": ["A", "C"], "seconds": [3600.0, 600.0]})
+    parts = {"A": [(("PS",), 1.0)], "C": [(("PS", "NW"), 0.25), (("PS",), 0.75)]}
+    out = ag.day_talk_factors(f, on, skills, parts=parts)
+    assert out == {
+        "skills_PS": {"PS": pytest.approx(4050 / 7762.5)},
+        "skills_PS_NW": {"NW": pytest.approx(1.2), "PS": pytest.approx(0.8)},
+    }
+    whole = {a: [(ss, 1.0)] for a, ss in skills.items()}
+    assert ag.day_talk_factors(f, on, skills, parts=whole) == ag.day_talk_factors(f, on, skills)

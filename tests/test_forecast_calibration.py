@@ -125,3 +125,34 @@ def test_choose_keeps_the_default_unless_another_is_significantly_better():
     assert choose(noisy, "zzz") == "b"  # a default not among the candidates: lowest MASE
     same = _cv({"a": base, "b": base})  # identical errors: no test, the default
     assert choose(same, "a") == "a"
+
+
+def test_interval_corrects_each_whole_count_cell():
+    """Whole counts are corrected interval by interval: a cell of whole counts next to
+    a cell that is not (a reforecast's updated day before the model's next day) gets
+    the corrected bounds (2, 5), the other numpy's quantiles."""
+    counts = np.array([2.0, 3.0, 3.0, 3.0, 5.0])
+    paths = np.stack([counts, counts + 0.25], axis=1)
+    lo, hi = _forecast(paths).interval(80)
+    assert (lo[0, 0], hi[0, 0]) == pytest.approx((2.0, 5.0))
+    np.testing.assert_allclose([lo[0, 1], hi[0, 1]], np.quantile(counts + 0.25, [0.1, 0.9]))
+
+
+def test_reforecast_next_day_intervals_are_corrected_as_the_day_ahead():
+    """A two-day reforecast: the updated rest of today has scaled (fractional) paths,
+    tomorrow the model's whole counts; tomorrow's bounds are their corrected quantiles."""
+    import forecasting as fc
+
+    from .test_intraday import random_level_history
+
+    hist = random_level_history(days=30)
+    day = hist.matrix().dates[-1]
+    series, _ = fc.reforecast_series(
+        hist, f"{day} 12:00", horizon_days=2, n_paths=100, calibration_days=5
+    )
+    (f,) = series.values()
+    tomorrow = f.paths[:, 1]
+    assert np.array_equal(tomorrow, np.round(tomorrow)) and f.open[1].any()
+    lo, hi = f.interval(80)
+    np.testing.assert_allclose(lo[1], count_quantile(tomorrow, 0.1))
+    np.testing.assert_allclose(hi[1], count_quantile(tomorrow, 0.9))

@@ -216,3 +216,14 @@ def test_cli_update_transient(tmp_path: Path):
     assert got["model"].iloc[0] == "dow_ssm+intraday"
     bad = ccsim(*args, "--update", "shape", "--out", str(out))
     assert bad.returncode == 2 and "--update" in bad.stderr
+
+
+def test_cli_update_without_a_reforecast_is_refused(tmp_path: Path):
+    """``--update transient`` on a day-ahead forecast (no ``--as-of``, the history ends
+    with a whole day) would be ignored: exit 2 naming the option, nothing written."""
+    out = tmp_path / "fc.csv"
+    r = ccsim("forecast", str(csv(tmp_path, shifted_history())), "--update", "transient",
+              "--paths", "100", "--out", str(out))  # fmt: skip
+    assert r.returncode == 2, r.stderr
+    assert "--update: transient" in r.stderr and "--as-of" in r.stderr
+    assert "Traceback" not in r.stderr and not out.exists()

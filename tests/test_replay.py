@@ -286,3 +286,35 @@ def test_replay_agent_talk_and_empirical_talk_one_day(
     assert not both["sim_sl"].equals(base["sim_sl"])
     with pytest.raises(ValueError, match="agent_talk needs proficiency"):
         replay(january, february, days=1, behaviours=("skills", "agent_talk"))
+
+
+def test_agent_talk_with_readiness_follows_the_part_groups(
+    january: Calibration, february: pd.DataFrame
+) -> None:
+    """With readiness the scenario's groups are parts of agents (a (PS, NW) agent
+    partly ready for NW is also in skills_PS); agent_talk's day multipliers are for
+    those groups, over the same parts (forecasting.agents.day_talk_factors(parts=)):
+    skills_PS, made only of parts, gets one, and every group with one is a part group."""
+    from forecasting import agents as ag
+
+    test = calibrate(february)
+    day = pd.Timestamp("1999-02-01").date()
+    skills = {**ag.agent_skills(test.records, queues=january.queues), **january.agent_skills}
+    parts = ag.readiness_parts(skills, january.readiness)
+    part_groups = {ag.group_name(sub) for ps in parts.values() for sub, _ in ps}
+    assert "skills_PS" in part_groups and "skills_PS" not in ag.skill_groups(skills)
+    mult = _agent_talk(january, test, ready=january.readiness)(day)
+    assert "skills_PS" in mult and set(mult) <= part_groups
+    assert all(v > 0 for fq in mult.values() for v in fq.values())
+
+
+def test_cli_with_a_behaviour_whose_need_is_removed_further_up_exits_2(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """--with agent_talk --without skills: agent_talk needs proficiency, which needs
+    skills; refused (exit 2) rather than agent_talk silently dropped."""
+    monkeypatch.setenv("CCSIM_SHARED_DATA", str(SHARED))
+    r = ccsim("replay", "january", "february", "--with", "agent_talk", "--without", "skills")
+    assert r.returncode == 2, r.stderr
+    assert "--with agent_talk: needs proficiency" in r.stderr and "needs skills" in r.stderr
+    assert "Traceback" not in r.stderr

@@ -273,6 +273,11 @@ def cmd_forecast(args: argparse.Namespace) -> int:
     as_of = _as_of(args, hist)
     if as_of is not None and day is not None:
         raise _bad("--day: not with --as-of (the scenario is filled from --as-of on its day)")
+    if as_of is None and args.update != "level":
+        raise _bad(
+            f"--update: {args.update} updates an intraday reforecast; give --as-of (or a "
+            "history that ends part-way through a day)"
+        )
     series = _series(args, hist, as_of)
     out = forecast_frame(series)
     try:

@@ -70,6 +70,7 @@ def _behaviours(without: list[str] | None, with_: list[str] | None) -> tuple[str
             raise _bad(f"{option}: unknown {', '.join(bad)} (choose from {', '.join(BEHAVIOURS)})")
     wanted = (set(DEFAULT_BEHAVIOURS) | added) - gone
     use = tuple(b for b in BEHAVIOURS if b in wanted)
+    kept = _needed(use)
     for name, needs, why in (
         ("proficiency", "skills", "its factors are per skill group"),
         ("absence", "availability", "it extends availability"),
@@ -78,7 +79,15 @@ def _behaviours(without: list[str] | None, with_: list[str] | None) -> tuple[str
     ):
         if name in added and needs not in use:
             raise _bad(f"--with {name}: needs {needs} ({why}); leave out --without {needs}")
-    return _needed(use)
+        if name in added and name not in kept:  # its need goes for want of its own
+            missing = needs
+            while missing in use:
+                missing = NEEDS[missing]
+            raise _bad(
+                f"--with {name}: needs {needs} ({why}), which needs {missing}; leave out "
+                f"--without {missing}"
+            )
+    return kept
 
 
 NEEDS = {

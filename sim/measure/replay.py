@@ -17,7 +17,7 @@ Simulation validation, so it lives with the measures: it calibrates with
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import Any, Literal
 
 import numpy as np
@@ -68,7 +68,8 @@ BEHAVIOURS = (
   (:func:`forecasting.agents.day_talk_factors`), relative to the calibration month's.
 * ``empirical_talk``: each queue's handle times are the calibration records' own
   (:func:`forecasting.fits.handle_time_quantiles`, resampled) instead of the fitted
-  family (January's PS lognormal has mean 212 s against the records' 192 s).
+  family's shape (the fits keep the records' mean; before they did, January's PS
+  lognormal had its maximum-likelihood mean, 212 s against the records' 192 s).
 * ``talk_by_hour``: each queue's mean handle time by hour of arrival, relative to the
   queue's (:func:`forecasting.fits.handle_time_profile`, shrunk to the queue's mean),
   as ``channels.<q>.handle_time_means`` (January's NW calls take 76 s at 8:00, 146 s at
@@ -275,7 +276,8 @@ def _day_edits(
     """What changes each day's scenario after :meth:`Calibration.scenario_for_day`: the
     segments' test talk times, ``agent_talk``'s day factors, ``empirical_talk``'s
     handle times (the test month's with ``talk_times="test"``)."""
-    day_factors = _agent_talk(cal, test) if "agent_talk" in use else None
+    ready = cal.readiness if "readiness" in use else None  # the groups are parts
+    day_factors = _agent_talk(cal, test, ready=ready) if "agent_talk" in use else None
     samples = (
         _empirical_talk(test if talk_times == "test" else cal) if "empirical_talk" in use else {}
     )
@@ -303,28 +305,41 @@ def _day_edits(
 
 
 def _agent_talk(
-    cal: Calibration, test: Calibration
+    cal: Calibration,
+    test: Calibration,
+    *,
+    ready: Mapping[str, Mapping[str, float]] | None = None,
 ) -> Callable[[Any], dict[str, dict[str, float]]]:
     """Per test day, group -> queue -> the day's talk-time multiplier: the harmonic mean
     of the on-shift agents' factors (the calibration month's, shrunk to their group's)
     over the same for the calibration month's agents; agents the calibration month does
-    not know are left out (as are their time on shift)."""
+    not know are left out (as are their time on shift). With ``ready``
+    (:attr:`Calibration.readiness`, the ``readiness`` behaviour) the groups are the
+    agents' parts (:func:`forecasting.agents.readiness_parts`), in both months."""
     from forecasting.agents import (
         agent_skills,
         agent_talk_factors,
         day_talk_factors,
         on_shift_seconds,
+        readiness_parts,
     )
 
     factors = agent_talk_factors(cal.records, cal.agent_skills)
-    month = day_talk_factors(
-        factors, on_shift_seconds(cal.records, idle_gap=cal.idle_gap), cal.agent_skills
-    )
     skills = {**agent_skills(test.records, queues=cal.queues), **cal.agent_skills}
+    month_parts = day_parts = None
+    if ready is not None:
+        month_parts = readiness_parts(cal.agent_skills, ready)
+        day_parts = readiness_parts(skills, ready)
+    month = day_talk_factors(
+        factors,
+        on_shift_seconds(cal.records, idle_gap=cal.idle_gap),
+        cal.agent_skills,
+        parts=month_parts,
+    )
     on = on_shift_seconds(test.records, idle_gap=test.idle_gap)
 
     def for_day(day: Any) -> dict[str, dict[str, float]]:
-        f = day_talk_factors(factors, on[on["date"] == day], skills)
+        f = day_talk_factors(factors, on[on["date"] == day], skills, parts=day_parts)
         return {
             g: {q: v / month[g][q] for q, v in fq.items() if month.get(g, {}).get(q, 0) > 0}
             for g, fq in f.items()
