@@ -35,6 +35,19 @@ MIN_HANDLE_CV = 1e-3
 """Handle times whose coefficient of variation is below this have no spread to fit."""
 
 
+def _handle_times(x: np.ndarray) -> np.ndarray:
+    """The handle times (s) > 0 of ``x``; :class:`RecordsError` for fewer than
+    :data:`MIN_HANDLE_TIMES` of them."""
+    x = np.asarray(x, float)
+    x = x[x > 0]
+    if x.size < MIN_HANDLE_TIMES:
+        raise RecordsError(
+            f"handle_time: need at least {MIN_HANDLE_TIMES} answered calls with a handle "
+            f"time > 0, got {x.size}"
+        )
+    return x
+
+
 def fit_handle_time(x: np.ndarray) -> dict[str, Any]:
     """Lognormal and gamma fits (mean, cv, KS distance) of handle times (s) > 0, both
     with the records' mean.
@@ -49,13 +62,7 @@ def fit_handle_time(x: np.ndarray) -> dict[str, Any]:
     the one with the smaller KS distance. Raises :class:`RecordsError` for fewer than
     :data:`MIN_HANDLE_TIMES` of them or (almost) no spread.
     """
-    x = np.asarray(x, float)
-    x = x[x > 0]
-    if x.size < MIN_HANDLE_TIMES:
-        raise RecordsError(
-            f"handle_time: need at least {MIN_HANDLE_TIMES} answered calls with a handle "
-            f"time > 0, got {x.size}"
-        )
+    x = _handle_times(x)
     if x.std() <= MIN_HANDLE_CV * x.mean():
         raise RecordsError(
             f"handle_time: all {x.size} answered calls take {x.mean():g} s; no spread to fit "
@@ -100,13 +107,7 @@ def handle_time_quantiles(x: np.ndarray, *, points: int = EMPIRICAL_POINTS) -> d
     the records' mean and their whole shape (:func:`fit_handle_time` keeps the mean
     and a fitted family's cv only). Raises
     :class:`RecordsError` for fewer than :data:`MIN_HANDLE_TIMES` of them."""
-    x = np.asarray(x, float)
-    x = x[x > 0]
-    if x.size < MIN_HANDLE_TIMES:
-        raise RecordsError(
-            f"handle_time: need at least {MIN_HANDLE_TIMES} answered calls with a handle "
-            f"time > 0, got {x.size}"
-        )
+    x = _handle_times(x)
     qs = np.quantile(x, np.linspace(0.0, 1.0, points))
     return {"distribution": "empirical", "samples": [round(float(v), 1) for v in qs]}
 
