@@ -141,6 +141,8 @@ def test_cli_bad_input_exits_2(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) 
     assert r.returncode == 2 and "--with proficiency: needs skills" in r.stderr
     r = ccsim("replay", "january", "february", "--with", "agent_talk", "--without", "proficiency")
     assert r.returncode == 2 and "--with agent_talk: needs proficiency" in r.stderr
+    r = ccsim("replay", "january", "february", "--with", "pickup_as_absence")
+    assert r.returncode == 2 and "--with pickup_as_absence: needs pickup" in r.stderr
     r = ccsim("replay", "january", "february", "--weekdays", "9")
     assert r.returncode == 2 and "--weekdays" in r.stderr
     r = ccsim("replay", "march", "february")
