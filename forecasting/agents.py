@@ -21,6 +21,9 @@ What the simulator needs about the agents, read from who answered what when:
 * :func:`overtaking_picks` and :func:`aging_thresholds`: how long a queue's oldest
   call had waited when agents took it before a queue ahead of it in that order (they
   turn to a queue the longer its calls wait);
+* :func:`idle_arrivals`, :func:`pickup_waits` and :func:`pickup_of`: calls that
+  arrived while an agent skilled for them was idle and available, how many waited
+  anyway and how long (a pick-up delay: ``groups.<g>.pickup``);
 * :func:`availability`: agents available per group and interval: on shift (services
   less than ``idle_gap`` s apart), less the idle time beyond ``wrap_cutoff`` after a
   service during which a call of the agent's skills was waiting (an agent who lets a
@@ -33,6 +36,7 @@ midnight; times are seconds.
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -47,10 +51,13 @@ __all__ = [
     "day_talk_factors",
     "group_name",
     "handle_time_factors",
+    "idle_arrivals",
     "on_shift_seconds",
     "overtaking_picks",
     "part_handle_time_factors",
     "pick_counts",
+    "pickup_of",
+    "pickup_waits",
     "readiness",
     "readiness_parts",
     "routing_priority",
@@ -323,6 +330,7 @@ def availability(
     wrap_cutoff: float | None = WRAP_CUTOFF,
     extrapolate: bool = False,
     parts: Mapping[str, Sequence[tuple[tuple[str, ...], float]]] | None = None,
+    not_absence: np.ndarray | None = None,
 ) -> pd.DataFrame:
     """Agents available per interval and group (agent-equivalents).
 
@@ -336,8 +344,11 @@ def availability(
     idle time beyond the cutoff). ``parts`` (agent -> (skills, weight) pairs, weights
     adding up to 1, e.g. :func:`readiness_parts`) shares an agent's available time out
     among the groups of those skill sets (their absence is still seen on all of
-    ``skills``). Returns ``interval`` (start timestamp), ``group``, ``agents``
-    (available agent-seconds / interval seconds), every interval of every day.
+    ``skills``). ``not_absence`` (a bool per record) leaves those calls' waits out of
+    the waits absence is seen in (e.g. the calls a pick-up delay stands for, so the
+    same idle seconds are not counted twice). Returns ``interval`` (start
+    timestamp), ``group``, ``agents`` (available agent-seconds / interval seconds),
+    every interval of every day.
     """
     s = services(records)
     step = interval_minutes * 60
@@ -352,7 +363,8 @@ def availability(
     }
     per_group = {name: np.zeros(n // step) for name in sorted(named)}
     use_waits = wrap_cutoff is not None
-    waiting = {ss: _waiting(records, ss, n) for ss in groups.values()} if use_waits else {}
+    seen_in = records if not_absence is None else records[~np.asarray(not_absence, bool)]
+    waiting = {ss: _waiting(seen_in, ss, n) for ss in groups.values()} if use_waits else {}
     gaps = _gaps(s)
     for agent, sv in s.groupby("agent"):
         ss = skills.get(str(agent))
@@ -680,3 +692,82 @@ def part_handle_time_factors(
         if f:
             out[g] = dict(sorted(f.items()))
     return dict(sorted(out.items()))
+
+
+PICKUP_MIN_CALLS = 100
+"""Fewest calls of a queue arriving to an idle agent to estimate its pick-up delay."""
+
+
+def idle_arrivals(
+    records: pd.DataFrame,
+    skills: Mapping[str, tuple[str, ...]],
+    *,
+    idle_gap: float,
+    skip: float = WRAP_CUTOFF,
+) -> np.ndarray:
+    """Per record (in ``records``' row order), True where, in the second before its
+    arrival, an agent skilled for its queue was idle and available: between two of
+    their services less than ``idle_gap`` s apart, past the gap's first ``skip`` s
+    (after-call work) and with no call of their skills waiting (an agent idle while a
+    call waits is away: :func:`availability` takes that time off already)."""
+    s = services(records)
+    n = int(np.ceil(s["end"].max())) + 2 if len(s) else 1
+    gaps = _gaps(s)
+    gaps = gaps[gaps["gap"] <= idle_gap]
+    by_set: dict[tuple[str, ...], np.ndarray] = {}
+    for ss in set(skills.values()):
+        mine = gaps[gaps["agent"].map(lambda a, ss=ss: skills.get(str(a)) == ss).to_numpy(bool)]
+        lo = np.ceil(mine["end"].to_numpy() + skip).astype(np.int64)
+        hi = np.maximum(np.floor(mine["next_start"].to_numpy()).astype(np.int64), lo)
+        by_set[ss] = (_cover(lo, hi, n) > 0) & ~_waiting(records, ss, n)
+    at = (records["arrival"] - _origin(records)).dt.total_seconds().to_numpy()
+    at = np.clip(np.floor(at).astype(np.int64) - 1, 0, n - 1)
+    queue = records["queue"].astype(str).to_numpy()
+    out = np.zeros(len(records), bool)
+    for ss, idle in by_set.items():
+        out |= np.isin(queue, list(ss)) & idle[at]
+    return out
+
+
+def pickup_waits(
+    records: pd.DataFrame,
+    skills: Mapping[str, tuple[str, ...]],
+    *,
+    idle_gap: float,
+    skip: float = WRAP_CUTOFF,
+    quick: float = TAKE_WAIT,
+) -> dict[str, tuple[int, np.ndarray]]:
+    """Per queue, of its calls that arrived to an idle, available agent
+    (:func:`idle_arrivals`): how many, and the waits (s) of those answered after more
+    than ``quick`` s (the pick-up delays). Abandoned ones are left out of the delays
+    (their delay is only known to exceed their wait) but count in the calls."""
+    idle = idle_arrivals(records, skills, idle_gap=idle_gap, skip=skip)
+    r = records[idle]
+    out = {}
+    for q, g in r.groupby(r["queue"].astype(str)):
+        late = g["answered"].to_numpy(bool) & (g["wait"].to_numpy(float) > quick)
+        out[str(q)] = (len(g), g["wait"].to_numpy(float)[late])
+    return out
+
+
+def pickup_of(
+    waits: Mapping[str, tuple[int, np.ndarray]],
+    queues: Iterable[str],
+    *,
+    points: int = 101,
+    min_calls: int = PICKUP_MIN_CALLS,
+) -> dict[str, Any] | None:
+    """A group's ``pickup`` entry from :func:`pickup_waits`, pooled over its queues:
+    ``share`` the delayed calls over the calls that arrived to an idle agent,
+    ``delay`` an empirical distribution of ``points`` quantiles of the delays; None
+    with fewer than ``min_calls`` calls or no delay."""
+    calls = sum(waits[q][0] for q in queues if q in waits)
+    delays = [waits[q][1] for q in queues if q in waits]
+    d = np.concatenate(delays) if delays else np.zeros(0)
+    if calls < min_calls or len(d) == 0:
+        return None
+    qs = np.quantile(d, np.linspace(0, 1, points))
+    return {
+        "share": round(len(d) / calls, 4),
+        "delay": {"distribution": "empirical", "samples": [round(float(v), 1) for v in qs]},
+    }

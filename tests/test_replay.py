@@ -16,6 +16,7 @@ from sim.measure.replay import (
     BEHAVIOURS,
     DEFAULT_BEHAVIOURS,
     _agent_talk,
+    _pickup,
     _scale_group_factors,
     _segment_talk_times,
     _talk_by_hour,
@@ -25,6 +26,7 @@ from sim.measure.replay import (
 
 from .cli_helpers import ccsim
 from .forecast_helpers import RAW, SHARED, needs_raw
+from .helpers import single_queue
 
 pytestmark = needs_raw
 
@@ -109,6 +111,24 @@ def test_replay_two_days(january: Calibration, february: pd.DataFrame) -> None:
         replay(january, february, days=1, behaviours=("absence",))
     with pytest.raises(ValueError, match="unknown nonsense"):
         replay(january, february, days=1, behaviours=("nonsense",))
+    with pytest.raises(ValueError, match="pickup_as_absence needs pickup"):
+        replay(january, february, days=1, behaviours=("pickup_as_absence",))
+
+
+def test_january_pickup(january: Calibration) -> None:
+    """January's PS calls that arrived to an idle, available PS agent: 11961, of which
+    2732 were answered after more than 2 s (22.8%, median 27 s); a PS_NW group pools
+    NW's 2091 calls (547 late)."""
+    of = _pickup(january)
+    ps = of(("PS",))
+    assert ps is not None and ps["share"] == pytest.approx(2732 / 11961, abs=1e-4)
+    samples = ps["delay"]["samples"]
+    assert len(samples) == 101 and samples[50] == pytest.approx(27.0) and min(samples) > 2
+    both = of(("PS", "NW"))
+    assert both is not None and both["share"] == pytest.approx(3279 / 14052, abs=1e-4)
+    data = single_queue(per_interval=1, aht=60, agents=1, patience=None, periods=4)
+    data["groups"]["agents"]["pickup"] = ps
+    assert parse_scenario(data).groups["agents"].pickup is not None
 
 
 def test_cli_bad_input_exits_2(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -121,6 +141,8 @@ def test_cli_bad_input_exits_2(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) 
     assert r.returncode == 2 and "--with proficiency: needs skills" in r.stderr
     r = ccsim("replay", "january", "february", "--with", "agent_talk", "--without", "proficiency")
     assert r.returncode == 2 and "--with agent_talk: needs proficiency" in r.stderr
+    r = ccsim("replay", "january", "february", "--with", "pickup_as_absence")
+    assert r.returncode == 2 and "--with pickup_as_absence: needs pickup" in r.stderr
     r = ccsim("replay", "january", "february", "--weekdays", "9")
     assert r.returncode == 2 and "--weekdays" in r.stderr
     r = ccsim("replay", "march", "february")

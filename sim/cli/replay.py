@@ -76,6 +76,7 @@ def _behaviours(without: list[str] | None, with_: list[str] | None) -> tuple[str
         ("absence", "availability", "it extends availability"),
         ("agent_talk", "proficiency", "it refines proficiency's factors"),
         ("readiness", "skills", "it splits the skill groups"),
+        ("pickup_as_absence", "pickup", "it is pickup's ablation"),
     ):
         if name in added and needs not in use:
             raise _bad(f"--with {name}: needs {needs} ({why}); leave out --without {needs}")
@@ -95,6 +96,7 @@ NEEDS = {
     "absence": "availability",
     "agent_talk": "proficiency",
     "readiness": "skills",
+    "pickup_as_absence": "pickup",
 }
 """Behaviour -> the behaviour it needs (it is dropped without it)."""
 
@@ -352,7 +354,7 @@ def add_replay_parser(sub: Any) -> None:
         metavar="BEHAVIOUR",
         help=(
             "add a behaviour that is off by default (absence, segments, agent_talk, "
-            "empirical_talk, talk_by_hour, aging)"
+            "empirical_talk, talk_by_hour, aging, pickup, pickup_as_absence)"
         ),
     )
     p.add_argument(

@@ -39,6 +39,7 @@ __all__ = [
     "Costs",
     "EffortTarget",
     "Group",
+    "Pickup",
     "Journeys",
     "Scenario",
     "ScenarioError",
@@ -415,6 +416,24 @@ class Shift(_Frozen):
         return n
 
 
+class Pickup(_Frozen):
+    """Agents who look free do not always answer at once (a pick-up delay).
+
+    When a contact that takes a whole agent (synchronous or deferred) arrives and is
+    routed to an idle agent of the group, with probability ``share`` the agent answers
+    only after ``delay`` (s). The agent is reserved meanwhile (no other contact can take
+    it; its occupancy counts the time) and the contact is waiting: its wait includes the
+    delay, and if its patience runs out first it abandons then (a plain abandonment,
+    never silent) and the agent is free again at once. Contacts an agent takes from the
+    queue, and concurrent sessions, are answered without delay.
+    """
+
+    share: float = Field(ge=0, le=1)
+    """Probability (per contact routed to an idle agent) that the answer is delayed."""
+    delay: Distribution
+    """The delay (s) of a delayed answer."""
+
+
 class Group(_Frozen):
     """A group of agents sharing a skill list (channels in priority order)."""
 
@@ -431,6 +450,9 @@ class Group(_Frozen):
     handle_time_factor: dict[str, float] | None = None
     """Per channel (one of the skills): this group's handle time relative to the
     channel's, talk and wrap-up alike (1.3: new hires take 30% longer; 0.85: experts)."""
+    pickup: Pickup | None = None
+    """A pick-up delay of agents who look free (:class:`Pickup`); None: they answer at
+    once."""
 
     @field_validator("agents", mode="before")
     @classmethod

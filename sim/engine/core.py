@@ -352,7 +352,7 @@ def _callbacks(  # noqa: C901 - the callback core: one closure set over the tabl
                 best = a_since[d[0]]
                 bd = d
         if bd is not None:
-            start_full(k, bd.popleft(), now)
+            take_idle(k, bd.popleft(), now)
         else:
             wait(k, c, now)
 
@@ -454,6 +454,10 @@ def _callbacks(  # noqa: C901 - the callback core: one closure set over the tabl
         if modes[c] == DEFERRED:
             on_deferred[a_group[a]] += 1
         push(entries, (now + handle[k], next(keys), finish[c], k))
+
+    # an arriving contact routed to an idle agent (start_full, or with pick-up delays
+    # pick_up below: a cell, so scenarios without them run exactly as before)
+    take_idle = start_full
 
     def proficiency(k: int, g: int, c: int) -> None:
         """Scale contact k's handle time (and wrap-up) by serving group g's factor."""
@@ -660,6 +664,48 @@ def _callbacks(  # noqa: C901 - the callback core: one closure set over the tabl
         talk_end if wrapping[c] else done_deferred if modes[c] == DEFERRED else done
         for c in range(C)
     )
+
+    # -- pick-up delays: idle agents who answer late --------------------------------------
+    picking = routing.picking
+    pickup_share = tuple(p[0] if p is not None else 0.0 for p in m.pickup)
+    pickup_choice, pickup_delay = pools.pickup_choice, pools.pickup_delay
+
+    def pick_up(k: int, a: int, now: float) -> None:
+        """Idle agent a (out of the idle deque) was chosen for arriving contact k: with
+        its group's share it answers after a drawn delay, reserved meanwhile; if the
+        customer's patience ends first, the contact abandons then and frees the agent."""
+        g = a_group[a]
+        if not picking[g] or pickup_choice[g]() >= pickup_share[g]:  # type: ignore[misc]
+            start_full(k, a, now)
+            return
+        d = pickup_delay[g]()  # type: ignore[misc]
+        p = patience[k]
+        if p < d:
+            push(entries, (now + p, next(keys), pickup_abandon, (k, a, now)))
+        else:
+            push(entries, (now + d, next(keys), pickup_end, (k, a, now)))
+
+    def reserved(a: int, start: float, now: float) -> None:
+        """Agent a was reserved from ``start`` to ``now`` without serving (occupancy)."""
+        g = a_group[a]
+        eng_log.append((g, start, now))
+        ghost_log.append((g, start, now, CAP))
+
+    def pickup_end(arg: tuple[int, int, float], now: float) -> None:
+        k, a, start = arg
+        reserved(a, start, now)
+        start_full(k, a, now)
+
+    def pickup_abandon(arg: tuple[int, int, float], now: float) -> None:
+        k, a, start = arg
+        reserved(a, start, now)
+        state[k] = ABANDONED
+        wait_end[k] = now
+        next_step(k, ON_ABANDON, now)
+        free(a, now)
+
+    if any(picking) and any(modes[c] != CONC for c in range(C)):
+        take_idle = pick_up
 
     # -- journey steps -------------------------------------------------------------------
     def next_step(k: int, event: int, now: float) -> None:

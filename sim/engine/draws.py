@@ -199,7 +199,9 @@ class Pools:
     chase uniform and per transition its delay: ``chase[c][i] = (uniform, delays)``.
     Customer segments: per channel the ``segment`` uniform of a hop that does not keep
     its journey's segment; per segment its own ``segment_handle`` and
-    ``segment_patience`` (None where it uses the channel's).
+    ``segment_patience`` (None where it uses the channel's). Per group with a pick-up
+    delay: ``pickup_choice`` (is an answer by an idle agent delayed) and
+    ``pickup_delay`` (how long), None for the other groups.
     """
 
     def __init__(self, m: Model, rep: np.random.SeedSequence) -> None:
@@ -261,6 +263,14 @@ class Pools:
         self.segment_patience = [
             lazy(d.sample, "hop-patience", names[sg.channel[s]], sg.names[s]) if d else None
             for s, d in enumerate(sg.patience)
+        ]
+        self.pickup_choice = [
+            lazy(uniform, "pickup", m.groups[g]) if p is not None else None
+            for g, p in enumerate(m.pickup)
+        ]
+        self.pickup_delay = [
+            lazy(p[1].sample, "pickup-delay", m.groups[g]) if p is not None else None
+            for g, p in enumerate(m.pickup)
         ]
         self.chase = [
             [

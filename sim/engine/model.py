@@ -163,6 +163,9 @@ class Model:
     """Context is carried between a journey's contacts: ``context_factor`` is not applied.
     A plain flag, so a policy can switch it on (``dataclasses.replace(model, ...)``)."""
     shaping: Shaping = NO_SHAPING  # call-backs and shaping rules (empty: none)
+    pickup: tuple[tuple[float, Distribution] | None, ...] = ()
+    """Per group: (share, delay) of its pick-up delay (:class:`~sim.config.scenario.Pickup`),
+    or None; empty: no group has one."""
 
     @property
     def horizon(self) -> float:
@@ -283,7 +286,18 @@ def compile_scenario(sc: Scenario) -> Model:
         context_factor=loss.factor if loss else 1.0,
         context_carry=loss.carry if loss else False,
         shaping=compile_shaping(sc),
+        pickup=_pickup(sc, grps),
     )
+
+
+def _pickup(sc: Scenario, grps: tuple[str, ...]) -> tuple[tuple[float, Distribution] | None, ...]:
+    """Per group its pick-up (share, delay), or None; () when no group has one (or
+    every share is 0: nothing is ever delayed, so the engine runs as without)."""
+    out = tuple(
+        (p.share, p.delay) if (p := sc.groups[g].pickup) is not None and p.share > 0 else None
+        for g in grps
+    )
+    return out if any(x is not None for x in out) else ()
 
 
 def _closed(sc: Scenario, chans: tuple[str, ...]) -> tuple[tuple[bool, ...], ...] | None:

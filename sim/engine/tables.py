@@ -179,6 +179,7 @@ class Routing:
     skill_lanes: tuple[tuple[int, ...], ...]  # per group: lanes of its skills in order
     live_lanes: tuple[int, ...]  # lanes of live channels
     resolve_at: tuple[float, ...]  # per channel: resolved when u_resolve < this
+    picking: tuple[bool, ...] = ()  # per group: it has a pick-up delay (empty: none has)
 
     @classmethod
     def of(cls, m: Model) -> Routing:
@@ -221,12 +222,18 @@ class Routing:
         scaled = tuple(
             any(m.handle_factor[g][c] != 1.0 for c in sk) for g, sk in enumerate(m.skills)
         )
-        # channels with wrap-up and groups with handle-time factors stay off the
-        # callbacks' hot paths (the one dedicated group, the inlined free agent), which
-        # start and end work without them
+        picking = tuple(p is not None for p in m.pickup)
+        # channels with wrap-up and groups with handle-time factors or a pick-up delay
+        # stay off the callbacks' hot paths (the one dedicated group, the inlined free
+        # agent), which start and end work without them
         return cls(
             only_group=tuple(
-                e[0] if len(e) == 1 and not wrapping[c] and not scaled[e[0]] else -1
+                e[0]
+                if len(e) == 1
+                and not wrapping[c]
+                and not scaled[e[0]]
+                and not (picking and picking[e[0]])
+                else -1
                 for c, e in enumerate(m.eligible)
             ),
             live_first=tuple(lanes(ordered(False, sk)) for sk in m.skills),
@@ -251,4 +258,5 @@ class Routing:
             skill_lanes=tuple(lanes(sk) for sk in m.skills),
             live_lanes=tuple(lane for lane, c in enumerate(sg.lanes) if modes[c] != DEFERRED),
             resolve_at=tuple(1.0 if sg.resolves[c] else r for c, r in enumerate(m.resolution)),
+            picking=picking,
         )

@@ -43,6 +43,8 @@ BEHAVIOURS = (
     "talk_by_hour",
     "aging",
     "readiness",
+    "pickup",
+    "pickup_as_absence",
 )
 """What a replay can take from the records beyond arrivals, talk time and patience:
 
@@ -84,6 +86,15 @@ BEHAVIOURS = (
   (training month; the switch's choice among idle agents allowed for). Each agent's
   available time is shared out among skill sets with and without such queues (and the
   groups' handle-time factors follow their members).
+* ``pickup`` (off by default): agents who look free do not always answer at once: of
+  the training month's calls that arrived while an agent skilled for them was idle and
+  available (:func:`forecasting.agents.idle_arrivals`), the share answered after more
+  than 2 s and those waits (empirical), pooled over each group's queues, as
+  ``groups.<g>.pickup``. With ``availability``, the test month's calls that arrived to
+  such an agent and waited are left out of the waits absence is seen in (the same idle
+  seconds are not counted twice);
+* ``pickup_as_absence`` (needs ``pickup``): keeps them in (double counted: the
+  ablation).
 """
 DEFAULT_BEHAVIOURS = (*BEHAVIOURS[:5], "readiness")
 """What :func:`replay` uses unless told: skills, availability, wrap_up, proficiency,
@@ -105,6 +116,10 @@ def _staffing(
     parts = None
     if "readiness" in behaviours:
         parts = ag.readiness_parts(skills, cal.readiness)
+    not_absence = None
+    if cutoff is not None and "pickup" in behaviours and "pickup_as_absence" not in behaviours:
+        late = test.records["wait"].to_numpy(float) > ag.TAKE_WAIT
+        not_absence = late & ag.idle_arrivals(test.records, skills, idle_gap=test.idle_gap)
     avail = ag.availability(
         test.records,
         skills,
@@ -113,6 +128,7 @@ def _staffing(
         wrap_cutoff=cutoff,
         extrapolate="absence" in behaviours,
         parts=parts,
+        not_absence=not_absence,
     )
     if "skills" not in behaviours:
         pooled = avail.groupby("interval")["agents"].sum().reset_index()
@@ -252,6 +268,7 @@ NEEDS = (
     ("absence", "availability", "it extends it"),
     ("agent_talk", "proficiency", "it refines its factors"),
     ("readiness", "skills", "it splits the skill groups"),
+    ("pickup_as_absence", "pickup", "it is its ablation"),
 )
 """(behaviour, the behaviour it needs, why)."""
 
@@ -283,8 +300,14 @@ def _day_edits(
     )
 
     profiles = _talk_by_hour(cal) if "talk_by_hour" in use else {}
+    pickup = _pickup(cal) if "pickup" in use else None
 
     def edit(data: dict[str, Any], day: Any) -> None:
+        if pickup is not None:
+            for g in data["groups"].values():
+                entry = pickup(tuple(g["skills"]))
+                if entry is not None:
+                    g["pickup"] = entry
         if talk_times == "test" and "segments" in use:
             _segment_talk_times(data, test)
         if day_factors is not None:
@@ -346,6 +369,22 @@ def _agent_talk(
         }
 
     return for_day
+
+
+def _pickup(cal: Calibration) -> Callable[[tuple[str, ...]], dict[str, Any] | None]:
+    """A group's ``pickup`` entry by its skills, from the calibration month's calls that
+    arrived to an idle, available agent (:func:`forecasting.agents.pickup_waits`)."""
+    from forecasting.agents import pickup_of, pickup_waits
+
+    waits = pickup_waits(cal.records, cal.agent_skills, idle_gap=cal.idle_gap)
+    cache: dict[tuple[str, ...], dict[str, Any] | None] = {}
+
+    def of(skills: tuple[str, ...]) -> dict[str, Any] | None:
+        if skills not in cache:
+            cache[skills] = pickup_of(waits, skills)
+        return cache[skills]
+
+    return of
 
 
 def _empirical_talk(cal: Calibration) -> dict[str, dict[str, Any]]:
