@@ -57,6 +57,7 @@ __all__ = [
     "Auto",
     "CalendarStateSpace",
     "DayOfWeekStateSpace",
+    "DriftingStateSpace",
     "FittedModel",
     "ForecastModel",
     "MSTLForecaster",
@@ -512,6 +513,7 @@ class DayOfWeekStateSpace:
     profile_decay_grid: tuple[float, ...] | None = None
     robust_spread: bool = False
     robust_outliers: bool = False
+    drifting_weekdays: bool = False
 
     def __post_init__(self) -> None:
         _check_decay(self.profile_decay)
@@ -543,7 +545,6 @@ class DayOfWeekStateSpace:
         return self._fit(y, (previous.first_params, np.asarray(previous.results.params)))
 
     def _fit(self, y: DayMatrix, start: tuple[np.ndarray, np.ndarray] | None) -> _StateSpaceResults:
-        from statsmodels.tsa.statespace.structural import UnobservedComponents
 
         _min_weeks(y, 2, self.name)
         days, tot = _daily_series(y, fill=False)
@@ -570,7 +571,7 @@ class DayOfWeekStateSpace:
                     endog = endog.copy()
                     endog[out] = np.nan
                     X = self._exog(y, days, use_closure, use_month)
-                    res = UnobservedComponents(endog, level="llevel", exog=X).fit(
+                    res = self._model(y, endog, X).fit(
                         disp=False, start_params=res.params if start is None else start[1]
                     )
         decay = self.profile_decay
@@ -603,16 +604,30 @@ class DayOfWeekStateSpace:
     ) -> tuple[Any, np.ndarray, bool]:
         """The first maximum-likelihood fit; with ``month``, refitted without the
         month-start regressor when its coefficient is not significant."""
-        from statsmodels.tsa.statespace.structural import UnobservedComponents
-
         for use_month in (True, False) if month else (False,):
-            model = UnobservedComponents(
-                endog, level="llevel", exog=self._exog(y, days, closure, use_month)
-            )
+            model = self._model(y, endog, self._exog(y, days, closure, use_month))
             res = model.fit(disp=False, start_params=_warm_start(start, len(model.start_params)))
             if not use_month or abs(float(np.asarray(res.zvalues)[-1])) >= MONTH_START_Z:
                 break
         return res, np.asarray(res.params), use_month
+
+    def _drifting(self, y: DayMatrix) -> bool:
+        return self.drifting_weekdays and y.calendar.days_per_week > 1
+
+    def _model(self, y: DayMatrix, endog: np.ndarray, X: np.ndarray | None) -> Any:
+        """The daily state-space model: a local level, plus (``drifting_weekdays``)
+        a stochastic seasonal of the week's open days, plus the regressors ``X``."""
+        from statsmodels.tsa.statespace.structural import UnobservedComponents
+
+        if self._drifting(y):
+            return UnobservedComponents(
+                endog,
+                level="llevel",
+                seasonal=y.calendar.days_per_week,
+                stochastic_seasonal=True,
+                exog=X,
+            )
+        return UnobservedComponents(endog, level="llevel", exog=X)
 
     @staticmethod
     def closure_regressor(y: DayMatrix, days: Sequence[dt.date]) -> np.ndarray:
@@ -622,7 +637,9 @@ class DayOfWeekStateSpace:
         self, y: DayMatrix, days: Sequence[dt.date], closure: bool, month: bool = False
     ) -> np.ndarray | None:
         wds = y.calendar.open_weekdays
-        cols = [np.array([d.weekday() == w for d in days], dtype=float) for w in wds[1:]]
+        cols = []
+        if not self._drifting(y):  # fixed weekday effects (else the stochastic seasonal)
+            cols = [np.array([d.weekday() == w for d in days], dtype=float) for w in wds[1:]]
         if closure:
             cols.append(self.closure_regressor(y, days))
         if month:  # last column: _fit_daily tests its coefficient
@@ -721,6 +738,26 @@ class CalendarStateSpace(DayOfWeekStateSpace):
     @property
     def name(self) -> str:
         return "cal_ssm"
+
+
+@dataclass(frozen=True, kw_only=True)
+class DriftingStateSpace(DayOfWeekStateSpace):
+    """:class:`DayOfWeekStateSpace` whose day-of-week effects drift: a stochastic
+    seasonal (statsmodels ``UnobservedComponents(seasonal=days per week,
+    stochastic_seasonal=True)``) in place of fixed weekday dummies. Each weekday's
+    effect is a random walk updated when that weekday is observed, so the recent
+    same weekdays weigh most, by a Kalman gain the likelihood fits (no constant
+    chosen by hand). For weekday effects that move through the year, as where the
+    weekend follows sunset (Friday's working hours shrink in winter).
+
+    Same options as :class:`DayOfWeekStateSpace`, ``drifting_weekdays=True``.
+    """
+
+    drifting_weekdays: bool = True
+
+    @property
+    def name(self) -> str:
+        return "drift_ssm"
 
 
 # -- MSTL -------------------------------------------------------------------------------------
@@ -838,7 +875,13 @@ def default_candidates() -> tuple[ForecastModel, ...]:
     name): it is the same daily model with calendar terms, so the two score alike on
     most cutoffs and having both only adds selection noise (with both, ``auto``
     reached MASE 0.771 on the US bank's 40 origins against cal_ssm's 0.737)."""
-    return (SeasonalNaive(season="week"), TopDown(), MSTLForecaster(), CalendarStateSpace())
+    return (
+        SeasonalNaive(season="week"),
+        TopDown(),
+        MSTLForecaster(),
+        CalendarStateSpace(),
+        DriftingStateSpace(),
+    )
 
 
 SWITCH_P = 0.05
@@ -970,6 +1013,7 @@ MODELS: dict[str, ForecastModel] = {
     "mstl": MSTLForecaster(),
     "dow_ssm": DayOfWeekStateSpace(),
     "cal_ssm": CalendarStateSpace(),
+    "drift_ssm": DriftingStateSpace(),
     "auto": Auto(),
 }
 
