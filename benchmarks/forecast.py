@@ -44,7 +44,7 @@ ROOT = Path(__file__).resolve().parents[1]
 SHARED = ROOT.parent / "shared" / "data"
 US_BANK = SHARED / "us-bank-calls-2003" / "bank_calls_5min.csv"
 RAW = SHARED / "anonymous-bank-1999" / "raw"
-MODELS = ("snaive_week", "topdown", "mstl", "dow_ssm", "cal_ssm", "drift_ssm")
+MODELS = ("snaive_week", "topdown", "mstl", "dow_ssm", "cal_ssm", "drift_ssm", "week_ssm")
 AUTO = ("auto",)
 """Backtested on the 1-day horizon only (``auto`` runs its own backtest at each cutoff)."""
 

@@ -69,6 +69,7 @@ from .models import (
     SeasonalNaive,
     SeriesForecast,
     TopDown,
+    WeekdayChoiceStateSpace,
     get_model,
 )
 
@@ -94,6 +95,7 @@ __all__ = [
     "SeasonalNaive",
     "SeriesForecast",
     "TopDown",
+    "WeekdayChoiceStateSpace",
     "accuracy",
     "backtest",
     "backtest_matrix",

@@ -141,7 +141,9 @@ def test_fast_selection_matches_full_refit():
 
 
 @pytest.mark.parametrize(
-    "spec", [fc.DayOfWeekStateSpace(), fc.CalendarStateSpace()], ids=lambda s: s.name
+    "spec",
+    [fc.DayOfWeekStateSpace(), fc.CalendarStateSpace(), fc.DriftingStateSpace()],
+    ids=lambda s: s.name,
 )
 def test_selection_fit_warm_start_reaches_the_same_optimum(synthetic, spec):
     y = synthetic.matrix("voice")
@@ -327,7 +329,6 @@ def test_drift_ssm_follows_a_weekday_level_step_that_fixed_effects_average():
         else:
             assert drift[i] == pytest.approx(totals[d.weekday()], rel=0.08)
     assert fc.get_model("drift_ssm") == fc.DriftingStateSpace()
-    assert any(c.name == "drift_ssm" for c in fc.Auto().candidates)
 
 
 def test_drift_ssm_intervals_cover_at_the_nominal_rate():
@@ -339,6 +340,43 @@ def test_drift_ssm_intervals_cover_at_the_nominal_rate():
     acc = fc.accuracy(cv).iloc[0]
     assert 0.72 <= acc["coverage_80"] <= 0.88
     assert acc["coverage_95"] >= 0.90
+
+
+def test_one_day_ahead_error_is_the_mean_absolute_filter_error_after_burn_in():
+    """Predictions 10% above every daily total: the error is 0.1 x the mean total of
+    the days after the first two weeks (10 weekdays), contacts per day."""
+    import types
+
+    from forecasting.models import one_day_ahead_error
+
+    h, _, _ = _weekday_profile_history(weeks=4, seed=1)
+    y = h.matrix("voice")
+    tot = y.values.sum(axis=1)  # no closures: one row per open weekday
+    res = types.SimpleNamespace(
+        results=types.SimpleNamespace(fittedvalues=np.log(tot * 1.1)), log=True
+    )
+    assert one_day_ahead_error(res, y) == pytest.approx(0.1 * tot[10:].mean())  # type: ignore[arg-type]
+    flat = types.SimpleNamespace(results=types.SimpleNamespace(fittedvalues=tot - 5.0), log=False)
+    assert one_day_ahead_error(flat, y) == pytest.approx(5.0)  # type: ignore[arg-type]
+
+
+def test_week_ssm_keeps_the_weekday_form_that_predicted_training_days_better():
+    """On the Friday step the drifting effects predict the last 6 weeks' Fridays
+    better one day ahead, so week_ssm forecasts with drift_ssm; on a stable weekday
+    pattern the fixed effects (cal_ssm) predict as well with less noise and stay."""
+    stepped, _, _ = _weekday_profile_history(weeks=14, seed=6, friday_step=(8, 1650.0))
+    res = fc.WeekdayChoiceStateSpace().fit(stepped.matrix("voice"))
+    assert res.chosen == "drift_ssm" and res.errors[1] < res.errors[0]
+    stable, _, _ = _weekday_profile_history(weeks=14, seed=6)
+    y = stable.matrix("voice")
+    res = fc.WeekdayChoiceStateSpace().fit(y)
+    assert res.chosen == "cal_ssm" and res.errors[0] <= res.errors[1]
+    days = stable.calendar.next_open_days(y.dates[-1], 2)
+    f = res.forecast(days, n_paths=20, rng=np.random.default_rng(2))
+    g = fc.CalendarStateSpace().fit(y).forecast(days, n_paths=20, rng=np.random.default_rng(2))
+    assert f.model == "week_ssm"
+    np.testing.assert_array_equal(f.mean, g.mean)
+    assert fc.Auto().default == "week_ssm"
 
 
 @needs_us_bank
