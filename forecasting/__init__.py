@@ -64,10 +64,12 @@ from .models import (
     Auto,
     CalendarStateSpace,
     DayOfWeekStateSpace,
+    DriftingStateSpace,
     MSTLForecaster,
     SeasonalNaive,
     SeriesForecast,
     TopDown,
+    WeekdayChoiceStateSpace,
     get_model,
 )
 
@@ -82,6 +84,7 @@ __all__ = [
     "ColumnMap",
     "DayMatrix",
     "DayOfWeekStateSpace",
+    "DriftingStateSpace",
     "ForecastCoverage",
     "History",
     "HistoryError",
@@ -92,6 +95,7 @@ __all__ = [
     "SeasonalNaive",
     "SeriesForecast",
     "TopDown",
+    "WeekdayChoiceStateSpace",
     "accuracy",
     "backtest",
     "backtest_matrix",

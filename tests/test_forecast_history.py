@@ -187,7 +187,8 @@ def test_all_zero_history_says_why_and_a_zero_channel_forecasts_zero():
         read_history(df.assign(volume=0))
     both = pd.concat([df, df.assign(channel="chat", volume=0)], ignore_index=True)
     hist = read_history(both)
-    for model in ("snaive_week", "snaive_day", "topdown", "mstl", "dow_ssm", "cal_ssm", "auto"):
+    models = ("snaive_week", "snaive_day", "topdown", "mstl", "dow_ssm", "cal_ssm")
+    for model in (*models, "drift_ssm", "week_ssm", "auto"):
         out = fc.forecast(hist, model=model, horizon_days=2, n_paths=40)
         chat = out[out["channel"] == "chat"]
         assert len(chat) == 2 * 56 and (chat["model"] == "zero").all(), model

@@ -141,7 +141,9 @@ def test_fast_selection_matches_full_refit():
 
 
 @pytest.mark.parametrize(
-    "spec", [fc.DayOfWeekStateSpace(), fc.CalendarStateSpace()], ids=lambda s: s.name
+    "spec",
+    [fc.DayOfWeekStateSpace(), fc.CalendarStateSpace(), fc.DriftingStateSpace()],
+    ids=lambda s: s.name,
 )
 def test_selection_fit_warm_start_reaches_the_same_optimum(synthetic, spec):
     y = synthetic.matrix("voice")
@@ -201,12 +203,13 @@ def test_us_bank_forecast_follows_calendar(us_bank):
 
 # -- cal_ssm: daily totals with calendar effects x chosen profiles ---------------------------
 def _weekday_profile_history(
-    *, weeks: int, seed: int, month_lift: float = 1.0
+    *, weeks: int, seed: int, month_lift: float = 1.0, friday_step: tuple[int, float] | None = None
 ) -> tuple[fc.History, dict[int, float], np.ndarray]:
     """A pure weekday x profile Poisson process (weekdays 07:00-21:00, 15 min):
     expected daily total by weekday (x ``month_lift`` on the first weekday of a
-    month), the same intraday shape every day. Returns the history, the totals and
-    the profile (shares)."""
+    month; ``friday_step = (week, total)``: Fridays' total from that week on), the
+    same intraday shape every day. Returns the history, the totals (the last week's)
+    and the profile (shares)."""
     rng = np.random.default_rng(seed)
     totals = {0: 1300.0, 1: 1000.0, 2: 950.0, 3: 1000.0, 4: 1100.0}
     slots = np.arange(7 * 60, 21 * 60, 15)
@@ -221,6 +224,8 @@ def _weekday_profile_history(
             continue
         lift = month_lift if d.month != prev_month else 1.0
         prev_month = d.month
+        if friday_step is not None and k // 7 == friday_step[0]:
+            totals = {**totals, 4: friday_step[1]}
         counts = rng.poisson(totals[d.weekday()] * lift * prof)
         for s, c in zip(slots, counts, strict=True):
             rows.append((dt.datetime.combine(d, dt.time()) + dt.timedelta(minutes=int(s)), c))
@@ -299,6 +304,79 @@ def test_profile_decay_is_chosen_on_training_days():
     shifted[half:] = np.roll(shifted[half:], 12, axis=1)  # 3 hours later
     y2 = dataclasses.replace(y, values=shifted)
     assert choose_profile_decay(y2, (0.5, 1.0)) == 0.5
+
+
+# -- drift_ssm: drifting day-of-week effects -------------------------------------------------
+def test_drift_ssm_follows_a_weekday_level_step_that_fixed_effects_average():
+    """Fridays' expected total steps from 1,100 to 1,650 calls after 8 of 14 weeks
+    (the other weekdays stay). drift_ssm's Friday effect is a random walk, so its
+    Friday forecast reaches the new level (within 6%: 6 weeks of ~1,650 calls, the
+    Kalman gain leaves a small lag); the other weekdays stay within 8% of their
+    totals (each weekday's effect rests on its last few weeks only: sd ~3-4%). The
+    fixed-dummy model averages old and new Fridays: its weekday effect is about the
+    mean log ratio, exp((8 ln 1.1 + 6 ln 1.65) / 14) x 1,000 = 1,310
+    calls (each weekday's log ratio against the common level of ~1,000), well below
+    the new 1,650."""
+    h, totals, prof = _weekday_profile_history(weeks=14, seed=6, friday_step=(8, 1650.0))
+    y = h.matrix("voice")
+    days = h.calendar.next_open_days(y.dates[-1], 5)
+    drift = fc.DriftingStateSpace().fit(y).forecast(days, n_paths=50).mean.sum(axis=1)
+    fixed = fc.DayOfWeekStateSpace().fit(y).forecast(days, n_paths=50).mean.sum(axis=1)
+    for i, d in enumerate(days):
+        if d.weekday() == 4:
+            assert drift[i] == pytest.approx(1650.0, rel=0.06)
+            assert fixed[i] == pytest.approx(1310.0, rel=0.06)
+        else:
+            assert drift[i] == pytest.approx(totals[d.weekday()], rel=0.08)
+    assert fc.get_model("drift_ssm") == fc.DriftingStateSpace()
+
+
+def test_drift_ssm_intervals_cover_at_the_nominal_rate():
+    """As for cal_ssm: on the stable weekday x profile Poisson process, the 80%
+    intervals of 10 one-day backtests cover 72-88% of the 560 intervals (+- 4 sd of a
+    binomial share, widened for the days' shared level error)."""
+    h, _, _ = _weekday_profile_history(weeks=10, seed=8)
+    cv = fc.backtest(h, [fc.DriftingStateSpace()], horizon_days=1, n_windows=10, n_paths=300)
+    acc = fc.accuracy(cv).iloc[0]
+    assert 0.72 <= acc["coverage_80"] <= 0.88
+    assert acc["coverage_95"] >= 0.90
+
+
+def test_one_day_ahead_error_is_the_mean_absolute_filter_error_after_burn_in():
+    """Predictions 10% above every daily total: the error is 0.1 x the mean total of
+    the days after the first two weeks (10 weekdays), contacts per day."""
+    import types
+
+    from forecasting.models import one_day_ahead_error
+
+    h, _, _ = _weekday_profile_history(weeks=4, seed=1)
+    y = h.matrix("voice")
+    tot = y.values.sum(axis=1)  # no closures: one row per open weekday
+    res = types.SimpleNamespace(
+        results=types.SimpleNamespace(fittedvalues=np.log(tot * 1.1)), log=True
+    )
+    assert one_day_ahead_error(res, y) == pytest.approx(0.1 * tot[10:].mean())  # type: ignore[arg-type]
+    flat = types.SimpleNamespace(results=types.SimpleNamespace(fittedvalues=tot - 5.0), log=False)
+    assert one_day_ahead_error(flat, y) == pytest.approx(5.0)  # type: ignore[arg-type]
+
+
+def test_week_ssm_keeps_the_weekday_form_that_predicted_training_days_better():
+    """On the Friday step the drifting effects predict the last 6 weeks' Fridays
+    better one day ahead, so week_ssm forecasts with drift_ssm; on a stable weekday
+    pattern the fixed effects (cal_ssm) predict as well with less noise and stay."""
+    stepped, _, _ = _weekday_profile_history(weeks=14, seed=6, friday_step=(8, 1650.0))
+    res = fc.WeekdayChoiceStateSpace().fit(stepped.matrix("voice"))
+    assert res.chosen == "drift_ssm" and res.errors[1] < res.errors[0]
+    stable, _, _ = _weekday_profile_history(weeks=14, seed=6)
+    y = stable.matrix("voice")
+    res = fc.WeekdayChoiceStateSpace().fit(y)
+    assert res.chosen == "cal_ssm" and res.errors[0] <= res.errors[1]
+    days = stable.calendar.next_open_days(y.dates[-1], 2)
+    f = res.forecast(days, n_paths=20, rng=np.random.default_rng(2))
+    g = fc.CalendarStateSpace().fit(y).forecast(days, n_paths=20, rng=np.random.default_rng(2))
+    assert f.model == "week_ssm"
+    np.testing.assert_array_equal(f.mean, g.mean)
+    assert fc.Auto().default == "week_ssm"
 
 
 @needs_us_bank
