@@ -135,12 +135,15 @@ def random_level_history(days: int = 60, seed: int = 3) -> fc.History:
     return fc.read_history(df)
 
 
-def test_backtest_reforecast_beats_the_day_ahead_when_levels_vary():
+@pytest.mark.parametrize("update", ["level", "transient"])
+def test_backtest_reforecast_beats_the_day_ahead_when_levels_vary(update: str):
     """Day levels independent lognormal (sd 0.2): the day-ahead forecast cannot know
-    them, the morning shows them, so the rest-of-day MASE drops well below the
-    day-ahead's, and the 80% intervals stay near 80%."""
+    them, the morning shows them, so the rest-of-day MASE of either update drops well
+    below the day-ahead's, and the 80% intervals stay near 80%."""
     y = random_level_history().matrix()
-    cv = intraday_backtest(y, origins=("11:00", "14:00"), n_days=20, calibration_days=15)
+    cv = intraday_backtest(
+        y, origins=("11:00", "14:00"), n_days=20, calibration_days=15, update=update
+    )
     acc = fc.accuracy(cv, by=("channel", "origin", "forecast")).set_index(["origin", "forecast"])
     for origin in ("11:00", "14:00"):
         ahead, re = acc.loc[(origin, "day_ahead")], acc.loc[(origin, "reforecast")]

@@ -181,21 +181,9 @@ def test_reforecast_option_transient_and_its_errors():
         TransientPrior(0.0, 0.0, 1.0)
 
 
-def test_backtest_transient_beats_the_day_ahead_when_levels_vary():
-    """As the level update's backtest test (day levels lognormal sd 0.2, unknowable
-    before the day): the transient update's rest-of-day MASE is well below the
-    day-ahead's and its 80% intervals stay near 80%, on the same intervals."""
+def test_backtest_refuses_an_unknown_update():
+    """An unknown update is refused, naming it (accuracy: test_intraday, both updates)."""
     y = random_level_history().matrix()
-    cv = fc.intraday_backtest(
-        y, origins=("11:00", "14:00"), n_days=20, calibration_days=15, update="transient"
-    )
-    acc = fc.accuracy(cv, by=("channel", "origin", "forecast")).set_index(["origin", "forecast"])
-    for origin in ("11:00", "14:00"):
-        ahead, re = acc.loc[(origin, "day_ahead")], acc.loc[(origin, "reforecast")]
-        assert re["mase"] < 0.85 * ahead["mase"], (origin, re["mase"], ahead["mase"])
-        assert 0.6 <= re["coverage_80"] <= 0.95
-    rows = cv.groupby(["origin", "forecast"]).size().unstack()
-    assert (rows["day_ahead"] == rows["reforecast"]).all()
     with pytest.raises(HistoryError, match="update: expected"):
         fc.intraday_backtest(y, n_days=20, update="nope")
 
