@@ -213,13 +213,14 @@ def _pooled_dispersion(y: DayMatrix, *, decay: float | None, last: int) -> float
     first = max(len(y.dates) - last, 0)
     stats = _weekday_shares(y, shares, decay, first)
     d = 1.0 if decay is None else decay
+    masks = {v: y.open_mask(_a_day(v)) for v in range(7)}
     act, exp = [], []
     for i in range(first, len(y.dates)):
         w = int(y.weekdays[i])
         if tot[i] <= 0:
             continue
         if w in stats:
-            similar = similar_weekdays(stats, {v: y.open_mask(_a_day(v)) for v in stats})
+            similar = similar_weekdays(stats, masks)
             p = np.where(y.open_mask(y.dates[i]), shrink(stats, w, similar[w])[0], 0.0)
             act.append(y.values[i])
             exp.append(p / p.sum() * tot[i])

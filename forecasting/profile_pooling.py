@@ -107,13 +107,15 @@ def similar_weekdays(
     delta^2 = ||p_w - p_v||^2 - noise_w - noise_v (the estimated squared difference of
     the true profiles), E||(p_w + p_v) / 2 - mu_w||^2 = (delta^2 + noise_w + noise_v) / 4
     < noise_w, i.e. delta^2 < 3 noise_w - noise_v."""
+    prof = {w: st.profile for w, st in stats.items()}
+    noise = {w: st.noise for w, st in stats.items()}
     out: dict[int, set[int]] = {}
-    for w, sw in stats.items():
+    for w in stats:
         out[w] = set()
-        for v, sv in stats.items():
+        for v in stats:
             if v == w or not np.array_equal(masks[v], masks[w]):
                 continue
-            delta2 = float(((sw.profile - sv.profile) ** 2).sum()) - sw.noise - sv.noise
-            if delta2 < 3 * sw.noise - sv.noise:
+            delta2 = float(((prof[w] - prof[v]) ** 2).sum()) - noise[w] - noise[v]
+            if delta2 < 3 * noise[w] - noise[v]:
                 out[w].add(v)
     return out
