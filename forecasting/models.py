@@ -52,6 +52,7 @@ from threadpoolctl import threadpool_limits
 
 from .base import LEVELS, MIN_PATHS, FittedModel, ForecastModel, SeriesForecast
 from .history import DayMatrix, HistoryError
+from .profile_pooling import WeekdayShares, accumulate, shrink, similar_weekdays
 from .scoring import accuracy, rolling_origin
 
 __all__ = [
@@ -101,21 +102,26 @@ def open_day_index(y: DayMatrix, until: dt.date) -> list[dt.date]:
     return out
 
 
-def profiles(y: DayMatrix, *, decay: float | None) -> dict[int, np.ndarray]:
+def profiles(y: DayMatrix, *, decay: float | None, pool: bool = False) -> dict[int, np.ndarray]:
     """Intraday profile (shares summing to 1 over open slots) per weekday.
 
     ``decay`` weights the same-weekday days exponentially (the most recent weighs 1,
-    the one a week before ``decay``, ...); ``None`` averages all equally.
+    the one a week before ``decay``, ...); ``None`` averages all equally. ``pool``
+    shrinks each weekday's profile towards the pooled profile of the similar weekdays
+    (:mod:`forecasting.profile_pooling`: the weight from the training days' noise).
     """
     wd = y.weekdays
     tot = y.values.sum(axis=1, keepdims=True)
     shares = np.divide(y.values, tot, out=np.zeros_like(y.values), where=tot > 0)
     out = {}
     pooled = shares[tot[:, 0] > 0].mean(axis=0)
+    shrunk = _shrunk_profiles(y, _weekday_shares(y, shares, decay)) if pool else {}
     for w in y.calendar.open_weekdays:
         rows = np.flatnonzero((wd == w) & (tot[:, 0] > 0))
         if rows.size == 0:
             p = pooled.copy()
+        elif pool:
+            p = shrunk[w]
         else:
             weights = np.ones(rows.size) if decay is None else decay ** np.arange(rows.size)[::-1]
             p = (shares[rows] * weights[:, None]).sum(0) / weights.sum()
@@ -124,6 +130,26 @@ def profiles(y: DayMatrix, *, decay: float | None) -> dict[int, np.ndarray]:
         s = p.sum()
         out[w] = p / s if s > 0 else np.where(mask, 1.0 / max(mask.sum(), 1), 0.0)
     return out
+
+
+def _weekday_shares(
+    y: DayMatrix, shares: np.ndarray, decay: float | None, upto: int | None = None
+) -> dict[int, WeekdayShares]:
+    """Running share sums per weekday over the first ``upto`` days (default all)."""
+    d = 1.0 if decay is None else decay
+    stats: dict[int, WeekdayShares] = {}
+    for i in range(len(y.dates) if upto is None else upto):
+        if shares[i].any():
+            w = int(y.weekdays[i])
+            stats[w] = accumulate(stats.get(w), shares[i], d)
+    return stats
+
+
+def _shrunk_profiles(y: DayMatrix, stats: Mapping[int, WeekdayShares]) -> dict[int, np.ndarray]:
+    """Each weekday's profile shrunk towards its similar weekdays' (unmasked)."""
+    masks = {w: y.open_mask(_a_day(w)) for w in stats}
+    similar = similar_weekdays(stats, masks)
+    return {w: shrink(stats, w, similar[w])[0] for w in stats}
 
 
 def _a_day(weekday: int) -> dt.date:
@@ -152,10 +178,15 @@ def count_paths(expected: np.ndarray, k: float, rng: np.random.Generator) -> np.
     return rng.poisson(lam).astype(float)
 
 
-def _in_sample_dispersion(y: DayMatrix, *, decay: float | None, last: int = 40) -> float:
+def _in_sample_dispersion(
+    y: DayMatrix, *, decay: float | None, last: int = 40, pool: bool = False
+) -> float:
     """Dispersion of interval counts around (actual daily total x profile), where each
     day's profile is estimated from the days before it only (as when forecasting), so
-    the noise of the profile estimate is part of the dispersion."""
+    the noise of the profile estimate is part of the dispersion. ``pool``: the
+    profiles of :func:`profiles` with ``pool`` (refitted before each of those days)."""
+    if pool:
+        return _pooled_dispersion(y, decay=decay, last=last)
     d = 1.0 if decay is None else decay
     num: dict[int, np.ndarray] = {}
     den: dict[int, float] = {}
@@ -171,6 +202,29 @@ def _in_sample_dispersion(y: DayMatrix, *, decay: float | None, last: int = 40) 
             exp.append(num[w] / den[w] * tot)
         num[w] = num.get(w, 0.0) * d + y.values[i] / tot
         den[w] = den.get(w, 0.0) * d + 1.0
+    if not act:
+        return float("inf")
+    return nb_dispersion(np.array(act), np.array(exp))
+
+
+def _pooled_dispersion(y: DayMatrix, *, decay: float | None, last: int) -> float:
+    tot = y.values.sum(axis=1)
+    shares = np.divide(y.values, tot[:, None], out=np.zeros_like(y.values), where=tot[:, None] > 0)
+    first = max(len(y.dates) - last, 0)
+    stats = _weekday_shares(y, shares, decay, first)
+    d = 1.0 if decay is None else decay
+    masks = {v: y.open_mask(_a_day(v)) for v in range(7)}
+    act, exp = [], []
+    for i in range(first, len(y.dates)):
+        w = int(y.weekdays[i])
+        if tot[i] <= 0:
+            continue
+        if w in stats:
+            similar = similar_weekdays(stats, masks)
+            p = np.where(y.open_mask(y.dates[i]), shrink(stats, w, similar[w])[0], 0.0)
+            act.append(y.values[i])
+            exp.append(p / p.sum() * tot[i])
+        stats[w] = accumulate(stats.get(w), shares[i], d)
     if not act:
         return float("inf")
     return nb_dispersion(np.array(act), np.array(exp))
@@ -507,6 +561,8 @@ class DayOfWeekStateSpace:
         inflating the fitted noise.
     robust_spread : scale the simulated daily totals' deviations by
         :func:`daily_spread` (robust to special days that inflate the fitted noise).
+    pool_profiles : shrink each weekday's intraday profile towards the pooled profile
+        of the similar weekdays (:func:`profiles` with ``pool``).
     """
 
     log: bool = True
@@ -519,6 +575,7 @@ class DayOfWeekStateSpace:
     robust_spread: bool = False
     robust_outliers: bool = False
     drifting_weekdays: bool = False
+    pool_profiles: bool = False
 
     def __post_init__(self) -> None:
         _check_decay(self.profile_decay)
@@ -582,14 +639,14 @@ class DayOfWeekStateSpace:
         decay = self.profile_decay
         if self.profile_decay_grid is not None:
             decay = choose_profile_decay(y, self.profile_decay_grid)
-        prof = profiles(y, decay=decay)
+        prof = profiles(y, decay=decay, pool=self.pool_profiles)
         return _StateSpaceResults(
             self.name,
             y,
             days,
             res,
             prof,
-            _in_sample_dispersion(y, decay=decay),
+            _in_sample_dispersion(y, decay=decay, pool=self.pool_profiles),
             log,
             use_closure,
             self,
@@ -732,13 +789,16 @@ class CalendarStateSpace(DayOfWeekStateSpace):
     maximum-likelihood fit (no outlier refit: a special day the model knows, such as
     a month start or the day after a closure, is not an outlier).
 
-    Same options as :class:`DayOfWeekStateSpace`, other defaults.
+    Same options as :class:`DayOfWeekStateSpace`, other defaults (among them
+    ``pool_profiles=True``: 1-day MASE 0.597 -> 0.588 on the Anonymous Bank, 0.737 ->
+    0.735 on the US bank).
     """
 
     outlier_z: float | None = None
     month_start: bool = True
     profile_decay_grid: tuple[float, ...] | None = PROFILE_DECAY_GRID
     robust_spread: bool = True
+    pool_profiles: bool = True
 
     @property
     def name(self) -> str:
@@ -758,11 +818,13 @@ class DriftingStateSpace(DayOfWeekStateSpace):
     Same options as :class:`DayOfWeekStateSpace`, ``drifting_weekdays=True`` and,
     as in :class:`CalendarStateSpace`, ``robust_spread=True`` (without it the
     Anonymous Bank's 80% intervals covered 0.877 of its benchmark intervals, with it
-    0.841; the mean forecast is the same).
+    0.841; the mean forecast is the same) and ``pool_profiles=True`` (1-day MASE
+    0.583 -> 0.578 on the Anonymous Bank, 0.793 -> 0.792 on the US bank).
     """
 
     drifting_weekdays: bool = True
     robust_spread: bool = True
+    pool_profiles: bool = True
 
     @property
     def name(self) -> str:
