@@ -12,6 +12,7 @@ import pytest
 from forecasting import agents as ag
 from forecasting.calibrate import _aging_rules
 
+from .forecast_helpers import RAW, needs_raw
 from .test_agents import log
 
 # One agent x skilled for A (ahead) and B. A's call a0 waits 100-1000 s throughout.
@@ -112,6 +113,7 @@ def test_aging_rule_loads(order: list[str]) -> None:
 
 
 @pytest.mark.slow
+@needs_raw
 def test_january_aging() -> None:
     """January: agents turn to NW (last in their order) once its oldest call waited
     about 2 minutes (121 s); PS, which they mix with NE whatever the age (31% of the
@@ -120,10 +122,6 @@ def test_january_aging() -> None:
     from forecasting.calibrate import calibrate, read_anonymous_bank
     from sim.config.scenario import parse_scenario
 
-    from .forecast_helpers import RAW, needs_raw
-
-    if needs_raw.args[0]:
-        pytest.skip(needs_raw.kwargs["reason"])
     cal = calibrate(read_anonymous_bank(RAW / "anonymous_bank_1999_january.txt.gz"))
     th = cal.aging_thresholds()
     assert 90 <= th["NW"] <= 180 and "PS" not in th

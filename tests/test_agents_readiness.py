@@ -10,6 +10,7 @@ import pytest
 
 from forecasting import agents as ag
 
+from .forecast_helpers import RAW, needs_raw
 from .test_agents import log
 
 # x (P, N) and y (P): services are calls answered at once (wait 0) at their arrival.
@@ -107,6 +108,7 @@ def test_part_handle_time_factors() -> None:
 
 
 @pytest.mark.slow
+@needs_raw
 def test_january_readiness_and_replay_day() -> None:
     """January: NW, PE and IN are nobody's main queue; NAAMA and AVIDAN (6% of their
     calls NW) took NW at under a third of their PS rate, MICHAL at par. A replayed
@@ -114,10 +116,6 @@ def test_january_readiness_and_replay_day() -> None:
     from forecasting.calibrate import calibrate, read_anonymous_bank
     from sim.measure.replay import replay
 
-    from .forecast_helpers import RAW, needs_raw
-
-    if needs_raw.args[0]:
-        pytest.skip(needs_raw.kwargs["reason"])
     cal = calibrate(read_anonymous_bank(RAW / "anonymous_bank_1999_january.txt.gz"))
     ready = cal.readiness
     assert {q for d in ready.values() for q in d} <= {"NW", "PE", "IN"}
