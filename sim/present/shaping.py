@@ -11,6 +11,7 @@ from __future__ import annotations
 import pandas as pd
 
 import sim
+from sim.measure.kpi_offers import RULE_KPIS, SHAPING_CHANNEL_KPIS
 from sim.present.comparison import COUNT, DURATION, SHARE, Format, FormatChange
 
 __all__ = [
@@ -24,18 +25,9 @@ __all__ = [
     "with_absent_as_zero",
 ]
 
-RULE_KPIS = (
-    "fired",
-    "offered",
-    "accepted",
-    "deflected",
-    "reprioritised_minutes",
-    "carried",
-    "minutes_saved",
-)
-"""The per-rule KPIs of ``Result.rules``, in the order shown (those a result has)."""
-SHAPING_KPIS = ("moved_out", "deflected")
-"""Channel KPIs that only shaping rules (and call-backs: ``callback_*``) produce."""
+SHAPING_KPIS = SHAPING_CHANNEL_KPIS
+"""Channel KPIs that only shaping rules (and call-backs: ``callback_*``) produce; the
+per-rule KPIs of ``Result.rules`` are shown in :data:`RULE_KPIS`' order."""
 CALLBACK_PREFIX = "callback_"
 
 JOURNEY_KPIS: dict[str, tuple[str, tuple[Format, FormatChange]]] = {
