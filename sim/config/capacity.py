@@ -18,9 +18,8 @@ from typing import Any, Literal
 
 from pydantic import Field, ValidationError, field_validator, model_validator
 
-from sim.config.frozen import Frozen
-from sim.config.quoting import clip
-from sim.config.yaml_reader import read_yaml_file
+from sim.config.frozen import Frozen, validation_problems
+from sim.config.yaml_reader import read_model_file
 
 __all__ = [
     "CapacityError",
@@ -214,30 +213,19 @@ class CapacityPlan(Frozen):
         return self.start + dt.timedelta(days=DAYS_PER_WEEK * (week - 1))
 
 
+PER_WEEK_ARMS = frozenset({"float", "tuple[float, ...]"})
+"""The arms of the PerWeek union, as pydantic names them in an error's location."""
+
+
 def parse_capacity_plan(data: Any, source: str = "plan") -> CapacityPlan:
     """Validate plain data into a :class:`CapacityPlan`; errors name the field."""
     try:
         return CapacityPlan.model_validate(data)
     except ValidationError as exc:
-        problems = []
-        for err in exc.errors(include_url=False):
-            path = ""
-            for part in err["loc"]:
-                if str(part) in ("float", "tuple[float, ...]"):  # the PerWeek union's arms
-                    continue
-                path += f"[{part}]" if isinstance(part, int) else ("." if path else "") + str(part)
-            msg = str(err.get("ctx", {}).get("error", err["msg"])).removeprefix("Value error, ")
-            if not path and ": " in msg:  # a whole-plan check names its own field
-                problems.append(clip(msg))
-            else:
-                problems.append(f"{clip(path) or '(top level)'}: {clip(msg)}")
+        problems = validation_problems(exc, skip=PER_WEEK_ARMS, own_field=True)
         raise CapacityError(f"{source}: " + "; ".join(dict.fromkeys(problems))) from None
 
 
 def load_capacity_plan(path: str | Path) -> CapacityPlan:
     """Read a capacity plan from a YAML file."""
-    p = Path(path)
-    data, problems = read_yaml_file(p)
-    if problems:
-        raise CapacityError(f"{p}: " + "; ".join(problems))
-    return parse_capacity_plan(data, str(p))
+    return read_model_file(path, parse_capacity_plan, CapacityError)

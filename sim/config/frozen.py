@@ -19,14 +19,23 @@ class Frozen(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
 
 
-def validation_problems(exc: ValidationError) -> list[str]:
-    """A validation error of a small file model (shift templates, roster rules) as
-    ``field.path: problem`` lines."""
+def validation_problems(
+    exc: ValidationError, *, skip: frozenset[str] = frozenset(), own_field: bool = False
+) -> list[str]:
+    """A validation error of a small file model (shift templates, roster rules, capacity
+    plans) as ``field.path: problem`` lines. ``skip``: location parts left out of the
+    paths (a union's arm names); ``own_field``: a whole-model check's message that names
+    its own field (``field: problem``) is kept as it is."""
     problems = []
     for err in exc.errors(include_url=False):
         path = ""
         for part in err["loc"]:
+            if str(part) in skip:
+                continue
             path += f"[{part}]" if isinstance(part, int) else ("." if path else "") + str(part)
         msg = str(err.get("ctx", {}).get("error", err["msg"])).removeprefix("Value error, ")
-        problems.append(f"{clip(path) or '(top level)'}: {clip(msg)}")
+        if own_field and not path and ": " in msg:
+            problems.append(clip(msg))
+        else:
+            problems.append(f"{clip(path) or '(top level)'}: {clip(msg)}")
     return problems

@@ -21,8 +21,9 @@ from __future__ import annotations
 
 import codecs
 import re
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import yaml
 from yaml.events import AliasEvent, CollectionStartEvent
@@ -39,6 +40,7 @@ __all__ = [
     "decode_text",
     "read_yaml",
     "read_yaml_file",
+    "read_model_file",
     "yaml_problem",
 ]
 
@@ -282,3 +284,19 @@ def read_yaml_file(path: Path) -> tuple[Any, list[str]]:
         return read_yaml(text), []
     except yaml.YAMLError as exc:
         return None, [yaml_problem(exc, text)]
+
+
+T = TypeVar("T")
+
+
+def read_model_file(
+    path: str | Path, parse: Callable[[Any, str], T], error: Callable[[str], Exception]
+) -> T:
+    """Read a small YAML file (shift templates, roster rules, a capacity plan) and
+    validate it with ``parse(data, source)``; an unreadable file or bad YAML raises
+    ``error("<path>: <problems>")``."""
+    p = Path(path)
+    data, problems = read_yaml_file(p)
+    if problems:
+        raise error(f"{p}: " + "; ".join(problems))
+    return parse(data, str(p))

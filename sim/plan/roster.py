@@ -52,7 +52,8 @@ from scipy.sparse import coo_matrix, csr_matrix, hstack
 
 from sim.config.clock import MINUTES_PER_DAY, clock_label, clock_minutes
 from sim.config.frozen import Frozen, validation_problems
-from sim.config.scenario import Scenario, read_yaml_file
+from sim.config.scenario import Scenario
+from sim.config.yaml_reader import read_model_file
 from sim.plan.shifts import ShiftError, ShiftTemplate, check_template_grid
 
 __all__ = [
@@ -157,11 +158,7 @@ def parse_rules(data: Any, source: str = "rules") -> RosterRules:
 
 def load_rules(path: str | Path) -> RosterRules:
     """Read roster rules from a YAML file."""
-    p = Path(path)
-    data, problems = read_yaml_file(p)
-    if problems:
-        raise RosterError(f"{p}: " + "; ".join(problems))
-    return parse_rules(data, str(p))
+    return read_model_file(path, parse_rules, RosterError)
 
 
 def _day_patterns(rules: RosterRules) -> list[tuple[int, ...]]:

@@ -31,7 +31,8 @@ from scipy.sparse import coo_matrix, csr_matrix
 
 from sim.config.clock import MINUTES_PER_DAY, clock_label, clock_minutes
 from sim.config.frozen import Frozen, validation_problems
-from sim.config.scenario import Scenario, read_yaml_file
+from sim.config.scenario import Scenario
+from sim.config.yaml_reader import read_model_file
 
 __all__ = [
     "BreakRule",
@@ -139,11 +140,7 @@ def parse_templates(data: Any, source: str = "templates") -> Templates:
 
 def load_templates(path: str | Path) -> Templates:
     """Read shift templates from a YAML file."""
-    p = Path(path)
-    data, problems = read_yaml_file(p)
-    if problems:
-        raise ShiftError(f"{p}: " + "; ".join(problems))
-    return parse_templates(data, str(p))
+    return read_model_file(path, parse_templates, ShiftError)
 
 
 @dataclass(frozen=True)
