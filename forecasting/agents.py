@@ -24,6 +24,9 @@ What the simulator needs about the agents, read from who answered what when:
 * :func:`idle_arrivals`, :func:`pickup_waits` and :func:`pickup_of`: calls that
   arrived while an agent skilled for them was idle and available, how many waited
   anyway and how long (a pick-up delay: ``groups.<g>.pickup``);
+  :func:`pickup_days`, :func:`day_absence`, :func:`pickup_absence_fit` and
+  :func:`shifted_share`: a day's share of such late answers follows the day's
+  absence (agents away while calls wait, taken as independent of the queue);
 * :func:`availability`: agents available per group and interval: on shift (services
   less than ``idle_gap`` s apart), less the idle time beyond ``wrap_cutoff`` after a
   service during which a call of the agent's skills was waiting (an agent who lets a
@@ -48,20 +51,25 @@ __all__ = [
     "agent_talk_factors",
     "aging_thresholds",
     "availability",
+    "day_absence",
     "day_talk_factors",
     "group_name",
     "handle_time_factors",
     "idle_arrivals",
+    "late_idle_arrivals",
     "on_shift_seconds",
     "overtaking_picks",
     "part_handle_time_factors",
     "pick_counts",
+    "pickup_absence_fit",
+    "pickup_days",
     "pickup_of",
     "pickup_waits",
     "readiness",
     "readiness_parts",
     "routing_priority",
     "services",
+    "shifted_share",
     "skill_groups",
     "take_rates",
     "wrap_up_samples",
@@ -771,3 +779,101 @@ def pickup_of(
         "share": round(len(d) / calls, 4),
         "delay": {"distribution": "empirical", "samples": [round(float(v), 1) for v in qs]},
     }
+
+
+PICKUP_DAY_MIN_CALLS = 30
+"""Fewest calls arriving to an idle agent on a day for the day to count in the fit of
+the pick-up share on the day's absence (:func:`pickup_absence_fit`)."""
+
+
+def late_idle_arrivals(
+    records: pd.DataFrame,
+    skills: Mapping[str, tuple[str, ...]],
+    *,
+    idle_gap: float,
+    skip: float = WRAP_CUTOFF,
+    quick: float = TAKE_WAIT,
+) -> np.ndarray:
+    """Per record, True for a call that arrived to an idle, available agent
+    (:func:`idle_arrivals`) and waited more than ``quick`` s, answered or not: the
+    waits a pick-up delay stands for (``availability(not_absence=...)``)."""
+    late = records["wait"].to_numpy(float) > quick
+    return late & idle_arrivals(records, skills, idle_gap=idle_gap, skip=skip)
+
+
+def day_absence(
+    records: pd.DataFrame,
+    skills: Mapping[str, tuple[str, ...]],
+    *,
+    interval_minutes: int,
+    idle_gap: float,
+    not_absence: np.ndarray | None = None,
+) -> pd.Series:
+    """Per day (``datetime.date`` of the interval): the share of all agents' on-shift
+    seconds they were away, with absence taken as independent of the queue
+    (:func:`availability` with ``extrapolate``; ``not_absence`` as there): 1 - available
+    agent-seconds / on-shift agent-seconds, pooled over the groups. Days with nobody
+    on shift are left out."""
+    kw: dict[str, Any] = {"interval_minutes": interval_minutes, "idle_gap": idle_gap}
+    on = availability(records, skills, wrap_cutoff=None, **kw)
+    av = availability(records, skills, extrapolate=True, not_absence=not_absence, **kw)
+    both = pd.DataFrame(
+        {"on": on["agents"].to_numpy(), "av": av["agents"].to_numpy()},
+        index=on["interval"].dt.date.to_numpy(),
+    )
+    per_day = both.groupby(level=0).sum()
+    per_day = per_day[per_day["on"] > 0]
+    return (1.0 - per_day["av"] / per_day["on"]).rename("absence")
+
+
+def pickup_days(
+    records: pd.DataFrame,
+    skills: Mapping[str, tuple[str, ...]],
+    *,
+    idle_gap: float,
+    skip: float = WRAP_CUTOFF,
+    quick: float = TAKE_WAIT,
+) -> pd.DataFrame:
+    """Per day of arrival (index ``datetime.date``), of the calls of any queue that
+    arrived to an idle, available agent (:func:`idle_arrivals`): ``calls`` and ``late``
+    (answered after more than ``quick`` s, as :func:`pickup_waits` counts them)."""
+    idle = idle_arrivals(records, skills, idle_gap=idle_gap, skip=skip)
+    r = records[idle]
+    late = r["answered"].to_numpy(bool) & (r["wait"].to_numpy(float) > quick)
+    day = r["arrival"].dt.date.to_numpy()
+    out = pd.DataFrame({"calls": 1, "late": late.astype(np.int64)}, index=day)
+    return out.groupby(level=0).sum()
+
+
+def pickup_absence_fit(
+    days: pd.DataFrame, *, min_calls: int = PICKUP_DAY_MIN_CALLS
+) -> tuple[float, float] | None:
+    """How the day's pick-up share moves with the day's absence: a binomial GLM (logit
+    link) of ``late`` out of ``calls`` on ``absence`` over the days (rows) with at least
+    ``min_calls`` calls. Returns ``(slope, reference)``: the change in the log-odds of
+    a late answer per unit of absence share, and the days' mean absence weighted by
+    their calls (where the month's share applies, :func:`shifted_share`); None with
+    fewer than two such days or one absence for all."""
+    import statsmodels.api as sm
+
+    d = days[days["calls"] >= min_calls]
+    x = d["absence"].to_numpy(float)
+    if len(d) < 2 or np.ptp(x) == 0:
+        return None
+    n = d["calls"].to_numpy(float)
+    res = sm.GLM(
+        d["late"].to_numpy(float) / n,
+        sm.add_constant(x),
+        family=sm.families.Binomial(),
+        var_weights=n,
+    ).fit()
+    return float(res.params[1]), float(np.average(x, weights=n))
+
+
+def shifted_share(share: float, slope: float, reference: float, absence: float) -> float:
+    """A pick-up share moved to a day's ``absence`` on the log-odds scale:
+    ``expit(logit(share) + slope * (absence - reference))`` (0 and 1 stay)."""
+    if share <= 0.0 or share >= 1.0:
+        return share
+    z = np.log(share / (1.0 - share)) + slope * (absence - reference)
+    return float(1.0 / (1.0 + np.exp(-z)))

@@ -9,7 +9,7 @@ import pytest
 
 from forecasting import agents as ag
 
-from .test_agents import log
+from .test_agents import DAY, gap_log, log
 
 SKILLS = {"A": ("PS",)}
 
@@ -67,3 +67,59 @@ def test_availability_leaves_pickup_waits_out_of_absence() -> None:
     out = np.array([False, True, False, False, False, False])
     av2 = ag.availability(r, SKILLS, interval_minutes=15, idle_gap=1800, not_absence=out)
     assert av2["agents"].iloc[0] == pytest.approx(760 / 900)
+
+
+def test_pickup_days_count_idle_arrivals_and_late_answers() -> None:
+    """One day: three idle arrivals (calls 2, 3, 5), one answered late (call 2; call 5
+    abandoned after 30 s is late for absence, not a late answer)."""
+    r = pickup_log()
+    d = ag.pickup_days(r, SKILLS, idle_gap=1800)
+    assert d.index.tolist() == [DAY.date()]
+    assert d["calls"].tolist() == [3] and d["late"].tolist() == [1]
+    late = ag.late_idle_arrivals(r, SKILLS, idle_gap=1800)
+    assert late.tolist() == [False, True, False, False, True, False]
+
+
+def test_day_absence_by_hand() -> None:
+    """gap_log: A on shift 0-1030 s (1030 s); extrapolated absence 540 s in the first
+    interval (``test_availability_extrapolated_absence``), none in the second: 540 /
+    1030 of the day. Leaving the waiting call out of absence: nothing seen, 0."""
+    r = gap_log()
+    a = ag.day_absence(r, {"A": ("PS",)}, interval_minutes=15, idle_gap=1800)
+    assert a.index.tolist() == [DAY.date()]
+    assert a.iloc[0] == pytest.approx(540 / 1030)
+    out = np.array([False, True, False])
+    a2 = ag.day_absence(r, {"A": ("PS",)}, interval_minutes=15, idle_gap=1800, not_absence=out)
+    assert a2.iloc[0] == pytest.approx(0.0)
+
+
+@pytest.mark.filterwarnings("ignore::statsmodels.tools.sm_exceptions.PerfectSeparationWarning")
+def test_pickup_absence_fit_exact_on_a_line() -> None:
+    """Late shares 1/5, 1/3, 1/2 (log-odds -ln 4, -ln 2, 0) at absence 0.1, 0.2, 0.3 lie
+    on a line of slope ln 2 / 0.1; the reference is the calls-weighted mean absence
+    (300 calls each: 0.2); a day under min_calls does not count; one day, or one
+    absence for all, gives no fit. (An exact fit makes statsmodels warn of perfect
+    prediction.)"""
+    days = pd.DataFrame(
+        {
+            "calls": [300, 300, 300, 10],
+            "late": [60, 100, 150, 10],
+            "absence": [0.1, 0.2, 0.3, 0.9],
+        }
+    )
+    fit = ag.pickup_absence_fit(days, min_calls=30)
+    assert fit is not None
+    assert fit[0] == pytest.approx(np.log(2) / 0.1, rel=1e-6)
+    assert fit[1] == pytest.approx(0.2)
+    assert ag.pickup_absence_fit(days.iloc[:1], min_calls=30) is None
+    assert ag.pickup_absence_fit(days.assign(absence=0.2), min_calls=30) is None
+
+
+def test_shifted_share_on_the_log_odds_scale() -> None:
+    """Share 0.2 (odds 1/4), slope 10, absence 0.1 above the reference: odds e / 4,
+    share e / (4 + e); at the reference the share itself; 0 and 1 stay."""
+    e = np.exp(1.0)
+    assert ag.shifted_share(0.2, 10.0, 0.1, 0.2) == pytest.approx(e / (4 + e))
+    assert ag.shifted_share(0.2, 10.0, 0.1, 0.1) == pytest.approx(0.2)
+    assert ag.shifted_share(0.0, 10.0, 0.1, 0.5) == 0.0
+    assert ag.shifted_share(1.0, 10.0, 0.1, 0.0) == 1.0

@@ -17,6 +17,7 @@ from sim.measure.replay import (
     DEFAULT_BEHAVIOURS,
     _agent_talk,
     _pickup,
+    _pickup_daily,
     _scale_group_factors,
     _segment_talk_times,
     _talk_by_hour,
@@ -131,6 +132,31 @@ def test_january_pickup(january: Calibration) -> None:
     assert parse_scenario(data).groups["agents"].pickup is not None
 
 
+def test_january_pickup_daily(january: Calibration, february: pd.DataFrame) -> None:
+    """January's days: the log-odds of a late answer rise by about 11.8 per unit of the
+    day's absence share (mean 0.120, weighted by the idle arrivals); each February day's
+    PS share is January's 22.8% moved by that slope times the day's absence less
+    0.120 (mean over the Sunday-Thursday days 25.8%, February's own being 24.9%)."""
+    from forecasting import agents as ag
+
+    days = ag.pickup_days(january.records, january.agent_skills, idle_gap=january.idle_gap)
+    late = ag.late_idle_arrivals(january.records, january.agent_skills, idle_gap=january.idle_gap)
+    absence = ag.day_absence(
+        january.records, january.agent_skills, interval_minutes=15, idle_gap=1800, not_absence=late
+    )
+    fit = ag.pickup_absence_fit(days.join(absence, how="inner"))
+    assert fit is not None
+    assert fit[0] == pytest.approx(11.78, abs=0.01) and fit[1] == pytest.approx(0.1198, abs=1e-4)
+    test = calibrate(february, interval_minutes=15, idle_gap=january.idle_gap)
+    share_of = _pickup_daily(january, test)
+    ps = _pickup(january)(("PS",))
+    assert ps is not None
+    dates = sorted(d for d in test.observed()["date"].unique() if d.weekday() in (6, 0, 1, 2, 3))
+    got = [share_of(d, ps["share"]) for d in dates]
+    assert len(got) == 20 and sum(got) / 20 == pytest.approx(0.2575, abs=1e-4)
+    assert share_of(pd.Timestamp("1999-01-03").date(), 0.3) == 0.3  # not a test day
+
+
 def test_cli_bad_input_exits_2(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("CCSIM_SHARED_DATA", str(SHARED))
     r = ccsim("replay", "january", "february", "--without", "nonsense")
@@ -143,6 +169,8 @@ def test_cli_bad_input_exits_2(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) 
     assert r.returncode == 2 and "--with agent_talk: needs proficiency" in r.stderr
     r = ccsim("replay", "january", "february", "--with", "pickup_as_absence")
     assert r.returncode == 2 and "--with pickup_as_absence: needs pickup" in r.stderr
+    r = ccsim("replay", "january", "february", "--with", "pickup_daily")
+    assert r.returncode == 2 and "--with pickup_daily: needs pickup" in r.stderr
     r = ccsim("replay", "january", "february", "--weekdays", "9")
     assert r.returncode == 2 and "--weekdays" in r.stderr
     r = ccsim("replay", "march", "february")

@@ -77,6 +77,7 @@ def _behaviours(without: list[str] | None, with_: list[str] | None) -> tuple[str
         ("agent_talk", "proficiency", "it refines proficiency's factors"),
         ("readiness", "skills", "it splits the skill groups"),
         ("pickup_as_absence", "pickup", "it is pickup's ablation"),
+        ("pickup_daily", "pickup", "it moves pickup's share"),
     ):
         if name in added and needs not in use:
             raise _bad(f"--with {name}: needs {needs} ({why}); leave out --without {needs}")
@@ -97,6 +98,7 @@ NEEDS = {
     "agent_talk": "proficiency",
     "readiness": "skills",
     "pickup_as_absence": "pickup",
+    "pickup_daily": "pickup",
 }
 """Behaviour -> the behaviour it needs (it is dropped without it)."""
 
@@ -354,7 +356,7 @@ def add_replay_parser(sub: Any) -> None:
         metavar="BEHAVIOUR",
         help=(
             "add a behaviour that is off by default (absence, segments, agent_talk, "
-            "empirical_talk, talk_by_hour, aging, pickup, pickup_as_absence)"
+            "empirical_talk, talk_by_hour, aging, pickup, pickup_as_absence, pickup_daily)"
         ),
     )
     p.add_argument(

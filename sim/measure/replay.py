@@ -45,6 +45,7 @@ BEHAVIOURS = (
     "readiness",
     "pickup",
     "pickup_as_absence",
+    "pickup_daily",
 )
 """What a replay can take from the records beyond arrivals, talk time and patience:
 
@@ -95,6 +96,13 @@ BEHAVIOURS = (
   seconds are not counted twice);
 * ``pickup_as_absence`` (needs ``pickup``): keeps them in (double counted: the
   ablation).
+* ``pickup_daily`` (off by default; needs ``pickup``): each test day's pick-up share
+  follows that day's absence instead of being the training month's throughout: on the
+  log-odds scale, the training month's days' late shares fitted on their absence
+  (agents away while calls waited, taken as independent of the queue, the pick-up
+  waits left out: :func:`forecasting.agents.day_absence`), each group's share moved
+  by the slope times the test day's absence less the training month's
+  (:func:`forecasting.agents.shifted_share`).
 """
 DEFAULT_BEHAVIOURS = (*BEHAVIOURS[:5], "readiness")
 """What :func:`replay` uses unless told: skills, availability, wrap_up, proficiency,
@@ -118,8 +126,7 @@ def _staffing(
         parts = ag.readiness_parts(skills, cal.readiness)
     not_absence = None
     if cutoff is not None and "pickup" in behaviours and "pickup_as_absence" not in behaviours:
-        late = test.records["wait"].to_numpy(float) > ag.TAKE_WAIT
-        not_absence = late & ag.idle_arrivals(test.records, skills, idle_gap=test.idle_gap)
+        not_absence = ag.late_idle_arrivals(test.records, skills, idle_gap=test.idle_gap)
     avail = ag.availability(
         test.records,
         skills,
@@ -269,6 +276,7 @@ NEEDS = (
     ("agent_talk", "proficiency", "it refines its factors"),
     ("readiness", "skills", "it splits the skill groups"),
     ("pickup_as_absence", "pickup", "it is its ablation"),
+    ("pickup_daily", "pickup", "it moves its share"),
 )
 """(behaviour, the behaviour it needs, why)."""
 
@@ -301,11 +309,14 @@ def _day_edits(
 
     profiles = _talk_by_hour(cal) if "talk_by_hour" in use else {}
     pickup = _pickup(cal) if "pickup" in use else None
+    daily = _pickup_daily(cal, test) if "pickup_daily" in use else None
 
     def edit(data: dict[str, Any], day: Any) -> None:
         if pickup is not None:
             for g in data["groups"].values():
                 entry = pickup(tuple(g["skills"]))
+                if entry is not None and daily is not None:
+                    entry = {**entry, "share": daily(day, entry["share"])}
                 if entry is not None:
                     g["pickup"] = entry
         if talk_times == "test" and "segments" in use:
@@ -385,6 +396,39 @@ def _pickup(cal: Calibration) -> Callable[[tuple[str, ...]], dict[str, Any] | No
         return cache[skills]
 
     return of
+
+
+def _pickup_daily(cal: Calibration, test: Calibration) -> Callable[[Any, float], float]:
+    """``(day, share) ->`` the day's pick-up share: ``share`` (the calibration month's)
+    moved by the slope of the calibration days' late shares on their absence times the
+    test day's absence less the calibration month's (:func:`forecasting.agents.
+    pickup_absence_fit`, :func:`~forecasting.agents.shifted_share`); the share as it is
+    where there is no fit or the day has no absence figure. Both months' absence leaves
+    their pick-up waits out (:func:`forecasting.agents.late_idle_arrivals`)."""
+    from forecasting import agents as ag
+
+    def absence(c: Calibration, skills: Mapping[str, tuple[str, ...]]) -> pd.Series:
+        late = ag.late_idle_arrivals(c.records, skills, idle_gap=c.idle_gap)
+        return ag.day_absence(
+            c.records,
+            skills,
+            interval_minutes=c.interval_minutes,
+            idle_gap=c.idle_gap,
+            not_absence=late,
+        )
+
+    days = ag.pickup_days(cal.records, cal.agent_skills, idle_gap=cal.idle_gap)
+    days = days.join(absence(cal, cal.agent_skills), how="inner")
+    fit = ag.pickup_absence_fit(days)
+    skills = {**ag.agent_skills(test.records, queues=cal.queues), **cal.agent_skills}
+    on_day = absence(test, skills).to_dict() if fit is not None else {}
+
+    def share_of(day: Any, share: float) -> float:
+        if fit is None or day not in on_day:
+            return share
+        return round(ag.shifted_share(share, fit[0], fit[1], float(on_day[day])), 4)
+
+    return share_of
 
 
 def _empirical_talk(cal: Calibration) -> dict[str, dict[str, Any]]:
