@@ -21,6 +21,7 @@ from sim.measure.replay import (
     _scale_group_factors,
     _segment_talk_times,
     _talk_by_hour,
+    day_seed,
     replay,
     replay_summary,
 )
@@ -98,7 +99,17 @@ def test_scenario_for_day_with_every_behaviour(
 def test_replay_two_days(january: Calibration, february: pd.DataFrame) -> None:
     """Two days, two replications, every behaviour: a row per day and queue, the
     simulated shares are shares, the pooled row adds the queues' calls."""
-    rep = replay(january, february, days=2, replications=2, behaviours=BEHAVIOURS)
+    seeds: dict[object, int] = {}
+    rep = replay(
+        january,
+        february,
+        days=2,
+        replications=2,
+        behaviours=BEHAVIOURS,
+        seed=7,
+        on_day=lambda day, res: seeds.__setitem__(day, res.seed),
+    )
+    assert seeds == {day: day_seed(7, day) for day in rep["date"].unique()}
     assert rep["date"].nunique() == 2 and set(rep["queue"]) <= set(january.queues)
     assert rep["sim_abandon"].between(0, 1).all() and rep["sim_sl"].between(0, 1).all()
     s = replay_summary(rep).set_index("queue")

@@ -17,6 +17,7 @@ Simulation validation, so it lives with the measures: it calibrates with
 from __future__ import annotations
 
 import dataclasses
+import datetime as dt
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import Any, Literal
 
@@ -28,7 +29,7 @@ from sim.config.scenario import parse_scenario
 from sim.measure.results import Result
 from sim.measure.runner import simulate
 
-__all__ = ["BEHAVIOURS", "DEFAULT_BEHAVIOURS", "replay", "replay_summary"]
+__all__ = ["BEHAVIOURS", "DEFAULT_BEHAVIOURS", "day_seed", "replay", "replay_summary"]
 
 BEHAVIOURS = (
     "skills",
@@ -227,7 +228,7 @@ def replay(
             arrivals=arrivals[arrivals["queue"].isin(cal.queues)],
             staffing=staffing,
             replications=replications,
-            seed=seed,
+            seed=day_seed(seed, day),
             groups=groups,
             wrap_up="wrap_up" in use,
             proficiency="proficiency" in use,
@@ -268,6 +269,20 @@ def replay(
     out["err_abandon_pp"] = 100 * (out["sim_abandon"] - out["actual_abandon"])
     out["err_sl_pp"] = 100 * (out["sim_sl"] - out["actual_sl"])
     return out
+
+
+def day_seed(seed: int, day: dt.date) -> int:
+    """The scenario seed of one replayed ``day``: ``seed`` and the day mixed by
+    :class:`numpy.random.SeedSequence` (a non-negative 32-bit integer).
+
+    Each day gets streams of its own: with ``seed`` itself on every day, replication
+    ``r`` drew the same customers' patience and talk times on all of them, so the days'
+    errors moved together (January -> February, default: the pooled share within 60 s
+    of a (seed, replication) correlated 0.39 between days) and a month's bias varied
+    by 0.62 pp (sd) over seeds at 10 replications instead of the 0.24 pp independent
+    days give.
+    """
+    return int(np.random.SeedSequence([seed, day.toordinal()]).generate_state(1)[0])
 
 
 NEEDS = (
