@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import Any
 
 import pandas as pd
 import pytest
@@ -18,6 +19,7 @@ from sim.measure.replay import (
     _agent_talk,
     _pickup,
     _pickup_daily,
+    _queue_pickups,
     _scale_group_factors,
     _segment_talk_times,
     _talk_by_hour,
@@ -166,6 +168,30 @@ def test_january_pickup_daily(january: Calibration, february: pd.DataFrame) -> N
     got = [share_of(d, ps["share"]) for d in dates]
     assert len(got) == 20 and sum(got) / 20 == pytest.approx(0.2575, abs=1e-4)
     assert share_of(pd.Timestamp("1999-01-03").date(), 0.3) == 0.3  # not a test day
+
+
+def test_january_queue_pickups(january: Calibration, february: pd.DataFrame) -> None:
+    """Per queue, abandoned calls as censored delays: NW's 2091 idle arrivals (547
+    answered late, 122 abandoned) give a delayed share of 0.320 against 547 / 2091 =
+    0.262 leaving the abandoned out; PS's 11961 (1.0% abandoned) 0.238 against 0.228.
+    With ``pickup_by_queue`` a replayed day's groups carry them as ``channels``."""
+    own = _queue_pickups(january)
+    assert own["NW"]["share"] == pytest.approx(0.3199, abs=1e-4)
+    assert own["PS"]["share"] == pytest.approx(0.2379, abs=1e-4)
+    assert own["NW"]["share"] > 547 / 2091 and own["PS"]["share"] > 2732 / 11961
+    assert set(own) == {"NE", "NW", "PS", "TT"}  # PE, IN: under 100 such calls
+    seen: list[Any] = []
+    replay(
+        january,
+        february,
+        days=1,
+        replications=1,
+        behaviours=(*DEFAULT_BEHAVIOURS, "pickup", "pickup_by_queue"),
+        on_day=lambda day, res: seen.append(res.scenario),
+    )
+    groups = seen[0].groups
+    with_nw = [g for g in groups.values() if "NW" in g.skills and g.pickup is not None]
+    assert with_nw and all(g.pickup.channels["NW"].share == own["NW"]["share"] for g in with_nw)
 
 
 def test_cli_bad_input_exits_2(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:

@@ -78,6 +78,7 @@ def _behaviours(without: list[str] | None, with_: list[str] | None) -> tuple[str
         ("readiness", "skills", "it splits the skill groups"),
         ("pickup_as_absence", "pickup", "it is pickup's ablation"),
         ("pickup_daily", "pickup", "it moves pickup's share"),
+        ("pickup_by_queue", "pickup", "it refines pickup's entries"),
     ):
         if name in added and needs not in use:
             raise _bad(f"--with {name}: needs {needs} ({why}); leave out --without {needs}")
@@ -99,6 +100,7 @@ NEEDS = {
     "readiness": "skills",
     "pickup_as_absence": "pickup",
     "pickup_daily": "pickup",
+    "pickup_by_queue": "pickup",
 }
 """Behaviour -> the behaviour it needs (it is dropped without it)."""
 
@@ -356,7 +358,8 @@ def add_replay_parser(sub: Any) -> None:
         metavar="BEHAVIOUR",
         help=(
             "add a behaviour that is off by default (absence, segments, agent_talk, "
-            "empirical_talk, talk_by_hour, aging, pickup, pickup_as_absence, pickup_daily)"
+            "empirical_talk, talk_by_hour, aging, pickup, pickup_as_absence, pickup_daily, "
+            "pickup_by_queue)"
         ),
     )
     p.add_argument(
