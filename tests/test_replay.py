@@ -202,10 +202,15 @@ def test_cli_bad_input_exits_2(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) 
     assert r.returncode == 2 and "--with: unknown magic" in r.stderr
     r = ccsim("replay", "january", "february", "--with", "proficiency", "--without", "skills")
     assert r.returncode == 2 and "--with proficiency: needs skills" in r.stderr
+    assert "leave out --without skills" in r.stderr
     r = ccsim("replay", "january", "february", "--with", "agent_talk", "--without", "proficiency")
     assert r.returncode == 2 and "--with agent_talk: needs proficiency" in r.stderr
     r = ccsim("replay", "january", "february", "--with", "pickup_as_absence")
     assert r.returncode == 2 and "--with pickup_as_absence: needs pickup" in r.stderr
+    assert "add --with pickup" in r.stderr
+    r = ccsim("replay", "january", "february", "--with", "pickup_by_queue")
+    assert r.returncode == 2 and "--with pickup_by_queue: needs pickup" in r.stderr
+    assert "add --with pickup" in r.stderr
     r = ccsim("replay", "january", "february", "--with", "pickup_daily")
     assert r.returncode == 2 and "--with pickup_daily: needs pickup" in r.stderr
     r = ccsim("replay", "january", "february", "--weekdays", "9")

@@ -81,7 +81,8 @@ def _behaviours(without: list[str] | None, with_: list[str] | None) -> tuple[str
         ("pickup_by_queue", "pickup", "it refines pickup's entries"),
     ):
         if name in added and needs not in use:
-            raise _bad(f"--with {name}: needs {needs} ({why}); leave out --without {needs}")
+            fix = f"leave out --without {needs}" if needs in gone else f"add --with {needs}"
+            raise _bad(f"--with {name}: needs {needs} ({why}); {fix}")
         if name in added and name not in kept:  # its need goes for want of its own
             missing = needs
             while missing in use:
