@@ -155,6 +155,28 @@ def _waiting(records: pd.DataFrame, queues: Iterable[str], n: int) -> np.ndarray
     return _cover(lo, hi, n) > 0
 
 
+def _answered_wait_spans(
+    records: pd.DataFrame, calls: np.ndarray
+) -> dict[str, tuple[np.ndarray, np.ndarray]]:
+    """Per agent, the waits (whole seconds from the first day's midnight, half-open
+    ``lo, hi`` arrays) of the answered ``calls`` (a bool per record) they answered."""
+    mine = records[calls & records["answered"].to_numpy(bool) & records["agent"].notna()]
+    t = (mine["arrival"] - _origin(records)).dt.total_seconds().to_numpy()
+    lo = np.floor(t).astype(np.int64)
+    hi = np.floor(t + mine["wait"].to_numpy()).astype(np.int64)
+    who = pd.Series(mine["agent"].to_numpy(), dtype=object).astype(str)
+    return {str(a): (lo[k], hi[k]) for a, k in who.groupby(who).indices.items()}
+
+
+def _waiting_count(records: pd.DataFrame, queues: Iterable[str], n: int) -> np.ndarray:
+    """Per second, how many calls of ``queues`` are waiting (:func:`_waiting`'s count)."""
+    r = records[records["queue"].isin(list(queues)) & (records["wait"] > 0)]
+    t = (r["arrival"] - _origin(records)).dt.total_seconds().to_numpy()
+    lo = np.clip(np.floor(t).astype(np.int64), 0, n)
+    hi = np.clip(np.floor(t + r["wait"].to_numpy()).astype(np.int64), 0, n)
+    return _cover(lo, hi, n)
+
+
 def _cover(lo: np.ndarray, hi: np.ndarray, n: int) -> np.ndarray:
     """Per second 0..n-1, how many of the half-open spans [lo, hi) cover it."""
     d = np.zeros(n + 1, np.int64)
@@ -343,6 +365,7 @@ def availability(
     extrapolate: bool = False,
     parts: Mapping[str, Sequence[tuple[tuple[str, ...], float]]] | None = None,
     not_absence: np.ndarray | None = None,
+    answerer_only: bool = False,
 ) -> pd.DataFrame:
     """Agents available per interval and group (agent-equivalents).
 
@@ -358,7 +381,10 @@ def availability(
     among the groups of those skill sets (their absence is still seen on all of
     ``skills``). ``not_absence`` (a bool per record) leaves those calls' waits out of
     the waits absence is seen in (e.g. the calls a pick-up delay stands for, so the
-    same idle seconds are not counted twice). Returns ``interval`` (start
+    same idle seconds are not counted twice); with ``answerer_only`` only for the agent
+    who answered each of them (a simulated pick-up delay reserves one agent; the
+    records' other idle agents let the call wait too, and calls arriving meanwhile
+    mostly waited: away), abandoned ones for none. Returns ``interval`` (start
     timestamp), ``group``, ``agents`` (available agent-seconds / interval seconds),
     every interval of every day.
     """
@@ -375,7 +401,14 @@ def availability(
     }
     per_group = {name: np.zeros(n // step) for name in sorted(named)}
     use_waits = wrap_cutoff is not None
-    seen_in = records if not_absence is None else records[~np.asarray(not_absence, bool)]
+    own_late: dict[str, tuple[np.ndarray, np.ndarray]] = {}
+    counts: dict[tuple[str, ...], np.ndarray] = {}
+    seen_in = records
+    if not_absence is not None and answerer_only:
+        own_late = _answered_wait_spans(records, np.asarray(not_absence, bool))
+        counts = {ss: _waiting_count(records, ss, n) for ss in groups.values()} if use_waits else {}
+    elif not_absence is not None:
+        seen_in = records[~np.asarray(not_absence, bool)]
     waiting = {ss: _waiting(seen_in, ss, n) for ss in groups.values()} if use_waits else {}
     gaps = _gaps(s)
     for agent, sv in s.groupby("agent"):
@@ -391,7 +424,10 @@ def availability(
         seconds = on.reshape(-1, step).sum(axis=1).astype(float)
         if use_waits:
             idle = _cover(blo + int(round(wrap_cutoff or 0)), bhi, n) > 0
-            seen = (idle & waiting[ss]).reshape(-1, step).sum(axis=1)
+            wait_ss = waiting[ss]
+            if str(agent) in own_late:  # their own late pick-ups are not their absence
+                wait_ss = (counts[ss] - _cover(*own_late[str(agent)], n)) > 0
+            seen = (idle & wait_ss).reshape(-1, step).sum(axis=1)
             if extrapolate:
                 share = waiting[ss].reshape(-1, step).mean(axis=1)
                 idle_s = (idle & on).reshape(-1, step).sum(axis=1)

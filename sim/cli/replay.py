@@ -79,6 +79,7 @@ def _behaviours(without: list[str] | None, with_: list[str] | None) -> tuple[str
         ("pickup_as_absence", "pickup", "it is pickup's ablation"),
         ("pickup_daily", "pickup", "it moves pickup's share"),
         ("pickup_by_queue", "pickup", "it refines pickup's entries"),
+        ("pickup_answerer", "pickup", "it narrows what pickup leaves out of absence"),
     ):
         if name in added and needs not in use:
             fix = f"leave out --without {needs}" if needs in gone else f"add --with {needs}"
@@ -102,6 +103,7 @@ NEEDS = {
     "pickup_as_absence": "pickup",
     "pickup_daily": "pickup",
     "pickup_by_queue": "pickup",
+    "pickup_answerer": "pickup",
 }
 """Behaviour -> the behaviour it needs (it is dropped without it)."""
 
@@ -360,7 +362,7 @@ def add_replay_parser(sub: Any) -> None:
         help=(
             "add a behaviour that is off by default (absence, segments, agent_talk, "
             "empirical_talk, talk_by_hour, aging, pickup, pickup_as_absence, pickup_daily, "
-            "pickup_by_queue)"
+            "pickup_by_queue, pickup_answerer)"
         ),
     )
     p.add_argument(
