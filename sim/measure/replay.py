@@ -344,13 +344,7 @@ def _day_edits(
 
     def edit(data: dict[str, Any], day: Any) -> None:
         if pickup is not None:
-            for g in data["groups"].values():
-                entry = pickup(tuple(g["skills"]))
-                if entry is not None and daily is not None:
-                    entry = {**entry, "share": daily(day, entry["share"])}
-                if entry is not None:
-                    mine = {q: by_queue[q] for q in g["skills"] if q in by_queue}
-                    g["pickup"] = {**entry, "channels": mine} if mine else entry
+            _set_pickups(data, day, pickup, by_queue, daily)
         if talk_times == "test" and "segments" in use:
             _segment_talk_times(data, test)
         if day_factors is not None:
@@ -368,6 +362,28 @@ def _day_edits(
                 ch["handle_time_means"] = [round(mean * f, 2) for f in prof]
 
     return edit
+
+
+def _set_pickups(
+    data: dict[str, Any],
+    day: Any,
+    pickup: Callable[[tuple[str, ...]], dict[str, Any] | None],
+    by_queue: Mapping[str, dict[str, Any]],
+    daily: Callable[[Any, float], float] | None,
+) -> None:
+    """Give each group of a day's scenario its ``pickup`` entry (by its skills), with
+    ``by_queue``'s entries of its queues as ``channels`` and, with ``daily``
+    (``pickup_daily``), every share moved to the day."""
+    for g in data["groups"].values():
+        entry = pickup(tuple(g["skills"]))
+        if entry is None:
+            continue
+        mine = {q: dict(by_queue[q]) for q in g["skills"] if q in by_queue}
+        if daily is not None:
+            entry = {**entry, "share": daily(day, entry["share"])}
+            for own in mine.values():
+                own["share"] = daily(day, own["share"])
+        g["pickup"] = {**entry, "channels": mine} if mine else entry
 
 
 def _agent_talk(
