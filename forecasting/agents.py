@@ -27,6 +27,8 @@ What the simulator needs about the agents, read from who answered what when:
   :func:`pickup_days`, :func:`day_absence`, :func:`pickup_absence_fit` and
   :func:`shifted_share`: a day's share of such late answers follows the day's
   absence (agents away while calls wait, taken as independent of the queue);
+  :func:`queue_pickups` and :func:`censored_pickup`: the same per queue, abandoned
+  calls counted as censored delays (``groups.<g>.pickup.channels``);
 * :func:`availability`: agents available per group and interval: on shift (services
   less than ``idle_gap`` s apart), less the idle time beyond ``wrap_cutoff`` after a
   service during which a call of the agent's skills was waiting (an agent who lets a
@@ -51,6 +53,7 @@ __all__ = [
     "agent_talk_factors",
     "aging_thresholds",
     "availability",
+    "censored_pickup",
     "day_absence",
     "day_talk_factors",
     "group_name",
@@ -65,6 +68,7 @@ __all__ = [
     "pickup_days",
     "pickup_of",
     "pickup_waits",
+    "queue_pickups",
     "readiness",
     "readiness_parts",
     "routing_priority",
@@ -149,6 +153,28 @@ def _waiting(records: pd.DataFrame, queues: Iterable[str], n: int) -> np.ndarray
     lo = np.clip(np.floor(t).astype(np.int64), 0, n)
     hi = np.clip(np.floor(t + r["wait"].to_numpy()).astype(np.int64), 0, n)
     return _cover(lo, hi, n) > 0
+
+
+def _answered_wait_spans(
+    records: pd.DataFrame, calls: np.ndarray
+) -> dict[str, tuple[np.ndarray, np.ndarray]]:
+    """Per agent, the waits (whole seconds from the first day's midnight, half-open
+    ``lo, hi`` arrays) of the answered ``calls`` (a bool per record) they answered."""
+    mine = records[calls & records["answered"].to_numpy(bool) & records["agent"].notna()]
+    t = (mine["arrival"] - _origin(records)).dt.total_seconds().to_numpy()
+    lo = np.floor(t).astype(np.int64)
+    hi = np.floor(t + mine["wait"].to_numpy()).astype(np.int64)
+    who = pd.Series(mine["agent"].to_numpy(), dtype=object).astype(str)
+    return {str(a): (lo[k], hi[k]) for a, k in who.groupby(who).indices.items()}
+
+
+def _waiting_count(records: pd.DataFrame, queues: Iterable[str], n: int) -> np.ndarray:
+    """Per second, how many calls of ``queues`` are waiting (:func:`_waiting`'s count)."""
+    r = records[records["queue"].isin(list(queues)) & (records["wait"] > 0)]
+    t = (r["arrival"] - _origin(records)).dt.total_seconds().to_numpy()
+    lo = np.clip(np.floor(t).astype(np.int64), 0, n)
+    hi = np.clip(np.floor(t + r["wait"].to_numpy()).astype(np.int64), 0, n)
+    return _cover(lo, hi, n)
 
 
 def _cover(lo: np.ndarray, hi: np.ndarray, n: int) -> np.ndarray:
@@ -339,6 +365,7 @@ def availability(
     extrapolate: bool = False,
     parts: Mapping[str, Sequence[tuple[tuple[str, ...], float]]] | None = None,
     not_absence: np.ndarray | None = None,
+    answerer_only: bool = False,
 ) -> pd.DataFrame:
     """Agents available per interval and group (agent-equivalents).
 
@@ -354,7 +381,10 @@ def availability(
     among the groups of those skill sets (their absence is still seen on all of
     ``skills``). ``not_absence`` (a bool per record) leaves those calls' waits out of
     the waits absence is seen in (e.g. the calls a pick-up delay stands for, so the
-    same idle seconds are not counted twice). Returns ``interval`` (start
+    same idle seconds are not counted twice); with ``answerer_only`` only for the agent
+    who answered each of them (a simulated pick-up delay reserves one agent; the
+    records' other idle agents let the call wait too, and calls arriving meanwhile
+    mostly waited: away), abandoned ones for none. Returns ``interval`` (start
     timestamp), ``group``, ``agents`` (available agent-seconds / interval seconds),
     every interval of every day.
     """
@@ -371,7 +401,14 @@ def availability(
     }
     per_group = {name: np.zeros(n // step) for name in sorted(named)}
     use_waits = wrap_cutoff is not None
-    seen_in = records if not_absence is None else records[~np.asarray(not_absence, bool)]
+    own_late: dict[str, tuple[np.ndarray, np.ndarray]] = {}
+    counts: dict[tuple[str, ...], np.ndarray] = {}
+    seen_in = records
+    if not_absence is not None and answerer_only:
+        own_late = _answered_wait_spans(records, np.asarray(not_absence, bool))
+        counts = {ss: _waiting_count(records, ss, n) for ss in groups.values()} if use_waits else {}
+    elif not_absence is not None:
+        seen_in = records[~np.asarray(not_absence, bool)]
     waiting = {ss: _waiting(seen_in, ss, n) for ss in groups.values()} if use_waits else {}
     gaps = _gaps(s)
     for agent, sv in s.groupby("agent"):
@@ -387,7 +424,10 @@ def availability(
         seconds = on.reshape(-1, step).sum(axis=1).astype(float)
         if use_waits:
             idle = _cover(blo + int(round(wrap_cutoff or 0)), bhi, n) > 0
-            seen = (idle & waiting[ss]).reshape(-1, step).sum(axis=1)
+            wait_ss = waiting[ss]
+            if str(agent) in own_late:  # their own late pick-ups are not their absence
+                wait_ss = (counts[ss] - _cover(*own_late[str(agent)], n)) > 0
+            seen = (idle & wait_ss).reshape(-1, step).sum(axis=1)
             if extrapolate:
                 share = waiting[ss].reshape(-1, step).mean(axis=1)
                 idle_s = (idle & on).reshape(-1, step).sum(axis=1)
@@ -877,3 +917,67 @@ def shifted_share(share: float, slope: float, reference: float, absence: float) 
         return share
     z = np.log(share / (1.0 - share)) + slope * (absence - reference)
     return float(1.0 / (1.0 + np.exp(-z)))
+
+
+def censored_pickup(
+    wait: np.ndarray, answered: np.ndarray, *, quick: float = TAKE_WAIT, points: int = 101
+) -> dict[str, Any] | None:
+    """A ``pickup`` entry from calls that arrived to an idle agent, their waits (s) and
+    whether they were answered, counting the abandoned ones as censored delays.
+
+    An abandoned call's pick-up delay is only known to exceed its wait; leaving such
+    calls out of the delays (:func:`pickup_of`) understates both the delayed share and
+    the delays where many abandon (January's NW: 5.8% of its idle arrivals against PS's
+    1.0%). Here the delay is the calls' time to answer, abandonment right-censoring it
+    (Kaplan-Meier, :func:`scipy.stats.ecdf`; the engine draws patience independently of
+    the delay in the same way): ``share`` = P(delay > ``quick``), ``delay`` the
+    ``points`` quantiles of the delay given it exceeds ``quick`` (at the answer times;
+    probability the records never see answered, past the last answer, at the longest
+    wait). None without a call answered after more than ``quick``.
+    """
+    from scipy import stats
+
+    w = np.asarray(wait, float)
+    ans = np.asarray(answered, bool)
+    if not (ans & (w > quick)).any():
+        return None
+    sf = stats.ecdf(stats.CensoredData(uncensored=w[ans], right=w[~ans])).sf
+    s0 = float(sf.evaluate(quick))
+    t, s = np.asarray(sf.quantiles, float), np.asarray(sf.probabilities, float)
+    prev = np.r_[1.0, s[:-1]]
+    event = (t > quick) & (s < prev)  # answer times past quick (S drops there)
+    t_ev, cdf = t[event], 1.0 - s[event] / s0
+    p = np.linspace(0, 1, points)
+    at = np.searchsorted(cdf, p - 1e-12)
+    qs = np.where(at < len(t_ev), t_ev[np.minimum(at, len(t_ev) - 1)], w.max())
+    return {
+        "share": round(s0, 4),
+        "delay": {"distribution": "empirical", "samples": [round(float(v), 1) for v in qs]},
+    }
+
+
+def queue_pickups(
+    records: pd.DataFrame,
+    skills: Mapping[str, tuple[str, ...]],
+    *,
+    idle_gap: float,
+    skip: float = WRAP_CUTOFF,
+    quick: float = TAKE_WAIT,
+    min_calls: int = PICKUP_MIN_CALLS,
+) -> dict[str, dict[str, Any]]:
+    """Per queue with at least ``min_calls`` calls that arrived to an idle, available
+    agent (:func:`idle_arrivals`), its own ``pickup`` entry from those calls with the
+    abandoned ones as censored delays (:func:`censored_pickup`): a
+    ``groups.<g>.pickup.channels`` entry. January: NW share 0.320 (0.262 leaving the
+    abandoned out), PS 0.238 (0.228)."""
+    idle = idle_arrivals(records, skills, idle_gap=idle_gap, skip=skip)
+    r = records[idle]
+    out = {}
+    for q, g in r.groupby(r["queue"].astype(str)):
+        if len(g) >= min_calls:
+            entry = censored_pickup(
+                g["wait"].to_numpy(float), g["answered"].to_numpy(bool), quick=quick
+            )
+            if entry is not None:
+                out[str(q)] = entry
+    return out

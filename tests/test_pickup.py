@@ -190,3 +190,63 @@ def test_retail_bank_with_pickups_conserves_contacts() -> None:
         return float((r.wait_end[mine] > r.arrival[mine]).mean())
 
     assert waited(run) > waited(plain)
+
+
+def _two_channels(n: int, talk: float) -> dict[str, Any]:
+    """:func:`_far_apart` with a second channel ``chat`` (a copy of voice) whose calls
+    come in the odd intervals, voice's in the even ones: one agent, never overlapping."""
+    periods = 2 * n + 2
+    data = _far_apart(n, periods, talk)
+    voice = data["channels"]["voice"]
+    voice["arrival_paths"] = [[1, 0] * n + [0, 0]]
+    data["channels"]["chat"] = {**voice, "arrival_paths": [[0, 1] * n + [0, 0]]}
+    data["groups"]["agents"]["skills"] = ["voice", "chat"]
+    return data
+
+
+def test_a_channels_own_pickup_delays_its_contacts_only() -> None:
+    """Group share 1 with a fixed 5 s delay, voice's own entry share 1 with 20 s: every
+    voice call waits exactly 20 s, every chat call 5 s; with the group's share 0 and
+    only voice's entry, chat calls are answered at once."""
+    T, n = 100.0, 6
+    data = _two_channels(n, T)
+    fixed = {"distribution": "fixed", "value": 5.0}
+    own = {"voice": {"share": 1.0, "delay": {"distribution": "fixed", "value": 20.0}}}
+    data["groups"]["agents"]["pickup"] = {"share": 1.0, "delay": fixed, "channels": own}
+    sc = sim.parse_scenario(data)
+    run = run_replication(compile_scenario(sc), replication_seed(1, 0))
+    voice = run.channel == list(sc.channels).index("voice")
+    assert len(run.arrival) == 2 * n and (run.outcome == ANSWERED).all()
+    assert np.array_equal(run.wait_end[voice], run.arrival[voice] + 20.0)
+    assert np.array_equal(run.wait_end[~voice], run.arrival[~voice] + 5.0)
+    data["groups"]["agents"]["pickup"] = {"share": 0.0, "delay": fixed, "channels": own}
+    run = run_replication(compile_scenario(sim.parse_scenario(data)), replication_seed(1, 0))
+    assert np.array_equal(run.wait_end[voice], run.arrival[voice] + 20.0)
+    assert np.array_equal(run.wait_end[~voice], run.arrival[~voice])
+
+
+def test_no_channel_entries_runs_as_the_groups_pickup() -> None:
+    """``channels: {}`` is the group's pick-up alone: the same records bit for bit."""
+    data = single_queue(per_interval=40, aht=180, agents=5, patience=120, periods=8)
+    data["groups"]["agents"]["pickup"] = {
+        "share": 0.4,
+        "delay": {"distribution": "exponential", "mean": 20.0},
+    }
+    plain = run_replication(compile_scenario(sim.parse_scenario(data)), replication_seed(1, 0))
+    data["groups"]["agents"]["pickup"]["channels"] = {}
+    m = compile_scenario(sim.parse_scenario(data))
+    assert m.pickup_channels == ()
+    same = run_replication(m, replication_seed(1, 0))
+    assert np.array_equal(plain.wait_end, same.wait_end)
+    assert np.array_equal(plain.outcome, same.outcome)
+
+
+def test_a_pickup_channel_outside_the_skills_is_named() -> None:
+    data = single_queue(per_interval=10, aht=180, agents=2, patience=None, periods=4)
+    data["groups"]["agents"]["pickup"] = {
+        "share": 0.2,
+        "delay": {"distribution": "fixed", "value": 5},
+        "channels": {"chat": {"share": 0.5, "delay": {"distribution": "fixed", "value": 9}}},
+    }
+    with pytest.raises(sim.ScenarioError, match=r"pickup\.channels\.chat: not one of"):
+        sim.parse_scenario(data)

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import Any
 
 import pandas as pd
 import pytest
@@ -18,9 +19,11 @@ from sim.measure.replay import (
     _agent_talk,
     _pickup,
     _pickup_daily,
+    _queue_pickups,
     _scale_group_factors,
     _segment_talk_times,
     _talk_by_hour,
+    day_seed,
     replay,
     replay_summary,
 )
@@ -98,7 +101,17 @@ def test_scenario_for_day_with_every_behaviour(
 def test_replay_two_days(january: Calibration, february: pd.DataFrame) -> None:
     """Two days, two replications, every behaviour: a row per day and queue, the
     simulated shares are shares, the pooled row adds the queues' calls."""
-    rep = replay(january, february, days=2, replications=2, behaviours=BEHAVIOURS)
+    seeds: dict[object, int] = {}
+    rep = replay(
+        january,
+        february,
+        days=2,
+        replications=2,
+        behaviours=BEHAVIOURS,
+        seed=7,
+        on_day=lambda day, res: seeds.__setitem__(day, res.seed),
+    )
+    assert seeds == {day: day_seed(7, day) for day in rep["date"].unique()}
     assert rep["date"].nunique() == 2 and set(rep["queue"]) <= set(january.queues)
     assert rep["sim_abandon"].between(0, 1).all() and rep["sim_sl"].between(0, 1).all()
     s = replay_summary(rep).set_index("queue")
@@ -157,6 +170,30 @@ def test_january_pickup_daily(january: Calibration, february: pd.DataFrame) -> N
     assert share_of(pd.Timestamp("1999-01-03").date(), 0.3) == 0.3  # not a test day
 
 
+def test_january_queue_pickups(january: Calibration, february: pd.DataFrame) -> None:
+    """Per queue, abandoned calls as censored delays: NW's 2091 idle arrivals (547
+    answered late, 122 abandoned) give a delayed share of 0.320 against 547 / 2091 =
+    0.262 leaving the abandoned out; PS's 11961 (1.0% abandoned) 0.238 against 0.228.
+    With ``pickup_by_queue`` a replayed day's groups carry them as ``channels``."""
+    own = _queue_pickups(january)
+    assert own["NW"]["share"] == pytest.approx(0.3199, abs=1e-4)
+    assert own["PS"]["share"] == pytest.approx(0.2379, abs=1e-4)
+    assert own["NW"]["share"] > 547 / 2091 and own["PS"]["share"] > 2732 / 11961
+    assert set(own) == {"NE", "NW", "PS", "TT"}  # PE, IN: under 100 such calls
+    seen: list[Any] = []
+    replay(
+        january,
+        february,
+        days=1,
+        replications=1,
+        behaviours=(*DEFAULT_BEHAVIOURS, "pickup", "pickup_by_queue"),
+        on_day=lambda day, res: seen.append(res.scenario),
+    )
+    groups = seen[0].groups
+    with_nw = [g for g in groups.values() if "NW" in g.skills and g.pickup is not None]
+    assert with_nw and all(g.pickup.channels["NW"].share == own["NW"]["share"] for g in with_nw)
+
+
 def test_cli_bad_input_exits_2(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("CCSIM_SHARED_DATA", str(SHARED))
     r = ccsim("replay", "january", "february", "--without", "nonsense")
@@ -165,10 +202,15 @@ def test_cli_bad_input_exits_2(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) 
     assert r.returncode == 2 and "--with: unknown magic" in r.stderr
     r = ccsim("replay", "january", "february", "--with", "proficiency", "--without", "skills")
     assert r.returncode == 2 and "--with proficiency: needs skills" in r.stderr
+    assert "leave out --without skills" in r.stderr
     r = ccsim("replay", "january", "february", "--with", "agent_talk", "--without", "proficiency")
     assert r.returncode == 2 and "--with agent_talk: needs proficiency" in r.stderr
     r = ccsim("replay", "january", "february", "--with", "pickup_as_absence")
     assert r.returncode == 2 and "--with pickup_as_absence: needs pickup" in r.stderr
+    assert "add --with pickup" in r.stderr
+    r = ccsim("replay", "january", "february", "--with", "pickup_by_queue")
+    assert r.returncode == 2 and "--with pickup_by_queue: needs pickup" in r.stderr
+    assert "add --with pickup" in r.stderr
     r = ccsim("replay", "january", "february", "--with", "pickup_daily")
     assert r.returncode == 2 and "--with pickup_daily: needs pickup" in r.stderr
     r = ccsim("replay", "january", "february", "--weekdays", "9")

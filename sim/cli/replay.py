@@ -78,9 +78,12 @@ def _behaviours(without: list[str] | None, with_: list[str] | None) -> tuple[str
         ("readiness", "skills", "it splits the skill groups"),
         ("pickup_as_absence", "pickup", "it is pickup's ablation"),
         ("pickup_daily", "pickup", "it moves pickup's share"),
+        ("pickup_by_queue", "pickup", "it refines pickup's entries"),
+        ("pickup_answerer", "pickup", "it narrows what pickup leaves out of absence"),
     ):
         if name in added and needs not in use:
-            raise _bad(f"--with {name}: needs {needs} ({why}); leave out --without {needs}")
+            fix = f"leave out --without {needs}" if needs in gone else f"add --with {needs}"
+            raise _bad(f"--with {name}: needs {needs} ({why}); {fix}")
         if name in added and name not in kept:  # its need goes for want of its own
             missing = needs
             while missing in use:
@@ -99,6 +102,8 @@ NEEDS = {
     "readiness": "skills",
     "pickup_as_absence": "pickup",
     "pickup_daily": "pickup",
+    "pickup_by_queue": "pickup",
+    "pickup_answerer": "pickup",
 }
 """Behaviour -> the behaviour it needs (it is dropped without it)."""
 
@@ -356,7 +361,8 @@ def add_replay_parser(sub: Any) -> None:
         metavar="BEHAVIOUR",
         help=(
             "add a behaviour that is off by default (absence, segments, agent_talk, "
-            "empirical_talk, talk_by_hour, aging, pickup, pickup_as_absence, pickup_daily)"
+            "empirical_talk, talk_by_hour, aging, pickup, pickup_as_absence, pickup_daily, "
+            "pickup_by_queue, pickup_answerer)"
         ),
     )
     p.add_argument(

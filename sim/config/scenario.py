@@ -35,6 +35,7 @@ from sim.config.yaml_reader import read_yaml, read_yaml_file
 
 __all__ = [
     "Channel",
+    "ChannelPickup",
     "ContextLoss",
     "Costs",
     "EffortTarget",
@@ -416,6 +417,16 @@ class Shift(_Frozen):
         return n
 
 
+class ChannelPickup(_Frozen):
+    """A channel's own pick-up delay within a group's :class:`Pickup`."""
+
+    share: float = Field(ge=0, le=1)
+    """Probability (per contact of the channel routed to an idle agent) that the answer
+    is delayed."""
+    delay: Distribution
+    """The delay (s) of a delayed answer."""
+
+
 class Pickup(_Frozen):
     """Agents who look free do not always answer at once (a pick-up delay).
 
@@ -432,6 +443,10 @@ class Pickup(_Frozen):
     """Probability (per contact routed to an idle agent) that the answer is delayed."""
     delay: Distribution
     """The delay (s) of a delayed answer."""
+    channels: dict[str, ChannelPickup] | None = None
+    """Per channel (one of the group's skills), its own share and delay for that
+    channel's contacts; the other channels use ``share`` and ``delay``. None: one for
+    all."""
 
 
 class Group(_Frozen):
@@ -482,6 +497,11 @@ class Group(_Frozen):
         problems = []
         if (self.agents is None) == (self.shifts is None):
             problems.append("agents: give either agents or shifts (exactly one)")
+        for c in (self.pickup.channels or {}) if self.pickup is not None else ():
+            if c not in self.skills:
+                problems.append(
+                    f"pickup.channels.{c}: not one of the group's skills ({', '.join(self.skills)})"
+                )
         for c, f in (self.handle_time_factor or {}).items():
             if c not in self.skills:
                 problems.append(

@@ -667,18 +667,35 @@ def _callbacks(  # noqa: C901 - the callback core: one closure set over the tabl
 
     # -- pick-up delays: idle agents who answer late --------------------------------------
     picking = routing.picking
-    pickup_share = tuple(p[0] if p is not None else 0.0 for p in m.pickup)
-    pickup_choice, pickup_delay = pools.pickup_choice, pools.pickup_delay
+    pickup_choice = pools.pickup_choice
+    own_pickup = m.pickup_channels or tuple(() for _ in m.pickup)
+    # per group and channel: the share and the delay sampler (the channel's own, else
+    # the group's: the same draws as a group without channel entries)
+    pickup_share = tuple(
+        tuple(
+            x[0] if o and (x := o[c]) is not None else (p[0] if p is not None else 0.0)
+            for c in range(C)
+        )
+        for p, o in zip(m.pickup, own_pickup, strict=True)
+    )
+    pickup_delay = tuple(
+        tuple(
+            pools.pickup_channel_delay[g][c] if o and o[c] is not None else pools.pickup_delay[g]
+            for c in range(C)
+        )
+        for g, o in enumerate(own_pickup)
+    )
 
     def pick_up(k: int, a: int, now: float) -> None:
         """Idle agent a (out of the idle deque) was chosen for arriving contact k: with
         its group's share it answers after a drawn delay, reserved meanwhile; if the
         customer's patience ends first, the contact abandons then and frees the agent."""
         g = a_group[a]
-        if not picking[g] or pickup_choice[g]() >= pickup_share[g]:  # type: ignore[misc]
+        c = channel[k]
+        if not picking[g] or pickup_choice[g]() >= pickup_share[g][c]:  # type: ignore[misc]
             start_full(k, a, now)
             return
-        d = pickup_delay[g]()  # type: ignore[misc]
+        d = pickup_delay[g][c]()  # type: ignore[misc]
         p = patience[k]
         if p < d:
             push(entries, (now + p, next(keys), pickup_abandon, (k, a, now)))

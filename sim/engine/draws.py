@@ -201,7 +201,8 @@ class Pools:
     its journey's segment; per segment its own ``segment_handle`` and
     ``segment_patience`` (None where it uses the channel's). Per group with a pick-up
     delay: ``pickup_choice`` (is an answer by an idle agent delayed) and
-    ``pickup_delay`` (how long), None for the other groups.
+    ``pickup_delay`` (how long), None for the other groups; per group and channel with
+    its own delay in the group's (``pickup.channels``), ``pickup_channel_delay``.
     """
 
     def __init__(self, m: Model, rep: np.random.SeedSequence) -> None:
@@ -271,6 +272,13 @@ class Pools:
         self.pickup_delay = [
             lazy(p[1].sample, "pickup-delay", m.groups[g]) if p is not None else None
             for g, p in enumerate(m.pickup)
+        ]
+        self.pickup_channel_delay = [
+            [
+                lazy(o[1].sample, "pickup-delay", m.groups[g], names[c]) if o else None
+                for c, o in enumerate(per_channel)
+            ]
+            for g, per_channel in enumerate(m.pickup_channels)
         ]
         self.chase = [
             [

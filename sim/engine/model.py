@@ -166,6 +166,9 @@ class Model:
     pickup: tuple[tuple[float, Distribution] | None, ...] = ()
     """Per group: (share, delay) of its pick-up delay (:class:`~sim.config.scenario.Pickup`),
     or None; empty: no group has one."""
+    pickup_channels: tuple[tuple[tuple[float, Distribution] | None, ...], ...] = ()
+    """Per group and channel: the channel's own (share, delay) in the group's pick-up
+    delay (``pickup.channels``), or None (the group's); empty: no group has any."""
 
     @property
     def horizon(self) -> float:
@@ -287,6 +290,7 @@ def compile_scenario(sc: Scenario) -> Model:
         context_carry=loss.carry if loss else False,
         shaping=compile_shaping(sc),
         pickup=_pickup(sc, grps),
+        pickup_channels=_pickup_channels(sc, grps, chans),
     )
 
 
@@ -294,10 +298,24 @@ def _pickup(sc: Scenario, grps: tuple[str, ...]) -> tuple[tuple[float, Distribut
     """Per group its pick-up (share, delay), or None; () when no group has one (or
     every share is 0: nothing is ever delayed, so the engine runs as without)."""
     out = tuple(
-        (p.share, p.delay) if (p := sc.groups[g].pickup) is not None and p.share > 0 else None
+        (p.share, p.delay)
+        if (p := sc.groups[g].pickup) is not None
+        and (p.share > 0 or any(o.share > 0 for o in (p.channels or {}).values()))
+        else None
         for g in grps
     )
     return out if any(x is not None for x in out) else ()
+
+
+def _pickup_channels(
+    sc: Scenario, grps: tuple[str, ...], chans: tuple[str, ...]
+) -> tuple[tuple[tuple[float, Distribution] | None, ...], ...]:
+    """Per group and channel, the channel's own pick-up (share, delay) or None; () when
+    no group gives a channel one (the engine then uses the groups' alone)."""
+    own = [p.channels or {} if (p := sc.groups[g].pickup) is not None else {} for g in grps]
+    if not any(own):
+        return ()
+    return tuple(tuple((o[c].share, o[c].delay) if c in o else None for c in chans) for o in own)
 
 
 def _closed(sc: Scenario, chans: tuple[str, ...]) -> tuple[tuple[bool, ...], ...] | None:
