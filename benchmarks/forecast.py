@@ -14,9 +14,9 @@ Bank) day; MASE scaled by the in-sample weekly seasonal-naive MAE at each cutoff
 Targets (issue 14): 1-day MASE <= 0.75 (US bank) and <= 0.55 (Anonymous Bank); 80%
 intervals covering 75-85% of intervals. ``auto`` is backtested on the 1-day horizon
 (each cutoff runs its own inner backtest on the training days only; ``--skip-auto``
-leaves it out). Measured (README): ``auto`` 0.735 / cov80 0.763 on the US bank,
-0.578 / 0.844 on the Anonymous Bank (its MASE target is not met; ``cal_ssm`` 0.588,
-``drift_ssm`` 0.578).
+leaves it out). Measured (README): ``auto`` 0.681 / cov80 0.777 on the US bank,
+0.566 / 0.841 on the Anonymous Bank (its MASE target is not met; ``cal_ssm`` 0.605,
+``drift_ssm`` 0.566).
 
 Intraday reforecast (issue 14): the last 40 days of each history, each forecast day-ahead
 (dow_ssm, fitted on the days before it) and reforecast from 08:00, 10:00, 12:00, 14:00
