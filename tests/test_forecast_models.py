@@ -209,12 +209,14 @@ def _weekday_profile_history(
     month_lift: float = 1.0,
     friday_step: tuple[int, float] | None = None,
     month_lifts: tuple[float, ...] = (),
+    special: dict[dt.date, float] | None = None,
 ) -> tuple[fc.History, dict[int, float], np.ndarray]:
     """A pure weekday x profile Poisson process (weekdays 07:00-21:00, 15 min):
     expected daily total by weekday (x ``month_lift`` on the first weekday of a
     month; x ``month_lifts[k]`` on its (k + 1)-th weekday; ``friday_step = (week,
-    total)``: Fridays' total from that week on), the same intraday shape every day.
-    Returns the history, the totals (the last week's) and the profile (shares)."""
+    total)``: Fridays' total from that week on), the same intraday shape every day;
+    ``special``: days whose total is the usual x the factor, spread evenly over the
+    day. Returns the history, the totals (the last week's) and the profile (shares)."""
     rng = np.random.default_rng(seed)
     totals = {0: 1300.0, 1: 1000.0, 2: 950.0, 3: 1000.0, 4: 1100.0}
     slots = np.arange(7 * 60, 21 * 60, 15)
@@ -234,7 +236,11 @@ def _weekday_profile_history(
         prev_month = d.month
         if friday_step is not None and k // 7 == friday_step[0]:
             totals = {**totals, 4: friday_step[1]}
-        counts = rng.poisson(totals[d.weekday()] * lift * prof)
+        shape_d = prof
+        if special and d in special:
+            lift *= special[d]
+            shape_d = np.full(len(prof), 1.0 / len(prof))
+        counts = rng.poisson(totals[d.weekday()] * lift * shape_d)
         for s, c in zip(slots, counts, strict=True):
             rows.append((dt.datetime.combine(d, dt.time()) + dt.timedelta(minutes=int(s)), c))
     df = pd.DataFrame(rows, columns=["timestamp", "volume"]).assign(channel="voice")
@@ -455,6 +461,57 @@ def test_week_ssm_keeps_the_weekday_form_that_predicted_training_days_better():
     assert fc.Auto().default == "week_ssm"
 
 
+def test_special_days_are_left_out_of_cal_ssm_and_drift_ssm_training():
+    """Six holidays in the last four weeks at 10% of the usual volume, spread evenly
+    over the day (a closed bank answering a few calls). Given as special days, they
+    are missing observations of the daily model and left out of the profiles: the
+    forecast of the next week is the true mean within 4% a day, each interval within
+    the profile-noise band of test_cal_ssm_recovers_a_weekday_x_profile_poisson_mean,
+    and cal_ssm's fitted day noise (log scale) is below 0.005 (Poisson noise of ~1,000
+    calls: 0.001; measured 0.0007). Not given, the holidays pull cal_ssm's level down
+    by over 20% (measured 38-65%) and its day noise up (> 0.1; measured 0.39, six
+    log(0.1)^2 = 5.3 deviations among 60 days)."""
+    start = dt.date(2024, 1, 1)
+    special = {start + dt.timedelta(days=k): 0.1 for k in (59, 64, 66, 72, 78, 80)}
+    assert all(d.weekday() < 5 for d in special)
+    h, totals, prof = _weekday_profile_history(weeks=12, seed=4, special=special)
+    marked = fc.with_special_days(h, special)
+    assert marked.calendar.special_days == tuple(sorted(special))
+    y = marked.matrix("voice")
+    assert y.calendar.special_days == marked.calendar.special_days
+    days = h.calendar.next_open_days(y.dates[-1], 5)
+    truth = np.array([totals[d.weekday()] * prof for d in days])
+    for spec in (fc.CalendarStateSpace(), fc.DriftingStateSpace()):
+        assert spec.special_days_missing
+        res = spec.fit(y)
+        f = res.forecast(days, n_paths=50)
+        np.testing.assert_allclose(f.mean.sum(axis=1), truth.sum(axis=1), rtol=0.04)
+        assert (np.abs(f.mean - truth) <= 4 * np.sqrt(truth / 5) + 0.04 * truth).all()
+        if spec.name == "cal_ssm":
+            assert float(res.results.params[0]) < 0.005  # sigma2.irregular
+    plain = fc.CalendarStateSpace().fit(h.matrix("voice"))
+    assert float(plain.results.params[0]) > 0.1
+    low = plain.forecast(days, n_paths=50).mean.sum(axis=1)
+    assert (low < 0.8 * truth.sum(axis=1)).all()
+
+
+def test_public_holidays_with_their_eves():
+    from forecasting.special_days import public_holidays
+
+    days = public_holidays("IL", dt.date(1999, 9, 1), dt.date(1999, 9, 30))
+    # Rosh Hashanah Sep 11-12, Yom Kippur Sep 20, Sukkot Sep 25, and each one's eve
+    assert days == tuple(dt.date(1999, 9, d) for d in (10, 11, 12, 19, 20, 24, 25))
+    assert public_holidays("IL", dt.date(1999, 9, 1), dt.date(1999, 9, 30), eves=False) == (
+        tuple(dt.date(1999, 9, d) for d in (11, 12, 20, 25))
+    )
+    with pytest.raises(HistoryError, match="country: 'XX'"):
+        public_holidays("XX", dt.date(1999, 1, 1), dt.date(1999, 12, 31))
+    h = fc.load_anonymous_bank_history(holidays=True)
+    assert dt.date(1999, 9, 20) in h.calendar.special_days
+    assert h.calendar.special_days[-1] > dt.date(1999, 12, 31)  # the next year's too
+    assert fc.load_anonymous_bank_history().calendar.special_days == ()
+
+
 def test_drifting_predicts_better_only_by_a_significant_paired_difference():
     from forecasting.models import drifting_predicts_better
 
@@ -483,11 +540,15 @@ def test_us_bank_cal_ssm_meets_the_accuracy_target(us_bank):
 
 
 @pytest.mark.slow
-def test_anonymous_bank_drift_ssm_backtest_with_month_days():
+def test_anonymous_bank_drift_ssm_backtest_with_month_days_and_holidays():
     """The benchmark's protocol on the shipped Anonymous Bank history (56 one-day
     origins): drift_ssm with the first three month days scores MASE 0.566 (0.578
-    without them: ``month_days=0``), 80% coverage 0.845."""
-    cv = fc.backtest(fc.load_anonymous_bank_history(), ["drift_ssm"], horizon_days=1, n_windows=56)
-    acc = fc.accuracy(cv).iloc[0]
-    assert acc["mase"] <= 0.57
-    assert 0.80 <= acc["coverage_80"] <= 0.85
+    without them: ``month_days=0``), 80% coverage 0.845; with Israel's public
+    holidays and their eves left out of training (``holidays=True``) 0.548 (the
+    issue-14 target is 0.55), coverage 0.836."""
+    for holidays, bound in ((False, 0.57), (True, 0.553)):
+        history = fc.load_anonymous_bank_history(holidays=holidays)
+        cv = fc.backtest(history, ["drift_ssm"], horizon_days=1, n_windows=56)
+        acc = fc.accuracy(cv).iloc[0]
+        assert acc["mase"] <= bound
+        assert 0.80 <= acc["coverage_80"] <= 0.85
