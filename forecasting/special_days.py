@@ -2,12 +2,15 @@
 ``holidays`` package (country calendars, Jewish and Islamic holidays included).
 
 A centre's volume on a public holiday, and on its eve (a half day in Israel), is not
-an ordinary day's: the Anonymous Bank 1999 took 3-40% of the same weekday's usual calls
-on Pesach, Shavuot, Rosh Hashanah, Yom Kippur and their eves. Left in the training of a daily
+an ordinary day's: the Anonymous Bank 1999 took 2-44% of the same weekday's usual calls
+(median of the same weekdays within three weeks) on Pesach, Shavuot, Rosh Hashanah
+and Yom Kippur and on most of their eves. Left in the training of a daily
 model they pull its level and inflate its noise variances (its Kalman gain and
 intervals); :attr:`~forecasting.history.Calendar.special_days` lists them so that
-``cal_ssm`` and ``drift_ssm`` treat them as missing observations
-(``special_days_missing``). Nothing is tuned: the days are the country's calendar.
+``cal_ssm`` and ``drift_ssm`` treat them as missing observations and leave them out of
+their intraday profiles (``special_days_missing``). Nothing is tuned: the days are the
+country's calendar. Anonymous Bank, 1-day MASE over the last 8 weeks (no holiday among
+them): ``drift_ssm`` 0.566 -> 0.557 (daily model) -> 0.548 (and profiles).
 """
 
 from __future__ import annotations
