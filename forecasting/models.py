@@ -591,8 +591,9 @@ class DayOfWeekStateSpace:
     pool_profiles : shrink each weekday's intraday profile towards the pooled profile
         of the similar weekdays (:func:`profiles` with ``pool``).
     month_days : add one regressor for each of the first ``month_days`` open days of
-        the month (:func:`month_days`; 0: none), kept without a test. Not with
-        ``month_start`` (its regressor would be the first of these).
+        the month (:func:`month_days`; 0: none), kept without a test. With
+        ``month_start``, the first open day's effect is ``month_start``'s (tested)
+        and these cover the second to the ``month_days``-th.
     regression_states : estimate the regression coefficients (weekday, closure and
         calendar effects) as time-invariant states of the Kalman filter (statsmodels
         ``mle_regression=False``: generalised least squares given the fitted
@@ -625,11 +626,6 @@ class DayOfWeekStateSpace:
         _check_decay(self.profile_decay)
         if self.month_days < 0:
             raise ValueError(f"month_days: must be >= 0, got {self.month_days}")
-        if self.month_days and self.month_start:
-            raise ValueError(
-                "month_start: the first open day of the month is month_days' first "
-                "regressor; give month_start=False with month_days"
-            )
         for d in self.profile_decay_grid or ():
             _check_decay(d)
         if self.profile_decay_grid is not None and not self.profile_decay_grid:
@@ -790,8 +786,8 @@ class DayOfWeekStateSpace:
             cols = [np.array([d.weekday() == w for d in days], dtype=float) for w in wds[1:]]
         if closure:
             cols.append(self.closure_regressor(y, days))
-        if n_month:
-            cols.extend(month_days(y, days, n_month).T)
+        if n_month:  # with month_start, the first day's column is month_start's
+            cols.extend(month_days(y, days, n_month).T[1 if self.month_start else 0 :])
         if month:  # last column: _fit_daily tests its coefficient
             cols.append(month_start(y, days))
         return np.column_stack(cols) if cols else None

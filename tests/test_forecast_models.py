@@ -330,6 +330,11 @@ def test_month_days_effects_are_recovered_by_cal_ssm_and_drift_ssm():
             assert by_day[d] / by_day[d + dt.timedelta(days=7)] == pytest.approx(lift, rel=0.08)
         flat = spec.fit(plain.matrix("voice"))
         np.testing.assert_allclose(np.exp(flat.results.smoothed_state[-3:, -1]), 1.0, atol=0.06)
+    # with month_start (tested, the last state) the month days cover the 2nd and 3rd
+    res = fc.CalendarStateSpace(month_start=True).fit(y)
+    assert res.month and res.month_days == 3
+    coef = np.exp(res.results.smoothed_state[-3:, -1])  # 2nd, 3rd, then the 1st day
+    np.testing.assert_allclose(coef, (1.2, 1.1, 1.4), rtol=0.06)
 
 
 def test_open_day_of_month_counts_open_days_not_known_closed():
@@ -354,8 +359,6 @@ def test_month_days_without_enough_training_days_get_no_regressor():
     y = fc.read_history(synthetic_history(weeks=2, start="2024-01-29")).matrix("voice")
     res = fc.CalendarStateSpace().fit(y)
     assert res.month_days == 0
-    with pytest.raises(ValueError, match="month_start"):
-        fc.CalendarStateSpace(month_start=True)
     with pytest.raises(ValueError, match="month_days"):
         fc.DriftingStateSpace(month_days=-1)
 
