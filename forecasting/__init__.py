@@ -72,6 +72,7 @@ from .models import (
     WeekdayChoiceStateSpace,
     get_model,
 )
+from .special_days import public_holidays, with_holidays, with_special_days
 
 __all__ = [
     "FORECAST_COLUMNS",
@@ -109,6 +110,7 @@ __all__ = [
     "get_model",
     "intraday_backtest",
     "load_anonymous_bank_history",
+    "public_holidays",
     "read_anonymous_bank",
     "read_history",
     "read_records",
@@ -119,6 +121,8 @@ __all__ = [
     "scenario_with_forecast",
     "scenario_with_reforecast",
     "seasonal_naive_scale",
+    "with_holidays",
+    "with_special_days",
 ]
 
 

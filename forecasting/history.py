@@ -98,12 +98,17 @@ class Calendar:
     closed_days : days of open weekdays inside the history's span with no data
         (holidays, or gaps): no forecast is scored on them, and the days after them
         are flagged (call centres see catch-up volume after a closure).
+    special_days : known days that are not ordinary though open (public holidays
+        and their eves), sorted; none unless given
+        (:func:`forecasting.special_days.with_holidays`). ``cal_ssm`` and
+        ``drift_ssm`` leave them out of their daily model's training.
     """
 
     interval_minutes: int
     open_weekdays: tuple[int, ...]
     open_slots: Mapping[int, tuple[int, ...]]
     closed_days: tuple[dt.date, ...] = ()
+    special_days: tuple[dt.date, ...] = ()
 
     @property
     def slots(self) -> tuple[int, ...]:

@@ -65,6 +65,29 @@ def test_forecast_writes_csv_and_scenario(tmp_path: Path):
     assert sc.channels["chat"].arrivals == base.channels["chat"].arrivals
 
 
+def test_forecast_with_holidays_is_the_api_forecast_of_the_marked_history(tmp_path: Path):
+    """--holidays IL on the shipped Anonymous Bank CSV: the same forecast as the API's
+    on load_anonymous_bank_history(holidays=True), and not the unmarked one (its
+    holidays and their eves are left out of drift_ssm's training)."""
+    import forecasting as fc
+    from forecasting.data import ANONYMOUS_BANK_30MIN
+
+    out = tmp_path / "fc.csv"
+    r = ccsim(
+        "forecast",
+        str(ANONYMOUS_BANK_30MIN),
+        *("--model", "drift_ssm", "--horizon-days", "1", "--paths", "50", "--holidays", "IL"),
+        *("--out", str(out)),
+    )
+    assert r.returncode == 0, r.stderr
+    got = pd.read_csv(out)["volume"].to_numpy()
+    marked = fc.load_anonymous_bank_history(holidays=True)
+    api = fc.forecast(marked, model="drift_ssm", horizon_days=1, n_paths=50)
+    np.testing.assert_allclose(got, api["volume"].to_numpy(), atol=5e-4)  # CSV: 3 decimals
+    plain = fc.forecast(fc.load_anonymous_bank_history(), model="drift_ssm", horizon_days=1)
+    assert np.abs(got - plain["volume"].to_numpy()).sum() > 1.0
+
+
 def test_backtest_prints_table(tmp_path: Path):
     r = ccsim(
         "backtest",
@@ -258,6 +281,8 @@ BAD_OPTIONS = [
         "--interval-minutes: 20",
     ),
     (["forecast", "{hist}", *SCEN, "--interval-minutes", "30"], "--interval-minutes: 30 differs"),
+    (["forecast", "{hist}", "--out", "{out}", "--holidays", "XX"], "--holidays: 'XX' is not"),
+    (["backtest", "{hist}", "--holidays", "ZZ"], "--holidays: 'ZZ' is not a country code"),
     (["forecast", "{hist}", "--out", "{out}", "--columns", "timestamp="], "--columns: timestamp="),
     (["forecast", "{hist}", "--out", "{out}", "--columns", "when"], "--columns: expected FIELD="),
     (["forecast", "{hist}", "--out", "{out}", "--columns", "day=x"], "--columns: unknown field"),

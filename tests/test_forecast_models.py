@@ -203,13 +203,20 @@ def test_us_bank_forecast_follows_calendar(us_bank):
 
 # -- cal_ssm: daily totals with calendar effects x chosen profiles ---------------------------
 def _weekday_profile_history(
-    *, weeks: int, seed: int, month_lift: float = 1.0, friday_step: tuple[int, float] | None = None
+    *,
+    weeks: int,
+    seed: int,
+    month_lift: float = 1.0,
+    friday_step: tuple[int, float] | None = None,
+    month_lifts: tuple[float, ...] = (),
+    special: dict[dt.date, float] | None = None,
 ) -> tuple[fc.History, dict[int, float], np.ndarray]:
     """A pure weekday x profile Poisson process (weekdays 07:00-21:00, 15 min):
     expected daily total by weekday (x ``month_lift`` on the first weekday of a
-    month; ``friday_step = (week, total)``: Fridays' total from that week on), the
-    same intraday shape every day. Returns the history, the totals (the last week's)
-    and the profile (shares)."""
+    month; x ``month_lifts[k]`` on its (k + 1)-th weekday; ``friday_step = (week,
+    total)``: Fridays' total from that week on), the same intraday shape every day;
+    ``special``: days whose total is the usual x the factor, spread evenly over the
+    day. Returns the history, the totals (the last week's) and the profile (shares)."""
     rng = np.random.default_rng(seed)
     totals = {0: 1300.0, 1: 1000.0, 2: 950.0, 3: 1000.0, 4: 1100.0}
     slots = np.arange(7 * 60, 21 * 60, 15)
@@ -218,15 +225,22 @@ def _weekday_profile_history(
     rows = []
     start = dt.date(2024, 1, 1)
     prev_month = None
+    nth = 0
     for k in range(weeks * 7):
         d = start + dt.timedelta(days=k)
         if d.weekday() > 4:
             continue
         lift = month_lift if d.month != prev_month else 1.0
+        nth = 0 if d.month != prev_month else nth + 1
+        lift *= month_lifts[nth] if nth < len(month_lifts) else 1.0
         prev_month = d.month
         if friday_step is not None and k // 7 == friday_step[0]:
             totals = {**totals, 4: friday_step[1]}
-        counts = rng.poisson(totals[d.weekday()] * lift * prof)
+        shape_d = prof
+        if special and d in special:
+            lift *= special[d]
+            shape_d = np.full(len(prof), 1.0 / len(prof))
+        counts = rng.poisson(totals[d.weekday()] * lift * shape_d)
         for s, c in zip(slots, counts, strict=True):
             rows.append((dt.datetime.combine(d, dt.time()) + dt.timedelta(minutes=int(s)), c))
     df = pd.DataFrame(rows, columns=["timestamp", "volume"]).assign(channel="voice")
@@ -264,10 +278,13 @@ def test_cal_ssm_intervals_cover_at_the_nominal_rate():
 
 
 def test_month_start_effect_is_learned_where_present_and_dropped_where_not():
+    """The significance-tested first-open-day regressor (cal_ssm's before month_days),
+    its coefficient fitted by maximum likelihood."""
     lifted, _, _ = _weekday_profile_history(weeks=22, seed=2, month_lift=1.4)
     plain, _, _ = _weekday_profile_history(weeks=22, seed=2)
     y = lifted.matrix("voice")
-    res = fc.CalendarStateSpace().fit(y)
+    spec = fc.CalendarStateSpace(month_start=True, month_days=0, regression_states=False)
+    res = spec.fit(y)
     assert res.month
     # the first weekday of a month is 40% busier: the model's multiplier (log scale)
     assert float(np.exp(np.asarray(res.results.params)[-1])) == pytest.approx(1.4, rel=0.08)
@@ -277,7 +294,73 @@ def test_month_start_effect_is_learned_where_present_and_dropped_where_not():
     f = res.forecast(days, n_paths=50)
     by_day = dict(zip(days, f.mean.sum(axis=1), strict=True))
     assert by_day[first] / by_day[first + dt.timedelta(days=7)] == pytest.approx(1.4, rel=0.1)
-    assert not fc.CalendarStateSpace().fit(plain.matrix("voice")).month
+    assert not spec.fit(plain.matrix("voice")).month
+    # the same test with the coefficient as a Kalman-filter state (its smoothed z)
+    states = fc.CalendarStateSpace(month_start=True, month_days=0)
+    assert states.regression_states
+    res = states.fit(y)
+    assert res.month
+    assert float(np.exp(res.results.smoothed_state[-1, -1])) == pytest.approx(1.4, rel=0.08)
+    assert not states.fit(plain.matrix("voice")).month
+
+
+def test_month_days_effects_are_recovered_by_cal_ssm_and_drift_ssm():
+    """The first three weekdays of each month 40%, 20% and 10% busier (22 weeks: five
+    of each): cal_ssm and drift_ssm (month_days=3, coefficients as filter states, the
+    last three of the state vector) recover each multiplier within 6% (one day of
+    ~1,000 calls: Poisson sd ~3% of a day's total, over five days ~1.5%, plus the
+    level's), and forecast June's first three weekdays that much above the same
+    weekdays a week later; no lift: all three multipliers within 6% of 1."""
+    lifts = (1.4, 1.2, 1.1)
+    lifted, _, _ = _weekday_profile_history(weeks=22, seed=2, month_lifts=lifts)
+    plain, _, _ = _weekday_profile_history(weeks=22, seed=2)
+    y = lifted.matrix("voice")
+    first = dt.date(2024, 6, 3)  # Monday, first weekday of June (history ends in May)
+    assert y.dates[-1] < first
+    days = lifted.calendar.next_open_days(y.dates[-1], 15)
+    for spec in (fc.CalendarStateSpace(), fc.DriftingStateSpace()):
+        assert spec.month_days == 3 and spec.regression_states
+        res = spec.fit(y)
+        assert res.month_days == 3
+        coef = np.exp(res.results.smoothed_state[-3:, -1])
+        np.testing.assert_allclose(coef, lifts, rtol=0.06)
+        by_day = dict(zip(days, res.forecast(days, n_paths=20).mean.sum(axis=1), strict=True))
+        for k, lift in enumerate(lifts):
+            d = first + dt.timedelta(days=k)
+            assert by_day[d] / by_day[d + dt.timedelta(days=7)] == pytest.approx(lift, rel=0.08)
+        flat = spec.fit(plain.matrix("voice"))
+        np.testing.assert_allclose(np.exp(flat.results.smoothed_state[-3:, -1]), 1.0, atol=0.06)
+    # with month_start (tested, the last state) the month days cover the 2nd and 3rd
+    res = fc.CalendarStateSpace(month_start=True).fit(y)
+    assert res.month and res.month_days == 3
+    coef = np.exp(res.results.smoothed_state[-3:, -1])  # 2nd, 3rd, then the 1st day
+    np.testing.assert_allclose(coef, (1.2, 1.1, 1.4), rtol=0.06)
+
+
+def test_open_day_of_month_counts_open_days_not_known_closed():
+    from forecasting.models import month_days, open_day_of_month
+
+    h = fc.read_history(synthetic_history(weeks=8, start="2024-01-29"))
+    y = h.matrix("voice")
+    # Mon-Fri: Feb 1 (Thu) is the 1st, Feb 2 (Fri) the 2nd, Feb 5 (Mon) the 3rd;
+    # June 2024 starts on a Saturday: Mon 3 is the 1st, Tue 4 the 2nd
+    days = [dt.date(2024, 2, d) for d in (1, 2, 5)] + [dt.date(2024, 6, 3), dt.date(2024, 6, 4)]
+    assert list(open_day_of_month(y, days)) == [1, 2, 3, 1, 2]
+    np.testing.assert_array_equal(month_days(y, days, 2), [[1, 0], [0, 1], [0, 0], [1, 0], [0, 1]])
+    # a closure the history knows is not counted: Feb 1 closed, Feb 2 becomes the 1st
+    cal = dataclasses.replace(y.calendar, closed_days=(dt.date(2024, 2, 1),))
+    closed = dataclasses.replace(y, calendar=cal)
+    assert list(open_day_of_month(closed, days[1:3])) == [1, 2]
+
+
+def test_month_days_without_enough_training_days_get_no_regressor():
+    """Two weeks from Jan 29: the 1st-3rd open days of February are seen once each
+    (below MONTH_DAYS_MIN_SEEN = 2), so cal_ssm fits no month-day effect."""
+    y = fc.read_history(synthetic_history(weeks=2, start="2024-01-29")).matrix("voice")
+    res = fc.CalendarStateSpace().fit(y)
+    assert res.month_days == 0
+    with pytest.raises(ValueError, match="month_days"):
+        fc.DriftingStateSpace(month_days=-1)
 
 
 def test_month_start_marks_the_first_open_day_of_each_month():
@@ -363,14 +446,16 @@ def test_one_day_ahead_error_is_the_mean_absolute_filter_error_after_burn_in():
 def test_week_ssm_keeps_the_weekday_form_that_predicted_training_days_better():
     """On the Friday step the drifting effects predict the last 6 weeks' Fridays
     better one day ahead, so week_ssm forecasts with drift_ssm; on a stable weekday
-    pattern the fixed effects (cal_ssm) predict as well with less noise and stay."""
+    pattern the fixed effects (cal_ssm) predict as well (the two mean errors agree
+    within 0.1%: no significant difference) and stay."""
     stepped, _, _ = _weekday_profile_history(weeks=14, seed=6, friday_step=(8, 1650.0))
     res = fc.WeekdayChoiceStateSpace().fit(stepped.matrix("voice"))
     assert res.chosen == "drift_ssm" and res.errors[1] < res.errors[0]
     stable, _, _ = _weekday_profile_history(weeks=14, seed=6)
     y = stable.matrix("voice")
     res = fc.WeekdayChoiceStateSpace().fit(y)
-    assert res.chosen == "cal_ssm" and res.errors[0] <= res.errors[1]
+    assert res.chosen == "cal_ssm"
+    assert res.errors[0] == pytest.approx(res.errors[1], rel=1e-3)
     days = stable.calendar.next_open_days(y.dates[-1], 2)
     f = res.forecast(days, n_paths=20, rng=np.random.default_rng(2))
     g = fc.CalendarStateSpace().fit(y).forecast(days, n_paths=20, rng=np.random.default_rng(2))
@@ -379,14 +464,94 @@ def test_week_ssm_keeps_the_weekday_form_that_predicted_training_days_better():
     assert fc.Auto().default == "week_ssm"
 
 
+def test_special_days_are_left_out_of_cal_ssm_and_drift_ssm_training():
+    """Six holidays in the last four weeks at 10% of the usual volume, spread evenly
+    over the day (a closed bank answering a few calls). Given as special days, they
+    are missing observations of the daily model and left out of the profiles: the
+    forecast of the next week is the true mean within 4% a day, each interval within
+    the profile-noise band of test_cal_ssm_recovers_a_weekday_x_profile_poisson_mean,
+    and cal_ssm's fitted day noise (log scale) is below 0.005 (Poisson noise of ~1,000
+    calls: 0.001; measured 0.0007). Not given, the holidays pull cal_ssm's level down
+    by over 20% (measured 38-65%) and its day noise up (> 0.1; measured 0.39, six
+    log(0.1)^2 = 5.3 deviations among 60 days)."""
+    start = dt.date(2024, 1, 1)
+    special = {start + dt.timedelta(days=k): 0.1 for k in (59, 64, 66, 72, 78, 80)}
+    assert all(d.weekday() < 5 for d in special)
+    h, totals, prof = _weekday_profile_history(weeks=12, seed=4, special=special)
+    marked = fc.with_special_days(h, special)
+    assert marked.calendar.special_days == tuple(sorted(special))
+    y = marked.matrix("voice")
+    assert y.calendar.special_days == marked.calendar.special_days
+    days = h.calendar.next_open_days(y.dates[-1], 5)
+    truth = np.array([totals[d.weekday()] * prof for d in days])
+    for spec in (fc.CalendarStateSpace(), fc.DriftingStateSpace()):
+        assert spec.special_days_missing
+        res = spec.fit(y)
+        f = res.forecast(days, n_paths=50)
+        np.testing.assert_allclose(f.mean.sum(axis=1), truth.sum(axis=1), rtol=0.04)
+        assert (np.abs(f.mean - truth) <= 4 * np.sqrt(truth / 5) + 0.04 * truth).all()
+        if spec.name == "cal_ssm":
+            assert float(res.results.params[0]) < 0.005  # sigma2.irregular
+    plain = fc.CalendarStateSpace().fit(h.matrix("voice"))
+    assert float(plain.results.params[0]) > 0.1
+    low = plain.forecast(days, n_paths=50).mean.sum(axis=1)
+    assert (low < 0.8 * truth.sum(axis=1)).all()
+
+
+def test_public_holidays_with_their_eves():
+    from forecasting.special_days import public_holidays
+
+    days = public_holidays("IL", dt.date(1999, 9, 1), dt.date(1999, 9, 30))
+    # Rosh Hashanah Sep 11-12, Yom Kippur Sep 20, Sukkot Sep 25, and each one's eve
+    assert days == tuple(dt.date(1999, 9, d) for d in (10, 11, 12, 19, 20, 24, 25))
+    assert public_holidays("IL", dt.date(1999, 9, 1), dt.date(1999, 9, 30), eves=False) == (
+        tuple(dt.date(1999, 9, d) for d in (11, 12, 20, 25))
+    )
+    with pytest.raises(HistoryError, match="country: 'XX'"):
+        public_holidays("XX", dt.date(1999, 1, 1), dt.date(1999, 12, 31))
+    h = fc.load_anonymous_bank_history(holidays=True)
+    assert dt.date(1999, 9, 20) in h.calendar.special_days
+    assert h.calendar.special_days[-1] > dt.date(1999, 12, 31)  # the next year's too
+    assert fc.load_anonymous_bank_history().calendar.special_days == ()
+
+
+def test_drifting_predicts_better_only_by_a_significant_paired_difference():
+    from forecasting.models import drifting_predicts_better
+
+    fixed = np.array([2.0, 2.0, 2.0, 2.0, np.nan])
+    # differences -1, -1, -1, -0.5: mean -0.875, sd 0.25, t = -7 on 3 df (p ~ 0.003)
+    assert drifting_predicts_better(fixed, np.array([1.0, 1.0, 1.0, 1.5, 9.0]), 0.05)
+    # differences -1, +1, -1, +0.5: mean -0.125, t = -0.24 (p ~ 0.41): not significant
+    assert not drifting_predicts_better(fixed, np.array([1.0, 3.0, 1.0, 2.5, 1.0]), 0.05)
+    # higher errors, and equal errors (t undefined), never switch
+    assert not drifting_predicts_better(fixed, fixed + 1.0, 0.05)
+    assert not drifting_predicts_better(fixed, fixed.copy(), 0.05)
+
+
 @needs_us_bank
 @pytest.mark.slow
 def test_us_bank_cal_ssm_meets_the_accuracy_target(us_bank):
     """The benchmark's protocol (benchmarks/forecast.py): the last 8 weeks of origins,
-    1-day horizon. cal_ssm reaches the issue-14 target (MASE <= 0.75; measured 0.737,
-    dow_ssm 0.773) with 80% intervals covering 75-85% (measured 0.764)."""
+    1-day horizon. cal_ssm reaches the issue-14 target (MASE <= 0.75; measured 0.681
+    with the first three month days, 0.737 with the first alone, dow_ssm 0.773) with
+    80% intervals covering 75-85% (measured 0.773)."""
     cv = fc.backtest(us_bank, ["cal_ssm"], horizon_days=1, n_windows=40)
     acc = fc.accuracy(cv).iloc[0]
-    assert acc["mase"] <= 0.75
+    assert acc["mase"] <= 0.70
     assert 0.75 <= acc["coverage_80"] <= 0.85
     assert acc["coverage_95"] >= 0.88
+
+
+@pytest.mark.slow
+def test_anonymous_bank_drift_ssm_backtest_with_month_days_and_holidays():
+    """The benchmark's protocol on the shipped Anonymous Bank history (56 one-day
+    origins): drift_ssm with the first three month days scores MASE 0.566 (0.578
+    without them: ``month_days=0``), 80% coverage 0.845; with Israel's public
+    holidays and their eves left out of training (``holidays=True``) 0.548 (the
+    issue-14 target is 0.55), coverage 0.836."""
+    for holidays, bound in ((False, 0.57), (True, 0.553)):
+        history = fc.load_anonymous_bank_history(holidays=holidays)
+        cv = fc.backtest(history, ["drift_ssm"], horizon_days=1, n_windows=56)
+        acc = fc.accuracy(cv).iloc[0]
+        assert acc["mase"] <= bound
+        assert 0.80 <= acc["coverage_80"] <= 0.85

@@ -19,6 +19,7 @@ import pandas as pd
 
 from forecasting.history import MINUTES_PER_DAY, ColumnMap, History, HistoryError, read_history
 from forecasting.models import MIN_PATHS
+from forecasting.special_days import with_holidays
 
 __all__ = ["add_commands"]
 
@@ -28,7 +29,11 @@ MAX_PATH_VALUES = 20_000_000
 """Most sample-path values (paths x horizon days x intervals a day) one forecast may
 hold (160 MB of float64; a year of 15-minute intervals x 500 paths is 17.6 million)."""
 
-HISTORY_OPTIONS = {"interval_minutes": "--interval-minutes", "columns": "--columns"}
+HISTORY_OPTIONS = {
+    "interval_minutes": "--interval-minutes",
+    "columns": "--columns",
+    "country": "--holidays",
+}
 """API parameter -> option, for errors of ``read_history``."""
 
 
@@ -108,12 +113,13 @@ def _history(args: argparse.Namespace) -> History:
     if not args.default_channel.strip():
         raise _bad("--default-channel: must not be empty")
     try:
-        return read_history(
+        hist = read_history(
             args.history,
             columns=_columns(args.columns),
             interval_minutes=args.interval_minutes,
             default_channel=args.default_channel,
         )
+        return with_holidays(hist, args.holidays) if args.holidays else hist
     except HistoryError as exc:
         raise _renamed(exc, HISTORY_OPTIONS) from None
 
@@ -142,6 +148,12 @@ def _history_opts(p: argparse.ArgumentParser) -> None:
         "--default-channel",
         default="all",
         help="channel name when the history has no channel column (default: all)",
+    )
+    p.add_argument(
+        "--holidays",
+        metavar="COUNTRY",
+        help="leave this country's public holidays and their eves out of cal_ssm's and "
+        "drift_ssm's training (ISO code, e.g. IL, US)",
     )
 
 
