@@ -112,3 +112,15 @@ def test_pickup_by_idle_of_pools_and_falls_back() -> None:
     assert pickup_by_idle_of(counts, ("NW",), min_calls=100) == [0.2, 0.2, 0.2]
     assert pickup_by_idle_of(counts, ("NW",), min_calls=101) is None
     assert pickup_by_idle_of(counts, ("IN",)) is None
+
+
+def test_share_by_idle_replaces_a_channels_own_share() -> None:
+    """A channel with its own share 0 and delay 30 s (``pickup.channels``): with
+    ``share_by_idle`` [0, 1] and two idle agents every call is delayed, by the channel's
+    own 30 s."""
+    data = _two_idle([0.0, 1.0])
+    data["groups"]["agents"]["pickup"]["channels"] = {
+        "voice": {"share": 0.0, "delay": {"distribution": "fixed", "value": 30.0}}
+    }
+    run = run_replication(compile_scenario(sim.parse_scenario(data)), replication_seed(1, 0))
+    assert np.allclose(run.wait_end - run.arrival, 30.0, rtol=0, atol=1e-9)
