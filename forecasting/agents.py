@@ -981,3 +981,85 @@ def queue_pickups(
             if entry is not None:
                 out[str(q)] = entry
     return out
+
+
+PICKUP_MAX_IDLE = 4
+"""Idle-agent counts from this up are pooled in :func:`pickup_idle_counts`."""
+
+
+def idle_counts(
+    records: pd.DataFrame,
+    skills: Mapping[str, tuple[str, ...]],
+    *,
+    idle_gap: float,
+    skip: float = WRAP_CUTOFF,
+) -> np.ndarray:
+    """Per record, how many agents skilled for its queue were idle and available in the
+    second before its arrival (:func:`idle_arrivals` is where this is at least 1)."""
+    s = services(records)
+    n = int(np.ceil(s["end"].max())) + 2 if len(s) else 1
+    gaps = _gaps(s)
+    gaps = gaps[gaps["gap"] <= idle_gap]
+    waiting = {ss: _waiting(records, ss, n) for ss in set(skills.values())}
+    at = (records["arrival"] - _origin(records)).dt.total_seconds().to_numpy()
+    at = np.clip(np.floor(at).astype(np.int64) - 1, 0, n - 1)
+    queue = records["queue"].astype(str).to_numpy()
+    out = np.zeros(len(records), np.int64)
+    for agent, g in gaps.groupby("agent"):
+        ss = skills.get(str(agent))
+        if ss is None:
+            continue
+        lo = np.ceil(g["end"].to_numpy() + skip).astype(np.int64)
+        hi = np.maximum(np.floor(g["next_start"].to_numpy()).astype(np.int64), lo)
+        idle = (_cover(lo, hi, n) > 0) & ~waiting[ss]
+        out += np.isin(queue, list(ss)) & idle[at]
+    return out
+
+
+def pickup_idle_counts(
+    records: pd.DataFrame,
+    skills: Mapping[str, tuple[str, ...]],
+    *,
+    idle_gap: float,
+    skip: float = WRAP_CUTOFF,
+    quick: float = TAKE_WAIT,
+    max_idle: int = PICKUP_MAX_IDLE,
+) -> dict[str, tuple[np.ndarray, np.ndarray]]:
+    """Per queue, of its calls that arrived to idle, available agents, by how many
+    (:func:`idle_counts`: 1, 2, ..., ``max_idle`` or more): the calls and those answered
+    after more than ``quick`` s (as :func:`pickup_waits` counts them), two arrays of
+    ``max_idle`` counts."""
+    k = idle_counts(records, skills, idle_gap=idle_gap, skip=skip)
+    late = records["answered"].to_numpy(bool) & (records["wait"].to_numpy(float) > quick)
+    queue = records["queue"].astype(str).to_numpy()
+    found = k > 0
+    bins = np.minimum(k, max_idle) - 1
+    out = {}
+    for q in sorted(set(queue[found])):
+        mine = found & (queue == q)
+        calls = np.bincount(bins[mine], minlength=max_idle)
+        out[q] = (calls, np.bincount(bins[mine & late], minlength=max_idle))
+    return out
+
+
+def pickup_by_idle_of(
+    counts: Mapping[str, tuple[np.ndarray, np.ndarray]],
+    queues: Iterable[str],
+    *,
+    min_calls: int = PICKUP_MIN_CALLS,
+) -> list[float] | None:
+    """A group's ``pickup.share_by_idle`` from :func:`pickup_idle_counts`, pooled over
+    its queues: per idle-agent count, the late calls over the calls; a count with fewer
+    than ``min_calls`` calls takes the share of the one before it (None when the first
+    has too few)."""
+    got = [counts[q] for q in queues if q in counts]
+    if not got:
+        return None
+    calls = np.sum([c for c, _ in got], axis=0)
+    late = np.sum([x for _, x in got], axis=0)
+    if calls[0] < min_calls:
+        return None
+    out: list[float] = []
+    for n, x in zip(calls, late, strict=True):
+        out.append(round(float(x / n), 4) if n >= min_calls else out[-1])
+    return out

@@ -80,6 +80,8 @@ def _behaviours(without: list[str] | None, with_: list[str] | None) -> tuple[str
         ("pickup_daily", "pickup", "it moves pickup's share"),
         ("pickup_by_queue", "pickup", "it refines pickup's entries"),
         ("pickup_answerer", "pickup", "it narrows what pickup leaves out of absence"),
+        ("pickup_handoff", "pickup", "it hands pickup's delayed calls off"),
+        ("pickup_by_idle", "pickup", "it splits pickup's share"),
     ):
         if name in added and needs not in use:
             fix = f"leave out --without {needs}" if needs in gone else f"add --with {needs}"
@@ -104,6 +106,8 @@ NEEDS = {
     "pickup_daily": "pickup",
     "pickup_by_queue": "pickup",
     "pickup_answerer": "pickup",
+    "pickup_handoff": "pickup",
+    "pickup_by_idle": "pickup",
 }
 """Behaviour -> the behaviour it needs (it is dropped without it)."""
 
@@ -362,7 +366,7 @@ def add_replay_parser(sub: Any) -> None:
         help=(
             "add a behaviour that is off by default (absence, segments, agent_talk, "
             "empirical_talk, talk_by_hour, aging, pickup, pickup_as_absence, pickup_daily, "
-            "pickup_by_queue, pickup_answerer)"
+            "pickup_by_queue, pickup_answerer, pickup_handoff, pickup_by_idle)"
         ),
     )
     p.add_argument(

@@ -13,7 +13,7 @@ import math
 import re
 from collections.abc import Mapping, Sequence
 from pathlib import Path
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 import numpy as np
 import yaml
@@ -437,16 +437,33 @@ class Pickup(_Frozen):
     delay, and if its patience runs out first it abandons then (a plain abandonment,
     never silent) and the agent is free again at once. Contacts an agent takes from the
     queue, and concurrent sessions, are answered without delay.
+
+    With ``handoff`` the delayed contact is not held for that agent: it joins its queue
+    (no balking: it found an agent) and whichever agent frees up first takes it, as the
+    switch hands a call nobody picks up to the next agent; the chosen agent is away for
+    the delay (reserved, counted in occupancy) and then frees as after a contact (takes
+    waiting work or goes idle). So ``delay`` is then how long the agent is away, not the
+    contact's wait, which is the shorter of the two.
     """
 
     share: float = Field(ge=0, le=1)
     """Probability (per contact routed to an idle agent) that the answer is delayed."""
     delay: Distribution
-    """The delay (s) of a delayed answer."""
+    """The delay (s) of a delayed answer (with ``handoff``: the agent's time away)."""
     channels: dict[str, ChannelPickup] | None = None
     """Per channel (one of the group's skills), its own share and delay for that
     channel's contacts; the other channels use ``share`` and ``delay``. None: one for
     all."""
+    handoff: bool = False
+    """A delayed contact waits in its queue for any agent instead of for the chosen one
+    (who is away for ``delay``); False: it is answered by that agent after ``delay``."""
+    share_by_idle: tuple[Annotated[float, Field(ge=0, le=1)], ...] | None = Field(
+        default=None, min_length=1
+    )
+    """The share by how many agents able to take the contact were idle at its arrival
+    (the chosen one included): entry n for n idle agents (1-based), the last for that
+    many or more; in place of ``share`` and the channels' own shares (None: those
+    whatever the count)."""
 
 
 class Group(_Frozen):

@@ -685,17 +685,30 @@ def _callbacks(  # noqa: C901 - the callback core: one closure set over the tabl
         )
         for g, o in enumerate(own_pickup)
     )
+    handoff = m.pickup_handoff or (False,) * G
+    by_idle = m.pickup_by_idle or (None,) * G
 
     def pick_up(k: int, a: int, now: float) -> None:
         """Idle agent a (out of the idle deque) was chosen for arriving contact k: with
         its group's share it answers after a drawn delay, reserved meanwhile; if the
-        customer's patience ends first, the contact abandons then and frees the agent."""
+        customer's patience ends first, the contact abandons then and frees the agent.
+        With hand-off the contact queues for any agent instead and a is away for the
+        delay (:func:`pickup_back`)."""
         g = a_group[a]
         c = channel[k]
-        if not picking[g] or pickup_choice[g]() >= pickup_share[g][c]:  # type: ignore[misc]
+        share = pickup_share[g][c]
+        by_n = by_idle[g]
+        if by_n is not None:  # the idle agents who could take it, a included
+            n = sum(len(idle[g1]) for g1 in eligible[c])
+            share = by_n[min(n, len(by_n) - 1)]
+        if not picking[g] or pickup_choice[g]() >= share:  # type: ignore[misc]
             start_full(k, a, now)
             return
         d = pickup_delay[g][c]()  # type: ignore[misc]
+        if handoff[g]:
+            push(entries, (now + d, next(keys), pickup_back, (a, now)))
+            handed_off(k, now)
+            return
         p = patience[k]
         if p < d:
             push(entries, (now + p, next(keys), pickup_abandon, (k, a, now)))
@@ -719,6 +732,27 @@ def _callbacks(  # noqa: C901 - the callback core: one closure set over the tabl
         state[k] = ABANDONED
         wait_end[k] = now
         next_step(k, ON_ABANDON, now)
+        free(a, now)
+
+    def handed_off(k: int, now: float) -> None:
+        """Contact k, whose chosen agent is away, joins its queue as :func:`wait` queues
+        (patience and chase timers) but never balks: it found an agent."""
+        c = channel[k]
+        lane = seg_lane[segment[k]] if segmented[c] else c
+        if counted[c]:
+            n_live[lane] += 1
+        queues[lane].append(k)
+        p = patience[k]
+        if p != INF:
+            push(entries, (now + p, next(keys), abandon, k))
+        for i, (after, _) in enumerate(chases[c]):
+            push(entries, (now + after, next(keys), chase, (k, i)))
+
+    def pickup_back(arg: tuple[int, float], now: float) -> None:
+        """A handed-off pick-up's agent is back after its delay: it frees as after a
+        contact (takes waiting work, leaves if over target, or goes idle)."""
+        a, start = arg
+        reserved(a, start, now)
         free(a, now)
 
     if any(picking) and any(modes[c] != CONC for c in range(C)):

@@ -169,6 +169,12 @@ class Model:
     pickup_channels: tuple[tuple[tuple[float, Distribution] | None, ...], ...] = ()
     """Per group and channel: the channel's own (share, delay) in the group's pick-up
     delay (``pickup.channels``), or None (the group's); empty: no group has any."""
+    pickup_by_idle: tuple[tuple[float, ...] | None, ...] = ()
+    """Per group (as ``pickup``): its share by the idle agents at the arrival
+    (``Pickup.share_by_idle``) or None; empty: no group has one."""
+    pickup_handoff: tuple[bool, ...] = ()
+    """Per group (as ``pickup``): a delayed contact joins its queue for any agent while the
+    chosen agent is away (``Pickup.handoff``); empty: no group hands off."""
 
     @property
     def horizon(self) -> float:
@@ -291,6 +297,8 @@ def compile_scenario(sc: Scenario) -> Model:
         shaping=compile_shaping(sc),
         pickup=_pickup(sc, grps),
         pickup_channels=_pickup_channels(sc, grps, chans),
+        pickup_handoff=_pickup_handoff(sc, grps),
+        pickup_by_idle=_pickup_by_idle(sc, grps),
     )
 
 
@@ -298,10 +306,7 @@ def _pickup(sc: Scenario, grps: tuple[str, ...]) -> tuple[tuple[float, Distribut
     """Per group its pick-up (share, delay), or None; () when no group has one (or
     every share is 0: nothing is ever delayed, so the engine runs as without)."""
     out = tuple(
-        (p.share, p.delay)
-        if (p := sc.groups[g].pickup) is not None
-        and (p.share > 0 or any(o.share > 0 for o in (p.channels or {}).values()))
-        else None
+        (p.share, p.delay) if (p := sc.groups[g].pickup) is not None and _delays(p) else None
         for g in grps
     )
     return out if any(x is not None for x in out) else ()
@@ -316,6 +321,36 @@ def _pickup_channels(
     if not any(own):
         return ()
     return tuple(tuple((o[c].share, o[c].delay) if c in o else None for c in chans) for o in own)
+
+
+def _delays(p: Any) -> bool:
+    """Can this pick-up delay ever delay a contact (a share above 0: the group's, a
+    channel's own or, in their place, one by idle agents)?"""
+    if p.share_by_idle is not None:
+        return max(p.share_by_idle) > 0
+    return p.share > 0 or any(o.share > 0 for o in (p.channels or {}).values())
+
+
+def _pickup_by_idle(sc: Scenario, grps: tuple[str, ...]) -> tuple[tuple[float, ...] | None, ...]:
+    """Per group with a pick-up delay its share by idle agents (``Pickup.share_by_idle``)
+    or None; () when none has one."""
+    delays = _pickup(sc, grps)
+    out = tuple(
+        p.share_by_idle if d is not None and (p := sc.groups[g].pickup) is not None else None
+        for g, d in zip(grps, delays, strict=False)
+    )
+    return out if any(x is not None for x in out) else ()
+
+
+def _pickup_handoff(sc: Scenario, grps: tuple[str, ...]) -> tuple[bool, ...]:
+    """Per group, does its pick-up delay hand the contact off (``Pickup.handoff``); ()
+    when none does (or no group has a pick-up delay, :func:`_pickup`)."""
+    delays = _pickup(sc, grps)
+    out = tuple(
+        d is not None and (p := sc.groups[g].pickup) is not None and p.handoff
+        for g, d in zip(grps, delays, strict=False)
+    )
+    return out if any(out) else ()
 
 
 def _closed(sc: Scenario, chans: tuple[str, ...]) -> tuple[tuple[bool, ...], ...] | None:

@@ -49,6 +49,8 @@ BEHAVIOURS = (
     "pickup_daily",
     "pickup_by_queue",
     "pickup_answerer",
+    "pickup_handoff",
+    "pickup_by_idle",
 )
 """What a replay can take from the records beyond arrivals, talk time and patience:
 
@@ -116,6 +118,17 @@ BEHAVIOURS = (
   other idle agents let such a call wait too, and calls arriving meanwhile mostly
   waited (February PS: 66% with two or more other agents idle past their after-call
   work, against 27% when no call waited).
+* ``pickup_handoff`` (off by default; needs ``pickup``): a delayed call is not held
+  for the idle agent it was routed to but queues for whoever frees up first while that
+  agent is away for the delay (``groups.<g>.pickup.handoff``; share and delays as
+  ``pickup``'s), as the records show: of those calls 22% were answered by an agent
+  idle at their arrival, 60% by one who was serving then, 5 s (median) after that
+  call ended (January; :mod:`benchmarks.pickup_mech`).
+* ``pickup_by_idle`` (off by default; needs ``pickup``): the share depends on how many
+  agents able to take the call were idle at its arrival (January 40%, 26%, 17%, 7% with
+  1, 2, 3, 4 or more), as ``groups.<g>.pickup.share_by_idle``
+  (:func:`forecasting.agents.pickup_idle_counts`); with ``pickup_daily`` each entry is
+  moved as the share is.
 """
 DEFAULT_BEHAVIOURS = (*BEHAVIOURS[:5], "readiness")
 """What :func:`replay` uses unless told: skills, availability, wrap_up, proficiency,
@@ -307,6 +320,8 @@ NEEDS = (
     ("pickup_daily", "pickup", "it moves its share"),
     ("pickup_by_queue", "pickup", "it refines its entries"),
     ("pickup_answerer", "pickup", "it narrows what pickup leaves out of absence"),
+    ("pickup_handoff", "pickup", "it hands its delayed calls off"),
+    ("pickup_by_idle", "pickup", "it splits its share"),
 )
 """(behaviour, the behaviour it needs, why)."""
 
@@ -338,7 +353,7 @@ def _day_edits(
     )
 
     profiles = _talk_by_hour(cal) if "talk_by_hour" in use else {}
-    pickup = _pickup(cal) if "pickup" in use else None
+    pickup = _pickup_entries(cal, use)
     daily = _pickup_daily(cal, test) if "pickup_daily" in use else None
     by_queue = _queue_pickups(cal) if "pickup_by_queue" in use else {}
 
@@ -380,7 +395,7 @@ def _set_pickups(
             continue
         mine = {q: dict(by_queue[q]) for q in g["skills"] if q in by_queue}
         if daily is not None:
-            entry = {**entry, "share": daily(day, entry["share"])}
+            entry = _daily_entry(entry, day, daily)
             for own in mine.values():
                 own["share"] = daily(day, own["share"])
         g["pickup"] = {**entry, "channels": mine} if mine else entry
@@ -442,6 +457,58 @@ def _pickup(cal: Calibration) -> Callable[[tuple[str, ...]], dict[str, Any] | No
         if skills not in cache:
             cache[skills] = pickup_of(waits, skills)
         return cache[skills]
+
+    return of
+
+
+def _pickup_entries(
+    cal: Calibration, use: frozenset[str]
+) -> Callable[[tuple[str, ...]], dict[str, Any] | None] | None:
+    """The groups' ``pickup`` entries by skills (:func:`_pickup`, handed off with
+    ``pickup_handoff``: :func:`_pickup_handoff`); None without ``pickup``."""
+    if "pickup" not in use:
+        return None
+    of = _pickup_handoff(cal) if "pickup_handoff" in use else _pickup(cal)
+    return _pickup_by_idle(cal, of) if "pickup_by_idle" in use else of
+
+
+def _pickup_by_idle(
+    cal: Calibration, of: Callable[[tuple[str, ...]], dict[str, Any] | None]
+) -> Callable[[tuple[str, ...]], dict[str, Any] | None]:
+    """``of``'s entries with ``share_by_idle``: the calibration month's late share by
+    the idle agents at the arrival (:func:`forecasting.agents.pickup_idle_counts`)."""
+    from forecasting.agents import pickup_by_idle_of, pickup_idle_counts
+
+    counts = pickup_idle_counts(cal.records, cal.agent_skills, idle_gap=cal.idle_gap)
+
+    def by(skills: tuple[str, ...]) -> dict[str, Any] | None:
+        entry = of(skills)
+        shares = pickup_by_idle_of(counts, skills)
+        return entry if entry is None or shares is None else {**entry, "share_by_idle": shares}
+
+    return by
+
+
+def _daily_entry(
+    entry: dict[str, Any], day: Any, daily: Callable[[Any, float], float]
+) -> dict[str, Any]:
+    """A ``pickup`` entry with its share (and each of ``share_by_idle``) moved to the
+    day (``pickup_daily``)."""
+    out = {**entry, "share": daily(day, entry["share"])}
+    if "share_by_idle" in entry:
+        out["share_by_idle"] = [daily(day, v) for v in entry["share_by_idle"]]
+    return out
+
+
+def _pickup_handoff(cal: Calibration) -> Callable[[tuple[str, ...]], dict[str, Any] | None]:
+    """A group's ``pickup`` entry by its skills as :func:`_pickup` gives it, handing
+    the delayed call off (``handoff: true``): it queues for whoever frees up first while
+    the chosen agent is away for the delay."""
+    held = _pickup(cal)
+
+    def of(skills: tuple[str, ...]) -> dict[str, Any] | None:
+        entry = held(skills)
+        return None if entry is None else {**entry, "handoff": True}
 
     return of
 
