@@ -34,6 +34,7 @@ from forecasting.history import History, HistoryError, read_history
 from forecasting.intraday import UPDATES
 from forecasting.models import MODELS
 from forecasting.scoring import accuracy
+from forecasting.special_days import with_holidays
 from sim.config.capacity import CapacityError, CapacityPlan, load_capacity_plan, parse_capacity_plan
 from sim.config.shipped import DEFAULT_SCENARIO, SCENARIO_DIR, shipped_scenarios
 from sim.config.yaml_reader import NotText, read_yaml, yaml_problem
@@ -1294,7 +1295,7 @@ def resolve_compared(choice: str, upload_key: str, edited: sim.Scenario) -> sim.
         return library.open_saved(library_folder(), choice.removeprefix("Saved: "))
     if choice.startswith("Shipped: "):
         return load(SCENARIO_DIR / choice.removeprefix("Shipped: "))
-    left, right = st.columns([3, 1])
+    left, middle, right = st.columns([3, 1, 1])
     upload = left.file_uploader("Scenario file", type=["yaml", "yml"], key=upload_key)
     if upload is None:
         return None
@@ -1454,10 +1455,14 @@ UPDATE_LABELS = {"level": "level", "transient": "level + transient"}
 
 
 @st.cache_data(show_spinner=False, max_entries=16)
-def _history(name: str, data: bytes | None, interval: int | None) -> History:
+def _history(
+    name: str, data: bytes | None, interval: int | None, country: str = forecast_view.NO_HOLIDAYS
+) -> History:
     if data is None:
-        return read_history(forecast_view.SHIPPED_HISTORY, interval_minutes=interval)
-    return forecast_view.read_upload(name, data, interval_minutes=interval)
+        hist = read_history(forecast_view.SHIPPED_HISTORY, interval_minutes=interval)
+    else:
+        hist = forecast_view.read_upload(name, data, interval_minutes=interval)
+    return hist if country == forecast_view.NO_HOLIDAYS else with_holidays(hist, country)
 
 
 @st.cache_data(show_spinner=False, max_entries=16)
@@ -1494,7 +1499,7 @@ def _intraday(
 def forecast_history() -> tuple[History, str] | None:
     """The page's history (the upload, else the shipped one) at the chosen interval and
     its cache key; ``None`` (after an error naming the row / column) if unreadable."""
-    left, right = st.columns([3, 1])
+    left, middle, right = st.columns([3, 1, 1])
     upload = left.file_uploader(
         "History CSV (else the shipped Anonymous Bank 1999 calls)",
         type=["csv"],
@@ -1520,12 +1525,22 @@ def forecast_history() -> tuple[History, str] | None:
             key=f"forecast-interval-{name}",
             help="Aggregate the history to this interval; the scenario's when it can.",
         )
-        hist = _history(name, data, int(interval))
+        countries = forecast_view.holiday_choices()
+        default = forecast_view.SHIPPED_HOLIDAYS if data is None else forecast_view.NO_HOLIDAYS
+        country = middle.selectbox(
+            "Public holidays",
+            countries,
+            index=countries.index(default),
+            key=f"forecast-holidays-{name}",
+            help="This country's public holidays and their eves are left out of cal_ssm's "
+            "and drift_ssm's training (as `ccsim forecast --holidays`).",
+        )
+        hist = _history(name, data, int(interval), str(country))
     except HistoryError as exc:
         st.error(f"Cannot read the history `{name}`: {exc}")
         return None
     digest = hashlib.sha256(data or b"shipped").hexdigest()[:16]
-    return hist, f"{name}:{digest}:{interval}"
+    return hist, f"{name}:{digest}:{interval}:{country}"
 
 
 def page_forecast() -> None:
@@ -1770,7 +1785,7 @@ def _capacity(plan_json: str, scenario_json: str) -> Capacity:
 def capacity_source() -> tuple[CapacityPlan, sim.Scenario] | None:
     """The plan (the upload, else the shipped one) and the scenario it reads: its
     ``scenario`` file (beside the shipped scenarios), or the current scenario."""
-    left, right = st.columns([3, 1])
+    left, middle, right = st.columns([3, 1, 1])
     upload = left.file_uploader(
         "Capacity plan YAML (else the shipped scenarios/capacity_plan.yaml)",
         type=["yaml", "yml"],

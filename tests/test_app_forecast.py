@@ -32,7 +32,8 @@ AS_OF = pd.Timestamp("1999-12-31 12:00")  # the page's default: the last day, no
 
 @pytest.fixture(scope="module")
 def hist() -> fc.History:
-    return load_anonymous_bank_history()
+    """The shipped history as the page reads it: with Israel's holidays (its default)."""
+    return load_anonymous_bank_history(holidays=True)
 
 
 def ok(at) -> None:
@@ -66,6 +67,8 @@ def test_forecast_page_equals_the_api_and_the_cli(hist: fc.History, tmp_path: Pa
         str(PATHS),
         "--model",
         "cal_ssm",
+        "--holidays",
+        forecast_view.SHIPPED_HOLIDAYS,
         "--out",
         str(out),
     )
@@ -73,6 +76,21 @@ def test_forecast_page_equals_the_api_and_the_cli(hist: fc.History, tmp_path: Pa
     cli = pd.read_csv(out)
     np.testing.assert_allclose(cli["volume"], shown["volume"], atol=5e-4)
     np.testing.assert_allclose(cli["upper_80"], shown["upper_80"], atol=5e-4)
+
+    # without the holidays: the plain history's forecast, which is not the same
+    plain = fc.forecast(
+        load_anonymous_bank_history(), model="cal_ssm", horizon_days=HORIZON, n_paths=PATHS, seed=0
+    )
+    assert not np.allclose(plain["volume"], api["volume"])
+    holidays = at.selectbox(key=f"forecast-holidays-{forecast_view.SHIPPED_HISTORY.name}")
+    assert holidays.value == "IL"
+    holidays.set_value(forecast_view.NO_HOLIDAYS).run()
+    ok(at)
+    shown = table_with(at, "timestamp", "lower_80", "upper_95", "model")
+    pd.testing.assert_frame_equal(shown.reset_index(drop=True), plain)
+    at.selectbox(key=f"forecast-holidays-{forecast_view.SHIPPED_HISTORY.name}").set_value(
+        forecast_view.SHIPPED_HOLIDAYS
+    ).run()
 
     # the backtest and the reforecast run on request (each takes seconds)
     assert not at.dataframe or all(d.key != "forecast-backtest" for d in at.dataframe)

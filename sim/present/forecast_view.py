@@ -17,7 +17,7 @@ import altair as alt
 import pandas as pd
 
 import sim
-from forecasting.data import ANONYMOUS_BANK_30MIN
+from forecasting.data import ANONYMOUS_BANK_30MIN, ANONYMOUS_BANK_COUNTRY
 from forecasting.forecast import (
     forecast_coverage,
     forecast_frame,
@@ -36,10 +36,13 @@ from forecasting.models import SeriesForecast
 
 __all__ = [
     "BACKTEST_MODELS",
+    "NO_HOLIDAYS",
     "SHIPPED_HISTORY",
+    "SHIPPED_HOLIDAYS",
     "day_ahead",
     "forecast_chart",
     "history_before",
+    "holiday_choices",
     "interval_choices",
     "intraday_chart",
     "intraday_frame",
@@ -53,6 +56,10 @@ __all__ = [
 
 SHIPPED_HISTORY = ANONYMOUS_BANK_30MIN
 """The history the page opens with (Anonymous Bank 1999, 30-minute intervals)."""
+SHIPPED_HOLIDAYS = ANONYMOUS_BANK_COUNTRY
+"""The public holidays the page takes for the shipped history (the bank is Israeli)."""
+NO_HOLIDAYS = "none"
+"""The page's choice of no public holidays (an upload's default)."""
 BACKTEST_MODELS = ("snaive_week", "topdown", "mstl", "dow_ssm")
 """The models the page backtests (``ccsim backtest``'s default set)."""
 LONGEST_INTERVAL = 120
@@ -81,6 +88,16 @@ def read_upload(name: str, data: bytes, *, interval_minutes: int | None = None) 
         if msg.startswith("history: "):  # read_history's name for a DataFrame
             msg = f"{name}: {msg.removeprefix('history: ')}"
         raise HistoryError(msg) from None
+
+
+def holiday_choices() -> list[str]:
+    """The page's public-holiday choices: :data:`NO_HOLIDAYS`, then the ISO 3166 alpha-2
+    country codes the ``holidays`` package knows, sorted (``--holidays`` of ``ccsim
+    forecast`` takes the same codes)."""
+    import holidays
+
+    codes = sorted(c for c in holidays.list_supported_countries() if len(c) == 2)
+    return [NO_HOLIDAYS, *codes]
 
 
 def interval_choices(source_minutes: int, longest: int = LONGEST_INTERVAL) -> list[int]:
