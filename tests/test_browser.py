@@ -207,11 +207,12 @@ def test_compare_page_in_chromium(app_url: str, page, bank: sim.Scenario):
 
 
 def test_forecast_page_in_chromium(app_url: str, page):
-    """The shipped history: the forecast's total, the reforecast's, and both charts."""
+    """The shipped history (with Israel's holidays, the page's default): the forecast's
+    total, the reforecast's, and both charts."""
     import forecasting as fc
     from forecasting.data import load_anonymous_bank_history
 
-    hist = load_anonymous_bank_history()
+    hist = load_anonymous_bank_history(holidays=True)
     total = fc.forecast(hist, model="cal_ssm", horizon_days=2, n_paths=200)["volume"].sum()
     rest = fc.reforecast(hist, "1999-12-31 12:00", n_paths=200)["volume"].sum()
     open_in_browser(page, f"{app_url}/forecast", "Forecast")
