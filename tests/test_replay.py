@@ -186,7 +186,7 @@ def test_january_queue_pickups(january: Calibration, february: pd.DataFrame) -> 
         february,
         days=1,
         replications=1,
-        behaviours=(*DEFAULT_BEHAVIOURS, "pickup", "pickup_by_queue"),
+        behaviours=(*BEHAVIOURS[:5], "readiness", "pickup", "pickup_by_queue"),  # not daily
         on_day=lambda day, res: seen.append(res.scenario),
     )
     groups = seen[0].groups
@@ -205,14 +205,11 @@ def test_cli_bad_input_exits_2(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) 
     assert "leave out --without skills" in r.stderr
     r = ccsim("replay", "january", "february", "--with", "agent_talk", "--without", "proficiency")
     assert r.returncode == 2 and "--with agent_talk: needs proficiency" in r.stderr
-    r = ccsim("replay", "january", "february", "--with", "pickup_as_absence")
+    r = ccsim("replay", "january", "february", "--with", "pickup_as_absence", "--without", "pickup")
     assert r.returncode == 2 and "--with pickup_as_absence: needs pickup" in r.stderr
-    assert "add --with pickup" in r.stderr
-    r = ccsim("replay", "january", "february", "--with", "pickup_by_queue")
-    assert r.returncode == 2 and "--with pickup_by_queue: needs pickup" in r.stderr
-    assert "add --with pickup" in r.stderr
-    r = ccsim("replay", "january", "february", "--with", "pickup_daily")
-    assert r.returncode == 2 and "--with pickup_daily: needs pickup" in r.stderr
+    assert "leave out --without pickup" in r.stderr
+    r = ccsim("replay", "january", "february", "--with", "pickup_answerer", "--without", "pickup")
+    assert r.returncode == 2 and "--with pickup_answerer: needs pickup" in r.stderr
     r = ccsim("replay", "january", "february", "--weekdays", "9")
     assert r.returncode == 2 and "--weekdays" in r.stderr
     r = ccsim("replay", "march", "february")
@@ -241,7 +238,10 @@ def test_cli_replay_one_day(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> 
     assert "<html" in chart.read_text(encoding="utf-8").lower()
     r = ccsim("replay", "january", "february", "--days", "1", "-r", "1", "--without", "routing")
     assert r.returncode == 0 and "pooled: abandonment bias" in r.stdout
-    assert "behaviours: skills, availability, wrap_up, proficiency, readiness;" in r.stdout
+    assert (
+        "behaviours: skills, availability, wrap_up, proficiency, readiness, pickup, "
+        "pickup_daily, pickup_by_queue, pickup_handoff, pickup_by_idle;" in r.stdout
+    )
 
 
 def test_january_segments(january: Calibration) -> None:

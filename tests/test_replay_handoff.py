@@ -42,11 +42,12 @@ def test_pickup_handoff_needs_pickup(
     with pytest.raises(ValueError, match="pickup_handoff needs pickup"):
         replay(january, january.records, days=1, behaviours=("pickup_handoff",))
     monkeypatch.setenv("CCSIM_SHARED_DATA", str(SHARED))
-    r = ccsim("replay", "january", "february", "--with", "pickup_handoff")
+    r = ccsim("replay", "january", "february", "--with", "pickup_handoff", "--without", "pickup")
     assert r.returncode == 2 and "--with pickup_handoff: needs pickup" in r.stderr
+    assert "leave out --without pickup" in r.stderr
     with pytest.raises(ValueError, match="pickup_by_idle needs pickup"):
         replay(january, january.records, days=1, behaviours=("pickup_by_idle",))
-    r = ccsim("replay", "january", "february", "--with", "pickup_by_idle")
+    r = ccsim("replay", "january", "february", "--with", "pickup_by_idle", "--without", "pickup")
     assert r.returncode == 2 and "--with pickup_by_idle: needs pickup" in r.stderr
 
 

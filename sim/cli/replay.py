@@ -356,7 +356,7 @@ def add_replay_parser(sub: Any) -> None:
         action="append",
         metavar="BEHAVIOUR",
         help="leave a behaviour out (skills, availability, wrap_up, proficiency, routing, "
-        "readiness)",
+        "readiness, pickup, pickup_daily, pickup_by_queue, pickup_handoff, pickup_by_idle)",
     )
     p.add_argument(
         "--with",
@@ -365,8 +365,7 @@ def add_replay_parser(sub: Any) -> None:
         metavar="BEHAVIOUR",
         help=(
             "add a behaviour that is off by default (absence, segments, agent_talk, "
-            "empirical_talk, talk_by_hour, aging, pickup, pickup_as_absence, pickup_daily, "
-            "pickup_by_queue, pickup_answerer, pickup_handoff, pickup_by_idle)"
+            "empirical_talk, talk_by_hour, aging, pickup_as_absence, pickup_answerer)"
         ),
     )
     p.add_argument(

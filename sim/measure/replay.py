@@ -130,10 +130,21 @@ BEHAVIOURS = (
   (:func:`forecasting.agents.pickup_idle_counts`); with ``pickup_daily`` each entry is
   moved as the share is.
 """
-DEFAULT_BEHAVIOURS = (*BEHAVIOURS[:5], "readiness")
+DEFAULT_BEHAVIOURS = (
+    *BEHAVIOURS[:5],
+    "readiness",
+    "pickup",
+    "pickup_daily",
+    "pickup_by_queue",
+    "pickup_handoff",
+    "pickup_by_idle",
+)
 """What :func:`replay` uses unless told: skills, availability, wrap_up, proficiency,
-routing and readiness (January -> February, seeds 1-3: NW within 60 s +12.7 -> +8.0,
-pooled +0.2 / +3.1 -> +1.0 / +2.0; the others stay off: README, Replay validation)."""
+routing, readiness and the pick-up delay with its refinements (pickup_daily,
+pickup_by_queue, pickup_handoff, pickup_by_idle). January -> February, seeds 1-3, pooled
+abandonment / within 60 s: +1.6 / +0.8, +1.5 / +1.1, +1.5 / +0.8 (NW within 60 s +3.6
+to +3.8), against +0.6 / +2.8, +0.6 / +3.0, +0.5 / +2.7 (NW +8.6 to +8.7) without the
+pick-up; the others stay off (README, Replay validation)."""
 
 
 def _staffing(
