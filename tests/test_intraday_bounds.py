@@ -85,3 +85,22 @@ def test_anonymous_bank_bounds_are_ordered_and_the_level_update_is_inside_them()
     assert b["poisson_floor"] < b["oracle_level"] < b["day_ahead"]
     assert b["poisson_floor"] < acc.loc["reforecast", "mase"] < b["day_ahead"]
     assert b["poisson_floor_change"] < -0.25
+
+
+@pytest.mark.slow
+def test_anonymous_bank_drift_ssm_base_reforecasts_better_than_the_dow_ssm_morning():
+    """A better day-ahead base: with drift_ssm (month-day effects, holidays out of
+    training) under the level update, ten held-out days from 12:00 score a rest-of-day
+    MASE below the default dow_ssm morning forecast's by more than 5% (measured 0.741
+    against 0.808; 40 days in the benchmark: 0.682 against 0.741), 80% intervals covering
+    75-85%."""
+    plain = fc.load_anonymous_bank_history().matrix()
+    base = intraday_backtest(plain, origins=("12:00",), n_days=10, calibration_days=10)
+    hol = fc.load_anonymous_bank_history(holidays=True).matrix()
+    cv = intraday_backtest(
+        hol, model="drift_ssm", origins=("12:00",), n_days=10, calibration_days=10
+    )
+    before = fc.accuracy(base, by=("forecast",)).set_index("forecast")
+    after = fc.accuracy(cv, by=("forecast",)).set_index("forecast")
+    assert after.loc["reforecast", "mase"] < 0.95 * before.loc["day_ahead", "mase"]
+    assert 0.75 <= after.loc["reforecast", "coverage_80"] <= 0.85
