@@ -59,6 +59,7 @@ from .intraday import (
     reforecast_series,
     scenario_with_reforecast,
 )
+from .intraday_bounds import poisson_mad, rest_of_day_bounds
 from .models import (
     MODELS,
     Auto,
@@ -110,6 +111,7 @@ __all__ = [
     "get_model",
     "intraday_backtest",
     "load_anonymous_bank_history",
+    "poisson_mad",
     "public_holidays",
     "read_anonymous_bank",
     "read_history",
@@ -118,6 +120,7 @@ __all__ = [
     "reforecast_series",
     "replay",
     "replay_summary",
+    "rest_of_day_bounds",
     "scenario_with_forecast",
     "scenario_with_reforecast",
     "seasonal_naive_scale",

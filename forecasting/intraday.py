@@ -28,7 +28,8 @@ own level to a level drawn from a gamma with that mean and variance, so the
 interval-level noise of the model's paths is kept.
 
 Days after today are the model's forecast from the complete days (today's partial
-actuals do not enter them).
+actuals do not enter them). How far any update could go (an oracle level, the Poisson
+floor of a perfect intensity): :mod:`forecasting.intraday_bounds`.
 
 ::
 
