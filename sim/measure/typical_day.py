@@ -19,12 +19,19 @@ import datetime as dt
 from collections.abc import Iterable
 from typing import Any
 
+import numpy as np
 import pandas as pd
 
 from forecasting.calibrate import Calibration
 from sim.measure.replay import DEFAULT_BEHAVIOURS, checked_behaviours, own_edits, own_staffing
 
-__all__ = ["NO_TEST_DAY", "TYPICAL_DAY_BEHAVIOURS", "typical_day", "typical_staffing"]
+__all__ = [
+    "NO_TEST_DAY",
+    "TYPICAL_DAY_BEHAVIOURS",
+    "carried_round",
+    "typical_day",
+    "typical_staffing",
+]
 
 NO_TEST_DAY = ("pickup_daily", "agent_talk")
 """Replay behaviours that follow a test day (its absence, its agents on shift): a
@@ -73,6 +80,35 @@ def typical_staffing(
     return mean, groups, factors
 
 
+TIE_DECIMALS = 9
+"""Decimals the groups' shortfalls are compared at (agent-equivalents), so that
+shortfalls equal but for floating-point sums tie and go to the first group."""
+
+
+def carried_round(x: np.ndarray) -> np.ndarray:
+    """Whole agents per interval (rows) and group (columns) from mean agent-equivalents
+    ``x``: per interval the total rounded (as the replay's days), handed out one agent
+    at a time to the group (among those with agents in that interval) furthest below
+    its mean plus what earlier intervals owe it (ties: the first group), so that over
+    the day each group gets about its mean agent-intervals.
+
+    Rounding each interval on its own (largest remainder) keeps the totals but, when a
+    typical day's many small groups all hold fractions, hands the same few groups the
+    spare agents all day: January 1999's PS-only agents (3.5 agent-intervals a day)
+    got none, their calls went to NW-skilled agents."""
+    out = np.zeros(x.shape, dtype=int)
+    owed = np.zeros(x.shape[1])
+    for t, row in enumerate(x):
+        want = row + owed
+        present = row > 0
+        for _ in range(int(np.rint(row.sum()))):
+            short = np.round(want - out[t], TIE_DECIMALS)  # sums of fractions: exact ties
+            j = int(np.argmax(np.where(present, short, -np.inf)))
+            out[t, j] += 1
+        owed = want - out[t]
+    return out
+
+
 def typical_day(
     cal: Calibration,
     behaviours: Iterable[str] = TYPICAL_DAY_BEHAVIOURS,
@@ -86,7 +122,8 @@ def typical_day(
     Arrivals and redial transitions are :meth:`~forecasting.calibrate.Calibration.
     fragment`'s (per queue the mean first-attempt calls per interval over the recorded
     days); the groups and their agents per interval are :func:`typical_staffing`'s
-    (whole agents: per interval the total rounded and shared out by largest remainder);
+    (whole agents by :func:`carried_round`: per interval the total rounded, each
+    group's day close to its mean);
     wrap-up, proficiency, routing, segments and aging as
     :meth:`~forecasting.calibrate.Calibration.scenario_for_day` gives them, and the
     pick-up entries (``pickup``, ``pickup_by_queue``, ``pickup_handoff``,
@@ -118,6 +155,16 @@ def typical_day(
     fragment = cal.fragment()
     for q, ch in data["channels"].items():
         ch["arrivals"] = fragment["channels"][q]["arrivals"]
+    if "group" in mean.columns:
+        names = list(data["groups"])
+        x = (
+            mean.pivot_table(index="slot", columns="group", values="agents", aggfunc="sum")
+            .reindex(index=range(data["periods"]), columns=names, fill_value=0.0)
+            .fillna(0.0)
+            .to_numpy(float)
+        )
+        for name, col in zip(names, carried_round(x).T, strict=True):
+            data["groups"][name]["agents"] = [int(v) for v in col]
     own_edits(cal, use)(data, _DAY)
     data["name"] = name
     del data["seed"], data["replications"]  # the scenario's defaults, as the fragment's
