@@ -109,6 +109,19 @@ def test_bad_behaviours_are_refused() -> None:
         typical_day(cal, ("proficiency",))
 
 
+def test_no_behaviours_is_one_group_on_shift() -> None:
+    """``()``: one group skilled for every queue with the on-shift agents (here the
+    same as available: nobody is idle on shift), 2, 2, 1, 1 from 8:00."""
+    cal = calibrate(two_day_log())
+    data = typical_day(cal, ())
+    parse_scenario(data, source="typical day, no behaviours")
+    assert list(data["groups"]) == ["agents"]
+    assert sorted(data["groups"]["agents"]["skills"]) == ["NW", "PS"]
+    assert data["groups"]["agents"]["agents"][32:36] == [2, 2, 1, 1]
+    assert sum(data["groups"]["agents"]["agents"]) == 6
+    assert all("wrap_up" not in ch for ch in data["channels"].values())
+
+
 def test_cli_behaviours_option(tmp_path: Path) -> None:
     """Without ``--behaviours`` the file is the fragment, as before; with it the typical
     day; bad values exit 2 naming the option."""

@@ -95,7 +95,7 @@ def carried_round(x: np.ndarray) -> np.ndarray:
     Rounding each interval on its own (largest remainder) keeps the totals but, when a
     typical day's many small groups all hold fractions, hands the same few groups the
     spare agents all day: January 1999's PS-only agents (3.5 agent-intervals a day)
-    got none, their calls went to NW-skilled agents."""
+    got none, the PS_PE_NW_IN group (28.4) got 48."""
     out = np.zeros(x.shape, dtype=int)
     owed = np.zeros(x.shape[1])
     for t, row in enumerate(x):
@@ -131,8 +131,9 @@ def typical_day(
 
     ``behaviours``: any of :data:`sim.measure.replay.BEHAVIOURS` except
     :data:`NO_TEST_DAY` (default :data:`TYPICAL_DAY_BEHAVIOURS`); ValueError naming
-    ``behaviours`` otherwise. ``()`` gives the fragment's model (one group, on-shift
-    staffing) with the month's availability rounding.
+    ``behaviours`` otherwise. ``()`` gives the fragment's model (one group skilled for
+    every queue on the on-shift staffing), its mean over the recorded days (the
+    fragment's is over the calendar days, days without records counting as none).
     """
     use = _check(behaviours)
     mean, groups, factors = typical_staffing(cal, use)
