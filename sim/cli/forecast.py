@@ -465,10 +465,42 @@ def cmd_calibrate(args: argparse.Namespace) -> int:
     print(cal.summary())
     if args.segments:
         print(cal.segments_summary())
+    text = _calibrated_yaml(cal, args) if args.behaviours is not None else None
     if args.out:
         with atomic_file(Path(args.out)) as tmp:
-            tmp.write_text(cal.fragment_yaml(segments=args.segments), encoding="utf-8")
+            tmp.write_text(
+                text if text is not None else cal.fragment_yaml(segments=args.segments),
+                encoding="utf-8",
+            )
     return 0
+
+
+def _behaviours(value: str) -> tuple[str, ...]:
+    """``--behaviours``: ``default`` (:data:`sim.measure.typical_day.
+    TYPICAL_DAY_BEHAVIOURS`), ``none`` or comma-separated replay behaviour names."""
+    from sim.measure.typical_day import TYPICAL_DAY_BEHAVIOURS
+
+    if value.strip() == "default":
+        return TYPICAL_DAY_BEHAVIOURS
+    if value.strip() == "none":
+        return ()
+    names = tuple(v.strip() for v in value.split(","))
+    if not all(names):
+        raise _bad(f"--behaviours: an empty name in {value!r}")
+    return names
+
+
+def _calibrated_yaml(cal: Any, args: argparse.Namespace) -> str:
+    """The typical day with the replay's behaviours (``--behaviours``) as YAML."""
+    import yaml
+
+    from sim.measure.typical_day import typical_day
+
+    try:
+        data = typical_day(cal, _behaviours(args.behaviours), segments=args.segments)
+    except ValueError as exc:
+        raise _renamed(exc, {"behaviours": "--behaviours"}) from None
+    return yaml.safe_dump(data, sort_keys=False)
 
 
 def add_commands(sub: Any) -> None:
@@ -555,5 +587,15 @@ def add_commands(sub: Any) -> None:
         "--segments",
         action="store_true",
         help="customer segments per queue from the records' priority classes",
+    )
+    cal.add_argument(
+        "--behaviours",
+        metavar="default|none|NAME,...",
+        default=None,
+        help="write the typical day with the replay's behaviours instead of the one-group "
+        "fragment: skill groups staffed with the month's mean available agents, wrap-up, "
+        "proficiency, routing, readiness, pick-up delays (default: the replay's defaults "
+        "less pickup_daily; none: one group with the on-shift staffing; or comma-separated "
+        "names of the replay's behaviours, as `ccsim replay --with` takes them)",
     )
     cal.set_defaults(func=cmd_calibrate)

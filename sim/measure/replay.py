@@ -29,7 +29,16 @@ from sim.config.scenario import parse_scenario
 from sim.measure.results import Result
 from sim.measure.runner import simulate
 
-__all__ = ["BEHAVIOURS", "DEFAULT_BEHAVIOURS", "day_seed", "replay", "replay_summary"]
+__all__ = [
+    "BEHAVIOURS",
+    "DEFAULT_BEHAVIOURS",
+    "checked_behaviours",
+    "day_seed",
+    "own_edits",
+    "own_staffing",
+    "replay",
+    "replay_summary",
+]
 
 BEHAVIOURS = (
     "skills",
@@ -684,3 +693,25 @@ def replay_summary(rep: pd.DataFrame) -> pd.DataFrame:
             }
         )
     return pd.DataFrame(rows).sort_values("offered_per_day", ascending=False, ignore_index=True)
+
+
+def checked_behaviours(behaviours: Iterable[str]) -> frozenset[str]:
+    """``behaviours`` as a set; ValueError (naming ``behaviours``) for an unknown one or
+    one without the behaviour it needs (:data:`NEEDS`)."""
+    return _checked(behaviours)
+
+
+def own_staffing(
+    cal: Calibration, behaviours: Iterable[str]
+) -> tuple[pd.DataFrame, dict[str, tuple[str, ...]] | None, dict[str, Any] | None]:
+    """``cal``'s own staffing per interval as :func:`replay` reads a test month's (the
+    month as its own test month): ``interval, agents`` or, with ``skills``,
+    ``interval, group, agents``; the groups' skills and (with ``readiness``) their
+    handle-time factors (e.g. :func:`sim.measure.typical_day.typical_day`)."""
+    return _staffing(cal, cal, checked_behaviours(behaviours))
+
+
+def own_edits(cal: Calibration, behaviours: Iterable[str]) -> Callable[[dict[str, Any], Any], None]:
+    """What :func:`replay` changes in a day's scenario (pick-up entries, talk times),
+    with ``cal`` as its own test month and the calibration's talk times."""
+    return _day_edits(cal, cal, checked_behaviours(behaviours), "train")
