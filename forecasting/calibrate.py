@@ -451,12 +451,13 @@ class Calibration:
     ) -> dict[str, Any]:
         """A scenario for a typical day: per queue the mean first-attempt arrivals per
         interval over the recorded days (observed calls less the redial share),
-        the mean staffing per interval in one group skilled for every queue (in
-        :attr:`queues` priority order), the fitted distributions, and redials as
+        the mean staffing per interval over the same days in one group skilled for
+        every queue (in :attr:`queues` priority order), the fitted distributions, and redials as
         abandon transitions; with ``segments``, each queue's customer segments
         (:attr:`segments`). Loads with ``sim.parse_scenario``."""
         arr = self.arrivals()
-        n_days = self.records["arrival"].dt.normalize().nunique()
+        arr_days = self.records["arrival"].dt.normalize().unique()
+        n_days = len(arr_days)
         per_day = 24 * 60 // self.interval_minutes
         slot = (arr["interval"].dt.hour * 60 + arr["interval"].dt.minute) // self.interval_minutes
         mean = (
@@ -473,6 +474,9 @@ class Calibration:
             for q in self.queues
         }
         st = self.staffing
+        # the days the arrivals are averaged over: a day without records (closed, or
+        # missing from the file) is not a day with nobody on shift
+        st = st[st["interval"].dt.normalize().isin(arr_days)]
         st_slot = (st["interval"].dt.hour * 60 + st["interval"].dt.minute) // self.interval_minutes
         agents = st.assign(slot=st_slot).groupby("slot")["agents"].mean().reindex(range(per_day))
         return {

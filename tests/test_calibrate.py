@@ -318,3 +318,25 @@ def test_handle_time_profile_by_hour() -> None:
     assert raw[8] == pytest.approx(80 / 120) and raw[9] == pytest.approx(200 / 120)
     assert raw[0] == 1.0
     assert (handle_time_profile(t[:0], x[:0]) == 1).all()
+
+
+def test_fragment_averages_staffing_over_the_days_with_records():
+    """The typical day's agents are averaged over the same days as its arrivals, the
+    days with records: one recorded day, then a day with no record at all (closed, or
+    missing from the file), then the same day again gives the one day's fragment, not
+    two thirds of its agents (the empty day counted as nobody on shift)."""
+    one = synthetic_records(n=20000)
+    arrival = pd.to_datetime(one["arrival"])
+    day = one[arrival < pd.Timestamp("2024-03-05")]
+    again = day.assign(
+        arrival=(pd.to_datetime(day["arrival"]) + pd.Timedelta(days=2)).dt.strftime(
+            "%Y-%m-%d %H:%M:%S"
+        ),
+        customer_id=day["customer_id"] + 10_000,  # no redials across the copies
+    )
+    single = fc.calibrate(fc.read_records(day.astype(str))).fragment()
+    gapped = fc.calibrate(fc.read_records(pd.concat([day, again]).astype(str))).fragment()
+    agents = gapped["groups"]["agents"]["agents"]
+    assert sum(agents) > 0
+    assert agents == single["groups"]["agents"]["agents"]
+    assert gapped["channels"]["voice"]["arrivals"] == single["channels"]["voice"]["arrivals"]

@@ -163,7 +163,7 @@ def _actual(cal: Calibration) -> tuple[float, float]:
 @needs_raw
 def test_january_typical_day_closer_than_the_fragment() -> None:
     """January 1999 (10.3% abandoned, 71.1% within 60 s over the month), 50
-    replications, seeds 1-3: the fragment -1.7 to -1.2 / +6.6 to +7.7 points, the
+    replications, seeds 1-3: the fragment -3.1 to -2.5 / +10.3 to +11.5 points, the
     typical day 0.0 to +0.4 / +4.8 to +5.4 (README, calibrate). Bands with margin
     around those; the groups add up to the rounded pooled mean availability and each
     group's day is its mean agent-intervals within one."""
@@ -178,6 +178,6 @@ def test_january_typical_day_closer_than_the_fragment() -> None:
     for name, g in typ["groups"].items():
         assert abs(sum(g["agents"]) - per_group[name]) <= 1, name
     t, f = _pooled(typ), _pooled(frag)
-    assert abs(t[0] - ab) < 0.01 and -0.03 < f[0] - ab < -0.005
-    assert 0.0 < t[1] - sl < 0.07 and 0.05 < f[1] - sl < 0.10
+    assert abs(t[0] - ab) < 0.01 and -0.045 < f[0] - ab < -0.015
+    assert 0.0 < t[1] - sl < 0.07 and 0.08 < f[1] - sl < 0.14
     assert abs(t[0] - ab) < abs(f[0] - ab) and abs(t[1] - sl) < abs(f[1] - sl)
