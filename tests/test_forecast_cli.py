@@ -283,6 +283,8 @@ BAD_OPTIONS = [
     (["forecast", "{hist}", *SCEN, "--interval-minutes", "30"], "--interval-minutes: 30 differs"),
     (["forecast", "{hist}", "--out", "{out}", "--holidays", "XX"], "--holidays: 'XX' is not"),
     (["backtest", "{hist}", "--holidays", "ZZ"], "--holidays: 'ZZ' is not a country code"),
+    (["forecast", "{hist}", "--out", "{out}", "--holidays", " "], "--holidays: must not be empty"),
+    (["backtest", "{hist}", "--holidays", ""], "--holidays: must not be empty"),
     (["forecast", "{hist}", "--out", "{out}", "--columns", "timestamp="], "--columns: timestamp="),
     (["forecast", "{hist}", "--out", "{out}", "--columns", "when"], "--columns: expected FIELD="),
     (["forecast", "{hist}", "--out", "{out}", "--columns", "day=x"], "--columns: unknown field"),

@@ -112,6 +112,10 @@ def _history(args: argparse.Namespace) -> History:
     _interval_option(args.interval_minutes)
     if not args.default_channel.strip():
         raise _bad("--default-channel: must not be empty")
+    if args.holidays is not None and not args.holidays.strip():
+        raise _bad(
+            "--holidays: must not be empty (a country code, e.g. IL, US; leave it out for none)"
+        )
     try:
         hist = read_history(
             args.history,
