@@ -59,5 +59,8 @@ def with_holidays(history: History, country: str, *, eves: bool = True) -> Histo
     """``history`` with ``country``'s public holidays (and their eves) from its first
     day to ``FUTURE_YEARS`` after its last as special days (:func:`public_holidays`)."""
     first, last = history.report.first_day, history.report.last_day
-    until = last.replace(year=last.year + FUTURE_YEARS, day=min(last.day, 28))
+    try:
+        until = last.replace(year=last.year + FUTURE_YEARS)
+    except ValueError:  # 29 February
+        until = last.replace(year=last.year + FUTURE_YEARS, day=28)
     return with_special_days(history, public_holidays(country, first, until, eves=eves))
