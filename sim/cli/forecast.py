@@ -365,6 +365,13 @@ def cmd_forecast(args: argparse.Namespace) -> int:
         f"{out['model'].iloc[0]}: {len(out)} open intervals over {len(days)} day(s) "
         f"{days[0]} .. {days[-1]}, {out['volume'].sum():.0f} contacts"
     )
+    special = sorted(set(days) & set(hist.calendar.special_days))
+    if special:  # the models leave special days out of training, never forecast them
+        print(
+            f"special days: {len(special)} in the horizon "
+            f"({', '.join(str(d) for d in special)}), forecast as ordinary days "
+            "(--holidays leaves them out of training only)"
+        )
     for cov in (c for c in coverage if c.closed.any()):
         print(
             f"scenario: {cov.channel}: {int(cov.closed.sum())} of {len(cov.grid)} periods "
