@@ -1295,7 +1295,7 @@ def resolve_compared(choice: str, upload_key: str, edited: sim.Scenario) -> sim.
         return library.open_saved(library_folder(), choice.removeprefix("Saved: "))
     if choice.startswith("Shipped: "):
         return load(SCENARIO_DIR / choice.removeprefix("Shipped: "))
-    left, middle, right = st.columns([3, 1, 1])
+    left, right = st.columns([3, 1])
     upload = left.file_uploader("Scenario file", type=["yaml", "yml"], key=upload_key)
     if upload is None:
         return None
@@ -1785,7 +1785,7 @@ def _capacity(plan_json: str, scenario_json: str) -> Capacity:
 def capacity_source() -> tuple[CapacityPlan, sim.Scenario] | None:
     """The plan (the upload, else the shipped one) and the scenario it reads: its
     ``scenario`` file (beside the shipped scenarios), or the current scenario."""
-    left, middle, right = st.columns([3, 1, 1])
+    left, right = st.columns([3, 1])
     upload = left.file_uploader(
         "Capacity plan YAML (else the shipped scenarios/capacity_plan.yaml)",
         type=["yaml", "yml"],
