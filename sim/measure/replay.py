@@ -131,7 +131,9 @@ BEHAVIOURS = (
   agents able to take the call were idle at its arrival (January 40%, 26%, 17%, 7% with
   1, 2, 3, 4 or more), as ``groups.<g>.pickup.share_by_idle``
   (:func:`forecasting.agents.pickup_idle_counts`); with ``pickup_daily`` each entry is
-  moved as the share is.
+  moved as the share is. It replaces every share, ``pickup_by_queue``'s per-queue ones
+  included (abandoned calls are not censored here): of ``pickup_by_queue`` only the
+  queues' own delays then remain.
 """
 DEFAULT_BEHAVIOURS = (
     *BEHAVIOURS[:5],
