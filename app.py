@@ -34,7 +34,7 @@ from forecasting.history import History, HistoryError, read_history
 from forecasting.intraday import UPDATES
 from forecasting.models import MODELS
 from forecasting.scoring import accuracy
-from forecasting.special_days import with_holidays
+from forecasting.special_days import ordinary_days_note, special_days_within, with_holidays
 from sim.config.capacity import CapacityError, CapacityPlan, load_capacity_plan, parse_capacity_plan
 from sim.config.shipped import DEFAULT_SCENARIO, SCENARIO_DIR, shipped_scenarios
 from sim.config.yaml_reader import NotText, read_yaml, yaml_problem
@@ -1295,7 +1295,7 @@ def resolve_compared(choice: str, upload_key: str, edited: sim.Scenario) -> sim.
         return library.open_saved(library_folder(), choice.removeprefix("Saved: "))
     if choice.startswith("Shipped: "):
         return load(SCENARIO_DIR / choice.removeprefix("Shipped: "))
-    left, middle, right = st.columns([3, 1, 1])
+    left, right = st.columns([3, 1])
     upload = left.file_uploader("Scenario file", type=["yaml", "yml"], key=upload_key)
     if upload is None:
         return None
@@ -1632,6 +1632,9 @@ def forecast_results(hist: History, out: pd.DataFrame) -> None:
     cols[0].metric("forecast contacts", f"{mine['volume'].sum():,.0f}", border=True)
     cols[1].metric(f"first of {len(days)} forecast days", f"{days[0]:%a %d %b}", border=True)
     cols[2].metric("model", str(mine["model"].iloc[0]), border=True)
+    special = special_days_within(hist, days)
+    if special:
+        st.caption(ordinary_days_note(special).replace("--holidays", "the holiday choice"))
     st.altair_chart(forecast_view.forecast_chart(hist, out, channel), width="stretch")
     with st.expander("Forecast by interval"):
         st.dataframe(out, hide_index=True, width="stretch", key="forecast-table")
@@ -1785,7 +1788,7 @@ def _capacity(plan_json: str, scenario_json: str) -> Capacity:
 def capacity_source() -> tuple[CapacityPlan, sim.Scenario] | None:
     """The plan (the upload, else the shipped one) and the scenario it reads: its
     ``scenario`` file (beside the shipped scenarios), or the current scenario."""
-    left, middle, right = st.columns([3, 1, 1])
+    left, right = st.columns([3, 1])
     upload = left.file_uploader(
         "Capacity plan YAML (else the shipped scenarios/capacity_plan.yaml)",
         type=["yaml", "yml"],

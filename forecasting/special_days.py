@@ -17,11 +17,17 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 
 from .history import History, HistoryError
 
-__all__ = ["public_holidays", "with_holidays", "with_special_days"]
+__all__ = [
+    "ordinary_days_note",
+    "public_holidays",
+    "special_days_within",
+    "with_holidays",
+    "with_special_days",
+]
 
 FUTURE_YEARS = 1
 """Years after the history's last day whose holidays :func:`with_holidays` adds (the
@@ -59,5 +65,25 @@ def with_holidays(history: History, country: str, *, eves: bool = True) -> Histo
     """``history`` with ``country``'s public holidays (and their eves) from its first
     day to ``FUTURE_YEARS`` after its last as special days (:func:`public_holidays`)."""
     first, last = history.report.first_day, history.report.last_day
-    until = last.replace(year=last.year + FUTURE_YEARS, day=min(last.day, 28))
+    try:
+        until = last.replace(year=last.year + FUTURE_YEARS)
+    except ValueError:  # 29 February
+        until = last.replace(year=last.year + FUTURE_YEARS, day=28)
     return with_special_days(history, public_holidays(country, first, until, eves=eves))
+
+
+def special_days_within(history: History, days: Iterable[dt.date]) -> tuple[dt.date, ...]:
+    """The calendar's special days among ``days`` (e.g. a forecast's), sorted: the
+    models leave special days out of training only, so these are forecast as ordinary
+    days (a planner should know)."""
+    return tuple(sorted(set(days) & set(history.calendar.special_days)))
+
+
+def ordinary_days_note(days: Sequence[dt.date]) -> str:
+    """The sentence ``ccsim forecast`` and the app's forecast page say of the special
+    days (:func:`special_days_within`) a forecast covers."""
+    listed = ", ".join(str(d) for d in days)
+    return (
+        f"special days: {len(days)} in the horizon ({listed}), forecast as ordinary days "
+        "(--holidays leaves them out of training only)"
+    )

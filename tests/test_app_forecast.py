@@ -248,3 +248,19 @@ def test_forecast_page_writes_the_reforecast_into_the_scenario(hist: fc.History,
     got = at.session_state["scenario"].channels["voice"].arrivals
     ref = fc.reforecast(hist, AS_OF, n_paths=PATHS, seed=0, update="transient")
     assert list(got[24:]) == [round(float(v), 3) for v in ref["volume"]] != list(arrivals[24:])
+
+
+def test_forecast_page_names_special_days_of_the_horizon():
+    """As ``ccsim forecast``: with US holidays the shipped history's first forecast day,
+    New Year's Day 2000, is a special day forecast as an ordinary one, and the page
+    says so; with Israel's (the default) nothing is said."""
+    at = open_page("forecast")
+    ok(at)
+    note = "forecast as ordinary days"
+    assert not any(note in c.value for c in at.caption)
+    at.selectbox(key=f"forecast-holidays-{forecast_view.SHIPPED_HISTORY.name}").set_value(
+        "US"
+    ).run()
+    ok(at)
+    said = [c.value for c in at.caption if note in c.value]
+    assert len(said) == 1 and "2000-01-01" in said[0], said

@@ -283,6 +283,8 @@ BAD_OPTIONS = [
     (["forecast", "{hist}", *SCEN, "--interval-minutes", "30"], "--interval-minutes: 30 differs"),
     (["forecast", "{hist}", "--out", "{out}", "--holidays", "XX"], "--holidays: 'XX' is not"),
     (["backtest", "{hist}", "--holidays", "ZZ"], "--holidays: 'ZZ' is not a country code"),
+    (["forecast", "{hist}", "--out", "{out}", "--holidays", " "], "--holidays: must not be empty"),
+    (["backtest", "{hist}", "--holidays", ""], "--holidays: must not be empty"),
     (["forecast", "{hist}", "--out", "{out}", "--columns", "timestamp="], "--columns: timestamp="),
     (["forecast", "{hist}", "--out", "{out}", "--columns", "when"], "--columns: expected FIELD="),
     (["forecast", "{hist}", "--out", "{out}", "--columns", "day=x"], "--columns: unknown field"),
@@ -361,3 +363,30 @@ def test_options_at_their_valid_edges_are_accepted(option_inputs, tmp_path, caps
     argv = ["calibrate", rec, "--out", str(frag), "--sl-threshold", "0"]
     assert main([*argv, "--interval-minutes", "60"]) == 0, capsys.readouterr().err
     assert sim.load_scenario(frag).channels["voice"].service_level.threshold == 0
+
+
+def test_forecast_says_which_special_days_of_the_horizon_are_forecast_as_ordinary(
+    tmp_path: Path,
+):
+    """The shipped history ends 1999-12-31: with --holidays US its horizon's first day,
+    New Year's Day 2000, is a special day, forecast as an ordinary day: the output
+    says so, naming it; with --holidays IL (no Israeli holiday on 1-2 January) it
+    says nothing."""
+    from forecasting.data import ANONYMOUS_BANK_30MIN
+
+    def run(country: str) -> str:
+        r = ccsim(
+            "forecast",
+            str(ANONYMOUS_BANK_30MIN),
+            *("--model", "snaive_week", "--horizon-days", "2", "--holidays", country),
+            *("--out", str(tmp_path / f"{country}.csv")),
+        )
+        assert r.returncode == 0, r.stderr
+        return r.stdout
+
+    lines = [x for x in run("US").splitlines() if x.startswith("special days:")]
+    assert lines == [
+        "special days: 1 in the horizon (2000-01-01), forecast as ordinary days "
+        "(--holidays leaves them out of training only)"
+    ]
+    assert "special days:" not in run("IL")

@@ -555,3 +555,15 @@ def test_anonymous_bank_drift_ssm_backtest_with_month_days_and_holidays():
         acc = fc.accuracy(cv).iloc[0]
         assert acc["mase"] <= bound
         assert 0.80 <= acc["coverage_80"] <= 0.85
+
+
+def test_with_holidays_covers_a_whole_year_after_the_last_day():
+    """FUTURE_YEARS = 1: the days up to a year after the history's last day
+    (1999-12-31 -> 2000-12-31) are covered, the eve of 2001's New Year's Day (US)
+    included; only a 29 February falls back to the 28th."""
+    from forecasting.special_days import with_holidays
+
+    h = fc.load_anonymous_bank_history()
+    us = with_holidays(h, "US").calendar.special_days
+    assert dt.date(2000, 12, 25) in us and dt.date(2000, 12, 31) in us
+    assert us[-1] == dt.date(2000, 12, 31)

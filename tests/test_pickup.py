@@ -250,3 +250,23 @@ def test_a_pickup_channel_outside_the_skills_is_named() -> None:
     }
     with pytest.raises(sim.ScenarioError, match=r"pickup\.channels\.chat: not one of"):
         sim.parse_scenario(data)
+
+
+def test_a_pickup_channel_that_is_concurrent_is_named() -> None:
+    """A concurrent channel's sessions are never delayed (the engine answers them at
+    once): an own pick-up entry for one would silently do nothing, so it is an error
+    naming the field."""
+    data = _two_channels(2, 100.0)
+    data["channels"]["chat"].update(mode="concurrent", concurrency=2)
+    own = {"chat": {"share": 0.5, "delay": {"distribution": "fixed", "value": 9}}}
+    data["groups"]["agents"]["pickup"] = {
+        "share": 0.2,
+        "delay": {"distribution": "fixed", "value": 5},
+        "channels": own,
+    }
+    with pytest.raises(
+        sim.ScenarioError, match=r"groups\.agents\.pickup\.channels\.chat: .*concurrent"
+    ):
+        sim.parse_scenario(data)
+    data["groups"]["agents"]["pickup"]["channels"] = {"voice": own["chat"]}
+    assert sim.parse_scenario(data).groups["agents"].pickup is not None

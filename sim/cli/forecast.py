@@ -19,7 +19,7 @@ import pandas as pd
 
 from forecasting.history import MINUTES_PER_DAY, ColumnMap, History, HistoryError, read_history
 from forecasting.models import MIN_PATHS
-from forecasting.special_days import with_holidays
+from forecasting.special_days import ordinary_days_note, special_days_within, with_holidays
 
 __all__ = ["add_commands"]
 
@@ -112,6 +112,10 @@ def _history(args: argparse.Namespace) -> History:
     _interval_option(args.interval_minutes)
     if not args.default_channel.strip():
         raise _bad("--default-channel: must not be empty")
+    if args.holidays is not None and not args.holidays.strip():
+        raise _bad(
+            "--holidays: must not be empty (a country code, e.g. IL, US; leave it out for none)"
+        )
     try:
         hist = read_history(
             args.history,
@@ -361,6 +365,9 @@ def cmd_forecast(args: argparse.Namespace) -> int:
         f"{out['model'].iloc[0]}: {len(out)} open intervals over {len(days)} day(s) "
         f"{days[0]} .. {days[-1]}, {out['volume'].sum():.0f} contacts"
     )
+    special = special_days_within(hist, days)
+    if special:  # the models leave special days out of training, never forecast them
+        print(ordinary_days_note(special))
     for cov in (c for c in coverage if c.closed.any()):
         print(
             f"scenario: {cov.channel}: {int(cov.closed.sum())} of {len(cov.grid)} periods "

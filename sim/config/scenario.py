@@ -451,9 +451,9 @@ class Pickup(_Frozen):
     delay: Distribution
     """The delay (s) of a delayed answer (with ``handoff``: the agent's time away)."""
     channels: dict[str, ChannelPickup] | None = None
-    """Per channel (one of the group's skills), its own share and delay for that
-    channel's contacts; the other channels use ``share`` and ``delay``. None: one for
-    all."""
+    """Per channel (one of the group's skills, not a concurrent one: its sessions are
+    never delayed), its own share and delay for that channel's contacts; the other
+    channels use ``share`` and ``delay``. None: one for all."""
     handoff: bool = False
     """A delayed contact waits in its queue for any agent instead of for the chosen one
     (who is away for ``delay``); False: it is answered by that agent after ``delay``."""
@@ -769,6 +769,13 @@ class Scenario(_Frozen):
             for i, s in enumerate(g.skills):
                 if s not in self.channels:
                     problems.append(f"{where}.skills[{i}]: unknown channel '{s}'")
+            for c in (g.pickup.channels or {}) if g.pickup is not None else ():
+                if c in self.channels and self.channels[c].mode == "concurrent":
+                    problems.append(
+                        f"{where}.pickup.channels.{c}: '{c}' is concurrent; its sessions are "
+                        "answered at once (a pick-up delay is for synchronous and deferred "
+                        "channels)"
+                    )
             served.update(g.skills)
         for name in self.channels:
             if name not in served:

@@ -78,19 +78,22 @@ BEHAVIOURS = (
 * ``segments`` (off by default): customer priority classes per queue from the records'
   ``priority`` (:mod:`forecasting.segments`): shares, the order agents serve them in,
   per class patience and (where it differs) handle time.
-* ``agent_talk`` (needs ``proficiency``): talk time differs by agent, so a day's group
-  factors follow the agents on shift that day: each agent's factor per queue from the
-  calibration month (:func:`forecasting.agents.agent_talk_factors`, shrunk to their
-  group's), the day's group factor their harmonic mean weighted by time on shift
-  (:func:`forecasting.agents.day_talk_factors`), relative to the calibration month's.
-* ``empirical_talk``: each queue's handle times are the calibration records' own
-  (:func:`forecasting.fits.handle_time_quantiles`, resampled) instead of the fitted
-  family's shape (the fits keep the records' mean; before they did, January's PS
-  lognormal had its maximum-likelihood mean, 212 s against the records' 192 s).
-* ``talk_by_hour``: each queue's mean handle time by hour of arrival, relative to the
-  queue's (:func:`forecasting.fits.handle_time_profile`, shrunk to the queue's mean),
-  as ``channels.<q>.handle_time_means`` (January's NW calls take 76 s at 8:00, 146 s at
-  11:00); a queue whose ``segments`` have handle times of their own keeps them instead.
+* ``agent_talk`` (off by default; needs ``proficiency``): talk time differs by agent,
+  so a day's group factors follow the agents on shift that day: each agent's factor
+  per queue from the calibration month (:func:`forecasting.agents.agent_talk_factors`,
+  shrunk to their group's), the day's group factor their harmonic mean weighted by
+  time on shift (:func:`forecasting.agents.day_talk_factors`), relative to the
+  calibration month's.
+* ``empirical_talk`` (off by default): each queue's handle times are the calibration
+  records' own (:func:`forecasting.fits.handle_time_quantiles`, resampled) instead of
+  the fitted family's shape (the fits keep the records' mean; before they did,
+  January's PS lognormal had its maximum-likelihood mean, 212 s against the records'
+  192 s).
+* ``talk_by_hour`` (off by default): each queue's mean handle time by hour of arrival,
+  relative to the queue's (:func:`forecasting.fits.handle_time_profile`, shrunk to the
+  queue's mean), as ``channels.<q>.handle_time_means`` (January's NW calls take 76 s at
+  8:00, 146 s at 11:00); a queue whose ``segments`` have handle times of their own
+  keeps them instead.
 * ``aging`` (off by default): agents take a queue before the ones ahead of it in their
   order once its oldest call has waited long enough (the age, per queue, at which the
   agents' overtaking picks in the records are matched; only queues whose fresh calls
@@ -101,16 +104,16 @@ BEHAVIOURS = (
   (training month; the switch's choice among idle agents allowed for). Each agent's
   available time is shared out among skill sets with and without such queues (and the
   groups' handle-time factors follow their members).
-* ``pickup`` (off by default): agents who look free do not always answer at once: of
+* ``pickup``: agents who look free do not always answer at once: of
   the training month's calls that arrived while an agent skilled for them was idle and
   available (:func:`forecasting.agents.idle_arrivals`), the share answered after more
   than 2 s and those waits (empirical), pooled over each group's queues, as
   ``groups.<g>.pickup``. With ``availability``, the test month's calls that arrived to
   such an agent and waited are left out of the waits absence is seen in (the same idle
   seconds are not counted twice);
-* ``pickup_as_absence`` (needs ``pickup``): keeps them in (double counted: the
+* ``pickup_as_absence`` (off by default; needs ``pickup``): keeps them in (double counted: the
   ablation).
-* ``pickup_daily`` (off by default; needs ``pickup``): each test day's pick-up share
+* ``pickup_daily`` (needs ``pickup``): each test day's pick-up share
   follows that day's absence instead of being the training month's throughout: on the
   log-odds scale, the training month's days' late shares fitted on their absence
   (agents away while calls waited, taken as independent of the queue, the pick-up
@@ -121,23 +124,25 @@ BEHAVIOURS = (
   own share and delays (``groups.<g>.pickup.channels``), the calls that abandoned
   counted as censored delays (:func:`forecasting.agents.queue_pickups`; January's NW
   0.320 delayed against 0.262 leaving them out, PS 0.238 against 0.228).
-* ``pickup_answerer`` (needs ``pickup``): the test month's late idle arrivals are left
-  out of absence for the agent who answered each only (the one agent a simulated
+* ``pickup_answerer`` (off by default; needs ``pickup``): the test month's late idle
+  arrivals are left out of absence for the agent who answered each only (the one agent a simulated
   pick-up reserves), not for every idle agent of their skills: in the records the
   other idle agents let such a call wait too, and calls arriving meanwhile mostly
   waited (February PS: 66% with two or more other agents idle past their after-call
   work, against 27% when no call waited).
-* ``pickup_handoff`` (off by default; needs ``pickup``): a delayed call is not held
+* ``pickup_handoff`` (needs ``pickup``): a delayed call is not held
   for the idle agent it was routed to but queues for whoever frees up first while that
   agent is away for the delay (``groups.<g>.pickup.handoff``; share and delays as
   ``pickup``'s), as the records show: of those calls 22% were answered by an agent
   idle at their arrival, 60% by one who was serving then, 5 s (median) after that
   call ended (January; :mod:`benchmarks.pickup_mech`).
-* ``pickup_by_idle`` (off by default; needs ``pickup``): the share depends on how many
+* ``pickup_by_idle`` (needs ``pickup``): the share depends on how many
   agents able to take the call were idle at its arrival (January 40%, 26%, 17%, 7% with
   1, 2, 3, 4 or more), as ``groups.<g>.pickup.share_by_idle``
   (:func:`forecasting.agents.pickup_idle_counts`); with ``pickup_daily`` each entry is
-  moved as the share is.
+  moved as the share is. It replaces every share, ``pickup_by_queue``'s per-queue ones
+  included (abandoned calls are not censored here): of ``pickup_by_queue`` only the
+  queues' own delays then remain.
 """
 DEFAULT_BEHAVIOURS = (
     *BEHAVIOURS[:5],
