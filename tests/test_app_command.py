@@ -114,12 +114,15 @@ def test_bad_app_arguments_exit_2_before_streamlit_starts(started, tmp_path, arg
 
 
 def test_run_streamlit_returns_the_child_exit_code():
+    # as they were before (SIGINT is ignored, not Python's handler, in a shell's
+    # background job such as `make test &`)
+    before = signal.getsignal(signal.SIGTERM), signal.getsignal(signal.SIGINT)
     assert app_command.run_streamlit([sys.executable, "-c", "raise SystemExit(3)"]) == 3
     ended = "import os, signal; os.kill(os.getpid(), signal.SIGTERM)"
     assert app_command.run_streamlit([sys.executable, "-c", ended]) == 128 + signal.SIGTERM
     # the handlers it set while waiting are put back
-    assert signal.getsignal(signal.SIGTERM) == signal.SIG_DFL
-    assert signal.getsignal(signal.SIGINT) is signal.default_int_handler
+    assert signal.getsignal(signal.SIGTERM) == before[0] == signal.SIG_DFL
+    assert signal.getsignal(signal.SIGINT) is before[1]
 
 
 def _health(url: str) -> bytes | None:

@@ -361,6 +361,13 @@ def _session(pid: int) -> int | None:
         return None
 
 
+def _as_from_a_terminal() -> None:
+    """In the child before it runs: SIGINT at its default, as a terminal's job has it (a
+    shell's background job, e.g. `make test &`, inherits it ignored, and Python then
+    installs no KeyboardInterrupt handler)."""
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
+
+
 def _stop(proc: subprocess.Popen[str], how: str) -> None:
     if how == "ctrl-c":  # what a terminal sends: SIGINT to the whole foreground group
         os.killpg(proc.pid, signal.SIGINT)
@@ -386,6 +393,7 @@ def test_cli_stopped_sweep_resumes_to_the_same_table(tmp_path: Path, how: str, c
         stderr=subprocess.PIPE,
         text=True,
         start_new_session=True,
+        preexec_fn=_as_from_a_terminal,
     )
     deadline = time.monotonic() + 120
     while not (parts.is_dir() and any(parts.glob("*.parquet"))):
