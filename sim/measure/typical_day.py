@@ -64,9 +64,9 @@ def typical_staffing(
 
     Returns ``slot, agents`` (or ``slot, group, agents`` with ``skills``): per interval
     of the day (``slot`` 0 = 00:00) the mean over the recorded days (the days the
-    fragment's arrivals are averaged over; the fragment's staffing also counts calendar
-    days without records, January 1999's 11th and 12th, as days without agents) of the
-    available (or, without ``availability``, on-shift) agent-equivalents; and the groups' skills and
+    fragment averages its arrivals and staffing over: a calendar day without records,
+    as January 1999's 11th and 12th, is not a day without agents) of the available (or,
+    without ``availability``, on-shift) agent-equivalents; and the groups' skills and
     handle-time factors as :func:`~sim.measure.replay.own_staffing` gives them."""
     use = _check(behaviours)
     staffing, groups, factors = own_staffing(cal, use)
@@ -132,8 +132,8 @@ def typical_day(
     ``behaviours``: any of :data:`sim.measure.replay.BEHAVIOURS` except
     :data:`NO_TEST_DAY` (default :data:`TYPICAL_DAY_BEHAVIOURS`); ValueError naming
     ``behaviours`` otherwise. ``()`` gives the fragment's model (one group skilled for
-    every queue on the on-shift staffing), its mean over the recorded days (the
-    fragment's is over the calendar days, days without records counting as none).
+    every queue on the on-shift staffing), its mean over the recorded days as the
+    fragment's (but rounded per interval, not per group).
     """
     use = _check(behaviours)
     mean, groups, factors = typical_staffing(cal, use)
