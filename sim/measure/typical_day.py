@@ -133,7 +133,7 @@ def typical_day(
     :data:`NO_TEST_DAY` (default :data:`TYPICAL_DAY_BEHAVIOURS`); ValueError naming
     ``behaviours`` otherwise. ``()`` gives the fragment's model (one group skilled for
     every queue on the on-shift staffing), its mean over the recorded days as the
-    fragment's (but rounded per interval, not per group).
+    fragment's.
     """
     use = _check(behaviours)
     mean, groups, factors = typical_staffing(cal, use)
