@@ -54,29 +54,19 @@ def late_calls(c: Calibration, skills: dict[str, tuple[str, ...]]) -> pd.DataFra
     others_idle``."""
     r = c.records
     s = ag.services(r)
-    n = int(np.ceil(s["end"].max())) + 2
-    gaps = ag._gaps(s)
-    gaps = gaps[gaps["gap"] <= c.idle_gap]
-    waiting = {ss: ag._waiting(r, ss, n) for ss in set(skills.values())}
+    grid = ag.idle_seconds(r, skills, idle_gap=c.idle_gap)
     t = (r["arrival"] - ag._origin(r)).dt.total_seconds().to_numpy()
     wait = r["wait"].to_numpy(float)
-    at = np.clip(np.floor(t).astype(np.int64) - 1, 0, n - 1)
-    end = np.clip(np.floor(t + wait).astype(np.int64) - 1, 0, n - 1)
+    end = np.clip(np.floor(t + wait).astype(np.int64) - 1, 0, grid.n - 1)
     queue = r["queue"].astype(str).to_numpy()
     agent = r["agent"].astype(str).to_numpy()
     n_idle = np.zeros(len(r), np.int64)
     still = np.zeros(len(r), np.int64)  # idle agents still between services at the answer
     by_idle = np.zeros(len(r), bool)
-    for a, g in gaps.groupby("agent"):
-        ss = skills.get(str(a))
-        if ss is None:
-            continue
-        lo = np.ceil(g["end"].to_numpy() + ag.WRAP_CUTOFF).astype(np.int64)
-        hi = np.maximum(np.floor(g["next_start"].to_numpy()).astype(np.int64), lo)
-        between = ag._cover(lo, hi, n) > 0
-        hit = np.isin(queue, list(ss)) & (between & ~waiting[ss])[at]
+    for a, ss, between, idle in grid.agents:
+        hit = np.isin(queue, list(ss)) & idle[grid.at]
         n_idle += hit
-        mine = hit & (agent == str(a))
+        mine = hit & (agent == a)
         by_idle |= mine
         still += hit & ~mine & between[end]
     # was the answering agent serving at the arrival (their previous call ending after it)?

@@ -53,27 +53,15 @@ def idle_calls(cal: Calibration, skills: dict[str, tuple[str, ...]]) -> pd.DataF
     date, late, n_idle, who`` (the idle agents), ``calls_int, agents_int`` (the
     interval's calls of every queue and on-shift agents)."""
     r = cal.records
-    s = ag.services(r)
-    n = int(np.ceil(s["end"].max())) + 2
-    gaps = ag._gaps(s)
-    gaps = gaps[gaps["gap"] <= cal.idle_gap]
-    waiting = {ss: ag._waiting(r, ss, n) for ss in set(skills.values())}
-    at = (r["arrival"] - ag._origin(r)).dt.total_seconds().to_numpy()
-    at = np.clip(np.floor(at).astype(np.int64) - 1, 0, n - 1)
+    grid = ag.idle_seconds(r, skills, idle_gap=cal.idle_gap)
     queue = r["queue"].astype(str).to_numpy()
     n_idle = np.zeros(len(r), np.int64)
     who: list[list[str]] = [[] for _ in range(len(r))]
-    for agent, g in gaps.groupby("agent"):
-        ss = skills.get(str(agent))
-        if ss is None:
-            continue
-        lo = np.ceil(g["end"].to_numpy() + ag.WRAP_CUTOFF).astype(np.int64)
-        hi = np.maximum(np.floor(g["next_start"].to_numpy()).astype(np.int64), lo)
-        idle = (ag._cover(lo, hi, n) > 0) & ~waiting[ss]
-        hit = np.isin(queue, list(ss)) & idle[at]
+    for agent, ss, _, idle in grid.agents:
+        hit = np.isin(queue, list(ss)) & idle[grid.at]
         n_idle += hit
         for i in np.flatnonzero(hit):
-            who[i].append(str(agent))
+            who[i].append(agent)
     interval = r["arrival"].dt.floor(f"{cal.interval_minutes}min")
     calls = interval.map(interval.value_counts()).to_numpy(float)
     staff = cal.staffing.set_index("interval")["agents"]

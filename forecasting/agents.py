@@ -40,13 +40,14 @@ midnight; times are seconds.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
-from typing import Any
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from typing import Any, NamedTuple
 
 import numpy as np
 import pandas as pd
 
 __all__ = [
+    "IdleSeconds",
     "WRAP_CUTOFF",
     "after_call_gaps",
     "agent_skills",
@@ -59,6 +60,7 @@ __all__ = [
     "group_name",
     "handle_time_factors",
     "idle_arrivals",
+    "idle_seconds",
     "late_idle_arrivals",
     "on_shift_seconds",
     "overtaking_picks",
@@ -758,23 +760,7 @@ def idle_arrivals(
     their services less than ``idle_gap`` s apart, past the gap's first ``skip`` s
     (after-call work) and with no call of their skills waiting (an agent idle while a
     call waits is away: :func:`availability` takes that time off already)."""
-    s = services(records)
-    n = int(np.ceil(s["end"].max())) + 2 if len(s) else 1
-    gaps = _gaps(s)
-    gaps = gaps[gaps["gap"] <= idle_gap]
-    by_set: dict[tuple[str, ...], np.ndarray] = {}
-    for ss in set(skills.values()):
-        mine = gaps[gaps["agent"].map(lambda a, ss=ss: skills.get(str(a)) == ss).to_numpy(bool)]
-        lo = np.ceil(mine["end"].to_numpy() + skip).astype(np.int64)
-        hi = np.maximum(np.floor(mine["next_start"].to_numpy()).astype(np.int64), lo)
-        by_set[ss] = (_cover(lo, hi, n) > 0) & ~_waiting(records, ss, n)
-    at = (records["arrival"] - _origin(records)).dt.total_seconds().to_numpy()
-    at = np.clip(np.floor(at).astype(np.int64) - 1, 0, n - 1)
-    queue = records["queue"].astype(str).to_numpy()
-    out = np.zeros(len(records), bool)
-    for ss, idle in by_set.items():
-        out |= np.isin(queue, list(ss)) & idle[at]
-    return out
+    return idle_counts(records, skills, idle_gap=idle_gap, skip=skip) > 0
 
 
 def pickup_waits(
@@ -996,24 +982,59 @@ def idle_counts(
 ) -> np.ndarray:
     """Per record, how many agents skilled for its queue were idle and available in the
     second before its arrival (:func:`idle_arrivals` is where this is at least 1)."""
+    grid = idle_seconds(records, skills, idle_gap=idle_gap, skip=skip)
+    queue = records["queue"].astype(str).to_numpy()
+    out = np.zeros(len(records), np.int64)
+    for _, ss, _, idle in grid.agents:
+        out += np.isin(queue, list(ss)) & idle[grid.at]
+    return out
+
+
+class IdleSeconds(NamedTuple):
+    """The agents' idle seconds (:func:`idle_seconds`)."""
+
+    n: int
+    """Seconds on the grid, from the records' first midnight (:func:`services`' clock)."""
+    at: np.ndarray
+    """Per record, the grid second before its arrival."""
+    agents: Iterator[tuple[str, tuple[str, ...], np.ndarray, np.ndarray]]
+    """Per agent with skills (one at a time: each mask is a boolean per grid second):
+    the agent, their skills, ``between`` (between two of their services less than
+    ``idle_gap`` s apart, past the gap's first ``skip`` s) and ``idle`` (``between``
+    with no call of their skills waiting: idle and available)."""
+
+
+def idle_seconds(
+    records: pd.DataFrame,
+    skills: Mapping[str, tuple[str, ...]],
+    *,
+    idle_gap: float,
+    skip: float = WRAP_CUTOFF,
+) -> IdleSeconds:
+    """Second by second, when each agent was idle (:class:`IdleSeconds`), and where on
+    that grid each record arrived: what :func:`idle_counts` counts, for analyses that
+    need the agents one by one."""
     s = services(records)
     n = int(np.ceil(s["end"].max())) + 2 if len(s) else 1
     gaps = _gaps(s)
     gaps = gaps[gaps["gap"] <= idle_gap]
-    waiting = {ss: _waiting(records, ss, n) for ss in set(skills.values())}
     at = (records["arrival"] - _origin(records)).dt.total_seconds().to_numpy()
     at = np.clip(np.floor(at).astype(np.int64) - 1, 0, n - 1)
-    queue = records["queue"].astype(str).to_numpy()
-    out = np.zeros(len(records), np.int64)
-    for agent, g in gaps.groupby("agent"):
-        ss = skills.get(str(agent))
-        if ss is None:
-            continue
-        lo = np.ceil(g["end"].to_numpy() + skip).astype(np.int64)
-        hi = np.maximum(np.floor(g["next_start"].to_numpy()).astype(np.int64), lo)
-        idle = (_cover(lo, hi, n) > 0) & ~waiting[ss]
-        out += np.isin(queue, list(ss)) & idle[at]
-    return out
+
+    def agents() -> Iterator[tuple[str, tuple[str, ...], np.ndarray, np.ndarray]]:
+        waiting: dict[tuple[str, ...], np.ndarray] = {}
+        for agent, g in gaps.groupby("agent"):
+            ss = skills.get(str(agent))
+            if ss is None:
+                continue
+            if ss not in waiting:
+                waiting[ss] = _waiting(records, ss, n)
+            lo = np.ceil(g["end"].to_numpy() + skip).astype(np.int64)
+            hi = np.maximum(np.floor(g["next_start"].to_numpy()).astype(np.int64), lo)
+            between = _cover(lo, hi, n) > 0
+            yield str(agent), ss, between, between & ~waiting[ss]
+
+    return IdleSeconds(n, at, agents())
 
 
 def pickup_idle_counts(
