@@ -59,7 +59,7 @@ from .intraday import (
     reforecast_series,
     scenario_with_reforecast,
 )
-from .intraday_bounds import poisson_mad, rest_of_day_bounds
+from .intraday_bounds import hindsight_level, poisson_mad, rest_of_day_bounds
 from .models import (
     MODELS,
     Auto,
@@ -109,6 +109,7 @@ __all__ = [
     "forecast_coverage",
     "forecast_series",
     "get_model",
+    "hindsight_level",
     "intraday_backtest",
     "load_anonymous_bank_history",
     "poisson_mad",

@@ -71,6 +71,7 @@ __all__ = [
     "discounted",
     "fit_prior",
     "intraday_backtest",
+    "origin_minutes",
     "partial_day_end",
     "reforecast",
     "reforecast_series",
@@ -523,7 +524,9 @@ DAY_AHEAD = "day_ahead"
 REFORECAST = "reforecast"
 
 
-def _origin_minutes(origins: Sequence[str]) -> list[tuple[str, int]]:
+def origin_minutes(origins: Sequence[str]) -> list[tuple[str, int]]:
+    """``(HH:MM, minutes after midnight)`` of each origin; :class:`HistoryError` naming
+    ``origins`` for one that is not a clock time."""
     out = []
     for o in origins:
         try:
@@ -564,7 +567,7 @@ def intraday_backtest(
     """
     _check_update(update, None)
     spec = _resolve(model)
-    cuts = _origin_minutes(origins)
+    cuts = origin_minutes(origins)
     total = len(y.dates)
     first = total - n_days
     start = first - calibration_days

@@ -104,3 +104,51 @@ def test_anonymous_bank_drift_ssm_base_reforecasts_better_than_the_dow_ssm_morni
     after = fc.accuracy(cv, by=("forecast",)).set_index("forecast")
     assert after.loc["reforecast", "mase"] < 0.95 * before.loc["day_ahead", "mase"]
     assert 0.75 <= after.loc["reforecast", "coverage_80"] <= 0.85
+
+
+def _two_level_history(*, shared: bool, seed: int) -> fc.History:
+    """Ten weeks of weekdays, 30-min intervals 08:00-18:00, 200 contacts an interval
+    times a day level drawn (log-normal, sd 0.3) once per day (``shared``) or once for
+    the morning (before 12:00) and once for the afternoon (independent)."""
+    rng = np.random.default_rng(seed)
+    days = [d for d in pd.date_range("2024-01-01", periods=70, freq="D") if d.weekday() < 5]
+    slots = np.arange(8 * 60, 18 * 60, 30)
+    rows = []
+    for d in days:
+        morning = rng.lognormal(0.0, 0.3)
+        afternoon = morning if shared else rng.lognormal(0.0, 0.3)
+        for s in slots:
+            lam = 200.0 * (morning if s < 12 * 60 else afternoon)
+            rows.append((d + pd.Timedelta(minutes=int(s)), "calls", rng.poisson(lam)))
+    return fc.read_history(pd.DataFrame(rows, columns=["timestamp", "channel", "volume"]))
+
+
+def test_hindsight_level_follows_what_the_morning_says_about_the_afternoon():
+    """A day level shared by morning and afternoon (the morning says it all): log ratios
+    correlate > 0.9 and the best level update in hindsight gets within a fifth of the
+    oracle's gain. Independent morning and afternoon levels: correlation near 0 and
+    the hindsight update gains less than a quarter of the oracle's (25 days: the
+    correlation's sd is about 0.2). Either way it never
+    scores worse than the day-ahead forecast (a = 1, b = 0 is among the updates)."""
+    rows = {}
+    for shared in (True, False):
+        y = _two_level_history(shared=shared, seed=3).matrix()
+        h = fc.hindsight_level(y, model="snaive_week", origins=("12:00",), n_days=25)
+        rows[shared] = h.set_index("origin").loc["12:00"]
+    same, apart = rows[True], rows[False]
+    assert same["days"] == apart["days"] == 25
+    assert same["corr"] > 0.9
+    assert same["hindsight_level_change"] < 0.8 * same["oracle_level_change"] < -0.2
+    assert abs(apart["corr"]) < 0.6
+    assert apart["oracle_level_change"] < -0.2
+    assert apart["hindsight_level_change"] > 0.25 * apart["oracle_level_change"]
+    for r in (same, apart):
+        assert r["hindsight_level"] <= r["day_ahead"] + 1e-12
+
+
+def test_hindsight_level_names_a_bad_origin():
+    y = _two_level_history(shared=True, seed=1).matrix()
+    with pytest.raises(HistoryError, match="origins"):
+        fc.hindsight_level(y, model="snaive_week", origins=("noon",), n_days=5)
+    with pytest.raises(HistoryError, match="origins: 07:00"):
+        fc.hindsight_level(y, model="snaive_week", origins=("07:00",), n_days=5)
