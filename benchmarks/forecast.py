@@ -39,8 +39,8 @@ and -37% / -37%, US bank -33% / -32% and -51% / -49%. The level update is then r
 -> 0.691; oracle level -12.6% / -12.4%): better forecasts, smaller gains.
 ``fc.hindsight_level`` says why (dow_ssm, 10:00 / 12:00): the morning's ratio to the
 forecast correlates 0.02 / 0.33 with the rest of the day's on the Anonymous Bank (US
-bank 0.61 / 0.67), and the best level update ``a + b x`` fitted on the scored days
-themselves, in hindsight, scores -3.7% / -5.2% there (US bank -14.1% / -16.7%).
+bank 0.61 / 0.67), and the best update ``a + b x`` of that ratio fitted on the scored
+days themselves, in hindsight, scores -3.7% / -5.2% there (US bank -14.1% / -16.7%).
 """
 
 from __future__ import annotations
@@ -138,8 +138,8 @@ def run_hindsight(name: str, hist: fc.History, model: str = DEFAULT_MODEL) -> No
     print(
         f"\n{name}: the morning's total and the rest of the day's ({model} day-ahead, "
         f"{INTRADAY_DAYS} days, {time.process_time() - t:.0f} CPU-s): corr of their log "
-        "ratios to the forecast; MASE of the best level update a + b x fitted on these "
-        "days in hindsight (no update reading the morning's total beats it)"
+        "ratios to the forecast; MASE of the best update a + b x of the morning's, fitted on these "
+        "days in hindsight (no update linear in x beats it there)"
     )
     print(table.to_string(float_format=lambda x: f"{x:.3f}"))
 

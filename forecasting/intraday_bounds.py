@@ -22,10 +22,11 @@ cannot (on average) beat ``oracle_level``.
 
 :func:`hindsight_level` asks what the morning itself says about the rest of the day:
 per origin, the correlation across days of the morning's and the rest of the day's log
-ratios of actual to day-ahead contacts, and the rest-of-day MASE of the best level
-update of the form ``a + b x`` (``x`` the morning's ratio) with ``a, b`` chosen on the
-scored days themselves, in hindsight: no update that reads the morning through its
-total can do better on those days.
+ratios of actual to day-ahead contacts, and the rest-of-day MASE of the best
+rescaling of the form ``a + b x`` (``x`` the morning's ratio) with ``a, b`` chosen on the
+scored days themselves, in hindsight: no update linear in the morning's ratio can do
+better on those days. (The level update is not quite of that form: it weighs the
+latest intervals more, and so can score below it.)
 """
 
 from __future__ import annotations
