@@ -408,7 +408,7 @@ def _callbacks(  # noqa: C901 - the callback core: one closure set over the tabl
         return (ahead + 1) * per_contact / staff if staff else INF
 
     def wait(k: int, c: int, now: float) -> None:
-        """No agent free: balk, or queue with a patience timer (and chase timers)."""
+        """No agent free: balk, or queue (:func:`join`)."""
         lane = seg_lane[segment[k]] if segmented[c] else c
         b = balk_rule[c]
         if b is not None:
@@ -418,6 +418,11 @@ def _callbacks(  # noqa: C901 - the callback core: one closure set over the tabl
                 balked.append(k)
                 next_step(k, ON_BALK, now)
                 return
+        join(k, c, lane, now)
+
+    def join(k: int, c: int, lane: int, now: float) -> None:
+        """Contact k of channel c queues in ``lane`` with a patience timer (and chase
+        timers)."""
         if counted[c]:
             n_live[lane] += 1
         queues[lane].append(k)
@@ -735,18 +740,10 @@ def _callbacks(  # noqa: C901 - the callback core: one closure set over the tabl
         free(a, now)
 
     def handed_off(k: int, now: float) -> None:
-        """Contact k, whose chosen agent is away, joins its queue as :func:`wait` queues
-        (patience and chase timers) but never balks: it found an agent."""
+        """Contact k, whose chosen agent is away, joins its queue (:func:`join`) but
+        never balks: it found an agent."""
         c = channel[k]
-        lane = seg_lane[segment[k]] if segmented[c] else c
-        if counted[c]:
-            n_live[lane] += 1
-        queues[lane].append(k)
-        p = patience[k]
-        if p != INF:
-            push(entries, (now + p, next(keys), abandon, k))
-        for i, (after, _) in enumerate(chases[c]):
-            push(entries, (now + after, next(keys), chase, (k, i)))
+        join(k, c, seg_lane[segment[k]] if segmented[c] else c, now)
 
     def pickup_back(arg: tuple[int, float], now: float) -> None:
         """A handed-off pick-up's agent is back after its delay: it frees as after a
