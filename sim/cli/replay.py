@@ -61,7 +61,7 @@ def _records(path: Path) -> pd.DataFrame:
 
 
 def _behaviours(without: list[str] | None, with_: list[str] | None) -> tuple[str, ...]:
-    from sim.measure.replay import BEHAVIOURS, DEFAULT_BEHAVIOURS
+    from sim.measure.replay import BEHAVIOURS, DEFAULT_BEHAVIOURS, NEEDS
 
     gone, added = set(without or ()), set(with_ or ())
     for option, names in (("--without", gone), ("--with", added)):
@@ -71,25 +71,14 @@ def _behaviours(without: list[str] | None, with_: list[str] | None) -> tuple[str
     wanted = (set(DEFAULT_BEHAVIOURS) | added) - gone
     use = tuple(b for b in BEHAVIOURS if b in wanted)
     kept = _needed(use)
-    for name, needs, why in (
-        ("proficiency", "skills", "its factors are per skill group"),
-        ("absence", "availability", "it extends availability"),
-        ("agent_talk", "proficiency", "it refines proficiency's factors"),
-        ("readiness", "skills", "it splits the skill groups"),
-        ("pickup_as_absence", "pickup", "it is pickup's ablation"),
-        ("pickup_daily", "pickup", "it moves pickup's share"),
-        ("pickup_by_queue", "pickup", "it refines pickup's entries"),
-        ("pickup_answerer", "pickup", "it narrows what pickup leaves out of absence"),
-        ("pickup_handoff", "pickup", "it hands pickup's delayed calls off"),
-        ("pickup_by_idle", "pickup", "it splits pickup's share"),
-    ):
+    for name, needs, why in NEEDS:
         if name in added and needs not in use:
             fix = f"leave out --without {needs}" if needs in gone else f"add --with {needs}"
             raise _bad(f"--with {name}: needs {needs} ({why}); {fix}")
         if name in added and name not in kept:  # its need goes for want of its own
             missing = needs
             while missing in use:
-                missing = NEEDS[missing]
+                missing = _need()[missing]
             raise _bad(
                 f"--with {name}: needs {needs} ({why}), which needs {missing}; leave out "
                 f"--without {missing}"
@@ -97,27 +86,20 @@ def _behaviours(without: list[str] | None, with_: list[str] | None) -> tuple[str
     return kept
 
 
-NEEDS = {
-    "proficiency": "skills",
-    "absence": "availability",
-    "agent_talk": "proficiency",
-    "readiness": "skills",
-    "pickup_as_absence": "pickup",
-    "pickup_daily": "pickup",
-    "pickup_by_queue": "pickup",
-    "pickup_answerer": "pickup",
-    "pickup_handoff": "pickup",
-    "pickup_by_idle": "pickup",
-}
-"""Behaviour -> the behaviour it needs (it is dropped without it)."""
+def _need() -> dict[str, str]:
+    """Behaviour -> the behaviour it needs (it is dropped without it)."""
+    from sim.measure.replay import NEEDS
+
+    return {name: needs for name, needs, _ in NEEDS}
 
 
 def _needed(use: tuple[str, ...]) -> tuple[str, ...]:
     """``use`` less the behaviours whose need is missing (transitively: without
     ``skills`` no ``proficiency``, so no ``agent_talk``)."""
+    need = _need()
     kept = list(use)
-    while any(NEEDS.get(b, b) not in kept for b in kept):
-        kept = [b for b in kept if NEEDS.get(b, b) in kept]
+    while any(need.get(b, b) not in kept for b in kept):
+        kept = [b for b in kept if need.get(b, b) in kept]
     return tuple(kept)
 
 

@@ -32,6 +32,7 @@ from sim.measure.runner import simulate
 __all__ = [
     "BEHAVIOURS",
     "DEFAULT_BEHAVIOURS",
+    "NEEDS",
     "checked_behaviours",
     "day_seed",
     "own_edits",
@@ -337,16 +338,16 @@ def day_seed(seed: int, day: dt.date) -> int:
 
 
 NEEDS = (
-    ("proficiency", "skills", "factors are per skill group"),
-    ("absence", "availability", "it extends it"),
-    ("agent_talk", "proficiency", "it refines its factors"),
+    ("proficiency", "skills", "its factors are per skill group"),
+    ("absence", "availability", "it extends availability"),
+    ("agent_talk", "proficiency", "it refines proficiency's factors"),
     ("readiness", "skills", "it splits the skill groups"),
-    ("pickup_as_absence", "pickup", "it is its ablation"),
-    ("pickup_daily", "pickup", "it moves its share"),
-    ("pickup_by_queue", "pickup", "it refines its entries"),
+    ("pickup_as_absence", "pickup", "it is pickup's ablation"),
+    ("pickup_daily", "pickup", "it moves pickup's share"),
+    ("pickup_by_queue", "pickup", "it refines pickup's entries"),
     ("pickup_answerer", "pickup", "it narrows what pickup leaves out of absence"),
-    ("pickup_handoff", "pickup", "it hands its delayed calls off"),
-    ("pickup_by_idle", "pickup", "it splits its share"),
+    ("pickup_handoff", "pickup", "it hands pickup's delayed calls off"),
+    ("pickup_by_idle", "pickup", "it splits pickup's share"),
 )
 """(behaviour, the behaviour it needs, why)."""
 
