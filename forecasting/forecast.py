@@ -107,8 +107,9 @@ def forecast(
     Parameters
     ----------
     history : a cleaned history (:func:`~forecasting.history.read_history`).
-    model : a model name (``auto``, ``cal_ssm``, ``drift_ssm``, ``dow_ssm``, ``topdown``, ``mstl``,
-        ``snaive_week``, ``snaive_day``) or a specification object.
+    model : a model name (``auto``, ``week_ssm``, ``cal_ssm``, ``drift_ssm``,
+        ``dow_ssm``, ``topdown``, ``mstl``, ``snaive_week``, ``snaive_day``) or a
+        specification object.
     horizon_days : open days to forecast.
     channels : channels to forecast (default all).
     n_paths : sample paths behind the prediction intervals.

@@ -654,7 +654,6 @@ class DayOfWeekStateSpace:
         return self._fit(y, (previous.first_params, np.asarray(previous.results.params)))
 
     def _fit(self, y: DayMatrix, start: tuple[np.ndarray, np.ndarray] | None) -> _StateSpaceResults:
-
         _min_weeks(y, 2, self.name)
         days, tot = _daily_series(y, fill=False)
         if self.special_days_missing and y.calendar.special_days:

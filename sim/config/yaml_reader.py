@@ -38,9 +38,9 @@ __all__ = [
     "NotText",
     "RefusedYaml",
     "decode_text",
+    "read_model_file",
     "read_yaml",
     "read_yaml_file",
-    "read_model_file",
     "yaml_problem",
 ]
 
