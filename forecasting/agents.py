@@ -150,11 +150,7 @@ def skill_groups(skills: Mapping[str, tuple[str, ...]]) -> dict[str, tuple[str, 
 def _waiting(records: pd.DataFrame, queues: Iterable[str], n: int) -> np.ndarray:
     """Per second, True where a call of ``queues`` is waiting (from its arrival to its
     answer or hang-up, whole seconds)."""
-    r = records[records["queue"].isin(list(queues)) & (records["wait"] > 0)]
-    t = (r["arrival"] - _origin(records)).dt.total_seconds().to_numpy()
-    lo = np.clip(np.floor(t).astype(np.int64), 0, n)
-    hi = np.clip(np.floor(t + r["wait"].to_numpy()).astype(np.int64), 0, n)
-    return _cover(lo, hi, n) > 0
+    return _waiting_count(records, queues, n) > 0
 
 
 def _answered_wait_spans(
@@ -171,7 +167,8 @@ def _answered_wait_spans(
 
 
 def _waiting_count(records: pd.DataFrame, queues: Iterable[str], n: int) -> np.ndarray:
-    """Per second, how many calls of ``queues`` are waiting (:func:`_waiting`'s count)."""
+    """Per second 0..n-1, how many calls of ``queues`` are waiting (from its arrival to
+    its answer or hang-up, whole seconds)."""
     r = records[records["queue"].isin(list(queues)) & (records["wait"] > 0)]
     t = (r["arrival"] - _origin(records)).dt.total_seconds().to_numpy()
     lo = np.clip(np.floor(t).astype(np.int64), 0, n)
